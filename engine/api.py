@@ -1,0 +1,154 @@
+"""`Engine`: the public face of the runtime. Plain Python; no web framework in here.
+
+Models come in through `deploy` (the intake pipeline); every state change goes through
+`execute` (one unit of work); queries read the projection and history.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Collection, TypeVar
+
+from sqlalchemy.exc import OperationalError
+
+from . import commands, queries
+from .errors import Conflict
+from .intake import DEFAULT_MAX_BYTES, Model, check_lxml_version, take_in
+from .pack import Pack
+from .queries import EventView, InstanceView, TaskView, VersionView
+from .runtime import UnitOfWork, utcnow
+from .serializer import StateSerializer
+from .store import Store
+from .versions import SpecCache, set_active, store_version
+
+T = TypeVar("T")
+
+
+class Engine:
+    """Deploys models and runs their instances on one database, with one domain pack."""
+
+    def __init__(self, url: str | None = None, pack: Pack | None = None,
+                 clock: Callable[[], datetime] = utcnow, max_model_bytes: int = DEFAULT_MAX_BYTES):
+        check_lxml_version()
+        self.store = Store(url)
+        self.pack = pack or Pack()
+        self.clock = clock
+        self.max_model_bytes = max_model_bytes
+        self.serializer = StateSerializer()
+        self.specs = SpecCache()
+
+    def init_db(self) -> None:
+        """Create or upgrade the schema (the engine's tables and the pack's)."""
+        self.store.upgrade(self.pack.migration_locations())
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.dispose()
+
+    # -- the transaction path -------------------------------------------------------------------
+    def execute(self, command: Callable[..., T], *args: Any, actor: str | None = None, **kwargs: Any) -> T:
+        """Run one command in one transaction as `actor`; commit only if it returns."""
+        try:
+            with UnitOfWork(self, actor) as uow:
+                result = command(uow, *args, **kwargs)
+                uow.commit()
+                return result
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower():
+                raise Conflict("the database is busy with another change; try again") from None
+            raise
+
+    # -- models ---------------------------------------------------------------------------------
+    def check(self, bpmn: bytes, process_key: str | None = None) -> Model:
+        """Run the intake pipeline without storing anything. :raises InvalidModel:"""
+        return take_in(bpmn, self.pack, process_key, self.max_model_bytes)
+
+    def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
+               copied_from: str | None = None, activate: bool = True) -> VersionView:
+        """Store checked bytes as a new immutable version; the same bytes again give the same version."""
+        model = self.check(bpmn, process_key)
+
+        def _store(uow: UnitOfWork):
+            version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now)
+            return version
+
+        version = self.execute(_store, actor=author)
+        self.specs.remember(version, model)
+        return VersionView.of(version)
+
+    def set_active(self, process_key: str, version: int, active: bool, actor: str | None = None) -> VersionView:
+        """Activate or deactivate a version for new starts. :raises NotFound:"""
+        row = self.execute(lambda uow: set_active(uow.session, process_key, version, active), actor=actor)
+        return VersionView.of(row)
+
+    def versions(self, process_key: str | None = None) -> list[VersionView]:
+        """Deployed versions with lineage."""
+        with self.store.read() as session:
+            return queries.versions(session, process_key)
+
+    # -- commands -------------------------------------------------------------------------------
+    def start(self, process_key: str, data: dict[str, Any] | None = None, business_key: str | None = None,
+              actor: str | None = None, version: int | None = None) -> InstanceView:
+        """Start an instance and run it to its first wait. :raises NotFound, InvalidData:"""
+        run = self.execute(commands.start, process_key, data, business_key, version, actor=actor)
+        return self.instance(run.row.id)
+
+    def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,
+                 groups: Collection[str] | None = None, expected_revision: int | None = None) -> InstanceView:
+        """Complete a ready task. :raises NotFound, Conflict, Forbidden, InvalidData:"""
+        run = self.execute(commands.complete, task_id, data, groups, expected_revision, actor=actor)
+        return self.instance(run.row.id)
+
+    def claim(self, task_id: str, actor: str, groups: Collection[str] | None = None) -> TaskView:
+        """Take an unclaimed group task. :raises NotFound, Conflict, Forbidden:"""
+        return TaskView.of(self.execute(commands.claim, task_id, groups, actor=actor))
+
+    def unclaim(self, task_id: str, actor: str) -> TaskView:
+        """Give a claimed task back to its group. :raises NotFound, Conflict, Forbidden:"""
+        return TaskView.of(self.execute(commands.unclaim, task_id, actor=actor))
+
+    def suspend(self, instance_id: str, actor: str | None = None) -> InstanceView:
+        """Pause an instance. :raises NotFound, Conflict:"""
+        self.execute(commands.suspend, instance_id, actor=actor)
+        return self.instance(instance_id)
+
+    def resume(self, instance_id: str, actor: str | None = None) -> InstanceView:
+        """Resume a suspended instance. :raises NotFound, Conflict:"""
+        self.execute(commands.resume, instance_id, actor=actor)
+        return self.instance(instance_id)
+
+    def terminate(self, instance_id: str, actor: str | None = None, reason: str | None = None) -> InstanceView:
+        """End an instance and cancel its tasks. :raises NotFound, Conflict:"""
+        self.execute(commands.terminate, instance_id, reason, actor=actor)
+        return self.instance(instance_id)
+
+    def retry(self, instance_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
+        """Re-run an instance stopped by an incident. :raises NotFound, Conflict, InvalidData:"""
+        self.execute(commands.retry, instance_id, data, actor=actor)
+        return self.instance(instance_id)
+
+    # -- queries --------------------------------------------------------------------------------
+    def instance(self, instance_id: str) -> InstanceView:
+        """An instance's status. :raises NotFound:"""
+        with self.store.read() as session:
+            return queries.instance_view(session, instance_id)
+
+    def task(self, task_id: str) -> TaskView:
+        """One task. :raises NotFound:"""
+        with self.store.read() as session:
+            return queries.task_view(session, task_id)
+
+    def tasks(self, **filters: Any) -> list[TaskView]:
+        """Task list from the projection; see `queries.list_tasks` for the filters."""
+        with self.store.read() as session:
+            return queries.list_tasks(session, **filters)
+
+    def history(self, instance_id: str | None = None, business_key: str | None = None) -> list[EventView]:
+        """History events, oldest first."""
+        with self.store.read() as session:
+            return queries.history(session, instance_id, business_key)
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """The data a ready task currently sees (to prefill its form). :raises NotFound:"""
+        with UnitOfWork(self) as uow:
+            run, _ = uow.lock_task(task_id)
+            return dict(run.spiff_task(task_id).data)

@@ -1,0 +1,157 @@
+"""Commands: every state change an instance can undergo, each run inside one `UnitOfWork`.
+
+A command function takes the open unit of work and its arguments, drives an
+`InstanceRun`, and calls `run.save()`; `Engine.execute` commits. No command opens a
+session of its own.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Collection
+
+from .errors import Conflict, FieldError, Forbidden, InvalidData
+from .models import TaskRow
+from .runtime import InstanceRun, UnitOfWork, set_suspended
+from .versions import find_version
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_DATA_KEYS = 200
+
+
+def check_data(data: Any) -> dict[str, Any]:
+    """Process data must be a JSON object with plain names. :raises InvalidData:"""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidData([FieldError("data", "must be a JSON object")])
+    bad = [FieldError(str(k), "field names start with a letter and use letters, digits and _ only")
+           for k in data if not isinstance(k, str) or not _NAME.match(k)]
+    if len(data) > MAX_DATA_KEYS:
+        bad.append(FieldError("data", f"more than {MAX_DATA_KEYS} fields"))
+    if bad:
+        raise InvalidData(bad)
+    return data
+
+
+def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, business_key: str | None,
+          version: int | None = None) -> InstanceRun:
+    """Start an instance of the newest active version (or the given one) and run it to its first wait."""
+    data = check_data(data)
+    found = find_version(uow.session, process_key, version)
+    run = uow.create_instance(found.id, process_key, business_key)
+    for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
+        task.data.update(data)
+    run.event("instance_started", data={"version": found.version, "data": data})
+    run.advance()
+    run.save()
+    return run
+
+
+def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups: Collection[str] | None,
+             expected_revision: int | None = None) -> InstanceRun:
+    """Complete a ready task as `uow.actor` with form data. :raises NotFound, Conflict, Forbidden, InvalidData:"""
+    data = check_data(data)
+    run, task = uow.lock_task(task_id, expected_revision)
+    _require_ready(task)
+    _require_may_work(task, uow.actor, groups)
+    errors = uow.engine.pack.validate_form(task.form_key, data)
+    if errors:
+        raise InvalidData(errors)
+    run.require_status("running", "waiting")
+    run.complete_task(task_id, data)
+    run.save()
+    return run
+
+
+def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> TaskRow:
+    """Take a group task as `uow.actor`. :raises Conflict: when someone else holds it"""
+    run, task = uow.lock_task(task_id)
+    _require_ready(task)
+    if task.assignee and task.assignee != uow.actor:
+        raise Conflict(f"task '{task_id}' is already claimed by {task.assignee}")
+    _require_may_work(task, uow.actor, groups)
+    task.assignee = uow.actor
+    run.event("task_claimed", task.element_id, task_id)
+    run.save()
+    return task
+
+
+def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
+    """Give a claimed task back to its group. :raises Forbidden: unless the actor holds it"""
+    run, task = uow.lock_task(task_id)
+    _require_ready(task)
+    if task.assignee != uow.actor:
+        raise Forbidden(f"task '{task_id}' is not claimed by {uow.actor}")
+    if not task.candidate_group:
+        raise Conflict(f"task '{task_id}' was assigned directly and has no group to return to")
+    task.assignee = None
+    run.event("task_unclaimed", task.element_id, task_id)
+    run.save()
+    return task
+
+
+def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
+    """Pause an instance: its tasks leave the task lists until it is resumed."""
+    run = uow.lock_instance(instance_id)
+    run.require_status("running", "waiting", "error")
+    run.row.status = "suspended"
+    set_suspended(uow.session, instance_id, True)
+    run.event("instance_suspended")
+    run.save()
+    return run
+
+
+def resume(uow: UnitOfWork, instance_id: str) -> InstanceRun:
+    """Undo `suspend`."""
+    run = uow.lock_instance(instance_id)
+    run.require_status("suspended")
+    run.row.status = "running"
+    set_suspended(uow.session, instance_id, False)
+    run.workflow  # noqa: B018 - load, so save() recomputes the status from the state
+    run.event("instance_resumed")
+    run.save()
+    return run
+
+
+def terminate(uow: UnitOfWork, instance_id: str, reason: str | None = None) -> InstanceRun:
+    """End an instance for good; its open tasks are cancelled."""
+    run = uow.lock_instance(instance_id)
+    run.require_status("running", "waiting", "error", "suspended")
+    run.workflow.cancel()
+    run.row.status = "terminated"
+    run.event("instance_terminated", data={"reason": reason})
+    run.save()
+    return run
+
+
+def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None) -> InstanceRun:
+    """Run an instance in `error` again, after merging corrected data into the failed task."""
+    data = check_data(data)
+    run = uow.lock_instance(instance_id)
+    run.require_status("error")
+    run.row.status = "running"
+    failed_id = (run.row.incident or {}).get("task_id")
+    if failed_id:
+        run.reset_failed_task(failed_id, data)
+    run.event("instance_retried", data={"data": data})
+    run.advance()
+    run.save()
+    return run
+
+
+def _require_ready(task: TaskRow) -> None:
+    if task.state != "ready":
+        raise Conflict(f"task '{task.id}' ({task.name}) is {task.state}, not ready")
+
+
+def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] | None) -> None:
+    """The assignee, or (when unclaimed) a member of the candidate group, may work a task.
+
+    `groups=None` means a caller that has no group directory (the CLI): groups are not checked.
+    """
+    if task.assignee:
+        if task.assignee != actor:
+            raise Forbidden(f"task '{task.id}' is assigned to {task.assignee}, not to {actor}")
+        return
+    if groups is not None and task.candidate_group not in groups:
+        raise Forbidden(f"task '{task.id}' belongs to group '{task.candidate_group}', which {actor} is not in")

@@ -1,0 +1,133 @@
+"""The engine's error hierarchy: every failure a caller can act on is one of these.
+
+Each class maps to exactly one HTTP status in the API layer; each carries what the
+user needs to fix the input (the element, the field, the task).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "engine_error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable error shape: {"code", "message", "details"}."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class NotFound(EngineError):
+    """An id (process key, version, instance, task) names nothing."""
+
+    code = "not_found"
+
+
+class Conflict(EngineError):
+    """The request is valid but the state it acts on has moved (task not ready, stale revision)."""
+
+    code = "conflict"
+
+
+class Forbidden(EngineError):
+    """The actor may not do this to this object."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the model intake: where it is and what is wrong."""
+
+    code: str
+    message: str
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+    severity: str = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form for JSON responses and the CLI."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = self.element_id or "model"
+        if self.line:
+            where += f" (line {self.line})"
+        return f"{where}: {self.message}"
+
+
+class InvalidModel(EngineError):
+    """An uploaded BPMN model was refused; `problems` lists every error found."""
+
+    code = "invalid_model"
+
+    def __init__(self, problems: list[Problem], message: str | None = None):
+        problems = list(problems)
+        if message is None:
+            message = f"The model has {len(problems)} problem(s): " + "; ".join(map(str, problems[:3]))
+        super().__init__(message, [p.to_dict() for p in problems])
+        self.problems = problems
+
+
+class ModelTooLarge(InvalidModel):
+    """The uploaded bytes exceed the configured size cap."""
+
+    code = "model_too_large"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One refused field of submitted data."""
+
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form for JSON responses."""
+        return asdict(self)
+
+
+class InvalidData(EngineError):
+    """Submitted data was refused; `fields` names each bad field."""
+
+    code = "invalid_data"
+
+    def __init__(self, fields: list[FieldError], message: str | None = None):
+        fields = list(fields)
+        if message is None:
+            message = "Invalid data: " + "; ".join(f"{f.field}: {f.message}" for f in fields)
+        super().__init__(message, [f.to_dict() for f in fields])
+        self.fields = fields
+
+
+class Incident(EngineError):
+    """A model failed at run time (bad condition, failing service); the instance is kept in `error`."""
+
+    code = "incident"
+
+    def __init__(self, message: str, instance_id: str, element_id: str | None, task_id: str | None):
+        super().__init__(message, [{"instance_id": instance_id, "element_id": element_id, "task_id": task_id}])
+        self.instance_id = instance_id
+        self.element_id = element_id
+        self.task_id = task_id
+
+
+@dataclass
+class SandboxViolation(Exception):
+    """An expression or script uses something the sandbox does not allow."""
+
+    message: str
+    line: int | None = None
+    col: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message if self.line is None else f"line {self.line}: {self.message}"

@@ -1,0 +1,181 @@
+"""The one way a model enters the engine: bytes in, a checked `Model` out, or `InvalidModel`.
+
+Steps, in order: size cap, compressed or DOCTYPE-bearing input refused, hardened lxml
+parse, structural checks (duplicate ids, dangling flows, size), BPMN + spiff XSD
+validation, SpiffWorkflow's parser, then the lint (engine/lint.py) with the sandbox.
+Every problem found is reported at once, each with the element id and line.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import InvalidModel, ModelTooLarge, Problem
+from .lint import lint
+from .pack import Pack
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+MAX_FLOW_NODES = 400
+MAX_XML_ELEMENTS = 50_000
+MIN_LXML = (6, 1)
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
+
+
+def check_lxml_version() -> None:
+    """Refuse to start with an lxml older than 6.1 (older releases lack hardening we rely on)."""
+    if etree.LXML_VERSION[:2] < MIN_LXML:
+        raise RuntimeError(f"crmflow needs lxml >= {'.'.join(map(str, MIN_LXML))}, found {etree.__version__}")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model that passed intake: its bytes, hash, parsed specs and lint warnings."""
+
+    process_key: str
+    name: str
+    content_hash: str
+    bpmn: bytes
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def content_hash(bpmn: bytes) -> str:
+    """The identity of a model's bytes."""
+    return hashlib.sha256(bpmn).hexdigest()
+
+
+def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
+    """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem"""
+    root = parse_xml(bpmn, max_bytes)
+    problems = structural_problems(root)
+    if problems:
+        raise InvalidModel(problems)
+    problems = schema_problems(root)
+    if problems:
+        raise InvalidModel(problems)
+    key = process_key or _top_level_process(root)
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root))
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        raise InvalidModel([_from_validation(exc)]) from None
+    findings = lint(root, spec, subprocess_specs, pack) + _unresolved_calls(spec, subprocess_specs)
+    errors = [p for p in findings if p.severity == "error"]
+    if errors:
+        raise InvalidModel(errors)
+    name = spec.description or key
+    warnings = [p for p in findings if p.severity != "error"]
+    return Model(key, name, content_hash(bpmn), bpmn, spec, subprocess_specs, warnings)
+
+
+def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Hardened parse of raw bytes. :raises InvalidModel:"""
+    if not isinstance(bpmn, (bytes, bytearray)):
+        raise InvalidModel([Problem("not_bytes", "the model must be given as bytes")])
+    if len(bpmn) > max_bytes:
+        raise ModelTooLarge([Problem("model_too_large",
+                                     f"the model is {len(bpmn)} bytes; the limit is {max_bytes} bytes")])
+    kind = _COMPRESSED.get(bytes(bpmn[:2]))
+    if kind:
+        raise InvalidModel([Problem("compressed", f"the upload is {kind}-compressed; upload the plain BPMN XML")])
+    if b"<!DOCTYPE" in bpmn:
+        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             dtd_validation=False, remove_pis=True)
+    try:
+        root = etree.fromstring(bytes(bpmn), parser)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidModel([Problem("xml_syntax", f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
+    if root.getroottree().docinfo.doctype:
+        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise InvalidModel([Problem("not_bpmn", "the document is not BPMN 2.0 (root must be bpmn:definitions)",
+                                    line=root.sourceline)])
+    return root
+
+
+def structural_problems(root: etree._Element) -> list[Problem]:
+    """Size, duplicate ids and dangling references, with plain messages (before the XSD's)."""
+    elements = sum(1 for _ in root.iter())
+    if elements > MAX_XML_ELEMENTS:
+        return [Problem("model_too_large", f"the model has {elements} XML elements; the limit is {MAX_XML_ELEMENTS}")]
+    problems: list[Problem] = []
+    seen: dict[str, etree._Element] = {}
+    for element in root.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if element_id is None:
+            continue
+        if element_id in seen:
+            problems.append(Problem("duplicate_id", f"id '{element_id}' is used more than once "
+                                    f"(first on line {seen[element_id].sourceline})", element_id,
+                                    element.get("name"), element.sourceline))
+        else:
+            seen[element_id] = element
+    for process in root.iterfind("bpmn:process", NS):
+        nodes = [e for e in process if isinstance(e.tag, str) and e.get("id") and
+                 etree.QName(e).localname not in ("sequenceFlow", "laneSet", "dataObject", "dataObjectReference")]
+        if len(nodes) > MAX_FLOW_NODES:
+            problems.append(Problem("model_too_large", f"process has {len(nodes)} elements; the limit is "
+                                    f"{MAX_FLOW_NODES}: split it with call activities", process.get("id"),
+                                    process.get("name"), process.sourceline))
+    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end)
+            if ref not in seen:
+                problems.append(Problem("dangling_flow", f"sequence flow {end} '{ref}' names no element",
+                                        flow.get("id"), flow.get("name"), flow.sourceline))
+    return problems
+
+
+def schema_problems(root: etree._Element) -> list[Problem]:
+    """Validate against the BPMN 2.0 and SpiffWorkflow XSDs; every violation is listed."""
+    validator = VALIDATOR.validator
+    if validator.validate(root):
+        return []
+    return [Problem("schema", error.message, _element_at(root, error.line), None, error.line)
+            for error in validator.error_log]
+
+
+def _element_at(root: etree._Element, line: int) -> str | None:
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.sourceline == line and element.get("id"):
+            return element.get("id")
+    return None
+
+
+def _top_level_process(root: etree._Element) -> str:
+    processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true") != "false"]
+    called = {c.get("calledElement") for c in root.iterfind(".//bpmn:callActivity", NS)}
+    top = [p.get("id") for p in processes if p.get("id") not in called]
+    if len(top) != 1:
+        listed = ", ".join(top) or "none"
+        raise InvalidModel([Problem("process_key", f"expected one executable top-level process, found: {listed}; "
+                                    "name the process key to deploy")])
+    return top[0]
+
+
+def _unresolved_calls(spec, subprocess_specs: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for process_spec in [spec, *filter(None, subprocess_specs.values())]:
+        for task_spec in process_spec.task_specs.values():
+            if isinstance(task_spec, SubWorkflowTask) and subprocess_specs.get(task_spec.spec) is None:
+                problems.append(Problem("unresolved_call", f"called process '{task_spec.spec}' is not in the model",
+                                        task_spec.bpmn_id, task_spec.bpmn_name))
+    return problems
+
+
+def _from_validation(exc: ValidationException) -> Problem:
+    message = str(exc).split("\n")[0]
+    return Problem("bpmn", message, exc.id or None, exc.name or None, exc.line_number or None)

@@ -1,0 +1,169 @@
+"""Model rules checked at deploy time, read from the XML so every finding names its element and line.
+
+Every condition, script, timer and service parameter is compiled by the sandbox here, so
+a model that would fail the sandbox never becomes a version.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator
+
+from lxml import etree
+
+from .errors import Problem, SandboxViolation
+from .pack import Pack
+from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+_CONTAINERS = ("process", "subProcess", "transaction")
+_NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
+                   "textAnnotation", "association", "extensionElements", "documentation", "ioSpecification",
+                   "property", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
+                   "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation", "group"}
+
+
+def lint(root: etree._Element, spec: Any, subprocess_specs: dict[str, Any], pack: Pack) -> list[Problem]:
+    """All errors and warnings of a parsed model."""
+    problems: list[Problem] = []
+    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _reachability):
+        problems.extend(check(root, pack))
+    return problems
+
+
+def _problem(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
+    return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for gateway in root.xpath(".//bpmn:exclusiveGateway | .//bpmn:inclusiveGateway", namespaces=NS):
+        flows = root.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=gateway.get("id"))
+        if len(flows) < 2:
+            continue
+        default = gateway.get("default")
+        for flow in flows:
+            if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
+                yield _problem("missing_condition", f"flow leaves gateway '{gateway.get('id')}' without a "
+                               "condition and is not its default flow", flow)
+        if default is None:
+            yield _problem("no_default_flow", "gateway has no default flow: if no condition holds, "
+                           "the instance stops with an incident", gateway, "warning")
+
+
+def _conditions(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for expression in root.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
+        flow = expression.getparent()
+        text = (expression.text or "").strip()
+        if not text:
+            yield _problem("empty_condition", "condition is empty", flow)
+            continue
+        program, problem = _compile(text, "eval", flow, pack)
+        if problem:
+            yield problem
+        elif isinstance(program.tree.body, ast.Constant) and not program.tree.body.value:
+            yield _problem("condition_never_true", f"condition '{text}' can never be true, so this flow "
+                           "is never taken", flow, "warning")
+
+
+def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for task in root.iterfind(".//bpmn:scriptTask", NS):
+        script = task.find("bpmn:script", NS)
+        if script is None or not (script.text or "").strip():
+            yield _problem("empty_script", "script task has no script", task)
+            continue
+        yield from _compiled_problems(script.text, "exec", task, pack)
+    for hook in root.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
+        owner = hook.getparent().getparent()
+        yield from _compiled_problems(hook.text or "", "exec", owner, pack)
+
+
+def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
+        event = timer.getparent()
+        for part in timer:
+            if isinstance(part.tag, str) and part.text:
+                yield from _compiled_problems(part.text, "eval", event, pack)
+
+
+def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for operator in root.iterfind(".//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS):
+        task = operator.getparent().getparent()
+        if operator.get("id") not in pack.services:
+            yield _problem("unknown_service", f"service '{operator.get('id')}' is not provided by the "
+                           f"'{pack.name}' pack", task)
+        for parameter in operator.iterfind(".//spiffworkflow:parameter", NS):
+            yield from _compiled_problems(parameter.get("value") or "", "eval", task, pack)
+    for task in root.iterfind(".//bpmn:serviceTask", NS):
+        if task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
+            yield _problem("no_service", "service task names no service operator", task)
+
+
+def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    lanes = {ref.text for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
+    for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask", namespaces=NS):
+        properties = {p.get("name"): p.get("value") for p in
+                      task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        if task.get("id") not in lanes and not (properties.get("assignee") or properties.get("candidateGroup")):
+            yield _problem("no_assignment", "user task is in no lane and names no assignee or candidate "
+                           "group, so nobody would get it", task)
+        form_key = properties.get("formKey")
+        if form_key and not pack.knows_form(form_key):
+            yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
+
+
+def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for container in root.iter(*(f"{{{BPMN_NS}}}{name}" for name in _CONTAINERS)):
+        if container.get("triggeredByEvent") == "true":
+            continue
+        nodes = {e.get("id"): e for e in container if isinstance(e.tag, str) and e.get("id")
+                 and _local(e) not in _NOT_FLOW_NODES}
+        edges: dict[str, list[str]] = {}
+        for flow in container.iterfind("bpmn:sequenceFlow", NS):
+            edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+        for event in container.iterfind("bpmn:boundaryEvent", NS):
+            edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
+        start = [i for i, e in nodes.items() if _local(e) == "startEvent" or
+                 (_local(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
+        seen, stack = set(start), list(start)
+        while stack:
+            for target in edges.get(stack.pop(), []):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        for node_id, node in nodes.items():
+            if node_id not in seen:
+                yield _problem("unreachable", "no path from a start event reaches this element", node)
+
+
+def _compiled_problems(text: str, mode: str, element: etree._Element, pack: Pack) -> Iterator[Problem]:
+    _, problem = _compile(text, mode, element, pack)
+    if problem:
+        yield problem
+
+
+def _compile(text: str, mode: str, element: etree._Element, pack: Pack) -> tuple[Program | None, Problem | None]:
+    try:
+        program = compile_expression(text) if mode == "eval" else compile_script(text)
+    except SandboxViolation as exc:
+        kind = "condition" if mode == "eval" else "script"
+        return None, _problem("sandbox", f"{kind} '{_short(text)}' refused: {exc}", element)
+    unknown = sorted(called_names(program) - set(pack.functions) - set(SAFE_BUILTINS))
+    if unknown:
+        return program, _problem("unknown_function", f"'{_short(text)}' calls {', '.join(unknown)}, which the "
+                                 f"'{pack.name}' pack does not provide", element)
+    return program, None
+
+
+def called_names(program: Program) -> set[str]:
+    """Names a program calls as functions."""
+    return {n.func.id for n in ast.walk(program.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."

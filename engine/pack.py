@@ -1,0 +1,102 @@
+"""The one small interface through which a domain pack plugs into the engine.
+
+A pack is plain Python: name -> function tables for expressions and service tasks, form
+checks, and assignment rules. The engine ships `Pack` itself as the empty pack; the CRM
+pack (domain/) fills it in. The engine never imports a pack's module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from .errors import FieldError
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """What assignment rules and forms see of a user task that has just become ready."""
+
+    process_key: str
+    instance_id: str
+    business_key: str | None
+    element_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    properties: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who a task goes to and why (shown to staff as "why is this mine")."""
+
+    assignee: str | None
+    candidate_group: str | None
+    reason: str
+
+
+@dataclass
+class ServiceCall:
+    """Handed to a service operator: the open unit of work and where the call comes from.
+
+    Anything the operator writes through `session` commits or rolls back with the command.
+    """
+
+    session: Any
+    instance_id: str
+    process_key: str
+    business_key: str | None
+    element_id: str
+    actor: str | None
+    now: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, type: str, **data: Any) -> None:
+        """Add a history event (e.g. a control point that fired) to this command's events."""
+        self.events.append({"type": type, "element_id": self.element_id, "task_id": None, "data": data,
+                            "actor": self.actor})
+
+    def send(self, topic: str, key: str, **payload: Any) -> None:
+        """Queue an outbox message, delivered after commit once per `key`."""
+        self.messages.append({"topic": topic, "key": key, "payload": payload})
+
+
+class Pack:
+    """The empty pack: no functions, no services, no forms; tasks go to the group named by their lane."""
+
+    name = "none"
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
+                 services: Mapping[str, Callable[..., Any]] | None = None):
+        self.functions: Mapping[str, Callable[..., Any]] = dict(functions or {})
+        self.services: Mapping[str, Callable[..., Any]] = dict(services or {})
+
+    def knows_form(self, form_key: str) -> bool:
+        """True when `form_key` names a form this pack can validate."""
+        return False
+
+    def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
+        """Field errors in data submitted with a task; without forms, only an empty submission passes."""
+        return [FieldError(name, "this task has no form, so it takes no data") for name in data]
+
+    def assign(self, task: HumanTask, data: Mapping[str, Any]) -> Assignment:
+        """Pick the assignee or candidate group of a ready user task."""
+        return default_assignment(task)
+
+    def migration_locations(self) -> list[str]:
+        """Folders of Alembic revisions for the pack's own tables."""
+        return []
+
+
+def default_assignment(task: HumanTask) -> Assignment:
+    """Explicit `assignee`/`candidateGroup` properties on the task win; else the lane is the group."""
+    if task.properties.get("assignee"):
+        return Assignment(task.properties["assignee"], None, "named as assignee in the model")
+    if task.properties.get("candidateGroup"):
+        group = task.properties["candidateGroup"]
+        return Assignment(None, group, f"candidate group '{group}' named in the model")
+    if task.lane:
+        return Assignment(None, task.lane, f"lane '{task.lane}' is worked by group '{task.lane}'")
+    return Assignment(None, None, "no lane or assignment rule: visible to administrators only")

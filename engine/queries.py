@@ -1,0 +1,156 @@
+"""Read-only views: task lists from the projection, instances, versions, history.
+
+Nothing here deserializes an instance's state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Collection
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .models import HistoryEvent, Instance, Process, ProcessVersion, TaskRow
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One human task as staff see it in a list."""
+
+    id: str
+    instance_id: str
+    process_key: str
+    business_key: str | None
+    element_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    state: str
+    assignee: str | None
+    candidate_group: str | None
+    assignment_reason: str | None
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+    completed_by: str | None
+
+    @classmethod
+    def of(cls, row: TaskRow) -> "TaskView":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """An instance's status, without its state."""
+
+    id: str
+    process_key: str
+    version: int
+    business_key: str | None
+    status: str
+    revision: int
+    incident: dict[str, Any] | None
+    started_by: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A deployed version and its lineage."""
+
+    process_key: str
+    version: int
+    name: str
+    content_hash: str
+    active: bool
+    copied_from: str | None
+    author: str | None
+    deployed_at: datetime
+    warnings: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: ProcessVersion) -> "VersionView":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One history event."""
+
+    id: int
+    instance_id: str
+    type: str
+    element_id: str | None
+    task_id: str | None
+    actor: str | None
+    data: dict[str, Any] | None
+    at: datetime
+
+
+def instance_view(session: Session, instance_id: str) -> InstanceView:
+    """:raises NotFound:"""
+    row = session.execute(select(Instance, ProcessVersion.version).join(
+        ProcessVersion, ProcessVersion.id == Instance.version_id).where(Instance.id == instance_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"instance '{instance_id}' does not exist")
+    instance, version = row
+    return InstanceView(instance.id, instance.process_key, version, instance.business_key, instance.status,
+                        instance.revision, instance.incident, instance.started_by, instance.started_at,
+                        instance.updated_at, instance.ended_at)
+
+
+def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
+               instance_id: str | None = None, process_key: str | None = None, state: str | None = "ready",
+               limit: int = 100, offset: int = 0) -> list[TaskView]:
+    """Tasks by assignee, by candidate groups (unclaimed only), by instance; index-backed."""
+    query = select(TaskRow)
+    if state:
+        query = query.where(TaskRow.state == state)
+    if assignee is not None and groups is not None:
+        query = query.where(or_(TaskRow.assignee == assignee,
+                                TaskRow.assignee.is_(None) & TaskRow.candidate_group.in_(list(groups))))
+    elif assignee is not None:
+        query = query.where(TaskRow.assignee == assignee)
+    elif groups is not None:
+        query = query.where(TaskRow.assignee.is_(None), TaskRow.candidate_group.in_(list(groups)))
+    if instance_id is not None:
+        query = query.where(TaskRow.instance_id == instance_id)
+    if process_key is not None:
+        query = query.where(TaskRow.process_key == process_key)
+    query = query.order_by(TaskRow.created_at, TaskRow.id).limit(min(limit, MAX_PAGE)).offset(offset)
+    return [TaskView.of(row) for row in session.scalars(query)]
+
+
+def task_view(session: Session, task_id: str) -> TaskView:
+    """:raises NotFound:"""
+    row = session.get(TaskRow, task_id)
+    if row is None:
+        raise NotFound(f"task '{task_id}' does not exist")
+    return TaskView.of(row)
+
+
+def history(session: Session, instance_id: str | None = None, business_key: str | None = None) -> list[EventView]:
+    """The timeline of an instance (or of every instance with a business key), oldest first."""
+    query = select(HistoryEvent).order_by(HistoryEvent.id)
+    if instance_id is not None:
+        query = query.where(HistoryEvent.instance_id == instance_id)
+    if business_key is not None:
+        query = query.where(HistoryEvent.business_key == business_key)
+    return [EventView(e.id, e.instance_id, e.type, e.element_id, e.task_id, e.actor, e.data, e.at)
+            for e in session.scalars(query)]
+
+
+def versions(session: Session, process_key: str | None = None) -> list[VersionView]:
+    """Deployed versions, newest first per key."""
+    query = select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
+    if process_key is not None:
+        if session.get(Process, process_key) is None:
+            raise NotFound(f"process '{process_key}' is not deployed")
+        query = query.where(ProcessVersion.process_key == process_key)
+    return [VersionView.of(v) for v in session.scalars(query)]

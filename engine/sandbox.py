@@ -1,0 +1,539 @@
+"""The only place where text from a model runs: gateway conditions, scripts, service parameters.
+
+Nothing here calls `eval` or `exec`. Source is parsed with `ast`, checked against an
+allow-list of node types, and then walked by a small interpreter that only knows plain
+data (numbers, strings, lists, dicts, sets, tuples), a few safe builtins, the methods
+listed in `SAFE_METHODS`, and the functions a domain pack registers. Every evaluation has
+a step and time budget, and operations that could build huge values are bounded first.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Mapping, MutableMapping
+
+from .errors import SandboxViolation
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one expression or script may cost."""
+
+    max_source_chars: int = 20_000
+    max_nodes: int = 3_000
+    max_depth: int = 60
+    max_size: int = 100_000  # elements of a collection, characters of a string
+    max_int_bits: int = 4_096
+    max_steps: int = 200_000
+    time_budget: float = 0.5  # seconds per evaluation
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class ExpressionError(Exception):
+    """A well-formed expression failed while running (unknown name, wrong type, division by zero)."""
+
+
+_EXPRESSION_NODES = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
+    ast.FloorDiv, ast.Mod, ast.Pow, ast.BitAnd, ast.BitOr, ast.BitXor, ast.UnaryOp, ast.Not,
+    ast.USub, ast.UAdd, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In,
+    ast.NotIn, ast.Is, ast.IsNot, ast.IfExp, ast.Call, ast.keyword, ast.Constant, ast.Name,
+    ast.Load, ast.Store, ast.Attribute, ast.Subscript, ast.Slice, ast.List, ast.Tuple, ast.Dict,
+    ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
+    ast.JoinedStr, ast.FormattedValue,
+)
+_STATEMENT_NODES = (
+    ast.Module, ast.Assign, ast.AugAssign, ast.If, ast.For, ast.Expr, ast.Pass, ast.Break,
+    ast.Continue,
+)
+
+SAFE_METHODS: dict[type, frozenset[str]] = {
+    str: frozenset({
+        "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split",
+        "join", "replace", "title", "capitalize", "isdigit", "isalpha", "count", "find",
+    }),
+    dict: frozenset({"get", "keys", "values", "items"}),
+    list: frozenset({"append", "count", "index"}),
+    tuple: frozenset({"count", "index"}),
+    set: frozenset({"add", "union", "intersection", "difference"}),
+}
+_METHOD_NAMES = frozenset().union(*SAFE_METHODS.values())
+
+
+def _text_size(value: Any, budget: int) -> int:
+    """Length of `str(value)`, estimated without building it; stops counting past `budget`."""
+    stack, total = [value], 0
+    while stack and total <= budget:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, dict):
+            total += 2 * len(item) + 2
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += len(item) + 2
+            stack.extend(item)
+        else:
+            total += 24
+    return total
+
+
+def _guard_text(value: Any) -> Any:
+    if _text_size(value, DEFAULT_LIMITS.max_size) > DEFAULT_LIMITS.max_size:
+        raise SandboxViolation(f"text would be longer than {DEFAULT_LIMITS.max_size} characters")
+    return value
+
+
+def _safe_str(value: Any = "") -> str:
+    return str(_guard_text(value))
+
+
+def _numeric_sum(values: Any, start: float = 0) -> Any:
+    values = list(values)
+    if not all(isinstance(v, (int, float)) for v in values):
+        raise ExpressionError("sum() takes numbers only")
+    return sum(values, start)
+
+
+def _bounded_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > DEFAULT_LIMITS.max_size:
+        raise SandboxViolation(f"range() of {len(result)} items exceeds the limit of {DEFAULT_LIMITS.max_size}")
+    return result
+
+
+SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len, "min": min, "max": max, "sum": _numeric_sum, "abs": abs, "round": round, "int": int,
+    "float": float, "str": _safe_str, "bool": bool, "sorted": sorted, "any": any, "all": all,
+    "list": list, "dict": dict, "set": set, "tuple": tuple, "enumerate": enumerate, "zip": zip,
+    "range": _bounded_range,
+}
+_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A checked expression or script, ready to run any number of times."""
+
+    source: str
+    mode: str  # "eval" or "exec"
+    tree: ast.AST
+
+
+def compile_expression(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Check an expression (a gateway condition, a parameter). :raises SandboxViolation:"""
+    return _compile(source.strip(), "eval", limits)
+
+
+def compile_script(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Check a script (script task, pre/post script). :raises SandboxViolation:"""
+    return _compile(source, "exec", limits)
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str, mode: str, limits: Limits) -> Program:
+    if len(source) > limits.max_source_chars:
+        raise SandboxViolation(f"{'expression' if mode == 'eval' else 'script'} is longer than "
+                               f"{limits.max_source_chars} characters")
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        raise SandboxViolation(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise SandboxViolation(f"expression cannot be parsed: {type(exc).__name__}") from None
+    _Checker(mode, limits).check(tree)
+    _fold_constants(tree, limits)
+    return Program(source, mode, tree)
+
+
+def _fold_constants(tree: ast.AST, limits: Limits) -> None:
+    """Run constant-only arithmetic at check time, so `9**9**9` is refused when the model is deployed."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and all(
+                isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator, ast.unaryop))
+                for n in ast.walk(node)):
+            try:
+                _Interpreter({}, {}, limits).ev(node)
+            except SandboxViolation as exc:
+                raise SandboxViolation(exc.message, node.lineno, node.col_offset) from None
+            except Exception as exc:
+                raise SandboxViolation(f"constant expression fails: {type(exc).__name__}: {exc}",
+                                       node.lineno, node.col_offset) from None
+
+
+class _Checker:
+    """Walks a parsed tree once and refuses anything outside the allow-list."""
+
+    def __init__(self, mode: str, limits: Limits):
+        self.allowed = _EXPRESSION_NODES + (_STATEMENT_NODES if mode == "exec" else ())
+        self.limits = limits
+
+    def check(self, tree: ast.AST) -> None:
+        method_attributes = {id(n.func) for n in ast.walk(tree)
+                             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        count = 0
+        stack = [(tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            count += 1
+            if count > self.limits.max_nodes:
+                raise SandboxViolation(f"expression is too large (more than {self.limits.max_nodes} parts)")
+            if depth > self.limits.max_depth:
+                raise SandboxViolation(f"expression is nested too deeply (more than {self.limits.max_depth} levels)",
+                                       getattr(node, "lineno", None))
+            self._check_node(node, method_attributes)
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+    def _check_node(self, node: ast.AST, method_attributes: set[int]) -> None:
+        line = getattr(node, "lineno", None)
+        if not isinstance(node, self.allowed):
+            raise SandboxViolation(f"{_describe(node)} is not allowed", line)
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise SandboxViolation(f"name '{node.id}' is not allowed (names may not start with '_')", line)
+        if isinstance(node, ast.Attribute):
+            if node.attr.startswith("_"):
+                raise SandboxViolation(f"attribute '{node.attr}' is not allowed", line)
+            if id(node) not in method_attributes or node.attr not in _METHOD_NAMES:
+                raise SandboxViolation(f"attribute access '.{node.attr}' is not allowed", line)
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, (ast.Name, ast.Attribute)):
+                raise SandboxViolation("only named functions can be called", line)
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+                raise SandboxViolation("*args and **kwargs are not allowed", line)
+        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            if not all(isinstance(v, ast.Constant) for v in node.format_spec.values):
+                raise SandboxViolation("computed format specifications are not allowed", line)
+            spec = "".join(v.value for v in node.format_spec.values)
+            if any(int(width) > self.limits.max_size for width in re.findall(r"\d+", spec)):
+                raise SandboxViolation("format width is too large", line)
+        elif isinstance(node, ast.comprehension) and node.is_async:
+            raise SandboxViolation("async comprehensions are not allowed", line)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            if len(node.value) > self.limits.max_size:
+                raise SandboxViolation("string constant is too long", line)
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Import: "import", ast.ImportFrom: "import", ast.Lambda: "lambda", ast.FunctionDef: "def",
+        ast.ClassDef: "class", ast.While: "while loop", ast.With: "with", ast.Try: "try",
+        ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Delete: "del", ast.Yield: "yield",
+        ast.Await: "await", ast.NamedExpr: "':=' assignment", ast.Starred: "'*' unpacking",
+        ast.Raise: "raise", ast.Assert: "assert", ast.Return: "return",
+    }
+    return names.get(type(node), f"'{type(node).__name__}'")
+
+
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.BitAnd: operator.and_, ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+}
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
+}
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+def evaluate(program: Program, data: Mapping[str, Any], functions: Mapping[str, Callable] | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Run a checked expression over `data`. :raises ExpressionError, SandboxViolation:"""
+    return _Interpreter(dict(data), functions or {}, limits).run(program)
+
+
+def execute(program: Program, data: MutableMapping[str, Any], functions: Mapping[str, Callable] | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> None:
+    """Run a checked script; assignments land in `data`. :raises ExpressionError, SandboxViolation:"""
+    _Interpreter(data, functions or {}, limits).run(program)
+
+
+class _Interpreter:
+    """Walks a checked tree. Every node visit costs a step; the clock is read every 256 steps."""
+
+    def __init__(self, data: MutableMapping[str, Any], functions: Mapping[str, Callable], limits: Limits):
+        self.data = data
+        self.functions = functions
+        self.limits = limits
+        self.scopes: list[dict[str, Any]] = []
+        self.steps = 0
+        self.deadline = time.monotonic() + limits.time_budget
+
+    def run(self, program: Program) -> Any:
+        try:
+            if program.mode == "eval":
+                return self.ev(program.tree.body)
+            self.block(program.tree.body)
+            return None
+        except (SandboxViolation, ExpressionError):
+            raise
+        except (_Break, _Continue):
+            raise ExpressionError("'break' or 'continue' outside a loop") from None
+        except RecursionError:
+            raise SandboxViolation("expression is nested too deeply") from None
+        except Exception as exc:  # a type error, a division by zero, a failing domain function
+            raise ExpressionError(f"{type(exc).__name__}: {exc}") from None
+
+    # -- budget -------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            raise SandboxViolation(f"evaluation took more than {self.limits.max_steps} steps")
+        if self.steps & 255 == 0 and time.monotonic() > self.deadline:
+            raise SandboxViolation(f"evaluation took longer than {self.limits.time_budget} s")
+
+    def check_size(self, value: Any) -> Any:
+        if isinstance(value, (str, list, tuple, dict, set)) and len(value) > self.limits.max_size:
+            raise SandboxViolation(f"value of {len(value)} items exceeds the limit of {self.limits.max_size}")
+        if isinstance(value, int) and value.bit_length() > self.limits.max_int_bits:
+            raise SandboxViolation(f"number exceeds {self.limits.max_int_bits} bits")
+        return value
+
+    # -- statements ---------------------------------------------------------------------------
+    def block(self, statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            self.tick()
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Expr):
+            self.ev(node.value)
+        elif isinstance(node, ast.Assign):
+            value = self.ev(node.value)
+            for target in node.targets:
+                self.assign(target, value)
+        elif isinstance(node, ast.AugAssign):
+            current = self.ev(_as_load(node.target))
+            self.assign(node.target, self.binary(node.op, current, self.ev(node.value)))
+        elif isinstance(node, ast.If):
+            self.block(node.body if self.ev(node.test) else node.orelse)
+        elif isinstance(node, ast.For):
+            self.loop(node)
+        elif isinstance(node, ast.Break):
+            raise _Break()
+        elif isinstance(node, ast.Continue):
+            raise _Continue()
+
+    def loop(self, node: ast.For) -> None:
+        for item in self.ev(node.iter):
+            self.assign(node.target, item)
+            try:
+                self.block(node.body)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.block(node.orelse)
+
+    def assign(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            if target.id in self.functions or target.id in SAFE_BUILTINS:
+                raise ExpressionError(f"cannot assign to '{target.id}': it is a function name")
+            (self.scopes[-1] if self.scopes else self.data)[target.id] = value
+        elif isinstance(target, ast.Subscript):
+            container = self.ev(target.value)
+            container[self.ev(target.slice)] = value
+            self.check_size(container)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = list(value)
+            if len(values) != len(target.elts):
+                raise ExpressionError(f"cannot unpack {len(values)} values into {len(target.elts)} names")
+            for element, item in zip(target.elts, values):
+                self.assign(element, item)
+        else:
+            raise SandboxViolation(f"cannot assign to {_describe(target)}", getattr(target, "lineno", None))
+
+    # -- expressions --------------------------------------------------------------------------
+    def ev(self, node: ast.expr) -> Any:
+        self.tick()
+        handler = getattr(self, "ev_" + type(node).__name__)
+        return handler(node)
+
+    def ev_Constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def ev_Name(self, node: ast.Name) -> Any:
+        name = node.id
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.data:
+            return self.data[name]
+        if name in self.functions:
+            return self.functions[name]
+        if name in SAFE_BUILTINS:
+            return SAFE_BUILTINS[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        raise ExpressionError(f"name '{name}' is not defined")
+
+    def ev_BoolOp(self, node: ast.BoolOp) -> Any:
+        value = None
+        for operand in node.values:
+            value = self.ev(operand)
+            if isinstance(node.op, ast.And) and not value:
+                return value
+            if isinstance(node.op, ast.Or) and value:
+                return value
+        return value
+
+    def ev_BinOp(self, node: ast.BinOp) -> Any:
+        return self.binary(node.op, self.ev(node.left), self.ev(node.right))
+
+    def binary(self, op: ast.operator, left: Any, right: Any) -> Any:
+        self.guard_binary(op, left, right)
+        return self.check_size(_BINARY[type(op)](left, right))
+
+    def guard_binary(self, op: ast.operator, left: Any, right: Any) -> None:
+        """Refuse operations whose result would be huge before computing it."""
+        limits = self.limits
+        if isinstance(op, ast.Mod) and isinstance(left, (str, bytes)):
+            raise SandboxViolation("'%' string formatting is not allowed; use an f-string")
+        if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > limits.max_int_bits:
+                raise SandboxViolation(f"power result would exceed {limits.max_int_bits} bits")
+        elif isinstance(op, ast.Mult):
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+                    if len(seq) * count > limits.max_size:
+                        raise SandboxViolation(f"repetition would build more than {limits.max_size} items")
+            if isinstance(left, int) and isinstance(right, int):
+                if left.bit_length() + right.bit_length() > limits.max_int_bits:
+                    raise SandboxViolation(f"product would exceed {limits.max_int_bits} bits")
+        elif isinstance(op, ast.Add) and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
+            if len(left) + len(right) > limits.max_size:
+                raise SandboxViolation(f"concatenation would build more than {limits.max_size} items")
+
+    def ev_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        return _UNARY[type(node.op)](self.ev(node.operand))
+
+    def ev_Compare(self, node: ast.Compare) -> bool:
+        left = self.ev(node.left)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.ev(comparator)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+
+    def ev_IfExp(self, node: ast.IfExp) -> Any:
+        return self.ev(node.body) if self.ev(node.test) else self.ev(node.orelse)
+
+    def ev_Call(self, node: ast.Call) -> Any:
+        args = [self.ev(a) for a in node.args]
+        kwargs = {k.arg: self.ev(k.value) for k in node.keywords}
+        if isinstance(node.func, ast.Attribute):
+            return self.call_method(self.ev(node.func.value), node.func.attr, args, kwargs)
+        function = self.ev(node.func)
+        if not callable(function) or not (function in SAFE_BUILTINS.values()
+                                          or node.func.id in self.functions):
+            raise ExpressionError(f"'{node.func.id}' is not a function")
+        return self.check_size(function(*args, **kwargs))
+
+    def call_method(self, obj: Any, name: str, args: list, kwargs: dict) -> Any:
+        allowed = SAFE_METHODS.get(type(obj), frozenset())
+        if name not in allowed:
+            raise ExpressionError(f"'{type(obj).__name__}' has no allowed method '{name}'")
+        if isinstance(obj, str) and name == "join" and args:
+            _guard_text(list(args[0]))
+        if isinstance(obj, str) and name == "replace" and args and isinstance(args[-1], str):
+            if (len(obj) + 1) * max(len(args[-1]), 1) > self.limits.max_size:
+                raise SandboxViolation(f"replace would build more than {self.limits.max_size} characters")
+        result = getattr(type(obj), name)(obj, *args, **kwargs)
+        self.check_size(obj)
+        return self.check_size(result)
+
+    def ev_Attribute(self, node: ast.Attribute) -> Any:
+        raise SandboxViolation(f"attribute access '.{node.attr}' is not allowed", node.lineno)
+
+    def ev_Subscript(self, node: ast.Subscript) -> Any:
+        return self.ev(node.value)[self.ev(node.slice)]
+
+    def ev_Slice(self, node: ast.Slice) -> slice:
+        part = lambda n: None if n is None else self.ev(n)  # noqa: E731
+        return slice(part(node.lower), part(node.upper), part(node.step))
+
+    def ev_List(self, node: ast.List) -> list:
+        return self.check_size([self.ev(e) for e in node.elts])
+
+    def ev_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.ev(e) for e in node.elts)
+
+    def ev_Set(self, node: ast.Set) -> set:
+        return {self.ev(e) for e in node.elts}
+
+    def ev_Dict(self, node: ast.Dict) -> dict:
+        return {self.ev(k): self.ev(v) for k, v in zip(node.keys, node.values)}
+
+    def ev_JoinedStr(self, node: ast.JoinedStr) -> str:
+        return self.check_size("".join(str(self.ev(v)) for v in node.values))
+
+    def ev_FormattedValue(self, node: ast.FormattedValue) -> str:
+        value = _guard_text(self.ev(node.value))
+        if node.conversion == ord("r"):
+            value = repr(value)
+        elif node.conversion == ord("s"):
+            value = str(value)
+        spec = "" if node.format_spec is None else "".join(v.value for v in node.format_spec.values)
+        return format(value, spec)
+
+    def ev_ListComp(self, node: ast.ListComp) -> list:
+        return list(self.comprehend(node.generators, lambda: self.ev(node.elt)))
+
+    def ev_GeneratorExp(self, node: ast.GeneratorExp) -> list:
+        # Materialised: a lazy generator would escape the step and time budget.
+        return list(self.comprehend(node.generators, lambda: self.ev(node.elt)))
+
+    def ev_SetComp(self, node: ast.SetComp) -> set:
+        return set(self.comprehend(node.generators, lambda: self.ev(node.elt)))
+
+    def ev_DictComp(self, node: ast.DictComp) -> dict:
+        return dict(self.comprehend(node.generators, lambda: (self.ev(node.key), self.ev(node.value))))
+
+    def comprehend(self, generators: list[ast.comprehension], produce: Callable[[], Any]) -> list:
+        results: list[Any] = []
+        self.scopes.append({})
+        try:
+            self._generate(generators, produce, results)
+        finally:
+            self.scopes.pop()
+        return results
+
+    def _generate(self, generators: list[ast.comprehension], produce: Callable[[], Any], out: list) -> None:
+        first, rest = generators[0], generators[1:]
+        for item in self.ev(first.iter):
+            self.assign(first.target, item)
+            if all(self.ev(condition) for condition in first.ifs):
+                if rest:
+                    self._generate(rest, produce, out)
+                else:
+                    out.append(produce())
+                    self.check_size(out)
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    """An augmented assignment reads its target first: the same node, read as a value."""
+    if isinstance(target, ast.Name):
+        return ast.Name(id=target.id, ctx=ast.Load())
+    if isinstance(target, ast.Subscript):
+        return ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
+    raise SandboxViolation(f"cannot assign to {_describe(target)}", getattr(target, "lineno", None))

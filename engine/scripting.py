@@ -1,0 +1,68 @@
+"""SpiffWorkflow's script-engine seam, wired to the sandbox and the pack's functions and services.
+
+One `SandboxScriptEngine` is made per command, so service operators write through that
+command's session and their events land in that command's history.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+from .errors import SandboxViolation
+from .pack import Pack, ServiceCall
+from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """Runs every condition, script and service call of a model through the sandbox."""
+
+    def __init__(self, pack: Pack, service_call: Callable[[Any], ServiceCall] | None = None):
+        super().__init__(environment=None)
+        self.pack = pack
+        self._service_call = service_call
+
+    def validate(self, expression: str) -> None:
+        """Check an expression without running it. :raises SandboxViolation:"""
+        compile_expression(expression)
+
+    def evaluate(self, task, expression: str, external_context: dict | None = None) -> Any:
+        """Evaluate a condition or parameter over the task's data (and data objects)."""
+        data = {**(external_context or {}), **task.data}
+        return self._guarded(task, expression, lambda: evaluate(compile_expression(expression), data,
+                                                                 self.pack.functions))
+
+    def execute(self, task, script: str, external_context: dict | None = None) -> bool:
+        """Run a script task; its assignments become task data."""
+        self._guarded(task, script, lambda: execute(compile_script(script), task.data, self.pack.functions))
+        return True
+
+    def call_service(self, task, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
+        """Call a pack service operator with evaluated parameters; the result is stored as JSON."""
+        operator = self.pack.services.get(operation_name)
+        if operator is None:
+            raise WorkflowTaskException(f"service '{operation_name}' is not provided by the '{self.pack.name}' pack",
+                                        task=task)
+        if self._service_call is None:
+            raise WorkflowTaskException("services cannot run outside a command", task=task)
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        call = self._service_call(task)
+        return self._guarded(task, operation_name, lambda: json.dumps(operator(call, **params)))
+
+    def _guarded(self, task, source: str, run: Callable[[], Any]) -> Any:
+        try:
+            return run()
+        except WorkflowTaskException:
+            raise
+        except (SandboxViolation, ExpressionError) as exc:
+            raise WorkflowTaskException(f"'{_short(source)}' failed: {exc}", task=task, exception=exc) from None
+        except Exception as exc:  # a pack service failed: becomes an incident, never a 500
+            raise WorkflowTaskException(f"'{_short(source)}' failed: {type(exc).__name__}: {exc}",
+                                        task=task, exception=exc) from None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,100 @@
+"""Database access: engines, sessions, schema upgrades, and the row lock every command takes.
+
+SQLite (the default) gets WAL and `BEGIN IMMEDIATE` on write transactions, so two
+processes never interleave a read-modify-write; PostgreSQL gets `SELECT ... FOR UPDATE`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import Engine as SqlEngine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///var/crmflow.sqlite"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else `CRMFLOW_DATABASE_URL`, else a SQLite file under ./var."""
+    return url or os.environ.get("CRMFLOW_DATABASE_URL") or DEFAULT_URL
+
+
+class Store:
+    """Owns the SQLAlchemy engines and hands out sessions for reading and for writing."""
+
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            _ensure_parent_dir(self.url)
+            self.write_engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
+            self.read_engine = _sqlite_engine(self.url, begin="BEGIN")
+        else:
+            self.write_engine = self.read_engine = create_engine(self.url, pool_pre_ping=True)
+        self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self.reader = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def write(self) -> Session:
+        """A session whose transaction holds the database's write lock on SQLite."""
+        return self.writer()
+
+    def read(self) -> Session:
+        """A session for queries only."""
+        return self.reader()
+
+    def upgrade(self, extra_locations: Iterable[str] = ()) -> None:
+        """Bring the schema to the newest revision of the engine and any plugged-in packs."""
+        from alembic import command
+
+        with self.write_engine.begin() as connection:
+            command.upgrade(self._alembic_config(connection, extra_locations), "heads")
+
+    def has_schema(self) -> bool:
+        """True when the engine's tables exist."""
+        return inspect(self.read_engine).has_table("instance")
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+    def _alembic_config(self, connection, extra_locations: Iterable[str]):
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        locations = [str(MIGRATIONS / "versions"), *map(str, extra_locations)]
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join(locations))
+        config.attributes["connection"] = connection
+        return config
+
+
+def _ensure_parent_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str, begin: str) -> SqlEngine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives a process crash; only power loss may lose the last one.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,116 @@
+"""Process keys and their immutable versions; parsed specs cached by content hash.
+
+A version's spec is parsed once per process (per content hash) and shared by every
+command; instances store only their state and the id of their version.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from .errors import Conflict, NotFound
+from .intake import Model, parse_xml
+from .models import Process, ProcessVersion
+
+
+@dataclass(frozen=True)
+class Specs:
+    """The parsed, immutable specs of one version, shared by every instance on it."""
+
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+class SpecCache:
+    """content hash -> parsed specs; a version is parsed at most once per process."""
+
+    def __init__(self):
+        self._by_hash: dict[str, Specs] = {}
+        self._hash_of_version: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, version: ProcessVersion, model: Model) -> None:
+        """Keep the specs intake already parsed, so deploy does not parse twice."""
+        with self._lock:
+            self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs))
+            self._hash_of_version[version.id] = model.content_hash
+
+    def specs(self, session: Session, version_id: int) -> Specs:
+        """The specs of a version, parsing its stored bytes on first use."""
+        content_hash = self._hash_of_version.get(version_id)
+        if content_hash is not None and content_hash in self._by_hash:
+            return self._by_hash[content_hash]
+        version = session.get(ProcessVersion, version_id)
+        if version is None:
+            raise NotFound(f"process version {version_id} does not exist")
+        specs = self._by_hash.get(version.content_hash) or _parse_stored(version.bpmn, version.process_key)
+        with self._lock:
+            self._by_hash[version.content_hash] = specs
+            self._hash_of_version[version_id] = version.content_hash
+        return specs
+
+
+def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
+    """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.ElementTree(parse_xml(bpmn, max_bytes=len(bpmn))))
+    return Specs(parser.get_spec(process_key), parser.get_subprocess_specs(process_key))
+
+
+def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,
+                  activate: bool, now) -> tuple[ProcessVersion, bool]:
+    """Insert a version for `model`, or return the one with the same bytes. Returns (version, created)."""
+    existing = session.scalars(select(ProcessVersion).where(
+        ProcessVersion.process_key == model.process_key,
+        ProcessVersion.content_hash == model.content_hash)).one_or_none()
+    if existing is not None:
+        return existing, False
+    process = session.get(Process, model.process_key, with_for_update=True)
+    if process is None:
+        process = Process(key=model.process_key, name=model.name, created_at=now)
+        session.add(process)
+    else:
+        process.name = model.name
+    latest = session.scalar(select(func.max(ProcessVersion.version))
+                            .where(ProcessVersion.process_key == model.process_key)) or 0
+    version = ProcessVersion(process_key=model.process_key, version=latest + 1, content_hash=model.content_hash,
+                             bpmn=model.bpmn, name=model.name, active=activate, copied_from=copied_from,
+                             author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings])
+    session.add(version)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"another deploy of '{model.process_key}' ran at the same moment; try again") from None
+    return version, True
+
+
+def find_version(session: Session, process_key: str, version: int | None = None) -> ProcessVersion:
+    """A given version of a key, or the newest active one. :raises NotFound:"""
+    query = select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+    if version is None:
+        query = query.where(ProcessVersion.active.is_(True)).order_by(ProcessVersion.version.desc()).limit(1)
+    else:
+        query = query.where(ProcessVersion.version == version)
+    found = session.scalars(query).first()
+    if found is None:
+        known = session.get(Process, process_key) is not None
+        if not known:
+            raise NotFound(f"process '{process_key}' is not deployed")
+        what = f"version {version}" if version is not None else "an active version"
+        raise NotFound(f"process '{process_key}' has no {what}")
+    return found
+
+
+def set_active(session: Session, process_key: str, version: int, active: bool) -> ProcessVersion:
+    """Let new starts use (or stop using) a version. :raises NotFound:"""
+    found = find_version(session, process_key, version)
+    session.execute(update(ProcessVersion).where(ProcessVersion.id == found.id).values(active=active))
+    found.active = active
+    return found
