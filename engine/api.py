@@ -89,14 +89,14 @@ class Engine:
     def start(self, process_key: str, data: dict[str, Any] | None = None, business_key: str | None = None,
               actor: str | None = None, version: int | None = None) -> InstanceView:
         """Start an instance and run it to its first wait. :raises NotFound, InvalidData:"""
-        run = self.execute(commands.start, process_key, data, business_key, version, actor=actor)
-        return self.instance(run.row.id)
+        return InstanceView.of(self.execute(commands.start, process_key, data, business_key, version,
+                                            actor=actor).row)
 
     def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,
                  groups: Collection[str] | None = None, expected_revision: int | None = None) -> InstanceView:
         """Complete a ready task. :raises NotFound, Conflict, Forbidden, InvalidData:"""
-        run = self.execute(commands.complete, task_id, data, groups, expected_revision, actor=actor)
-        return self.instance(run.row.id)
+        return InstanceView.of(self.execute(commands.complete, task_id, data, groups, expected_revision,
+                                            actor=actor).row)
 
     def claim(self, task_id: str, actor: str, groups: Collection[str] | None = None) -> TaskView:
         """Take an unclaimed group task. :raises NotFound, Conflict, Forbidden:"""
@@ -108,23 +108,19 @@ class Engine:
 
     def suspend(self, instance_id: str, actor: str | None = None) -> InstanceView:
         """Pause an instance. :raises NotFound, Conflict:"""
-        self.execute(commands.suspend, instance_id, actor=actor)
-        return self.instance(instance_id)
+        return InstanceView.of(self.execute(commands.suspend, instance_id, actor=actor).row)
 
     def resume(self, instance_id: str, actor: str | None = None) -> InstanceView:
         """Resume a suspended instance. :raises NotFound, Conflict:"""
-        self.execute(commands.resume, instance_id, actor=actor)
-        return self.instance(instance_id)
+        return InstanceView.of(self.execute(commands.resume, instance_id, actor=actor).row)
 
     def terminate(self, instance_id: str, actor: str | None = None, reason: str | None = None) -> InstanceView:
         """End an instance and cancel its tasks. :raises NotFound, Conflict:"""
-        self.execute(commands.terminate, instance_id, reason, actor=actor)
-        return self.instance(instance_id)
+        return InstanceView.of(self.execute(commands.terminate, instance_id, reason, actor=actor).row)
 
     def retry(self, instance_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Re-run an instance stopped by an incident. :raises NotFound, Conflict, InvalidData:"""
-        self.execute(commands.retry, instance_id, data, actor=actor)
-        return self.instance(instance_id)
+        return InstanceView.of(self.execute(commands.retry, instance_id, data, actor=actor).row)
 
     # -- queries --------------------------------------------------------------------------------
     def instance(self, instance_id: str) -> InstanceView:

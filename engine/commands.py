@@ -38,7 +38,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     """Start an instance of the newest active version (or the given one) and run it to its first wait."""
     data = check_data(data)
     found = find_version(uow.session, process_key, version)
-    run = uow.create_instance(found.id, process_key, business_key)
+    run = uow.create_instance(found, business_key)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
     run.event("instance_started", data={"version": found.version, "data": data})

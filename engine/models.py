@@ -83,15 +83,19 @@ class Instance(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)  # the number of version_id, kept for lists and reports
     business_key: Mapped[str | None] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer)
     state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_by: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+
+    # Every UPDATE checks and bumps `revision`: a lost update raises StaleDataError instead.
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class TaskRow(Base):

@@ -59,6 +59,10 @@ class InstanceView:
     updated_at: datetime
     ended_at: datetime | None
 
+    @classmethod
+    def of(cls, row: Instance) -> "InstanceView":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class VersionView:
@@ -95,14 +99,10 @@ class EventView:
 
 def instance_view(session: Session, instance_id: str) -> InstanceView:
     """:raises NotFound:"""
-    row = session.execute(select(Instance, ProcessVersion.version).join(
-        ProcessVersion, ProcessVersion.id == Instance.version_id).where(Instance.id == instance_id)).one_or_none()
+    row = session.get(Instance, instance_id)
     if row is None:
         raise NotFound(f"instance '{instance_id}' does not exist")
-    instance, version = row
-    return InstanceView(instance.id, instance.process_key, version, instance.business_key, instance.status,
-                        instance.revision, instance.incident, instance.started_by, instance.started_at,
-                        instance.updated_at, instance.ended_at)
+    return InstanceView.of(row)
 
 
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,

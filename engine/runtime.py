@@ -14,6 +14,8 @@ from uuid import UUID
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -21,7 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import Conflict, NotFound
-from .models import HistoryEvent, Instance, OutboxMessage, TaskRow
+from .models import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow
 from .pack import HumanTask, ServiceCall
 from .scripting import SandboxScriptEngine
 from .timeutil import parse_duration
@@ -66,30 +68,31 @@ class UnitOfWork:
             .with_for_update()).one_or_none()
         if row is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
-        if expected_revision is not None and row.revision != expected_revision:
-            raise Conflict(f"instance '{instance_id}' has changed (revision {row.revision}, "
-                           f"you have {expected_revision}); reload and try again")
+        _check_revision(row, expected_revision)
         return InstanceRun(self, row)
 
     def lock_task(self, task_id: str, expected_revision: int | None = None) -> tuple["InstanceRun", TaskRow]:
-        """Lock the instance a task belongs to, then read the task row fresh. :raises NotFound:"""
-        instance_id = self.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id))
-        if instance_id is None:
+        """Lock a task's row and its instance's row in one statement. :raises NotFound, Conflict:"""
+        # FOR UPDATE re-reads both rows once the lock is granted, so a task completed by a
+        # concurrent command is seen as completed here, never as ready.
+        found = self.session.execute(
+            select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
+            .where(TaskRow.id == task_id).options(undefer(Instance.state))
+            .with_for_update().execution_options(populate_existing=True)).one_or_none()
+        if found is None:
             raise NotFound(f"task '{task_id}' does not exist")
-        run = self.lock_instance(instance_id, expected_revision)
-        # Read after the lock: a concurrent command may have completed the task meanwhile.
-        task = self.session.scalars(select(TaskRow).where(TaskRow.id == task_id)
-                                    .execution_options(populate_existing=True)).one()
-        return run, task
+        task, row = found
+        _check_revision(row, expected_revision)
+        return InstanceRun(self, row), task
 
-    def create_instance(self, version_id: int, process_key: str, business_key: str | None) -> "InstanceRun":
+    def create_instance(self, version: ProcessVersion, business_key: str | None) -> "InstanceRun":
         """A new instance row and a fresh workflow on the version's cached spec."""
-        row = Instance(id=str(uuid.uuid4()), version_id=version_id, process_key=process_key,
-                       business_key=business_key, status="running", revision=0, state=b"",
-                       started_by=self.actor, started_at=self.now, updated_at=self.now)
+        row = Instance(id=str(uuid.uuid4()), version_id=version.id, version=version.version,
+                       process_key=version.process_key, business_key=business_key, status="running",
+                       state=b"", started_by=self.actor, started_at=self.now, updated_at=self.now)
         self.session.add(row)
         run = InstanceRun(self, row)
-        specs = self.engine.specs.specs(self.session, version_id)
+        specs = self.engine.specs.specs(self.session, version.id)
         run._workflow = BpmnWorkflow(specs.spec, specs.subprocess_specs, script_engine=run.script_engine())
         return run
 
@@ -205,28 +208,21 @@ class InstanceRun:
     def save(self) -> None:
         """Write state, status, projection, history and outbox; bump the revision. :raises Conflict:"""
         uow, row = self.uow, self.row
-        values: dict[str, Any] = {"revision": row.revision + 1, "updated_at": uow.now, "incident": row.incident}
+        row.updated_at = uow.now
         if self._workflow is not None:
-            values["state"] = uow.engine.serializer.dumps(self._workflow)
+            row.state = uow.engine.serializer.dumps(self._workflow)
             self._sync_tasks()
-            values["status"] = self._status()
-            if values["status"] in FINAL_STATUSES and row.ended_at is None:
-                values["ended_at"] = uow.now
+            row.status = self._status()
+            if row.status in FINAL_STATUSES and row.ended_at is None:
+                row.ended_at = uow.now
+                if row.status == "completed":
+                    self.event("instance_completed")
         else:
-            values["status"] = row.status
-        if row.revision == 0:  # just created: the INSERT is still pending
-            for name, value in values.items():
-                setattr(row, name, value)
+            flag_modified(row, "updated_at")  # a claim still bumps the revision
+        try:
             uow.session.flush()
-        else:
-            result = uow.session.execute(update(Instance).where(Instance.id == row.id,
-                                                                Instance.revision == row.revision).values(**values))
-            if result.rowcount != 1:
-                raise Conflict(f"instance '{row.id}' was changed by another command; try again")
-            for name, value in values.items():
-                setattr(row, name, value)
-        if values["status"] == "completed" and not self.row.incident:
-            self.event("instance_completed")
+        except StaleDataError:
+            raise Conflict(f"instance '{row.id}' was changed by another command; try again") from None
         self._write_events()
 
     def _status(self) -> str:
@@ -277,16 +273,22 @@ class InstanceRun:
                        due_at=now + due if due else None)
 
     def _write_events(self) -> None:
-        session, row, now = self.uow.session, self.row, self.uow.now
+        connection, row, now = self.uow.session.connection(), self.row, self.uow.now
         if self.events:
-            session.execute(insert(HistoryEvent), [
+            connection.execute(insert(HistoryEvent.__table__), [
                 {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key,
                  "at": now, **event} for event in self.events])
         if self.messages:
-            session.execute(insert(OutboxMessage), [
+            connection.execute(insert(OutboxMessage.__table__), [
                 {"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
                  "created_at": now, "attempts": 0} for m in self.messages])
         self.events, self.messages = [], []
+
+
+def _check_revision(row: Instance, expected: int | None) -> None:
+    if expected is not None and row.revision != expected:
+        raise Conflict(f"instance '{row.id}' has changed (revision {row.revision}, you have {expected}); "
+                       "reload and try again")
 
 
 def set_suspended(session: Session, instance_id: str, suspended: bool) -> None:

@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('history_event',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('instance_id', sa.String(length=36), nullable=False),
@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('process_key', sa.String(length=128), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('business_key', sa.String(length=128), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
@@ -123,11 +124,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_task_group_state', ['candidate_group', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_instance_id'), ['instance_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_instance_id'))
         batch_op.drop_index('ix_task_group_state')
@@ -157,4 +158,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_history_event_business_key'))
 
     op.drop_table('history_event')
-    
+

@@ -1,0 +1,117 @@
+"""Engine throughput: raw SpiffWorkflow in memory vs crmflow persisted on SQLite (and PostgreSQL).
+
+The same process (start -> enter -> exclusive gateway -> approve/review -> confirm -> end,
+three user tasks per instance) is run N times each way. Prints instances/second, the ratio
+persisted/raw, and stored bytes per waiting instance against SpiffWorkflow's full JSON.
+
+    python bench/engine_throughput.py [-n 300] [--postgres URL]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+
+from engine import Engine  # noqa: E402
+from engine.intake import take_in  # noqa: E402
+from engine.models import Instance  # noqa: E402
+from engine.pack import Pack  # noqa: E402
+from engine.serializer import StateSerializer  # noqa: E402
+
+MODEL = (ROOT / "tests" / "fixtures" / "order_review.bpmn").read_bytes()
+
+
+def raw_spiff(n: int) -> tuple[float, int]:
+    """Instances/second in memory; parse once. Also returns full-JSON bytes of a waiting instance."""
+    model = take_in(MODEL, Pack())
+    full = 0
+    began = time.perf_counter()
+    for i in range(n):
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update({"amount": 20000 if i % 2 else 10})
+        workflow.do_engine_steps()
+        if i == 0:
+            full = len(StateSerializer().full_json(workflow).encode())
+        while tasks := workflow.get_tasks(state=TaskState.READY, manual=True):
+            tasks[0].run()
+            workflow.do_engine_steps()
+        assert workflow.is_completed()
+    return n / (time.perf_counter() - began), full
+
+
+def persisted(url: str, n: int) -> tuple[float, float]:
+    """Instances/second through crmflow; also the average stored state bytes of a waiting instance."""
+    engine = Engine(url)
+    engine.init_db()
+    engine.deploy(MODEL)
+    began = time.perf_counter()
+    waiting_bytes = []
+    for i in range(n):
+        instance = engine.start("order_review", {"amount": 20000 if i % 2 else 10}, actor="bench")
+        if i < 20:
+            with engine.store.read() as session:
+                waiting_bytes.append(session.scalar(select(func.length(Instance.state))
+                                                    .where(Instance.id == instance.id)))
+        while tasks := engine.tasks(instance_id=instance.id):
+            engine.complete(tasks[0].id, "bench")
+    rate = n / (time.perf_counter() - began)
+    engine.close()
+    return rate, sum(waiting_bytes) / len(waiting_bytes)
+
+
+def postgres_database(url: str):
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"crmflow_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=300, help="instances per run (default 300)")
+    parser.add_argument("--postgres", default=os.environ.get("CRMFLOW_TEST_POSTGRES_URL"),
+                        help="PostgreSQL URL (default: CRMFLOW_TEST_POSTGRES_URL); omitted when empty")
+    args = parser.parse_args()
+
+    raw_spiff(20)  # warm-up: imports, caches
+    raw_rate, full_bytes = raw_spiff(args.n)
+    print(f"(a) raw SpiffWorkflow, in memory      {raw_rate:8.1f} instances/s   (baseline)")
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_rate, stored = persisted(f"sqlite:///{tmp}/bench.sqlite", args.n)
+    print(f"(b) crmflow on SQLite, persisted       {sqlite_rate:8.1f} instances/s   "
+          f"ratio b/a = {sqlite_rate / raw_rate:.2f}  (target >= 0.5)")
+    if args.postgres:
+        url, drop = postgres_database(args.postgres)
+        try:
+            pg_rate, _ = persisted(url, args.n)
+        finally:
+            drop()
+        print(f"(c) crmflow on PostgreSQL, persisted   {pg_rate:8.1f} instances/s   ratio c/a = {pg_rate / raw_rate:.2f}")
+    else:
+        print("(c) PostgreSQL: skipped (no --postgres URL)")
+    print(f"stored state per waiting instance: {stored:.0f} bytes vs SpiffWorkflow full JSON {full_bytes} bytes "
+          f"= {stored / full_bytes:.2f}x  (target <= 0.25)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The `crmflow` command: set up, deploy, run and work processes from a shell."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import EngineError, InvalidModel
+
+from .wiring import build_engine, shipped_models
+
+
+def _json_object(ctx, param, value: str | None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter('must be a JSON object, e.g. \'{"amount": 100}\'')
+    return data
+
+
+def _fail(error: EngineError) -> None:
+    click.secho(f"error: {error.message}", fg="red", err=True)
+    for detail in error.details:
+        if isinstance(error, InvalidModel):
+            where = detail.get("element_id") or "model"
+            line = f" line {detail['line']}" if detail.get("line") else ""
+            click.echo(f"  - {where}{line}: {detail['message']}", err=True)
+        else:
+            click.echo(f"  - {json.dumps(detail, ensure_ascii=False, default=str)}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Turns engine errors into a readable message and exit status 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except EngineError as error:
+            _fail(error)
+
+
+@click.group(cls=_Group)
+@click.option("--database", envvar="CRMFLOW_DATABASE_URL", metavar="URL",
+              help="SQLAlchemy URL (default: CRMFLOW_DATABASE_URL, else sqlite:///var/crmflow.sqlite).")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """crmflow: run CRM business processes (BPMN) with control points.
+
+    Quick start: `crmflow setup`, then `crmflow serve`.
+    """
+    ctx.obj = {"database": database}
+
+
+def _engine(ctx: click.Context):
+    if "engine" not in ctx.obj:
+        ctx.obj["engine"] = build_engine(ctx.obj["database"])
+    return ctx.obj["engine"]
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Create or upgrade the database schema."""
+    engine = _engine(ctx)
+    engine.init_db()
+    click.echo(f"database ready: {engine.store.url}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "process_key", help="Process id to deploy when a file holds several top-level processes.")
+@click.option("--author", default="admin", show_default=True, help="Recorded as the version's author.")
+@click.pass_context
+def deploy(ctx: click.Context, files: tuple[Path, ...], process_key: str | None, author: str) -> None:
+    """Deploy BPMN FILES as new versions (the same bytes again keep their version)."""
+    engine = _engine(ctx)
+    for path in files:
+        _deploy_one(engine, path, process_key, author)
+
+
+def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> None:
+    version = engine.deploy(path.read_bytes(), process_key=process_key, author=author)
+    click.echo(f"deployed {version.process_key} v{version.version} ({version.content_hash[:12]}) from {path.name}")
+    for warning in version.warnings:
+        click.secho(f"  warning {warning['element_id'] or 'model'}: {warning['message']}", fg="yellow")
+
+
+@main.command()
+@click.pass_context
+def setup(ctx: click.Context) -> None:
+    """Everything a fresh machine needs: schema, the shipped processes."""
+    engine = _engine(ctx)
+    click.echo(f"[1/2] database schema on {engine.store.url}")
+    engine.init_db()
+    models = shipped_models()
+    click.echo(f"[2/2] deploying {len(models)} shipped process(es)")
+    for path in models:
+        _deploy_one(engine, path, None, "crmflow")
+
+
+@main.command()
+@click.argument("process_key")
+@click.option("--data", callback=_json_object, help='Start data as a JSON object, e.g. \'{"amount": 100}\'.')
+@click.option("--business-key", help="Your reference for the instance (order number, lead id ...).")
+@click.option("--user", "actor", default="admin", show_default=True, help="Who starts it.")
+@click.pass_context
+def start(ctx: click.Context, process_key: str, data: dict, business_key: str | None, actor: str) -> None:
+    """Start an instance of PROCESS_KEY (its newest active version)."""
+    engine = _engine(ctx)
+    instance = engine.start(process_key, data, business_key, actor)
+    click.echo(f"started {instance.id} ({process_key} v{instance.version}): {instance.status}")
+    _print_tasks(engine.tasks(instance_id=instance.id))
+
+
+@main.command()
+@click.option("--user", "assignee", help="Tasks assigned to this user.")
+@click.option("--group", "groups", multiple=True, help="Unclaimed tasks of this group (repeatable).")
+@click.option("--instance", "instance_id", help="Tasks of one instance.")
+@click.pass_context
+def tasks(ctx: click.Context, assignee: str | None, groups: tuple[str, ...], instance_id: str | None) -> None:
+    """List ready tasks."""
+    found = _engine(ctx).tasks(assignee=assignee, groups=list(groups) or None, instance_id=instance_id)
+    _print_tasks(found)
+
+
+def _print_tasks(found) -> None:
+    if not found:
+        click.echo("no ready tasks")
+    for task in found:
+        who = task.assignee or f"group {task.candidate_group}"
+        click.echo(f"{task.id}  {task.name:<28} {who:<22} {task.process_key} {task.business_key or ''}")
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--user", "actor", required=True, help="Who completes it (must be the assignee, if any).")
+@click.option("--data", callback=_json_object, help="Form data as a JSON object.")
+@click.pass_context
+def complete(ctx: click.Context, task_id: str, actor: str, data: dict) -> None:
+    """Complete TASK_ID with form data."""
+    engine = _engine(ctx)
+    instance = engine.complete(task_id, actor, data)
+    click.echo(f"completed; instance {instance.id} is {instance.status}")
+    _print_tasks(engine.tasks(instance_id=instance.id))
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--user", "actor", required=True, help="Who takes the task.")
+@click.pass_context
+def claim(ctx: click.Context, task_id: str, actor: str) -> None:
+    """Claim a group task for USER."""
+    task = _engine(ctx).claim(task_id, actor)
+    click.echo(f"{task.name} is now assigned to {task.assignee}")
+
+
+@main.command()
+@click.argument("instance_id")
+@click.pass_context
+def history(ctx: click.Context, instance_id: str) -> None:
+    """Show an instance's status and timeline."""
+    engine = _engine(ctx)
+    instance = engine.instance(instance_id)
+    click.echo(f"{instance.process_key} v{instance.version} {instance.business_key or ''}: {instance.status}")
+    if instance.incident:
+        click.secho(f"incident at {instance.incident['element_id']}: {instance.incident['message']}", fg="red")
+    for event in engine.history(instance_id):
+        data = json.dumps(event.data, ensure_ascii=False, default=str) if event.data else ""
+        click.echo(f"{event.at:%Y-%m-%d %H:%M:%S} {event.type:<18} {event.element_id or '':<24} "
+                   f"{event.actor or '':<10} {data}")
+
+
+@main.command()
+@click.argument("process_key", required=False)
+@click.pass_context
+def versions(ctx: click.Context, process_key: str | None) -> None:
+    """List deployed versions (with lineage)."""
+    for v in _engine(ctx).versions(process_key):
+        lineage = f" copied from {v.copied_from}" if v.copied_from else ""
+        state = "active" if v.active else "inactive"
+        click.echo(f"{v.process_key} v{v.version} {state} by {v.author or '?'} {v.deployed_at:%Y-%m-%d}{lineage}")
+
+
+@main.command()
+@click.argument("process_key")
+@click.argument("version", type=int)
+@click.option("--off", is_flag=True, help="Deactivate instead.")
+@click.pass_context
+def activate(ctx: click.Context, process_key: str, version: int, off: bool) -> None:
+    """Let new starts of PROCESS_KEY use VERSION (or stop, with --off)."""
+    v = _engine(ctx).set_active(process_key, version, not off)
+    click.echo(f"{v.process_key} v{v.version} is {'active' if v.active else 'inactive'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the API and pages (development server; use gunicorn for production)."""
+    from .app import create_app
+
+    app = create_app({"DATABASE_URL": ctx.obj["database"]})
+    click.echo(f"crmflow serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
