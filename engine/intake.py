@@ -63,6 +63,10 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     problems = schema_problems(root)
     if problems:
         raise InvalidModel(problems)
+    findings = lint(root, pack)
+    errors = [p for p in findings if p.severity == "error"]
+    if errors:
+        raise InvalidModel(errors)
     key = process_key or _top_level_process(root)
     parser = SpiffBpmnParser()
     try:
@@ -71,13 +75,11 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
         raise InvalidModel([_from_validation(exc)]) from None
-    findings = lint(root, spec, subprocess_specs, pack) + _unresolved_calls(spec, subprocess_specs)
-    errors = [p for p in findings if p.severity == "error"]
-    if errors:
-        raise InvalidModel(errors)
-    name = spec.description or key
+    unresolved = _unresolved_calls(spec, subprocess_specs)
+    if unresolved:
+        raise InvalidModel(unresolved)
     warnings = [p for p in findings if p.severity != "error"]
-    return Model(key, name, content_hash(bpmn), bpmn, spec, subprocess_specs, warnings)
+    return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs, warnings)
 
 
 def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:

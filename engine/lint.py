@@ -6,13 +6,14 @@ a model that would fail the sandbox never becomes a version.
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator
+from typing import Iterator
 
 from lxml import etree
 
-from .errors import Problem, SandboxViolation
+from .errors import InvalidData, Problem, SandboxViolation
 from .pack import Pack
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
+from .timeutil import parse_duration
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -24,8 +25,8 @@ _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference
                    "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation", "group"}
 
 
-def lint(root: etree._Element, spec: Any, subprocess_specs: dict[str, Any], pack: Pack) -> list[Problem]:
-    """All errors and warnings of a parsed model."""
+def lint(root: etree._Element, pack: Pack) -> list[Problem]:
+    """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
     for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _reachability):
         problems.extend(check(root, pack))
@@ -105,12 +106,19 @@ def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     lanes = {ref.text for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
-    for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask", namespaces=NS):
+    # SpiffWorkflow runs a plain bpmn:task as a manual step, so it needs someone to do it too.
+    for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
         properties = {p.get("name"): p.get("value") for p in
                       task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
         if task.get("id") not in lanes and not (properties.get("assignee") or properties.get("candidateGroup")):
             yield _problem("no_assignment", "user task is in no lane and names no assignee or candidate "
                            "group, so nobody would get it", task)
+        if properties.get("dueIn"):
+            try:
+                parse_duration(properties["dueIn"])
+            except InvalidData:
+                yield _problem("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
+                               "such as P3D or PT4H", task)
         form_key = properties.get("formKey")
         if form_key and not pack.knows_form(form_key):
             yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)

@@ -1,0 +1,47 @@
+"""Small BPMN documents for intake tests: a script task, a gateway, a user task."""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+        'id="Definitions_Test" targetNamespace="http://crmflow.example/test">\n')
+
+
+def gateway_model(condition: str = "amount > 100", script: str = "checked = True",
+                  default_flow: bool = True, extra: str = "") -> bytes:
+    """start -> script -> gateway (condition | default) -> user task / end."""
+    default = ' default="Flow_Small"' if default_flow else ""
+    body = f"""
+  <bpmn:process id="test_process" name="Test process" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:scriptTask id="Task_Check" name="Check"><bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="Gateway_Amount" name="Large?"{default} />
+    <bpmn:userTask id="Task_Review" name="Review" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Check" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Check" targetRef="Gateway_Amount" />
+    <bpmn:sequenceFlow id="Flow_Large" sourceRef="Gateway_Amount" targetRef="Task_Review">
+      <bpmn:conditionExpression>{escape(condition)}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Small" sourceRef="Gateway_Amount" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Review" targetRef="EndEvent_1" />
+    {extra}
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def chain_model(steps: int) -> bytes:
+    """start -> `steps` script tasks in a row -> end."""
+    tasks = "".join(f'<bpmn:scriptTask id="Task_{i}"><bpmn:script>step = {i}</bpmn:script></bpmn:scriptTask>'
+                    for i in range(steps))
+    ids = ["StartEvent_1", *(f"Task_{i}" for i in range(steps)), "EndEvent_1"]
+    flows = "".join(f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef="{a}" targetRef="{b}" />'
+                    for i, (a, b) in enumerate(zip(ids, ids[1:])))
+    body = (f'<bpmn:process id="chain" isExecutable="true"><bpmn:startEvent id="StartEvent_1" />{tasks}'
+            f'<bpmn:endEvent id="EndEvent_1" />{flows}</bpmn:process>')
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
