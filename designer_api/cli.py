@@ -94,16 +94,25 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 
 
 @main.command()
+@click.option("--no-demo", is_flag=True, help="Skip the demo users, customers and assignment rules.")
 @click.pass_context
-def setup(ctx: click.Context) -> None:
-    """Everything a fresh machine needs: schema, the shipped processes."""
+def setup(ctx: click.Context, no_demo: bool) -> None:
+    """Everything a fresh machine needs: schema, the shipped processes, demo data."""
+    from domain.seed import load_demo
+
     engine = _engine(ctx)
-    click.echo(f"[1/2] database schema on {engine.store.url}")
+    click.echo(f"[1/3] database schema on {engine.store.url}")
     engine.init_db()
     models = shipped_models()
-    click.echo(f"[2/2] deploying {len(models)} shipped process(es)")
+    click.echo(f"[2/3] deploying {len(models)} shipped process(es)")
     for path in models:
         _deploy_one(engine, path, None, "crmflow")
+    if no_demo:
+        return
+    click.echo("[3/3] demo staff, groups, assignment rules and customers")
+    added = engine.execute(lambda uow: load_demo(uow.session, uow.now))
+    click.echo(f"  added {added['rules']} assignment rules, {added['customers']} customers "
+               "(nothing is added twice)")
 
 
 @main.command()
@@ -198,6 +207,22 @@ def activate(ctx: click.Context, process_key: str, version: int, off: bool) -> N
     """Let new starts of PROCESS_KEY use VERSION (or stop, with --off)."""
     v = _engine(ctx).set_active(process_key, version, not off)
     click.echo(f"{v.process_key} v{v.version} is {'active' if v.active else 'inactive'}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--in-place", is_flag=True, help="Rewrite the files instead of printing the result.")
+def layout(files: tuple[Path, ...], in_place: bool) -> None:
+    """Compute the diagram layout (BPMN DI) of FILES, so they open cleanly in any BPMN modeler."""
+    from engine.layout import layout_bytes
+
+    for path in files:
+        result = layout_bytes(path.read_bytes())
+        if in_place:
+            path.write_bytes(result)
+            click.echo(f"laid out {path}")
+        else:
+            click.echo(result.decode())
 
 
 @main.command()

@@ -39,6 +39,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     data = check_data(data)
     found = find_version(uow.session, process_key, version)
     run = uow.create_instance(found, business_key)
+    _refuse_parameter_overrides(data, run.specs.parameters)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
     run.event("instance_started", data={"version": found.version, "data": data})
@@ -137,6 +138,13 @@ def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None)
     run.advance()
     run.save()
     return run
+
+
+def _refuse_parameter_overrides(data: dict[str, Any], parameters: dict[str, Any]) -> None:
+    clashes = sorted(set(data) & set(parameters))
+    if clashes:
+        raise InvalidData([FieldError(name, "is a process parameter set in the model; it cannot be overridden")
+                           for name in clashes])
 
 
 def _require_ready(task: TaskRow) -> None:

@@ -8,6 +8,7 @@ Every problem found is reported at once, each with the element id and line.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +22,13 @@ from .lint import lint
 from .pack import Pack
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS}
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 MAX_FLOW_NODES = 400
 MAX_XML_ELEMENTS = 50_000
 MIN_LXML = (6, 1)
+_ID_SPACES = (f"{{{BPMN_NS}}}", "{http://www.omg.org/spec/BPMN/20100524/DI}")
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
 
 
@@ -45,6 +48,7 @@ class Model:
     bpmn: bytes
     spec: Any
     subprocess_specs: dict[str, Any]
+    parameters: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
 
@@ -79,7 +83,26 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     if unresolved:
         raise InvalidModel(unresolved)
     warnings = [p for p in findings if p.severity != "error"]
-    return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs, warnings)
+    return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
+                 process_parameters(root, key), warnings)
+
+
+def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:
+    """Named values declared on the process (thresholds, limits): visible to expressions, read-only.
+
+    Declared as spiffworkflow:property elements in the process's extensionElements; values
+    are read as JSON (numbers, true/false, quoted strings) and otherwise kept as text.
+    """
+    path = (f"bpmn:process[@id='{process_key}']/bpmn:extensionElements/"
+            "spiffworkflow:properties/spiffworkflow:property")
+    parameters = {}
+    for prop in root.iterfind(path, {**NS, "spiffworkflow": SPIFF_NS}):
+        value = prop.get("value", "")
+        try:
+            parameters[prop.get("name")] = json.loads(value)
+        except ValueError:
+            parameters[prop.get("name")] = value
+    return parameters
 
 
 def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
@@ -116,9 +139,11 @@ def structural_problems(root: etree._Element) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, etree._Element] = {}
     for element in root.iter():
-        element_id = element.get("id") if isinstance(element.tag, str) else None
-        if element_id is None:
+        # Only BPMN and diagram elements share the id space; extension elements (a spiff
+        # service operator's id is its name) do not.
+        if not isinstance(element.tag, str) or not element.tag.startswith(_ID_SPACES) or element.get("id") is None:
             continue
+        element_id = element.get("id")
         if element_id in seen:
             problems.append(Problem("duplicate_id", f"id '{element_id}' is used more than once "
                                     f"(first on line {seen[element_id].sourceline})", element_id,

@@ -63,6 +63,12 @@ class ServiceCall:
         self.messages.append({"topic": topic, "key": key, "payload": payload})
 
 
+def uses_call(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an expression function that needs the command's `ServiceCall` (e.g. to read records)."""
+    function.uses_call = True  # type: ignore[attr-defined]
+    return function
+
+
 class Pack:
     """The empty pack: no functions, no services, no forms; tasks go to the group named by their lane."""
 
@@ -81,8 +87,8 @@ class Pack:
         """Field errors in data submitted with a task; without forms, only an empty submission passes."""
         return [FieldError(name, "this task has no form, so it takes no data") for name in data]
 
-    def assign(self, task: HumanTask, data: Mapping[str, Any]) -> Assignment:
-        """Pick the assignee or candidate group of a ready user task."""
+    def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
+        """Pick the assignee or candidate group of a ready user task (inside the command's transaction)."""
         return default_assignment(task)
 
     def migration_locations(self) -> list[str]:

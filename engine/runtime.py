@@ -26,6 +26,7 @@ from .errors import Conflict, NotFound
 from .models import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow
 from .pack import HumanTask, ServiceCall
 from .scripting import SandboxScriptEngine
+from .versions import Specs
 from .timeutil import parse_duration
 
 if TYPE_CHECKING:
@@ -92,8 +93,7 @@ class UnitOfWork:
                        state=b"", started_by=self.actor, started_at=self.now, updated_at=self.now)
         self.session.add(row)
         run = InstanceRun(self, row)
-        specs = self.engine.specs.specs(self.session, version.id)
-        run._workflow = BpmnWorkflow(specs.spec, specs.subprocess_specs, script_engine=run.script_engine())
+        run._workflow = BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine())
         return run
 
 
@@ -110,17 +110,21 @@ class InstanceRun:
 
     # -- state ----------------------------------------------------------------------------------
     @property
+    def specs(self) -> Specs:
+        """The parsed specs and parameters of the instance's version (cached by content hash)."""
+        return self.uow.engine.specs.specs(self.uow.session, self.row.version_id)
+
+    @property
     def workflow(self) -> BpmnWorkflow:
         """The SpiffWorkflow instance, deserialized on first use only (claims never need it)."""
         if self._workflow is None:
-            engine = self.uow.engine
-            specs = engine.specs.specs(self.uow.session, self.row.version_id)
-            self._workflow = engine.serializer.loads(self.row.state, specs.spec, specs.subprocess_specs,
-                                                     self.script_engine())
+            specs = self.specs
+            self._workflow = self.uow.engine.serializer.loads(self.row.state, specs.spec, specs.subprocess_specs,
+                                                              self.script_engine())
         return self._workflow
 
     def script_engine(self) -> SandboxScriptEngine:
-        return SandboxScriptEngine(self.uow.engine.pack, self._service_call)
+        return SandboxScriptEngine(self.uow.engine.pack, self._service_call, self.specs.parameters)
 
     def _service_call(self, task) -> ServiceCall:
         # Events and messages of the call become this command's, written in this transaction.
@@ -257,7 +261,7 @@ class InstanceRun:
         properties = dict((spec.extensions or {}).get("properties", {}))
         human = HumanTask(row.process_key, row.id, row.business_key, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                           spec.lane, properties.get("formKey"), properties)
-        assignment = self.uow.engine.pack.assign(human, task.data)
+        assignment = self.uow.engine.pack.assign(human, task.data, self.uow.session)
         due = parse_duration(properties["dueIn"]) if properties.get("dueIn") else None
         self.event("task_created", spec.bpmn_id, task_id, {
             "assignee": assignment.assignee, "candidate_group": assignment.candidate_group,

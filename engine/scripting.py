@@ -6,6 +6,7 @@ command's session and their events land in that command's history.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, Callable
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -19,10 +20,13 @@ from .sandbox import ExpressionError, compile_expression, compile_script, evalua
 class SandboxScriptEngine(PythonScriptEngine):
     """Runs every condition, script and service call of a model through the sandbox."""
 
-    def __init__(self, pack: Pack, service_call: Callable[[Any], ServiceCall] | None = None):
+    def __init__(self, pack: Pack, service_call: Callable[[Any], ServiceCall] | None = None,
+                 parameters: dict[str, Any] | None = None):
         super().__init__(environment=None)
         self.pack = pack
+        self.parameters = parameters or {}
         self._service_call = service_call
+        self._needs_call = any(getattr(f, "uses_call", False) for f in pack.functions.values())
 
     def validate(self, expression: str) -> None:
         """Check an expression without running it. :raises SandboxViolation:"""
@@ -30,14 +34,24 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression: str, external_context: dict | None = None) -> Any:
         """Evaluate a condition or parameter over the task's data (and data objects)."""
-        data = {**(external_context or {}), **task.data}
+        # Process parameters (thresholds declared in the model) win over data of the same name.
+        data = {**(external_context or {}), **task.data, **self.parameters}
         return self._guarded(task, expression, lambda: evaluate(compile_expression(expression), data,
-                                                                 self.pack.functions))
+                                                                 self._functions(task)))
 
     def execute(self, task, script: str, external_context: dict | None = None) -> bool:
         """Run a script task; its assignments become task data."""
-        self._guarded(task, script, lambda: execute(compile_script(script), task.data, self.pack.functions))
+        functions = {**self.parameters, **self._functions(task)}
+        self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
         return True
+
+    def _functions(self, task) -> dict[str, Callable[..., Any]]:
+        """The pack's functions, with those that read records bound to this command's context."""
+        if not self._needs_call or self._service_call is None:
+            return dict(self.pack.functions)
+        call = self._service_call(task)
+        return {name: partial(f, call) if getattr(f, "uses_call", False) else f
+                for name, f in self.pack.functions.items()}
 
     def call_service(self, task, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
         """Call a pack service operator with evaluated parameters; the result is stored as JSON."""

@@ -16,7 +16,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .errors import Conflict, NotFound
-from .intake import Model, parse_xml
+from .intake import Model, parse_xml, process_parameters
 from .models import Process, ProcessVersion
 
 
@@ -26,6 +26,7 @@ class Specs:
 
     spec: Any
     subprocess_specs: dict[str, Any]
+    parameters: dict[str, Any]
 
 
 class SpecCache:
@@ -39,7 +40,7 @@ class SpecCache:
     def remember(self, version: ProcessVersion, model: Model) -> None:
         """Keep the specs intake already parsed, so deploy does not parse twice."""
         with self._lock:
-            self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs))
+            self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs, model.parameters))
             self._hash_of_version[version.id] = model.content_hash
 
     def specs(self, session: Session, version_id: int) -> Specs:
@@ -59,9 +60,11 @@ class SpecCache:
 
 def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
+    root = parse_xml(bpmn, max_bytes=len(bpmn))
     parser = SpiffBpmnParser()
-    parser.add_bpmn_xml(etree.ElementTree(parse_xml(bpmn, max_bytes=len(bpmn))))
-    return Specs(parser.get_spec(process_key), parser.get_subprocess_specs(process_key))
+    parser.add_bpmn_xml(etree.ElementTree(root))
+    return Specs(parser.get_spec(process_key), parser.get_subprocess_specs(process_key),
+                 process_parameters(root, process_key))
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,

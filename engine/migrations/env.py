@@ -5,6 +5,9 @@ from engine.models import Base
 
 config = context.config
 connection = config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+# A pack generating its own revisions passes its metadata and a filter for its table names.
+context.configure(connection=connection, render_as_batch=True,
+                  target_metadata=config.attributes.get("target_metadata", Base.metadata),
+                  include_name=config.attributes.get("include_name"))
 with context.begin_transaction():
     context.run_migrations()

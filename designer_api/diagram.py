@@ -1,0 +1,95 @@
+"""Render a model's diagram (its BPMN DI) as SVG, optionally highlighting where an instance is."""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from engine.intake import parse_xml
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
+COLOURS = {"current": "#f59f00", "done": "#2f9e44", None: "#495057"}
+
+
+def render_svg(bpmn: bytes, current: set[str] = frozenset(), done: set[str] = frozenset(),
+               heat: dict[str, float] | None = None) -> str:
+    """SVG of the diagram; `current` elements outlined orange, `done` green, `heat` 0..1 tints."""
+    root = parse_xml(bpmn, max_bytes=len(bpmn))
+    elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    shapes, edges, right, bottom = [], [], 0.0, 0.0
+    for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
+        bounds = shape.find("dc:Bounds", NS)
+        x, y, w, h = (float(bounds.get(k)) for k in ("x", "y", "width", "height"))
+        right, bottom = max(right, x + w), max(bottom, y + h)
+        element = elements.get(shape.get("bpmnElement"))
+        if element is not None:
+            shapes.append(_shape(element, x, y, w, h, current, done, heat or {}))
+    for edge in root.iterfind(".//bpmndi:BPMNEdge", NS):
+        points = " ".join(f"{p.get('x')},{p.get('y')}" for p in edge.findall("di:waypoint", NS))
+        flow = elements.get(edge.get("bpmnElement"))
+        state = "done" if edge.get("bpmnElement") in done else None
+        label = _edge_label(flow, edge)
+        edges.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[state]}" stroke-width="1.5" '
+                     f'marker-end="url(#arrow)"/>{label}')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {right + 40:.0f} {bottom + 40:.0f}" '
+            f'width="{right + 40:.0f}" height="{bottom + 40:.0f}" font-family="sans-serif" font-size="11">'
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#495057"/></marker></defs>'
+            + "".join(shapes) + "".join(edges) + "</svg>")
+
+
+def _shape(element, x, y, w, h, current, done, heat) -> str:
+    kind = etree.QName(element).localname
+    element_id = element.get("id")
+    state = "current" if element_id in current else "done" if element_id in done else None
+    stroke, width = COLOURS[state], 3 if state else 1.2
+    name = escape(element.get("name") or "")
+    data = f'data-element="{escape(element_id)}"'
+    if kind in ("participant", "lane"):
+        return (f'<g {data}><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="none" stroke="#adb5bd"/>'
+                f'<text x="{x + 14}" y="{y + h / 2}" transform="rotate(-90 {x + 14} {y + h / 2})" '
+                f'text-anchor="middle">{name}</text></g>')
+    fill = _heat_fill(heat.get(element_id)) if element_id in heat else "#ffffff"
+    if kind.endswith("Event"):
+        cx, cy, r = x + w / 2, y + h / 2, w / 2
+        ring = 3 if kind == "endEvent" else 1.5
+        return (f'<g {data}><circle cx="{cx}" cy="{cy}" r="{r}" fill="{fill}" stroke="{stroke}" '
+                f'stroke-width="{max(ring, width)}"/><text x="{cx}" y="{y + h + 14}" text-anchor="middle">{name}</text></g>')
+    if kind.endswith("Gateway"):
+        cx, cy = x + w / 2, y + h / 2
+        return (f'<g {data}><polygon points="{cx},{y} {x + w},{cy} {cx},{y + h} {x},{cy}" fill="{fill}" '
+                f'stroke="{stroke}" stroke-width="{width}"/><text x="{cx}" y="{y - 6}" text-anchor="middle">{name}</text></g>')
+    marker = {"userTask": "👤", "serviceTask": "⚙", "scriptTask": "✎"}.get(kind, "")
+    return (f'<g {data}><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="10" fill="{fill}" stroke="{stroke}" '
+            f'stroke-width="{width}"/><text x="{x + 6}" y="{y + 14}">{marker}</text>'
+            + _wrapped(name, x + w / 2, y + h / 2, w - 10) + "</g>")
+
+
+def _wrapped(text: str, cx: float, cy: float, width: float) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width / 6.2 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    top = cy - (len(lines) - 1) * 7
+    return "".join(f'<text x="{cx}" y="{top + i * 14 + 4}" text-anchor="middle">{part}</text>'
+                   for i, part in enumerate(lines))
+
+
+def _edge_label(flow, edge) -> str:
+    if flow is None or not flow.get("name"):
+        return ""
+    points = edge.findall("di:waypoint", NS)
+    first, second = points[0], points[min(1, len(points) - 1)]
+    x = (float(first.get("x")) + float(second.get("x"))) / 2
+    y = (float(first.get("y")) + float(second.get("y"))) / 2 - 4
+    return f'<text x="{x}" y="{y}" text-anchor="middle" fill="#868e96">{escape(flow.get("name"))}</text>'
+
+
+def _heat_fill(value: float | None) -> str:
+    value = max(0.0, min(1.0, value or 0.0))
+    return f"rgb(255,{int(255 - 140 * value)},{int(255 - 200 * value)})"

@@ -1,0 +1,131 @@
+"""Control points: the checks the seeds call the heart of a CRM, as declared objects.
+
+Each names its metric, its threshold (a process parameter, so a key user changes it in
+the model, not in code), and its action. When one fires, the evidence goes into the
+instance's history and the responsible person gets an alert in their inbox.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine import ServiceCall
+
+from .notifications import notify
+from .records import Customer, Order, Payment, Quote, QuoteRevision
+
+
+@dataclass(frozen=True)
+class ControlPoint:
+    """A declared business check."""
+
+    key: str
+    title_en: str
+    title_zh: str
+    metric: str
+    action: str  # alert, block, require_approval
+    parameter: str | None  # the process parameter holding the threshold
+    default_threshold: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the catalog and the process outline."""
+        return asdict(self)
+
+
+CREDIT_USAGE = ControlPoint(
+    "credit_usage", "Credit usage at or above the alert band blocks new orders", "信用额度使用率达到预警线时冻结新订单",
+    "(credit used + this order) / credit limit", "block", "credit_alert_threshold", 0.9)
+PREPAYMENT = ControlPoint(
+    "prepayment", "Prepayment customers: no release before the money arrives", "预付款客户：款项到账前不得下单出货",
+    "payments received for the order / order amount", "block", None, 1.0)
+QUOTE_PRICE = ControlPoint(
+    "approved_quote_price", "Prices only from an approved quote revision", "价格只能来自已审批的报价版本",
+    "order amount vs approved revision price", "block", None, None)
+CONTROL_POINTS = {point.key: point for point in (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE)}
+
+
+class ControlPointViolation(Exception):
+    """A step was attempted that a control point forbids (raises an incident on the instance)."""
+
+
+def fire(call: ServiceCall, point: ControlPoint, alert_user: str | None, **evidence: Any) -> None:
+    """Record that a control point fired, with its evidence, and alert the responsible person."""
+    call.record("control_point_triggered", control_point=point.key, action=point.action, **evidence)
+    if alert_user:
+        notify(call, alert_user, f"{point.title_en} / {point.title_zh}", _evidence_text(evidence), kind="alert",
+               data={"control_point": point.key, **evidence})
+
+
+def credit_usage(call: ServiceCall, customer_id: int, extra_amount: float = 0) -> float:
+    """(credit used + extra) / credit limit; 1.0 or more means the limit is reached."""
+    customer = _customer(call, customer_id)
+    if customer.credit_limit <= 0:
+        return 1.0
+    return float((customer.credit_used + Decimal(str(extra_amount))) / customer.credit_limit)
+
+
+def check_credit(call: ServiceCall, customer_id: int, order_amount: float = 0,
+                 threshold: float | None = None) -> dict[str, Any]:
+    """Service: the credit control point for a new order."""
+    threshold = CREDIT_USAGE.default_threshold if threshold is None else float(threshold)
+    usage = round(credit_usage(call, customer_id, order_amount), 4)
+    blocked = usage >= threshold
+    if blocked:
+        fire(call, CREDIT_USAGE, _customer(call, customer_id).owner, customer_id=customer_id,
+             usage=usage, threshold=threshold, order_amount=order_amount)
+    return {"usage": usage, "threshold": threshold, "blocked": blocked}
+
+
+def prepayment_received(call: ServiceCall, order_id: int) -> bool:
+    """Has the full order amount been paid (for prepayment customers)?"""
+    order = call.session.get(Order, order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} does not exist")
+    paid = call.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
+                               .where(Payment.order_id == order_id)) or 0
+    return Decimal(str(paid)) >= order.amount
+
+
+def check_prepayment(call: ServiceCall, order_id: int) -> dict[str, Any]:
+    """Service: does this order have to wait for its prepayment?"""
+    order = call.session.get(Order, order_id)
+    customer = _customer(call, order.customer_id)
+    required = customer.payment_terms == "prepayment"
+    received = prepayment_received(call, order_id) if required else True
+    if required and not received:
+        fire(call, PREPAYMENT, customer.owner, customer_id=customer.id, order_id=order_id,
+             order_amount=float(order.amount))
+    return {"required": required, "received": received, "blocked": required and not received}
+
+
+def check_quote_price(call: ServiceCall, order_id: int) -> dict[str, Any]:
+    """Service: an order that names a quote must carry the approved revision's price."""
+    order = call.session.get(Order, order_id)
+    if order is None or order.quote_id is None:
+        return {"blocked": False, "approved_price": None}
+    quote = call.session.get(Quote, order.quote_id)
+    approved = None
+    if quote is not None and quote.approved_revision is not None:
+        approved = call.session.scalar(select(QuoteRevision.price).where(
+            QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.approved_revision))
+    blocked = approved is None or Decimal(str(approved)) != order.amount
+    if blocked:
+        fire(call, QUOTE_PRICE, _customer(call, order.customer_id).owner, order_id=order_id, quote_id=order.quote_id,
+             order_amount=float(order.amount), approved_price=None if approved is None else float(approved),
+             approved_revision=quote.approved_revision if quote else None,
+             approved_by=quote.approved_by if quote else None)
+    return {"blocked": blocked, "approved_price": None if approved is None else float(approved)}
+
+
+def _customer(call: ServiceCall, customer_id: int) -> Customer:
+    customer = call.session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"customer {customer_id} does not exist")
+    return customer
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in evidence.items())

@@ -1,0 +1,102 @@
+"""Staff, groups and assignment rules: who a task goes to, and why."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import Assignment, HumanTask
+from engine.pack import default_assignment
+
+from .records import AssignmentRule, Customer, Group, Membership, User
+
+
+def groups_of(session: Session, username: str) -> list[str]:
+    """The groups a user belongs to."""
+    return list(session.scalars(select(Membership.group_key).where(Membership.username == username)))
+
+
+def members_of(session: Session, group_key: str) -> list[str]:
+    """The usernames in a group."""
+    return list(session.scalars(select(Membership.username).where(Membership.group_key == group_key)))
+
+
+def group_for_lane(lane: str | None) -> str | None:
+    """Lanes are named after the group that works them (`sales`, `credit_manager` ...)."""
+    return lane.strip().lower().replace(" ", "_") if lane else None
+
+
+def assign(session: Session, task: HumanTask, data: Mapping[str, Any]) -> Assignment:
+    """Lane -> group; within the group the most specific rule for the case's region/industry wins."""
+    if task.properties.get("assigneeFrom"):
+        user = data.get(task.properties["assigneeFrom"])
+        if user and session.get(User, user) is not None:
+            return Assignment(user, None, f"assigned to {user}, named by '{task.properties['assigneeFrom']}' "
+                                          "in the case data")
+    if task.properties.get("assignee") or task.properties.get("candidateGroup") or not task.lane:
+        return default_assignment(task)
+    group = group_for_lane(task.lane)
+    region, industry = case_region_and_industry(session, data)
+    rule = _best_rule(session, group, region, industry)
+    if rule is None:
+        return Assignment(None, group, f"lane '{task.lane}' is worked by group '{group}'; no rule names a "
+                                       "person, so any member may claim it")
+    return Assignment(rule.username, group, _reason(rule, group, region, industry))
+
+
+def case_region_and_industry(session: Session, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Region and industry from the case data, else from its customer."""
+    region, industry = data.get("region"), data.get("industry")
+    customer_id = data.get("customer_id")
+    if (region is None or industry is None) and isinstance(customer_id, int):
+        customer = session.get(Customer, customer_id)
+        if customer is not None:
+            region, industry = region or customer.region, industry or customer.industry
+    return region, industry
+
+
+def _best_rule(session: Session, group: str, region: str | None, industry: str | None) -> AssignmentRule | None:
+    rules = session.scalars(select(AssignmentRule).where(AssignmentRule.group_key == group)
+                            .order_by(AssignmentRule.id)).all()
+
+    def fits(rule: AssignmentRule) -> int | None:
+        if rule.region not in (None, region) or rule.industry not in (None, industry):
+            return None
+        return (rule.region is not None) * 2 + (rule.industry is not None)
+
+    scored = [(score, rule) for rule in rules if (score := fits(rule)) is not None]
+    return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def _reason(rule: AssignmentRule, group: str, region: str | None, industry: str | None) -> str:
+    if rule.region and rule.industry:
+        why = f"region '{region}' and industry '{industry}'"
+    elif rule.region:
+        why = f"region '{region}'"
+    elif rule.industry:
+        why = f"industry '{industry}'"
+    else:
+        return f"default member of group '{group}' (rule {rule.id}): {rule.username}"
+    return f"{why} in group '{group}' go to {rule.username} (rule {rule.id})"
+
+
+def ensure_group(session: Session, key: str, name_en: str, name_zh: str) -> Group:
+    """Create or rename a group."""
+    group = session.get(Group, key) or Group(key=key)
+    group.name_en, group.name_zh = name_en, name_zh
+    session.add(group)
+    return group
+
+
+def ensure_user(session: Session, username: str, display_name: str, roles: list[str], groups: list[str],
+                region: str | None = None, email: str | None = None) -> User:
+    """Create or update a user and their group memberships."""
+    user = session.get(User, username) or User(username=username)
+    user.display_name, user.roles, user.region, user.email, user.active = display_name, roles, region, email, True
+    session.add(user)
+    session.flush()
+    current = set(groups_of(session, username))
+    for group in set(groups) - current:
+        session.add(Membership(username=username, group_key=group))
+    return user

@@ -1,0 +1,148 @@
+"""Task forms: one JSON Schema per form key, labelled in English and Chinese.
+
+The same schema describes the form to clients (pages render it) and validates what is
+submitted: unknown fields, wrong types and values out of range are refused by name.
+Labels: `title` is English, `x-title-zh` Chinese; enum options carry `x-enum-labels`.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from jsonschema import Draft202012Validator
+
+from engine import FieldError
+
+Field = tuple[str, dict[str, Any]]
+
+
+def text(name: str, en: str, zh: str, max_length: int = 500, **extra: Any) -> Field:
+    return name, {"type": "string", "title": en, "x-title-zh": zh, "maxLength": max_length, **extra}
+
+
+def number(name: str, en: str, zh: str, minimum: float = 0, **extra: Any) -> Field:
+    return name, {"type": "number", "title": en, "x-title-zh": zh, "minimum": minimum, **extra}
+
+
+def flag(name: str, en: str, zh: str) -> Field:
+    return name, {"type": "boolean", "title": en, "x-title-zh": zh}
+
+
+def choice(name: str, en: str, zh: str, options: dict[str, tuple[str, str]]) -> Field:
+    labels = {value: {"en": label_en, "zh": label_zh} for value, (label_en, label_zh) in options.items()}
+    return name, {"type": "string", "title": en, "x-title-zh": zh, "enum": list(options), "x-enum-labels": labels}
+
+
+def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON Schema object: every field required unless named in `optional`; nothing else accepted."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object", "title": title_en, "x-title-zh": title_zh,
+        "properties": dict(fields),
+        "required": [name for name, _ in fields if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+REGIONS = {"east": ("East", "华东"), "north": ("North", "华北"), "south": ("South", "华南"), "west": ("West", "西部")}
+INDUSTRIES = {"manufacturing": ("Manufacturing", "制造业"), "retail": ("Retail", "零售"),
+              "energy": ("Energy", "能源"), "services": ("Services", "服务业")}
+TERMS = {"prepayment": ("Prepayment", "预付款"), "net30": ("Net 30 days", "月结30天"), "net60": ("Net 60 days", "月结60天")}
+SEVERITIES = {"low": ("Low", "低"), "medium": ("Medium", "中"), "high": ("High", "高"), "critical": ("Critical", "紧急")}
+COMMENT = text("comment", "Comment", "备注", 2000)
+
+FORMS: dict[str, dict[str, Any]] = {
+    # lead_to_opportunity
+    "merge_lead": form("Merge duplicate lead", "合并重复线索",
+                       flag("merge_confirmed", "Merge into the existing lead", "合并到已有线索"), COMMENT,
+                       optional=("comment",)),
+    "qualify_lead": form("Qualify lead", "线索资格审核",
+                         flag("budget_confirmed", "Budget confirmed", "预算已确认"),
+                         flag("decision_maker_known", "Decision maker known", "已知决策人"),
+                         choice("timeline", "Purchase timeline", "采购时间", {
+                             "this_quarter": ("This quarter", "本季度"), "this_year": ("This year", "今年内"),
+                             "later": ("Later", "以后")}),
+                         number("estimated_amount", "Estimated amount", "预计金额"), COMMENT,
+                         optional=("comment",)),
+    "first_meeting": form("Plan first meeting", "安排首次拜访",
+                          text("meeting_date", "Meeting date", "拜访日期", 10, format="date"),
+                          text("agenda", "Agenda", "议程", 2000)),
+    "disqualify_lead": form("Disqualify or nurture", "淘汰或培育线索",
+                            text("reason", "Reason", "原因", 1000, minLength=3),
+                            flag("nurture", "Keep nurturing", "继续培育")),
+    # customer_approval
+    "customer_info": form("Customer information", "客户信息录入",
+                          text("customer_name", "Customer name", "客户名称", 200, minLength=2),
+                          choice("region", "Region", "区域", REGIONS),
+                          choice("industry", "Industry", "行业", INDUSTRIES),
+                          number("requested_credit_limit", "Requested credit limit", "申请信用额度"),
+                          choice("payment_terms", "Payment terms", "付款条件", TERMS),
+                          text("contact_name", "Contact person", "联系人", 128),
+                          text("contact_phone", "Contact phone", "联系电话", 64), optional=("contact_phone",)),
+    "payment_terms_review": form("Payment terms review", "付款条件审核",
+                                 flag("payment_terms_approved", "Payment terms approved", "同意付款条件"),
+                                 choice("payment_terms", "Payment terms", "付款条件", TERMS), COMMENT,
+                                 optional=("comment",)),
+    "credit_limit_review": form("Credit limit review", "信用额度审核",
+                                flag("credit_limit_approved", "Credit limit approved", "同意信用额度"),
+                                number("approved_credit_limit", "Approved credit limit", "核定信用额度"), COMMENT,
+                                optional=("comment",)),
+    "general_manager_approval": form("General manager approval", "总经理审批",
+                                     flag("gm_approved", "Approved", "批准"), COMMENT, optional=("comment",)),
+    "sales_expense_evaluation": form("Sales expense evaluation", "销售费用评估",
+                                     number("expected_annual_revenue", "Expected annual revenue", "预计年销售额"),
+                                     number("sales_expense_budget", "Sales expense budget", "销售费用预算"),
+                                     flag("expense_approved", "Customer approved", "同意接纳客户"), COMMENT,
+                                     optional=("comment",)),
+    # order_release
+    "credit_override": form("Credit block override", "信用冻结特批",
+                            flag("override_approved", "Release despite the credit block", "特批放行"),
+                            text("override_reason", "Reason", "理由", 1000, minLength=3)),
+    "payment_received": form("Register prepayment", "登记预付款",
+                             number("payment_amount", "Amount received", "到账金额", minimum=0.01),
+                             text("payment_reference", "Bank reference", "银行流水号", 64, minLength=2)),
+    # complaint_handling
+    "complaint_register": form("Register complaint", "登记投诉",
+                               number("customer_id", "Customer number", "客户编号", minimum=1),
+                               text("product", "Product", "产品", 128),
+                               text("description", "What happened", "投诉内容", 4000, minLength=5)),
+    "complaint_classify": form("Classify complaint", "投诉分类",
+                               choice("severity", "Severity", "严重程度", SEVERITIES),
+                               text("product", "Product", "产品", 128)),
+    "complaint_investigation": form("Investigate", "调查处理",
+                                    text("findings", "Findings", "调查结果", 4000, minLength=3)),
+    "complaint_resolution": form("Propose resolution", "提出解决方案",
+                                 text("resolution", "Resolution", "解决方案", 4000, minLength=3),
+                                 number("compensation", "Compensation", "赔偿金额")),
+    "compensation_approval": form("Approve compensation", "审批赔偿",
+                                  flag("compensation_approved", "Approved", "批准"), COMMENT, optional=("comment",)),
+    "customer_confirmation": form("Customer confirmation", "客户确认",
+                                  flag("satisfied", "Customer is satisfied", "客户满意"), COMMENT,
+                                  optional=("comment",)),
+    "complaint_close": form("Close complaint", "结案",
+                            text("root_cause", "Root cause", "根本原因", 2000, minLength=3)),
+}
+_VALIDATORS = {key: Draft202012Validator(schema) for key, schema in FORMS.items()}
+
+
+def validate(form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
+    """Every problem with submitted data, each naming its field."""
+    if form_key is None:
+        return [FieldError(name, "this task has no form, so it takes no data") for name in data]
+    validator = _VALIDATORS.get(form_key)
+    if validator is None:
+        return [FieldError("form", f"unknown form '{form_key}'")]
+    return sorted((_field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
+
+
+def _field_error(error) -> FieldError:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema["properties"]))
+        return FieldError(", ".join(extra), "is not a field of this form")
+    if error.validator == "required":
+        return FieldError(error.message.split("'")[1], "is required")
+    name = ".".join(str(p) for p in error.absolute_path) or "data"
+    messages = {"type": f"must be a {error.validator_value}", "enum": f"must be one of {error.validator_value}",
+                "minimum": f"must be at least {error.validator_value}",
+                "minLength": f"must be at least {error.validator_value} characters",
+                "maxLength": f"must be at most {error.validator_value} characters"}
+    return FieldError(name, messages.get(error.validator, error.message))

@@ -1,0 +1,221 @@
+"""The CRM records, in the engine's database (their own Alembic branch, domain/migrations/)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from engine.models import NAMING, UTCDateTime
+
+Money = Numeric(14, 2)
+
+
+class Record(DeclarativeBase):
+    """Declarative base of the CRM pack's tables."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, Decimal: Money}
+
+
+class User(Record):
+    """A member of staff: who tasks can go to, with the region they cover."""
+
+    __tablename__ = "crm_user"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(256))
+    region: Mapped[str | None] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)  # analyst, admin, staff
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Group(Record):
+    """A team that works a lane (sales, finance, credit_manager ...)."""
+
+    __tablename__ = "crm_group"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(128))
+    name_zh: Mapped[str] = mapped_column(String(128))
+
+
+class Membership(Record):
+    """User in group."""
+
+    __tablename__ = "crm_membership"
+
+    username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"), primary_key=True)
+    group_key: Mapped[str] = mapped_column(ForeignKey("crm_group.key"), primary_key=True)
+
+
+class AssignmentRule(Record):
+    """Within a group, who gets a task: by region and/or industry, else the group's default user."""
+
+    __tablename__ = "crm_assignment_rule"
+    __table_args__ = (Index("ix_crm_assignment_rule_group", "group_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_key: Mapped[str] = mapped_column(ForeignKey("crm_group.key"))
+    region: Mapped[str | None] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"))
+
+
+class Customer(Record):
+    """A customer, with the credit and payment terms the control points watch."""
+
+    __tablename__ = "crm_customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    region: Mapped[str | None] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, active, rejected
+    credit_limit: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    credit_used: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    payment_terms: Mapped[str] = mapped_column(String(16), default="net30")  # prepayment, net30, net60
+    owner: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Contact(Record):
+    """A person at a customer."""
+
+    __tablename__ = "crm_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(64))
+
+
+class Lead(Record):
+    """A sales lead from capture to conversion."""
+
+    __tablename__ = "crm_lead"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(256), index=True)
+    phone: Mapped[str | None] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(32))  # web, fair, referral, cold_call, partner
+    region: Mapped[str | None] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new, merged, qualified, converted, disqualified
+    owner: Mapped[str | None] = mapped_column(String(64))
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    opportunity_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Opportunity(Record):
+    """A sales opportunity in the pipeline."""
+
+    __tablename__ = "crm_opportunity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(24), default="qualification")
+    amount: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    probability: Mapped[int] = mapped_column(Integer, default=10)
+    expected_close: Mapped[str | None] = mapped_column(String(10))  # ISO date
+    owner: Mapped[str | None] = mapped_column(String(64))
+
+
+class Quote(Record):
+    """A quote; its price is only what an approved revision says."""
+
+    __tablename__ = "crm_quote"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    approved_revision: Mapped[int | None] = mapped_column(Integer)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column()
+
+
+class QuoteRevision(Record):
+    """One priced revision of a quote."""
+
+    __tablename__ = "crm_quote_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("crm_quote.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal] = mapped_column()
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Order(Record):
+    """A sales order; released to the factory only past the control points."""
+
+    __tablename__ = "crm_order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    quote_id: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, held, released
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    released_at: Mapped[datetime | None] = mapped_column()
+
+
+class Payment(Record):
+    """Money received from a customer (for an order, or on account)."""
+
+    __tablename__ = "crm_payment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    amount: Mapped[Decimal] = mapped_column()
+    reference: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column()
+
+
+class Complaint(Record):
+    """A customer complaint with its SLA."""
+
+    __tablename__ = "crm_complaint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    product: Mapped[str | None] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))  # low, medium, high, critical
+    sla_due_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved, closed
+    resolution: Mapped[str | None] = mapped_column(Text)
+    compensation: Mapped[Decimal | None] = mapped_column()
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Notification(Record):
+    """A message in a user's inbox (alerts, reminders, escalations)."""
+
+    __tablename__ = "crm_notification"
+    __table_args__ = (Index("ix_crm_notification_user_read", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # alert, reminder, escalation, info
+    title: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str | None] = mapped_column(Text)
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column()
+    read_at: Mapped[datetime | None] = mapped_column()

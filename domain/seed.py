@@ -1,0 +1,77 @@
+"""Demo data `make run` loads: staff and groups, assignment rules, customers with a quote.
+
+Idempotent: running it again changes nothing that is already there.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .directory import ensure_group, ensure_user
+from .records import AssignmentRule, Customer, Quote, QuoteRevision
+
+GROUPS = {
+    "sales": ("Sales", "销售"), "sales_manager": ("Sales managers", "销售经理"), "finance": ("Finance", "财务"),
+    "credit_manager": ("Credit management", "信用管理"), "general_manager": ("General management", "总经理"),
+    "service": ("Customer service", "客服"), "service_supervisor": ("Service supervisors", "客服主管"),
+}
+# username: (display name, roles, groups, region)
+USERS = {
+    "alice": ("Alice Wang 王丽", ["staff"], ["sales"], "east"),
+    "bob": ("Bob Li 李波", ["staff"], ["sales"], "south"),
+    "carol": ("Carol Zhang 张凯", ["staff"], ["sales_manager", "sales"], None),
+    "frank": ("Frank Chen 陈帆", ["staff"], ["finance"], None),
+    "fiona": ("Fiona Zhou 周菲", ["staff"], ["finance"], None),
+    "cathy": ("Cathy Liu 刘婷", ["staff"], ["credit_manager"], None),
+    "george": ("George Zhao 赵刚", ["staff"], ["general_manager"], None),
+    "sam": ("Sam Wu 吴松", ["staff"], ["service"], None),
+    "sue": ("Sue Huang 黄素", ["staff"], ["service_supervisor"], None),
+    "ann": ("Ann Xu 徐安 (process analyst)", ["analyst", "staff"], [], None),
+    "root": ("Administrator 管理员", ["admin", "analyst", "staff"], [], None),
+}
+# group, region, industry, user: the most specific match wins; finance has none (its tasks are claimed)
+RULES = [
+    ("sales", "east", None, "alice"), ("sales", "south", None, "bob"), ("sales", None, "energy", "carol"),
+    ("sales", None, None, "alice"), ("sales_manager", None, None, "carol"), ("credit_manager", None, None, "cathy"),
+    ("general_manager", None, None, "george"), ("service", None, None, "sam"),
+    ("service_supervisor", None, None, "sue"),
+]
+CUSTOMERS = [
+    # name, region, industry, credit limit, credit used, terms, owner
+    ("Shanghai Precision Machinery 上海精密机械", "east", "manufacturing", 1_000_000, 850_000, "net30", "alice"),
+    ("Guangzhou Fresh Retail 广州鲜品零售", "south", "retail", 500_000, 50_000, "prepayment", "bob"),
+    ("Beijing Energy Group 北京能源集团", "north", "energy", 2_000_000, 200_000, "net60", "alice"),
+]
+
+
+def load_demo(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Create the demo directory, rules, customers and an approved quote; returns what was added."""
+    now = now or datetime.now(timezone.utc)
+    for key, (en, zh) in GROUPS.items():
+        ensure_group(session, key, en, zh)
+    session.flush()
+    for username, (name, roles, groups, region) in USERS.items():
+        ensure_user(session, username, name, roles, groups, region, f"{username}@example.com")
+    added = {"rules": 0, "customers": 0}
+    if session.scalar(select(AssignmentRule.id).limit(1)) is None:
+        session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)
+        added["rules"] = len(RULES)
+    if session.scalar(select(Customer.id).limit(1)) is None:
+        for name, region, industry, limit, used, terms, owner in CUSTOMERS:
+            session.add(Customer(name=name, region=region, industry=industry, status="active",
+                                 credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
+                                 owner=owner, created_at=now))
+        session.flush()
+        energy = session.scalar(select(Customer.id).where(Customer.industry == "energy"))
+        quote = Quote(customer_id=energy, approved_revision=2, approved_by="carol", approved_at=now)
+        session.add(quote)
+        session.flush()
+        session.add_all([QuoteRevision(quote_id=quote.id, revision=1, price=Decimal(120_000), created_by="alice",
+                                       created_at=now),
+                         QuoteRevision(quote_id=quote.id, revision=2, price=Decimal(110_000), created_by="alice",
+                                       created_at=now)])
+        added["customers"] = len(CUSTOMERS)
+    return added

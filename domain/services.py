@@ -1,0 +1,216 @@
+"""Service operators the CRM processes call by name from service tasks.
+
+Each takes the command's `ServiceCall` and keyword parameters evaluated from the model,
+writes through `call.session` (so it commits or rolls back with the command), and
+returns plain JSON for the process data.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from engine import ServiceCall
+
+from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment
+from .directory import members_of
+from .notifications import notify
+from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment
+
+SOURCE_POINTS = {"referral": 25, "partner": 20, "fair": 15, "web": 10, "cold_call": 5}
+TIMELINE_POINTS = {"this_quarter": 25, "this_year": 15, "later": 0}
+SLA_HOURS = {"critical": 4, "high": 24, "medium": 72, "low": 120}
+
+
+def capture_lead(call: ServiceCall, company: str, source: str, contact_name: str | None = None,
+                 email: str | None = None, phone: str | None = None, region: str | None = None,
+                 industry: str | None = None) -> dict[str, Any]:
+    """Store a new lead (status `new`)."""
+    lead = Lead(company=company, contact_name=contact_name, email=email, phone=phone, source=source,
+                region=region, industry=industry, owner=call.actor, created_at=call.now)
+    call.session.add(lead)
+    call.session.flush()
+    return {"lead_id": lead.id}
+
+
+def find_duplicate_lead(call: ServiceCall, lead_id: int) -> dict[str, Any]:
+    """An earlier live lead with the same e-mail, phone or company name, if any."""
+    lead = _get(call, Lead, lead_id)
+    same = [Lead.company == lead.company]
+    same += [Lead.email == lead.email] if lead.email else []
+    same += [Lead.phone == lead.phone] if lead.phone else []
+    earlier = call.session.scalars(select(Lead).where(
+        Lead.id != lead.id, Lead.status.not_in(["merged", "disqualified"]), or_(*same)).order_by(Lead.id)).first()
+    return {"found": earlier is not None, "duplicate_of": earlier.id if earlier else None}
+
+
+def merge_lead(call: ServiceCall, lead_id: int, duplicate_of: int) -> dict[str, Any]:
+    """Mark a lead as merged into the earlier one."""
+    lead = _get(call, Lead, lead_id)
+    lead.status, lead.duplicate_of = "merged", duplicate_of
+    return {"merged_into": duplicate_of}
+
+
+def score_lead(call: ServiceCall, lead_id: int, budget_confirmed: bool = False, decision_maker_known: bool = False,
+               timeline: str = "later", estimated_amount: float = 0) -> int:
+    """0..100 from source, budget, authority, timeline and size; stored on the lead."""
+    lead = _get(call, Lead, lead_id)
+    score = SOURCE_POINTS.get(lead.source, 0) + 20 * bool(budget_confirmed) + 15 * bool(decision_maker_known)
+    score += TIMELINE_POINTS.get(timeline, 0) + (15 if estimated_amount >= 100_000 else 5 if estimated_amount else 0)
+    lead.score = min(score, 100)
+    return lead.score
+
+
+def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str, Any]:
+    """Lead -> customer + contact + opportunity; converting twice returns the same records."""
+    lead = _get(call, Lead, lead_id)
+    if lead.status == "converted":
+        contact_id = call.session.scalar(select(Contact.id).where(Contact.customer_id == lead.customer_id))
+        return {"customer_id": lead.customer_id, "contact_id": contact_id, "opportunity_id": lead.opportunity_id}
+    customer = Customer(name=lead.company, region=lead.region, industry=lead.industry, status="pending",
+                        owner=lead.owner, created_at=call.now)
+    call.session.add(customer)
+    call.session.flush()
+    contact = Contact(customer_id=customer.id, name=lead.contact_name or lead.company, email=lead.email,
+                      phone=lead.phone)
+    opportunity = Opportunity(customer_id=customer.id, lead_id=lead.id, name=f"{lead.company} - first deal",
+                              amount=Decimal(str(amount)), owner=lead.owner)
+    call.session.add_all([contact, opportunity])
+    call.session.flush()
+    lead.status, lead.customer_id, lead.opportunity_id = "converted", customer.id, opportunity.id
+    return {"customer_id": customer.id, "contact_id": contact.id, "opportunity_id": opportunity.id}
+
+
+def disqualify_lead(call: ServiceCall, lead_id: int, reason: str, nurture: bool = False) -> dict[str, Any]:
+    """Close a lead with its reason (or keep it for nurturing)."""
+    lead = _get(call, Lead, lead_id)
+    lead.status, lead.reason = ("new" if nurture else "disqualified"), reason
+    return {"status": lead.status}
+
+
+def register_customer(call: ServiceCall, customer_name: str, region: str, industry: str,
+                      requested_credit_limit: float, payment_terms: str, contact_name: str,
+                      contact_phone: str | None = None) -> dict[str, Any]:
+    """A new customer in status `pending`, with its contact; the requester owns it."""
+    customer = Customer(name=customer_name, region=region, industry=industry, status="pending",
+                        credit_limit=Decimal(0), payment_terms=payment_terms, owner=call.actor, created_at=call.now)
+    call.session.add(customer)
+    call.session.flush()
+    call.session.add(Contact(customer_id=customer.id, name=contact_name, phone=contact_phone))
+    return {"customer_id": customer.id, "requested_by": call.actor,
+            "requested_credit_limit": requested_credit_limit}
+
+
+def activate_customer(call: ServiceCall, customer_id: int, credit_limit: float, payment_terms: str) -> dict[str, Any]:
+    """Approve a pending customer with its credit limit and payment terms."""
+    customer = _get(call, Customer, customer_id)
+    customer.status, customer.credit_limit = "active", Decimal(str(credit_limit))
+    customer.payment_terms = payment_terms
+    return {"status": "active"}
+
+
+def reject_customer(call: ServiceCall, customer_id: int, reason: str) -> dict[str, Any]:
+    """Refuse a pending customer."""
+    customer = _get(call, Customer, customer_id)
+    customer.status = "rejected"
+    call.record("customer_rejected", customer_id=customer_id, reason=reason)
+    return {"status": "rejected", "reason": reason}
+
+
+def place_order(call: ServiceCall, customer_id: int, amount: float, quote_id: int | None = None) -> dict[str, Any]:
+    """Register an order in status `pending`; nothing is released yet."""
+    customer = _get(call, Customer, customer_id)
+    if customer.status != "active":
+        raise ControlPointViolation(f"customer {customer_id} is {customer.status}, not active: no orders")
+    order = Order(customer_id=customer_id, quote_id=quote_id, amount=Decimal(str(amount)), created_at=call.now)
+    call.session.add(order)
+    call.session.flush()
+    return {"order_id": order.id}
+
+
+def record_override(call: ServiceCall, control_point: str, reason: str) -> dict[str, Any]:
+    """A manager released a blocked case: who and why goes into the history."""
+    call.record("control_point_overridden", control_point=control_point, reason=reason, by=call.actor)
+    return {"overridden": control_point}
+
+
+def record_payment(call: ServiceCall, order_id: int, amount: float, reference: str) -> dict[str, Any]:
+    """Money received for an order."""
+    order = _get(call, Order, order_id)
+    payment = Payment(customer_id=order.customer_id, order_id=order_id, amount=Decimal(str(amount)),
+                      reference=reference, received_at=call.now)
+    call.session.add(payment)
+    call.session.flush()
+    return {"payment_id": payment.id}
+
+
+def hold_order(call: ServiceCall, order_id: int, reason: str) -> dict[str, Any]:
+    """Keep an order from release, with the reason."""
+    order = _get(call, Order, order_id)
+    order.status, order.hold_reason = "held", reason
+    return {"status": "held"}
+
+
+def release_order(call: ServiceCall, order_id: int) -> dict[str, Any]:
+    """Release to factory/shipping; refuses (an incident) if the prepayment is still missing."""
+    order = _get(call, Order, order_id)
+    if check_prepayment(call, order_id)["blocked"]:
+        raise ControlPointViolation(f"order {order_id}: {PREPAYMENT.title_en}")
+    order.status, order.released_at = "released", call.now
+    customer = _get(call, Customer, order.customer_id)
+    customer.credit_used += order.amount
+    call.send("erp.release_order", f"release:{order_id}", order_id=order_id, amount=float(order.amount))
+    return {"status": "released"}
+
+
+def send_notification(call: ServiceCall, title: str, body: str = "", user: str | None = None,
+                      group: str | None = None, kind: str = "info") -> dict[str, Any]:
+    """Service: notify a user, or every member of a group."""
+    recipients = [user] if user else members_of(call.session, group) if group else []
+    if not recipients:
+        raise LookupError("notify needs a user or a group with members")
+    for recipient in recipients:
+        notify(call, recipient, title, body, kind)
+    return {"notified": recipients}
+
+
+def register_complaint(call: ServiceCall, customer_id: int, product: str, description: str) -> dict[str, Any]:
+    """Open a complaint record."""
+    complaint = Complaint(customer_id=int(customer_id), product=product, description=description,
+                          created_at=call.now)
+    call.session.add(complaint)
+    call.session.flush()
+    return {"complaint_id": complaint.id}
+
+
+def complaint_sla(call: ServiceCall, complaint_id: int, severity: str) -> dict[str, Any]:
+    """The SLA for a severity: hours, an ISO duration for the model's timer, and the due time."""
+    hours = SLA_HOURS[severity]
+    complaint = _get(call, Complaint, complaint_id)
+    complaint.severity, complaint.sla_due_at = severity, call.now + timedelta(hours=hours)
+    return {"hours": hours, "duration": f"PT{hours}H", "due_at": complaint.sla_due_at.isoformat()}
+
+
+def close_complaint(call: ServiceCall, complaint_id: int, resolution: str, compensation: float,
+                    root_cause: str) -> dict[str, Any]:
+    """Close a complaint with its resolution and root cause."""
+    complaint = _get(call, Complaint, complaint_id)
+    complaint.status, complaint.resolution, complaint.root_cause = "closed", resolution, root_cause
+    complaint.compensation = Decimal(str(compensation))
+    return {"status": "closed"}
+
+
+def _get(call: ServiceCall, record: type, record_id: int):
+    found = call.session.get(record, record_id)
+    if found is None:
+        raise LookupError(f"{record.__name__.lower()} {record_id} does not exist")
+    return found
+
+
+SERVICES = {f.__name__: f for f in (
+    capture_lead, find_duplicate_lead, merge_lead, score_lead, convert_lead, disqualify_lead, register_customer,
+    activate_customer, reject_customer, place_order, record_override, record_payment, hold_order, release_order,
+    register_complaint, complaint_sla, close_complaint)}
+SERVICES["notify"] = send_notification
