@@ -60,10 +60,21 @@ def _shape(element, x, y, w, h, current, done, heat) -> str:
         cx, cy = x + w / 2, y + h / 2
         return (f'<g {data}><polygon points="{cx},{y} {x + w},{cy} {cx},{y + h} {x},{cy}" fill="{fill}" '
                 f'stroke="{stroke}" stroke-width="{width}"/><text x="{cx}" y="{y - 6}" text-anchor="middle">{name}</text></g>')
-    marker = {"userTask": "👤", "serviceTask": "⚙", "scriptTask": "✎"}.get(kind, "")
     return (f'<g {data}><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="10" fill="{fill}" stroke="{stroke}" '
-            f'stroke-width="{width}"/><text x="{x + 6}" y="{y + 14}">{marker}</text>'
-            + _wrapped(name, x + w / 2, y + h / 2, w - 10) + "</g>")
+            f'stroke-width="{width}"/>{_marker(kind, x, y)}' + _wrapped(name, x + w / 2, y + h / 2, w - 10) + "</g>")
+
+
+def _marker(kind: str, x: float, y: float) -> str:
+    """The small icon in a task's corner: a person, a gear, a script."""
+    if kind == "userTask":
+        return (f'<circle cx="{x + 13}" cy="{y + 10}" r="3.5" fill="none" stroke="#495057"/>'
+                f'<path d="M {x + 6} {y + 21} q 7 -10 14 0 z" fill="none" stroke="#495057"/>')
+    if kind == "serviceTask":
+        return f'<circle cx="{x + 13}" cy="{y + 13}" r="5" fill="none" stroke="#495057" stroke-dasharray="2 1.5" stroke-width="3"/>'
+    if kind == "scriptTask":
+        return (f'<path d="M {x + 8} {y + 6} h 10 l -3 15 h -10 z M {x + 9} {y + 11} h 6 M {x + 8} {y + 15} h 6" '
+                f'fill="none" stroke="#495057"/>')
+    return ""
 
 
 def _wrapped(text: str, cx: float, cy: float, width: float) -> str:

@@ -194,7 +194,7 @@ class InstanceRun:
             return  # SpiffWorkflow's internal specs (Start, End joins) are not model elements
         data = {"type": spec.__class__.__name__}
         if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
-            data["taken"] = [c.task_spec.bpmn_id for c in task.children if c.state & TaskState.DEFINITE_MASK
+            data["taken"] = [_element_of(c) for c in task.children if c.state & TaskState.DEFINITE_MASK
                              or c.state == TaskState.COMPLETED]
             self.event("gateway_decided", spec.bpmn_id, str(task.id), data)
         else:
@@ -287,6 +287,18 @@ class InstanceRun:
                 {"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
                  "created_at": now, "attempts": 0} for m in self.messages])
         self.events, self.messages = [], []
+
+
+def _element_of(task) -> str | None:
+    """The model element a task stands for; SpiffWorkflow's internal specs (the split in front of
+    a task with boundary events) stand for the first real element below them."""
+    queue = [task]
+    while queue:
+        current = queue.pop(0)
+        if getattr(current.task_spec, "bpmn_id", None):
+            return current.task_spec.bpmn_id
+        queue.extend(current.children)
+    return None
 
 
 def _check_revision(row: Instance, expected: int | None) -> None:
