@@ -11,6 +11,7 @@ from typing import Any, Callable, Collection, TypeVar
 from sqlalchemy.exc import OperationalError
 
 from . import commands, queries
+from .authoring import Authoring
 from .errors import Conflict
 from .intake import DEFAULT_MAX_BYTES, Model, check_lxml_version, take_in
 from .pack import Pack
@@ -35,6 +36,7 @@ class Engine:
         self.max_model_bytes = max_model_bytes
         self.serializer = StateSerializer()
         self.specs = SpecCache()
+        self.authoring = Authoring(self)
 
     def init_db(self) -> None:
         """Create or upgrade the schema (the engine's tables and the pack's)."""

@@ -74,6 +74,25 @@ class ProcessVersion(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
+class Draft(Base):
+    """A model being adapted by an analyst: editable, never run except in simulation, deployable."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128), index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    copied_from: Mapped[str | None] = mapped_column(String(160))
+    author: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    revision: Mapped[int] = mapped_column(Integer)
+    deployed_version: Mapped[int | None] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
 class Instance(Base):
     """One running or finished process instance; `state` is SpiffWorkflow state without the spec (zlib JSON)."""
 

@@ -194,7 +194,7 @@ class InstanceRun:
             return  # SpiffWorkflow's internal specs (Start, End joins) are not model elements
         data = {"type": spec.__class__.__name__}
         if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
-            data["taken"] = [_element_of(c) for c in task.children if c.state & TaskState.DEFINITE_MASK
+            data["taken"] = [element_of(c) for c in task.children if c.state & TaskState.DEFINITE_MASK
                              or c.state == TaskState.COMPLETED]
             self.event("gateway_decided", spec.bpmn_id, str(task.id), data)
         else:
@@ -289,7 +289,7 @@ class InstanceRun:
         self.events, self.messages = [], []
 
 
-def _element_of(task) -> str | None:
+def element_of(task) -> str | None:
     """The model element a task stands for; SpiffWorkflow's internal specs (the split in front of
     a task with boundary events) stand for the first real element below them."""
     queue = [task]

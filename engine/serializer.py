@@ -50,6 +50,7 @@ class StateSerializer:
 
     def __init__(self):
         self._serializer = BpmnWorkflowSerializer(_registry())
+        self.registry = self._serializer.registry  # SpiffWorkflow's spec diff compares specs through it
 
     def dumps(self, workflow: BpmnWorkflow) -> bytes:
         """zlib-compressed compact JSON of the workflow's tasks and data, without the spec."""

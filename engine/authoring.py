@@ -1,0 +1,169 @@
+"""Authoring: how analysts adapt an existing process instead of drawing a new one.
+
+Copy a deployed version into a draft, change the draft (uploaded XML or structured
+operations), validate it, diff it against anything, simulate it, and deploy it as a new
+version. Models are named by references: `draft:<id>`, `<key>@<version>`, or `<key>`
+(its newest active version).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from . import drafts, migration, outline as outlines
+from .drafts import DraftView
+from .editing import apply_operations, copy_model
+from .errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
+from .models import Process, ProcessVersion
+from .queries import VersionView
+from .simulation import simulate
+from .versions import find_version, set_active
+
+if TYPE_CHECKING:
+    from .api import Engine
+
+
+class Authoring:
+    """Drafts and model changes for one engine."""
+
+    def __init__(self, engine: "Engine"):
+        self.engine = engine
+
+    # -- drafts ---------------------------------------------------------------------------------
+    def copy(self, source: str, new_key: str, name: str | None = None, author: str | None = None) -> DraftView:
+        """A draft of `source` under a new process key, with lineage. :raises NotFound, Conflict, InvalidData:"""
+
+        def _copy(uow):
+            version = self._version(uow.session, source)
+            if uow.session.get(Process, new_key) is not None:
+                raise Conflict(f"process key '{new_key}' is already deployed; choose another key")
+            bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
+            lineage = f"{version.process_key}@{version.version}"
+            return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage,
+                                              author))
+
+        return self.engine.execute(_copy, actor=author)
+
+    def draft(self, draft_id: str) -> DraftView:
+        """:raises NotFound:"""
+        with self.engine.store.read() as session:
+            return DraftView.of(drafts.load(session, draft_id))
+
+    def drafts(self, process_key: str | None = None) -> list[DraftView]:
+        """Drafts, newest first."""
+        with self.engine.store.read() as session:
+            return drafts.listing(session, process_key)
+
+    def upload(self, draft_id: str, bpmn: bytes, actor: str | None, expected_revision: int | None = None) -> DraftView:
+        """Replace a draft with XML from a modeler; it must pass the whole intake. :raises InvalidModel, Conflict:"""
+        current = self.draft(draft_id)
+        self.engine.check(bpmn, current.process_key)  # the full pipeline; refuses before anything is stored
+        return self._store(draft_id, lambda _: bpmn, actor, expected_revision)
+
+    def edit(self, draft_id: str, operations: list[dict[str, Any]], actor: str | None,
+             expected_revision: int | None = None) -> DraftView:
+        """Apply structured operations, all or none. :raises InvalidData: naming the failing operation"""
+        return self._store(draft_id, lambda draft: apply_operations(draft.bpmn, draft.process_key, operations),
+                           actor, expected_revision)
+
+    def _store(self, draft_id, change, actor, expected_revision) -> DraftView:
+        def _save(uow):
+            draft = drafts.load(uow.session, draft_id, lock=True)
+            drafts.replace(draft, change(draft), uow.now, expected_revision)
+            uow.session.flush()
+            return DraftView.of(draft)
+
+        return self.engine.execute(_save, actor=actor)
+
+    def validate(self, ref: str) -> dict[str, Any]:
+        """The intake lint of a model: errors and warnings, each with its element."""
+        bpmn, key = self.bpmn(ref)
+        try:
+            model = self.engine.check(bpmn, key)
+        except InvalidModel as exc:
+            return {"valid": False, "errors": [p.to_dict() for p in exc.problems], "warnings": []}
+        return {"valid": True, "errors": [], "warnings": [w.to_dict() for w in model.warnings]}
+
+    def deploy(self, draft_id: str, actor: str | None) -> VersionView:
+        """Deploy a draft as a new immutable version (same bytes: same version). :raises InvalidModel:"""
+        with self.engine.store.read() as session:
+            draft = drafts.load(session, draft_id)
+        version = self.engine.deploy(draft.bpmn, draft.process_key, author=actor, copied_from=draft.copied_from)
+
+        def _mark(uow):
+            drafts.load(uow.session, draft_id, lock=True).deployed_version = version.version
+
+        self.engine.execute(_mark, actor=actor)
+        return version
+
+    # -- reading models -------------------------------------------------------------------------
+    def bpmn(self, ref: str) -> tuple[bytes, str]:
+        """The bytes and process key a reference names. :raises NotFound, InvalidData:"""
+        with self.engine.store.read() as session:
+            if ref.startswith("draft:"):
+                draft = drafts.load(session, ref.removeprefix("draft:"))
+                return draft.bpmn, draft.process_key
+            version = self._version(session, ref)
+            return version.bpmn, version.process_key
+
+    def source_of(self, ref: str) -> str:
+        """The reference a draft was copied from. :raises NotFound:"""
+        draft = self.draft(ref.removeprefix("draft:"))
+        if not draft.copied_from:
+            raise NotFound(f"draft '{draft.id}' was not copied from a process")
+        return draft.copied_from
+
+    def outline(self, ref: str) -> dict[str, Any]:
+        """Steps, lanes, conditions, forms, timers and thresholds of a model."""
+        bpmn, key = self.bpmn(ref)
+        return outlines.outline(bpmn, key)
+
+    def diff(self, old_ref: str, new_ref: str) -> dict[str, Any]:
+        """Business-level changes from `old_ref` to `new_ref`."""
+        return {"from": old_ref, "to": new_ref, **outlines.diff(self.outline(old_ref), self.outline(new_ref))}
+
+    def simulate(self, ref: str, data: dict[str, Any] | None, answers: dict[str, Any] | None) -> dict[str, Any]:
+        """Run a model in memory with sample data and scripted answers; nothing is kept."""
+        bpmn, key = self.bpmn(ref)
+        if answers is not None and not isinstance(answers, dict):
+            raise InvalidData([FieldError("answers", "must map element ids to form data (or lists of it)")])
+        return simulate(self.engine, self.engine.check(bpmn, key), data or {}, answers or {})
+
+    # -- versions -------------------------------------------------------------------------------
+    def rollback(self, process_key: str, actor: str | None) -> VersionView:
+        """Deactivate the newest active version; new starts fall back to the one before. :raises Conflict:"""
+
+        def _rollback(uow):
+            active = uow.session.scalars(select(ProcessVersion).where(
+                ProcessVersion.process_key == process_key, ProcessVersion.active.is_(True))
+                .order_by(ProcessVersion.version.desc())).all()
+            if not active:
+                raise NotFound(f"process '{process_key}' has no active version")
+            older = uow.session.scalars(select(ProcessVersion).where(
+                ProcessVersion.process_key == process_key, ProcessVersion.version < active[0].version)
+                .order_by(ProcessVersion.version.desc())).first()
+            if older is None:
+                raise Conflict(f"'{process_key}' v{active[0].version} is its first version; there is nothing "
+                               "to roll back to")
+            set_active(uow.session, process_key, active[0].version, False)
+            return set_active(uow.session, process_key, older.version, True)
+
+        return VersionView.of(self.engine.execute(_rollback, actor=actor))
+
+    def plan_migration(self, process_key: str, from_version: int, to_version: int) -> list[dict[str, Any]]:
+        """Dry run: a verdict and reason per unfinished instance."""
+        return migration.plan(self.engine, process_key, from_version, to_version)
+
+    def migrate(self, process_key: str, from_version: int, to_version: int, actor: str | None) -> list[dict[str, Any]]:
+        """Migrate each allowed instance in its own transaction."""
+        return migration.execute(self.engine, process_key, from_version, to_version, actor)
+
+    def _version(self, session, ref: str) -> ProcessVersion:
+        key, _, number = ref.partition("@")
+        if number and not number.isdigit():
+            raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])
+        version = find_version(session, key, int(number) if number else None)
+        session.refresh(version, ["bpmn"])
+        return version
+

@@ -1,0 +1,69 @@
+"""Drafts: the copies analysts adapt before an administrator deploys them."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from .errors import Conflict, NotFound
+from .models import Draft
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A draft without its bytes."""
+
+    id: str
+    process_key: str
+    name: str
+    copied_from: str | None
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+    deployed_version: int | None
+
+    @classmethod
+    def of(cls, row: Draft) -> "DraftView":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name: str, copied_from: str | None,
+           author: str | None) -> Draft:
+    """A new draft holding `bpmn`."""
+    draft = Draft(id=str(uuid.uuid4()), process_key=process_key, name=name, bpmn=bpmn, copied_from=copied_from,
+                  author=author, created_at=now, updated_at=now)
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def load(session: Session, draft_id: str, lock: bool = False) -> Draft:
+    """A draft with its bytes. :raises NotFound:"""
+    query = select(Draft).where(Draft.id == draft_id).options(undefer(Draft.bpmn))
+    draft = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if draft is None:
+        raise NotFound(f"draft '{draft_id}' does not exist")
+    return draft
+
+
+def replace(draft: Draft, bpmn: bytes, now: datetime, expected_revision: int | None) -> None:
+    """Store new bytes in a draft. :raises Conflict: when someone else saved it meanwhile"""
+    if expected_revision is not None and draft.revision != expected_revision:
+        raise Conflict(f"draft '{draft.id}' was changed by someone else (revision {draft.revision}, you have "
+                       f"{expected_revision}); reload it and apply your change again")
+    if draft.deployed_version is not None:
+        raise Conflict(f"draft '{draft.id}' was deployed as version {draft.deployed_version}; copy that version "
+                       "to change it further")
+    draft.bpmn, draft.updated_at = bpmn, now
+
+
+def listing(session: Session, process_key: str | None = None) -> list[DraftView]:
+    """Drafts, newest first."""
+    query = select(Draft).order_by(Draft.updated_at.desc())
+    if process_key:
+        query = query.where(Draft.process_key == process_key)
+    return [DraftView.of(d) for d in session.scalars(query)]

@@ -1,0 +1,108 @@
+"""Run a model in memory over sample data and scripted answers, and say what would happen.
+
+Runs inside a unit of work that is never committed: services may read real records
+(a customer's credit) and what they write is rolled back. Nothing reaches the instance
+tables, the history or the outbox.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .intake import Model
+from .pack import HumanTask, ServiceCall
+from .runtime import UnitOfWork, element_of
+from .scripting import SandboxScriptEngine
+
+if TYPE_CHECKING:
+    from .api import Engine
+
+MAX_ROUNDS = 200
+
+
+def simulate(engine: "Engine", model: Model, data: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The path taken, who would get each task and why, control points fired, where it would wait."""
+    queued = {k: list(v) if isinstance(v, list) else [v] for k, v in (answers or {}).items()}
+    with UnitOfWork(engine, actor="simulation") as uow:  # no commit: everything is rolled back
+        return _Simulation(engine, uow, model, queued).run(data)
+
+
+class _Simulation:
+    def __init__(self, engine: "Engine", uow: UnitOfWork, model: Model, answers: dict[str, list]):
+        self.engine, self.uow, self.model, self.answers = engine, uow, model, answers
+        self.events: list[dict[str, Any]] = []
+        self.path: list[dict[str, Any]] = []
+        self.tasks: list[dict[str, Any]] = []
+        script_engine = SandboxScriptEngine(engine.pack, self._call, model.parameters)
+        self.workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
+
+    def _call(self, task) -> ServiceCall:
+        return ServiceCall(self.uow.session, "simulation", self.model.process_key, None, task.task_spec.bpmn_id,
+                           "simulation", self.uow.now, self.events, [])
+
+    def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        for task in self.workflow.get_tasks():
+            task.data.update(data)
+        outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
+        for _ in range(MAX_ROUNDS):
+            try:
+                self.workflow.do_engine_steps(did_complete_task=self._record)
+            except (WorkflowTaskException, SpiffWorkflowException) as exc:
+                task = getattr(exc, "task", None)
+                outcome.update(status="error", incident={"element_id": getattr(getattr(task, "task_spec", None),
+                                                                                    "bpmn_id", None),
+                                                          "message": str(exc).split("\n")[0]})
+                break
+            if self.workflow.is_completed():
+                outcome["status"] = "completed"
+                break
+            if not self._answer_ready_tasks(outcome):
+                break
+        return {**outcome, "path": self.path, "tasks": self.tasks,
+                "control_points": [e["data"] for e in self.events if e["type"] == "control_point_triggered"],
+                "waiting_at": self._waiting_at() if outcome["status"] == "waiting" else []}
+
+    def _answer_ready_tasks(self, outcome: dict[str, Any]) -> bool:
+        progressed = False
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            properties = dict((spec.extensions or {}).get("properties", {}))
+            human = HumanTask(self.model.process_key, "simulation", None, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                              spec.lane, properties.get("formKey"), properties)
+            assignment = self.engine.pack.assign(human, task.data, self.uow.session)
+            entry = {"element_id": spec.bpmn_id, "name": human.name, "assignee": assignment.assignee,
+                     "candidate_group": assignment.candidate_group, "reason": assignment.reason}
+            self.tasks.append(entry)
+            queue = self.answers.get(spec.bpmn_id)
+            if not queue:
+                entry["answered"] = False
+                continue
+            answer = queue.pop(0)
+            errors = self.engine.pack.validate_form(human.form_key, answer)
+            if errors:
+                outcome.update(status="invalid_answer", invalid_answer={
+                    "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})
+                return False
+            entry["answered"] = True
+            task.data.update(answer)
+            task.run()
+            self.path.append({"element_id": spec.bpmn_id, "name": human.name, "type": type(spec).__name__})
+            progressed = True
+        return progressed
+
+    def _record(self, task) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None):
+            step = {"element_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__}
+            if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
+                step["taken"] = [element_of(c) for c in task.children if c.state & TaskState.DEFINITE_MASK]
+            self.path.append(step)
+
+    def _waiting_at(self) -> list[str]:
+        waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        return sorted({element_of(t) for t in waiting if element_of(t)})
