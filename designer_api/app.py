@@ -7,21 +7,14 @@ from typing import Any, Mapping
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine import Conflict, EngineError, Forbidden, Incident, InvalidData, InvalidModel, NotFound
-from engine.errors import ModelTooLarge
+from engine import EngineError
 
+from .auth import authenticate
+from .blueprints import drafts, instances, processes, session, tasks
+from .errors import status_of
 from .wiring import build_engine
 
-STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, ModelTooLarge: 413, InvalidModel: 422,
-          InvalidData: 422, Incident: 409}
-
-
-def status_of(error: EngineError) -> int:
-    """The one table from engine errors to HTTP statuses (most specific class wins)."""
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,9 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)
-    from .routes import api
-
-    app.register_blueprint(api)
+    app.before_request(authenticate)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     return app
 
 

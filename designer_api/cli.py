@@ -113,6 +113,9 @@ def setup(ctx: click.Context, no_demo: bool) -> None:
     added = engine.execute(lambda uow: load_demo(uow.session, uow.now))
     click.echo(f"  added {added['rules']} assignment rules, {added['customers']} customers "
                "(nothing is added twice)")
+    click.echo("  demo users and their API tokens (curl -H 'Authorization: Bearer TOKEN' ...):")
+    for username, token in added["tokens"].items():
+        click.echo(f"    {username:<7} {token}")
 
 
 @main.command()
@@ -209,6 +212,58 @@ def activate(ctx: click.Context, process_key: str, version: int, off: bool) -> N
     click.echo(f"{v.process_key} v{v.version} is {'active' if v.active else 'inactive'}")
 
 
+@main.group()
+def users() -> None:
+    """Manage staff, their roles and groups, and API tokens."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", help="Display name (default: the username).")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["staff", "analyst", "admin"]), default=["staff"],
+              show_default=True, help="Repeatable.")
+@click.option("--group", "groups", multiple=True, help="Group key, e.g. sales (repeatable).")
+@click.option("--region", help="Region the user covers (for assignment rules).")
+@click.pass_context
+def users_add(ctx, username: str, display_name: str | None, roles, groups, region: str | None) -> None:
+    """Create or update USERNAME."""
+    from domain.directory import ensure_user
+
+    _engine(ctx).execute(lambda uow: ensure_user(uow.session, username, display_name or username, list(roles),
+                                                 list(groups), region))
+    click.echo(f"{username}: roles {', '.join(roles)}; groups {', '.join(groups) or '-'}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx) -> None:
+    """List users with roles and groups."""
+    from sqlalchemy import select
+
+    from domain.directory import groups_of
+    from domain.records import User
+
+    with _engine(ctx).store.read() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            click.echo(f"{user.username:<10} {','.join(user.roles):<22} {','.join(groups_of(session, user.username)):<30}"
+                       f" {user.display_name}")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--label", help="What the token is for.")
+@click.pass_context
+def users_token(ctx, username: str, label: str | None) -> None:
+    """Issue a new API token for USERNAME (shown once; only its hash is stored)."""
+    from domain.directory import issue_token
+
+    try:
+        token = _engine(ctx).execute(lambda uow: issue_token(uow.session, username, uow.now, label))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--in-place", is_flag=True, help="Rewrite the files instead of printing the result.")
@@ -236,3 +291,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     app = create_app({"DATABASE_URL": ctx.obj["database"]})
     click.echo(f"crmflow serving on http://{host}:{port}/  (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

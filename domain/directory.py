@@ -1,6 +1,8 @@
 """Staff, groups and assignment rules: who a task goes to, and why."""
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any, Mapping
 
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine import Assignment, HumanTask
 from engine.pack import default_assignment
 
-from .records import AssignmentRule, Customer, Group, Membership, User
+from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
 
 
 def groups_of(session: Session, username: str) -> list[str]:
@@ -100,3 +102,25 @@ def ensure_user(session: Session, username: str, display_name: str, roles: list[
     for group in set(groups) - current:
         session.add(Membership(username=username, group_key=group))
     return user
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, username: str, now, label: str | None = None, token: str | None = None) -> str:
+    """A new API token for a user; returned once, stored hashed. :raises LookupError: unknown user"""
+    if session.get(User, username) is None:
+        raise LookupError(f"user '{username}' does not exist")
+    token = token or "crm_" + secrets.token_urlsafe(32)
+    if session.get(ApiToken, token_hash(token)) is None:
+        session.add(ApiToken(token_hash=token_hash(token), username=username, label=label, created_at=now))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a token belongs to, if any."""
+    found = session.get(ApiToken, token_hash(token))
+    user = session.get(User, found.username) if found else None
+    return user if user is not None and user.active else None

@@ -31,6 +31,8 @@ class CrmPack(Pack):
     def __init__(self):
         super().__init__(FUNCTIONS, {**SERVICES, **CONTROL_POINT_SERVICES})
         self.control_points = control_points.CONTROL_POINTS
+        self.control_point_services = {"check_credit": "credit_usage", "check_prepayment": "prepayment",
+                                       "check_quote_price": "approved_quote_price"}
         self.forms = forms.FORMS
 
     def knows_form(self, form_key: str) -> bool:

@@ -33,6 +33,17 @@ class User(Record):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class ApiToken(Record):
+    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token."""
+
+    __tablename__ = "crm_api_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"), index=True)
+    label: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column()
+
+
 class Group(Record):
     """A team that works a lane (sales, finance, credit_manager ...)."""
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .directory import ensure_group, ensure_user
+from .directory import ensure_group, ensure_user, issue_token
 from .records import AssignmentRule, Customer, Quote, QuoteRevision
 
 GROUPS = {
@@ -47,15 +47,17 @@ CUSTOMERS = [
 ]
 
 
-def load_demo(session: Session, now: datetime | None = None) -> dict[str, int]:
-    """Create the demo directory, rules, customers and an approved quote; returns what was added."""
+def load_demo(session: Session, now: datetime | None = None) -> dict:
+    """Create the demo directory (with demo tokens), rules, customers and an approved quote."""
     now = now or datetime.now(timezone.utc)
     for key, (en, zh) in GROUPS.items():
         ensure_group(session, key, en, zh)
     session.flush()
+    added: dict = {"rules": 0, "customers": 0, "tokens": {}}
     for username, (name, roles, groups, region) in USERS.items():
         ensure_user(session, username, name, roles, groups, region, f"{username}@example.com")
-    added = {"rules": 0, "customers": 0}
+        # Well-known demo tokens, so a newcomer can curl at once; `crmflow users token` makes real ones.
+        added["tokens"][username] = issue_token(session, username, now, "demo", token=f"demo-{username}")
     if session.scalar(select(AssignmentRule.id).limit(1)) is None:
         session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)
         added["rules"] = len(RULES)

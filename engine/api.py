@@ -146,7 +146,6 @@ class Engine:
             return queries.history(session, instance_id, business_key)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
-        """The data a ready task currently sees (to prefill its form). :raises NotFound:"""
-        with UnitOfWork(self) as uow:
-            run, _ = uow.lock_task(task_id)
-            return dict(run.spiff_task(task_id).data)
+        """The data a task currently sees (to prefill its form); reads, never locks. :raises NotFound:"""
+        with self.store.read() as session:
+            return queries.task_data(session, self, task_id)

@@ -135,6 +135,24 @@ def task_view(session: Session, task_id: str) -> TaskView:
     return TaskView.of(row)
 
 
+def task_data(session: Session, engine, task_id: str) -> dict[str, Any]:
+    """The data of one task, read from its instance's state. :raises NotFound:"""
+    from uuid import UUID
+
+    from sqlalchemy.orm import undefer
+
+    from .scripting import SandboxScriptEngine
+
+    row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
+                          .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()
+    if row is None:
+        raise NotFound(f"task '{task_id}' does not exist")
+    specs = engine.specs.specs(session, row.version_id)
+    workflow = engine.serializer.loads(row.state, specs.spec, specs.subprocess_specs, SandboxScriptEngine(engine.pack))
+    task = workflow.get_task_from_id(UUID(task_id))
+    return dict(task.data) if task is not None else {}
+
+
 def history(session: Session, instance_id: str | None = None, business_key: str | None = None) -> list[EventView]:
     """The timeline of an instance (or of every instance with a business key), oldest first."""
     query = select(HistoryEvent).order_by(HistoryEvent.id)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from designer_api.wiring import shipped_models
 from domain import CrmPack
 from domain.directory import groups_of
-from domain.seed import load_demo
 from engine import Engine
+from tests.crm import prepare_crm
 
 
 @pytest.fixture
@@ -18,10 +17,7 @@ def pack():
 @pytest.fixture
 def crm(engine: Engine) -> Engine:
     """The engine with the shipped processes deployed and the demo directory and customers loaded."""
-    for path in shipped_models():
-        engine.deploy(path.read_bytes(), author="crmflow")
-    engine.execute(lambda uow: load_demo(uow.session, uow.now))
-    return engine
+    return prepare_crm(engine)
 
 
 class Desk:

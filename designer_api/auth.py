@@ -1,0 +1,51 @@
+"""Token authentication and role checks for the API."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import g, request
+
+from domain.directory import groups_of, user_for_token
+from engine import Forbidden
+
+from .errors import Unauthorized
+from .http import engine
+
+PUBLIC = {"/api/health", "/api/openapi.json"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: their username, roles and groups."""
+
+    username: str
+    roles: frozenset[str]
+    groups: list[str] = field(default_factory=list)
+
+
+def authenticate() -> None:
+    """Before every /api request: resolve the bearer token to a principal. :raises Unauthorized:"""
+    if not request.path.startswith("/api/") or request.path in PUBLIC or request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'; `crmflow users token USER` makes one")
+    with engine().store.read() as session:
+        user = user_for_token(session, token.strip())
+        if user is None:
+            raise Unauthorized("the token is unknown or its user is inactive")
+        g.principal = Principal(user.username, frozenset(user.roles), groups_of(session, user.username))
+
+
+def current() -> Principal:
+    """The authenticated caller."""
+    return g.principal
+
+
+def require(*roles: str) -> Principal:
+    """The caller, if they hold one of `roles`. :raises Forbidden:"""
+    principal = current()
+    if not principal.roles & set(roles):
+        raise Forbidden(f"{principal.username} needs the role {' or '.join(roles)} for this")
+    return principal

@@ -1,0 +1,59 @@
+"""Small helpers every blueprint uses: the engine, request bodies, JSON responses."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import current_app, jsonify, request
+
+from engine import Engine
+
+from .errors import BadRequest
+
+
+def engine() -> Engine:
+    """The application's engine."""
+    return current_app.extensions["crmflow.engine"]
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object. :raises BadRequest:"""
+    data = request.get_json(silent=True)
+    if data is None and not required and not request.data:
+        return {}
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+def xml_body() -> bytes:
+    """The request's raw body (a BPMN upload). :raises BadRequest:"""
+    if not request.data:
+        raise BadRequest("send the BPMN XML as the request body")
+    return request.get_data()
+
+
+def optional_int(value: Any, name: str) -> int | None:
+    """An integer field that may be absent. :raises BadRequest:"""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'{name}' must be an integer")
+    return value
+
+
+def reply(value: Any, status: int = 200):
+    """JSON for dataclasses, lists of them and plain data."""
+    return jsonify(_plain(value)), status
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

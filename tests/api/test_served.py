@@ -1,0 +1,56 @@
+"""One test against a really served process: `crmflow setup` then `crmflow serve`, driven over HTTP."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CLI = [sys.executable, "-m", "designer_api.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(port: int, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
+    database = ["--database", f"sqlite:///{tmp_path / 'served.sqlite'}"]
+    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=120)
+    port = free_port()
+    server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, catalog = call(port, "GET", "/api/processes", "demo-ann")
+        assert status == 200 and {e["process_key"] for e in catalog} >= {"customer_approval", "order_release"}
+        status, instance = call(port, "POST", "/api/processes/order_release/instances", "demo-alice",
+                                {"data": {"customer_id": 1, "amount": 100000, "quote_id": None}})
+        assert status == 201 and instance["status"] == "running"
+        status, tasks = call(port, "GET", "/api/tasks", "demo-carol")
+        assert [t["element_id"] for t in tasks] == ["Task_CreditOverride"]
+        assert call(port, "GET", "/api/tasks", "wrong")[0] == 401
+    finally:
+        server.terminate()
+        server.wait(10)
