@@ -281,6 +281,30 @@ def layout(files: tuple[Path, ...], in_place: bool) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="One round, then exit (for cron or tests).")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds to sleep when nothing is due.")
+@click.option("--batch", default=100, show_default=True, help="Timers per round.")
+@click.pass_context
+def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
+    """Fire due timers (reminders, escalations, SLAs). Run as many as you like on PostgreSQL."""
+    import logging
+
+    from engine.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    runner = Worker(_engine(ctx), batch=batch,
+                    on_round=lambda fired: fired and click.echo(f"fired {fired} timer(s)"))
+    if once:
+        click.echo(f"fired {runner.run_once()} timer(s)")
+        return
+    click.echo(f"worker polling {_engine(ctx).store.url} every {interval}s (Ctrl+C to stop)")
+    try:
+        runner.run_forever(interval)
+    except KeyboardInterrupt:
+        click.echo("worker stopped")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.pass_context

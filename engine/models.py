@@ -147,6 +147,23 @@ class TaskRow(Base):
     completed_by: Mapped[str | None] = mapped_column(String(128))
 
 
+class Timer(Base):
+    """A timer an instance waits on; the worker fires it when `due_at` has passed.
+
+    The row is the only clock that matters: SpiffWorkflow's own due time is parked in the
+    far future, so time is whatever the engine's (injectable) clock says.
+    """
+
+    __tablename__ = "timer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the waiting event's task id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
 class HistoryEvent(Base):
     """Append-only record of what happened to an instance: who, what, with what data, when."""
 

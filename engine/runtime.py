@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from . import timers
 from .errors import Conflict, NotFound
 from .models import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow
 from .pack import HumanTask, ServiceCall
@@ -214,6 +215,7 @@ class InstanceRun:
         uow, row = self.uow, self.row
         row.updated_at = uow.now
         if self._workflow is not None:
+            self._sync_timers()
             row.state = uow.engine.serializer.dumps(self._workflow)
             self._sync_tasks()
             row.status = self._status()
@@ -228,6 +230,12 @@ class InstanceRun:
         except StaleDataError:
             raise Conflict(f"instance '{row.id}' was changed by another command; try again") from None
         self._write_events()
+
+    def _sync_timers(self) -> None:
+        try:
+            timers.sync(self)
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            self._incident(exc)
 
     def _status(self) -> str:
         if self.row.status in ("suspended", "terminated"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -101,9 +102,27 @@ def pack() -> Pack:
     return make_pack()
 
 
+class Clock:
+    """An injectable clock: starts at the real now and moves only when told."""
+
+    def __init__(self):
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def engine(database_url, pack):
-    engine = Engine(database_url, pack=pack)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(database_url, pack, clock):
+    engine = Engine(database_url, pack=pack, clock=clock)
     yield engine
     engine.close()
 

@@ -45,3 +45,24 @@ def chain_model(steps: int) -> bytes:
     body = (f'<bpmn:process id="chain" isExecutable="true"><bpmn:startEvent id="StartEvent_1" />{tasks}'
             f'<bpmn:endEvent id="EndEvent_1" />{flows}</bpmn:process>')
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def timer_model(duration: str = "'PT1H'") -> bytes:
+    """start -> wait `duration` (intermediate timer) -> user task in lane sales -> end."""
+    body = f"""
+  <bpmn:process id="wait_then_work" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Work</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:intermediateCatchEvent id="Timer_Wait" name="Wait">
+      <bpmn:timerEventDefinition id="TimerDefinition_Wait"><bpmn:timeDuration>{escape(duration)}</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="Task_Work" name="Work" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Timer_Wait" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Timer_Wait" targetRef="Task_Work" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Work" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()

@@ -1,0 +1,50 @@
+"""The worker: fires due timers (and, through the outbox dispatcher, delivers messages).
+
+Any number of workers on any number of machines may run against one PostgreSQL database:
+each timer is fired in its own transaction under its instance's row lock, taken with
+SKIP LOCKED, and its row is deleted in that same transaction, so it fires exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Callable
+
+from . import timers
+from .errors import EngineError
+
+if TYPE_CHECKING:
+    from .api import Engine
+
+log = logging.getLogger("crmflow.worker")
+
+
+class Worker:
+    """Fires due timers in batches."""
+
+    def __init__(self, engine: "Engine", batch: int = 100, on_round: Callable[[int], None] | None = None):
+        self.engine, self.batch, self.on_round = engine, batch, on_round
+
+    def run_once(self) -> int:
+        """One round over the timers due now; returns how many this worker fired."""
+        with self.engine.store.read() as session:
+            due = timers.due(session, self.engine.clock(), self.batch)
+        fired = 0
+        for timer_id, instance_id in due:
+            try:
+                fired += self.engine.execute(timers.fire, timer_id, instance_id, actor="timer")
+            except EngineError as exc:
+                log.info("timer %s not fired now: %s", timer_id, exc.message)
+            except Exception as exc:  # a fault outside the model: back off, then an incident
+                log.exception("timer %s failed", timer_id)
+                self.engine.execute(timers.record_failure, timer_id, f"{type(exc).__name__}: {exc}", actor="timer")
+        return fired
+
+    def run_forever(self, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Poll until `should_stop()`; an idle round sleeps `interval` seconds."""
+        while not should_stop():
+            fired = self.run_once()
+            if self.on_round:
+                self.on_round(fired)
+            if fired < self.batch:
+                time.sleep(interval)

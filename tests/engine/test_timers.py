@@ -1,0 +1,91 @@
+"""Timers fire through the worker, on the engine's clock, exactly once — also with several workers."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import timedelta
+
+from engine import Engine
+from engine.runtime import utcnow
+from engine.worker import Worker
+from tests.engine.bpmn_builder import timer_model
+
+
+def test_an_instance_waits_for_its_timer_and_continues_when_it_fires(engine, clock):
+    engine.deploy(timer_model("'PT1H'"))
+    instance = engine.start("wait_then_work")
+    assert instance.status == "waiting" and engine.tasks(instance_id=instance.id) == []
+    clock.advance(minutes=59)
+    assert Worker(engine).run_once() == 0
+    clock.advance(minutes=2)
+    assert Worker(engine).run_once() == 1
+    assert [t.name for t in engine.tasks(instance_id=instance.id)] == ["Work"]
+    assert Worker(engine).run_once() == 0  # fired once, never again
+    assert [e.type for e in engine.history(instance.id)].count("timer_fired") == 1
+
+
+def test_a_timer_survives_a_restart_of_the_engine(engine, clock, database_url, pack):
+    engine.deploy(timer_model("'P2D'"))
+    instance = engine.start("wait_then_work")
+    clock.advance(days=3)
+    restarted = Engine(database_url, pack=pack, clock=clock)
+    assert Worker(restarted).run_once() == 1
+    assert restarted.instance(instance.id).status == "running"
+    restarted.close()
+
+
+def _crash_while_firing(url: str, offset: float) -> None:
+    engine = Engine(url, clock=lambda: utcnow() + timedelta(seconds=offset))
+    original_save = __import__("engine.runtime", fromlist=["InstanceRun"]).InstanceRun.save
+
+    def save_then_die(run):
+        original_save(run)  # everything flushed inside the open transaction...
+        os._exit(17)  # ...and the process dies before commit
+
+    __import__("engine.runtime", fromlist=["InstanceRun"]).InstanceRun.save = save_then_die
+    Worker(engine).run_once()
+
+
+def test_a_worker_killed_before_commit_loses_nothing(engine, clock, database_url):
+    engine.deploy(timer_model("'PT1H'"))
+    instance = engine.start("wait_then_work")
+    offset = (clock() - utcnow()).total_seconds() + 7200
+    crashed = multiprocessing.get_context("fork").Process(target=_crash_while_firing, args=(database_url, offset))
+    crashed.start()
+    crashed.join(60)
+    assert crashed.exitcode == 17
+    assert engine.instance(instance.id).status == "waiting"  # nothing half-written
+    clock.advance(hours=2)
+    assert Worker(engine).run_once() == 1
+    assert [e.type for e in engine.history(instance.id)].count("timer_fired") == 1
+
+
+def _work_until_idle(url: str, offset: float, results) -> None:
+    engine = Engine(url, clock=lambda: utcnow() + timedelta(seconds=offset))
+    worker, fired = Worker(engine, batch=20), 0
+    while True:
+        count = worker.run_once()
+        fired += count
+        with engine.store.read() as session:
+            from engine.timers import due
+            if not due(session, engine.clock(), 1):
+                break
+    results.put(fired)
+    engine.close()
+
+
+def test_two_worker_processes_fire_each_of_200_timers_exactly_once(engine, clock, database_url):
+    engine.deploy(timer_model("'PT1H'"))
+    ids = [engine.start("wait_then_work").id for _ in range(200)]
+    offset = (clock() - utcnow()).total_seconds() + 7200
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [context.Process(target=_work_until_idle, args=(database_url, offset, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(300)
+    fired = [results.get(timeout=5) for _ in workers]
+    assert sum(fired) == 200
+    for instance_id in ids:
+        assert [e.type for e in engine.history(instance_id)].count("timer_fired") == 1
