@@ -10,11 +10,11 @@ from werkzeug.exceptions import HTTPException
 from engine import EngineError
 
 from .auth import authenticate
-from .blueprints import drafts, instances, processes, session, tasks
+from .blueprints import drafts, inbox, instances, processes, session, tasks
 from .errors import status_of
 from .wiring import build_engine
 
-BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp)
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

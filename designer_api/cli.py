@@ -286,16 +286,19 @@ def layout(files: tuple[Path, ...], in_place: bool) -> None:
 @click.option("--batch", default=100, show_default=True, help="Timers per round.")
 @click.pass_context
 def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
-    """Fire due timers (reminders, escalations, SLAs). Run as many as you like on PostgreSQL."""
+    """Fire due timers (reminders, escalations, SLAs) and deliver the outbox. Run several on PostgreSQL."""
     import logging
 
     from engine.worker import Worker
 
+    from .wiring import outbox_delivery
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    runner = Worker(_engine(ctx), batch=batch,
+    deliver = outbox_delivery(_engine(ctx))
+    runner = Worker(_engine(ctx), batch=batch, deliver=deliver,
                     on_round=lambda fired: fired and click.echo(f"fired {fired} timer(s)"))
     if once:
-        click.echo(f"fired {runner.run_once()} timer(s)")
+        click.echo(f"fired {runner.run_once()} timer(s), delivered {deliver()} message(s)")
         return
     click.echo(f"worker polling {_engine(ctx).store.url} every {interval}s (Ctrl+C to stop)")
     try:

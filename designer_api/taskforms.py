@@ -1,12 +1,39 @@
 """What staff may see of a task, and its form: schema, labels and the current values."""
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Mapping
 
-from engine import Engine, Forbidden
+from engine import Engine, FieldError, Forbidden, InvalidData
 from engine.queries import TaskView
 
 from .auth import Principal
+
+
+def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    """Task-list filters from query parameters. :raises InvalidData: naming the bad parameter"""
+    filters: dict[str, Any] = {"process_key": args.get("process_key"), "business_key": args.get("business_key")}
+    errors = []
+    for name in ("due_before", "created_since"):
+        if args.get(name):
+            try:
+                filters[name] = _aware(datetime.fromisoformat(args[name]))
+            except ValueError:
+                errors.append(FieldError(name, "must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"))
+    if args.get("overdue") in ("1", "true", "yes"):
+        filters["due_before"] = now
+    for name, default in (("limit", 100), ("offset", 0)):
+        value = args.get(name, str(default))
+        if not value.isdigit():
+            errors.append(FieldError(name, "must be a whole number"))
+        filters[name] = int(value) if value.isdigit() else default
+    if errors:
+        raise InvalidData(errors)
+    return filters
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView:

@@ -18,3 +18,31 @@ def build_engine(url: str | None = None) -> Engine:
 def shipped_models() -> list[Path]:
     """The BPMN files crmflow ships, in a stable order."""
     return sorted(SHIPPED_BPMN.glob("*.bpmn"))
+
+
+def outbox_delivery(engine: Engine):
+    """A callable that delivers one batch from the outbox with the configured senders.
+
+    CRMFLOW_OUTBOX_JOURNAL (default var/outbox.jsonl) receives every message; with
+    CRMFLOW_SMTP_HOST set, notifications are also mailed to the user's address.
+    """
+    import os
+
+    from engine.outbox import JournalSender, SmtpSender, dispatch
+
+    journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))
+    senders = {}
+    if os.environ.get("CRMFLOW_SMTP_HOST"):
+        senders["notification"] = SmtpSender(os.environ["CRMFLOW_SMTP_HOST"],
+                                             int(os.environ.get("CRMFLOW_SMTP_PORT", "25")),
+                                             os.environ.get("CRMFLOW_SMTP_FROM", "crmflow@localhost"),
+                                             lambda user: _email_of(engine, user))
+    return lambda: dispatch(engine, senders, journal)
+
+
+def _email_of(engine: Engine, username: str) -> str | None:
+    from domain.records import User
+
+    with engine.store.read() as session:
+        user = session.get(User, username)
+        return user.email if user else None

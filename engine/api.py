@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import commands, queries
 from .authoring import Authoring
-from .errors import Conflict
+from .errors import Conflict, Forbidden
 from .intake import DEFAULT_MAX_BYTES, Model, check_lxml_version, take_in
 from .pack import Pack
 from .queries import EventView, InstanceView, TaskView, VersionView
@@ -97,12 +97,16 @@ class Engine:
     def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,
                  groups: Collection[str] | None = None, expected_revision: int | None = None) -> InstanceView:
         """Complete a ready task. :raises NotFound, Conflict, Forbidden, InvalidData:"""
-        return InstanceView.of(self.execute(commands.complete, task_id, data, groups, expected_revision,
-                                            actor=actor).row)
+        return InstanceView.of(self._guarded_task(commands.complete, task_id, actor, data, groups,
+                                                  expected_revision).row)
 
     def claim(self, task_id: str, actor: str, groups: Collection[str] | None = None) -> TaskView:
         """Take an unclaimed group task. :raises NotFound, Conflict, Forbidden:"""
-        return TaskView.of(self.execute(commands.claim, task_id, groups, actor=actor))
+        return TaskView.of(self._guarded_task(commands.claim, task_id, actor, groups))
+
+    def delegate(self, task_id: str, actor: str, to_user: str, admin: bool = False) -> TaskView:
+        """Hand a task to `to_user` (audited). :raises NotFound, Conflict, Forbidden:"""
+        return TaskView.of(self._guarded_task(commands.delegate, task_id, actor, to_user, admin))
 
     def unclaim(self, task_id: str, actor: str) -> TaskView:
         """Give a claimed task back to its group. :raises NotFound, Conflict, Forbidden:"""
@@ -123,6 +127,14 @@ class Engine:
     def retry(self, instance_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Re-run an instance stopped by an incident. :raises NotFound, Conflict, InvalidData:"""
         return InstanceView.of(self.execute(commands.retry, instance_id, data, actor=actor).row)
+
+    def _guarded_task(self, command: Callable[..., T], task_id: str, actor: str | None, *args: Any) -> T:
+        """Run a task command; a refusal for lack of rights is recorded in the history, then raised."""
+        try:
+            return self.execute(command, task_id, *args, actor=actor)
+        except Forbidden as refused:
+            self.execute(commands.record_denial, task_id, command.__name__, refused.message, actor=actor)
+            raise
 
     # -- queries --------------------------------------------------------------------------------
     def instance(self, instance_id: str) -> InstanceView:

@@ -10,7 +10,7 @@ import re
 from typing import Any, Collection
 
 from .errors import Conflict, FieldError, Forbidden, InvalidData
-from .models import TaskRow
+from .models import HistoryEvent, TaskRow
 from .runtime import InstanceRun, UnitOfWork, set_suspended
 from .versions import find_version
 
@@ -91,6 +91,19 @@ def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
     return task
 
 
+def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -> TaskRow:
+    """Hand a task to someone else; only its assignee (or an administrator) may. :raises Forbidden:"""
+    run, task = uow.lock_task(task_id)
+    _require_ready(task)
+    if not admin and task.assignee != uow.actor:
+        raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
+    previous, task.assignee = task.assignee, to_user
+    task.assignment_reason = f"delegated by {uow.actor} (was {previous or 'unassigned'})"
+    run.event("task_delegated", task.element_id, task_id, {"from": previous, "to": to_user})
+    run.save()
+    return task
+
+
 def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     """Pause an instance: its tasks leave the task lists until it is resumed."""
     run = uow.lock_instance(instance_id)
@@ -145,6 +158,19 @@ def _refuse_parameter_overrides(data: dict[str, Any], parameters: dict[str, Any]
     if clashes:
         raise InvalidData([FieldError(name, "is a process parameter set in the model; it cannot be overridden")
                            for name in clashes])
+
+
+def record_denial(uow: UnitOfWork, task_id: str, action: str, reason: str) -> None:
+    """Write down that `uow.actor` was refused `action` on a task (its own small transaction).
+
+    Only a history row: the instance itself, and its revision, are not touched.
+    """
+    task = uow.session.get(TaskRow, task_id)
+    if task is not None:
+        uow.session.add(HistoryEvent(instance_id=task.instance_id, process_key=task.process_key,
+                                     business_key=task.business_key, type="access_denied",
+                                     element_id=task.element_id, task_id=task_id, actor=uow.actor,
+                                     data={"action": action, "reason": reason}, at=uow.now))
 
 
 def _require_ready(task: TaskRow) -> None:

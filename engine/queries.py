@@ -107,9 +107,19 @@ def instance_view(session: Session, instance_id: str) -> InstanceView:
 
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
                instance_id: str | None = None, process_key: str | None = None, state: str | None = "ready",
-               limit: int = 100, offset: int = 0) -> list[TaskView]:
-    """Tasks by assignee, by candidate groups (unclaimed only), by instance; index-backed."""
+               business_key: str | None = None, due_before: datetime | None = None,
+               created_since: datetime | None = None, limit: int = 100, offset: int = 0) -> list[TaskView]:
+    """Tasks by assignee, by candidate groups (unclaimed only), by instance and more; index-backed.
+
+    Ordered overdue-first: by due time (tasks without one last), then by age.
+    """
     query = select(TaskRow)
+    if business_key is not None:
+        query = query.where(TaskRow.business_key == business_key)
+    if due_before is not None:
+        query = query.where(TaskRow.due_at < due_before)
+    if created_since is not None:
+        query = query.where(TaskRow.created_at >= created_since)
     if state:
         query = query.where(TaskRow.state == state)
     if assignee is not None and groups is not None:
@@ -123,7 +133,8 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
         query = query.where(TaskRow.instance_id == instance_id)
     if process_key is not None:
         query = query.where(TaskRow.process_key == process_key)
-    query = query.order_by(TaskRow.created_at, TaskRow.id).limit(min(limit, MAX_PAGE)).offset(offset)
+    query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+    query = query.limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
     return [TaskView.of(row) for row in session.scalars(query)]
 
 

@@ -22,8 +22,9 @@ log = logging.getLogger("crmflow.worker")
 class Worker:
     """Fires due timers in batches."""
 
-    def __init__(self, engine: "Engine", batch: int = 100, on_round: Callable[[int], None] | None = None):
-        self.engine, self.batch, self.on_round = engine, batch, on_round
+    def __init__(self, engine: "Engine", batch: int = 100, on_round: Callable[[int], None] | None = None,
+                 deliver: Callable[[], int] | None = None):
+        self.engine, self.batch, self.on_round, self.deliver = engine, batch, on_round, deliver
 
     def run_once(self) -> int:
         """One round over the timers due now; returns how many this worker fired."""
@@ -44,6 +45,8 @@ class Worker:
         """Poll until `should_stop()`; an idle round sleeps `interval` seconds."""
         while not should_stop():
             fired = self.run_once()
+            if self.deliver:
+                self.deliver()
             if self.on_round:
                 self.on_round(fired)
             if fired < self.batch:

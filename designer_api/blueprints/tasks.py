@@ -5,7 +5,7 @@ from flask import Blueprint, request
 
 from ..auth import require
 from ..http import engine, json_body, optional_int, reply
-from ..taskforms import task_form, visible_task
+from ..taskforms import task_filters, task_form, visible_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
@@ -13,10 +13,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 @bp.get("")
 def my_tasks():
     me = require("staff", "admin")
-    limit = min(int(request.args.get("limit", 100)), 500) if request.args.get("limit", "100").isdigit() else 100
-    tasks = engine().tasks(assignee=me.username, groups=me.groups, process_key=request.args.get("process_key"),
-                           limit=limit, offset=int(request.args.get("offset", 0) or 0))
-    return reply(tasks)
+    return reply(engine().tasks(assignee=me.username, groups=me.groups, **task_filters(request.args, engine().clock())))
 
 
 @bp.get("/<task_id>")
@@ -33,6 +30,20 @@ def form(task_id: str):
 def claim(task_id: str):
     me = require("staff")
     return reply(engine().claim(task_id, me.username, me.groups))
+
+
+@bp.get("/<task_id>/why")
+def why(task_id: str):
+    task = visible_task(engine(), task_id, require("staff", "admin"))
+    return reply({"assignee": task.assignee, "candidate_group": task.candidate_group,
+                  "reason": task.assignment_reason})
+
+
+@bp.post("/<task_id>/delegate")
+def delegate(task_id: str):
+    me = require("staff", "admin")
+    to_user = json_body().get("to")
+    return reply(engine().delegate(task_id, me.username, to_user, admin="admin" in me.roles))
 
 
 @bp.post("/<task_id>/unclaim")

@@ -1,0 +1,87 @@
+"""The outbox dispatcher: delivers messages written by commands, after they committed.
+
+Each round claims undelivered rows with SKIP LOCKED, hands each to the sender for its
+topic, and marks it delivered in the same transaction. A dispatcher that dies between
+sending and committing sends that message again after restart, with the same
+idempotency key: senders deliver once per key (the journal sender checks its journal;
+mail carries the key as its Message-ID).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from sqlalchemy import select
+
+from .models import OutboxMessage
+
+if TYPE_CHECKING:
+    from .api import Engine
+
+log = logging.getLogger("crmflow.outbox")
+MAX_ATTEMPTS = 10
+
+
+class Sender(Protocol):
+    """Delivers one message; must deliver at most once per `key`."""
+
+    def send(self, key: str, topic: str, payload: dict[str, Any]) -> None: ...
+
+
+class JournalSender:
+    """The default: writes each message as a JSON line to a journal file (and the log), once per key."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def send(self, key: str, topic: str, payload: dict[str, Any]) -> None:
+        if self.path.exists() and any(json.loads(line)["key"] == key for line in self.path.open(encoding="utf-8")):
+            return  # already delivered before a restart
+        with self.path.open("a", encoding="utf-8") as journal:
+            journal.write(json.dumps({"key": key, "topic": topic, "payload": payload}, ensure_ascii=False) + "\n")
+        log.info("delivered %s %s", topic, key)
+
+
+class SmtpSender:
+    """Mail for messages that name a user; the idempotency key is the Message-ID."""
+
+    def __init__(self, host: str, port: int, sender: str, address_of: Callable[[str], str | None]):
+        self.host, self.port, self.sender, self.address_of = host, port, sender, address_of
+
+    def send(self, key: str, topic: str, payload: dict[str, Any]) -> None:
+        address = self.address_of(payload.get("user", "")) if payload.get("user") else None
+        if not address:
+            return
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self.sender, address, payload.get("title", topic)
+        mail["Message-ID"] = f"<{key}@crmflow>"
+        mail.set_content(payload.get("body") or payload.get("title", ""))
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            smtp.send_message(mail)
+
+
+def dispatch(engine: "Engine", senders: dict[str, Sender], default: Sender, batch: int = 100) -> int:
+    """Deliver one batch of undelivered messages; returns how many were delivered."""
+
+    def _round(uow) -> int:
+        rows = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None),
+                                                                OutboxMessage.attempts < MAX_ATTEMPTS)
+                                   .order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True)).all()
+        delivered = 0
+        for row in rows:
+            row.attempts += 1
+            try:
+                senders.get(row.topic, default).send(row.idempotency_key, row.topic, row.payload)
+            except Exception:  # the next round tries again; after MAX_ATTEMPTS it stays for a person to look at
+                log.exception("delivery of %s failed (attempt %s)", row.idempotency_key, row.attempts)
+                continue
+            row.dispatched_at = uow.now
+            delivered += 1
+        return delivered
+
+    return engine.execute(_round, actor="outbox")

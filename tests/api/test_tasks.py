@@ -1,0 +1,98 @@
+"""Staff task work over HTTP: lists, claims, delegation, overdue work, inbox, history, outbox."""
+from __future__ import annotations
+
+import json
+
+from engine.outbox import JournalSender, dispatch
+
+INFO = dict(customer_name="Qingdao Beer Trading", region="north", industry="retail", requested_credit_limit=10000,
+            payment_terms="prepayment", contact_name="Sun")
+
+
+def start_to_finance(as_user) -> dict:
+    alice = as_user("alice")
+    instance = alice.post("/api/processes/customer_approval/instances", json={"business_key": "NC-77"}).get_json()
+    task = alice.get("/api/tasks").get_json()[0]
+    alice.post(f"/api/tasks/{task['id']}/complete", json={"data": INFO})
+    return instance
+
+
+def test_a_group_task_claimed_by_one_user_leaves_colleagues_lists(as_user):
+    start_to_finance(as_user)
+    frank, fiona = as_user("frank"), as_user("fiona")
+    task = frank.get("/api/tasks").get_json()[0]
+    assert [t["id"] for t in fiona.get("/api/tasks").get_json()] == [task["id"]]
+    assert frank.post(f"/api/tasks/{task['id']}/claim").get_json()["assignee"] == "frank"
+    assert fiona.get("/api/tasks").get_json() == []
+    assert fiona.post(f"/api/tasks/{task['id']}/claim").status_code == 409
+
+
+def test_a_refused_completion_is_recorded_and_changes_nothing(as_user):
+    instance = start_to_finance(as_user)
+    task = as_user("frank").get("/api/tasks").get_json()[0]
+    as_user("frank").post(f"/api/tasks/{task['id']}/claim")
+    before = as_user("root").get(f"/api/instances/{instance['id']}").get_json()
+    assert as_user("fiona").post(f"/api/tasks/{task['id']}/complete", json={"data": {}}).status_code == 403
+    assert as_user("root").get(f"/api/instances/{instance['id']}").get_json() == before
+    denial = as_user("root").get(f"/api/instances/{instance['id']}/history").get_json()[-1]
+    assert (denial["type"], denial["actor"], denial["data"]["action"]) == ("access_denied", "fiona", "complete")
+
+
+def test_why_and_delegation_are_answered_and_audited(as_user):
+    alice = as_user("alice")
+    alice.post("/api/processes/customer_approval/instances", json={})
+    task = alice.get("/api/tasks").get_json()[0]
+    assert "default member of group 'sales'" in alice.get(f"/api/tasks/{task['id']}/why").get_json()["reason"]
+    assert as_user("bob").post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).status_code == 403
+    delegated = alice.post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).get_json()
+    assert delegated["assignee"] == "bob" and "delegated by alice" in delegated["assignment_reason"]
+    assert [t["id"] for t in as_user("bob").get("/api/tasks").get_json()] == [task["id"]]
+
+
+def test_the_overdue_filter_shows_only_late_work(as_user, clock):
+    alice = as_user("alice")
+    alice.post("/api/processes/customer_approval/instances", json={})  # info entry is due in 1 day
+    assert alice.get("/api/tasks?overdue=true").get_json() == []
+    clock.advance(days=1, minutes=1)
+    late = alice.get("/api/tasks?overdue=true").get_json()
+    assert [t["element_id"] for t in late] == ["Task_CustomerInfoEntry"]
+    error = alice.get("/api/tasks?due_before=yesterday").get_json()["error"]
+    assert error["details"][0]["field"] == "due_before"
+
+
+def test_the_form_describes_fields_in_english_and_chinese(as_user):
+    alice = as_user("alice")
+    alice.post("/api/processes/customer_approval/instances", json={})
+    task = alice.get("/api/tasks").get_json()[0]
+    form = alice.get(f"/api/tasks/{task['id']}/form").get_json()
+    region = form["schema"]["properties"]["region"]
+    assert (region["title"], region["x-title-zh"], region["x-enum-labels"]["east"]["zh"]) == ("Region", "区域", "华东")
+
+
+def test_control_point_alerts_land_in_the_inbox_and_can_be_read(as_user):
+    as_user("alice").post("/api/processes/order_release/instances",
+                          json={"data": {"customer_id": 1, "amount": 90000, "quote_id": None}})
+    alerts = as_user("alice").get("/api/notifications?unread=true").get_json()
+    assert alerts[0]["kind"] == "alert" and "信用" in alerts[0]["title"]
+    assert as_user("alice").post(f"/api/notifications/{alerts[0]['id']}/read").status_code == 200
+    assert as_user("alice").get("/api/notifications?unread=true").get_json() == []
+    assert as_user("bob").post(f"/api/notifications/{alerts[0]['id']}/read").status_code == 404
+
+
+def test_history_by_business_key_spans_the_instances(as_user):
+    start_to_finance(as_user)
+    events = as_user("root").get("/api/history?business_key=NC-77").get_json()
+    assert events[0]["type"] == "instance_started" and "task_completed" in [e["type"] for e in events]
+
+
+def test_the_outbox_delivers_each_message_once_per_key_even_after_a_restart(as_user, engine, tmp_path):
+    as_user("alice").post("/api/processes/order_release/instances",
+                          json={"data": {"customer_id": 3, "amount": 1000, "quote_id": None}})
+    journal = tmp_path / "outbox.jsonl"
+    sender = JournalSender(journal)
+    assert dispatch(engine, {}, sender) >= 1
+    assert dispatch(engine, {}, sender) == 0  # delivered rows are not sent again
+    line = json.loads(journal.read_text().splitlines()[0])
+    sender.send(line["key"], line["topic"], line["payload"])  # as after a crash before the commit
+    keys = [json.loads(x)["key"] for x in journal.read_text().splitlines()]
+    assert len(keys) == len(set(keys))
