@@ -37,8 +37,8 @@ def optional_int(value: Any, name: str) -> int | None:
     """An integer field that may be absent. :raises BadRequest:"""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"'{name}' must be an integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not -2**31 < value < 2**31:
+        raise BadRequest(f"'{name}' must be an integer (32-bit)")
     return value
 
 

@@ -19,7 +19,7 @@ def notifications():
         return reply(inbox(session, me.username, request.args.get("unread") in ("1", "true")))
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<int(max=2147483647):notification_id>/read")
 def read(notification_id: int):
     me = require("staff", "analyst", "admin")
     try:

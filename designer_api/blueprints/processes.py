@@ -29,26 +29,26 @@ def versions(key: str):
     return reply(engine().versions(key))
 
 
-@bp.get("/<key>/versions/<int:version>/bpmn")
+@bp.get("/<key>/versions/<int(max=2147483647):version>/bpmn")
 def version_bpmn(key: str, version: int):
     require(*ANYONE)
     bpmn, _ = engine().authoring.bpmn(f"{key}@{version}")
     return Response(bpmn, mimetype="application/xml")
 
 
-@bp.get("/<key>/versions/<int:version>/outline")
+@bp.get("/<key>/versions/<int(max=2147483647):version>/outline")
 def version_outline(key: str, version: int):
     require(*ANYONE)
     return reply(annotated_outline(engine(), f"{key}@{version}"))
 
 
-@bp.post("/<key>/versions/<int:version>/activate")
+@bp.post("/<key>/versions/<int(max=2147483647):version>/activate")
 def activate(key: str, version: int):
     admin = require("admin")
     return reply(engine().set_active(key, version, True, actor=admin.username))
 
 
-@bp.post("/<key>/versions/<int:version>/deactivate")
+@bp.post("/<key>/versions/<int(max=2147483647):version>/deactivate")
 def deactivate(key: str, version: int):
     admin = require("admin")
     return reply(engine().set_active(key, version, False, actor=admin.username))

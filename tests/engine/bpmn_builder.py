@@ -66,3 +66,32 @@ def timer_model(duration: str = "'PT1H'") -> bytes:
   </bpmn:process>
 """
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def parallel_model() -> bytes:
+    """start -> parallel split -> Task_A (alice) + Task_B (bob) -> join -> script -> Task_After (carol) -> end."""
+    def task(task_id: str, user: str) -> str:
+        return (f'<bpmn:userTask id="{task_id}" name="{task_id}"><bpmn:extensionElements><spiffworkflow:properties>'
+                f'<spiffworkflow:property name="assignee" value="{user}" /></spiffworkflow:properties>'
+                f'</bpmn:extensionElements></bpmn:userTask>')
+    body = f"""
+  <bpmn:process id="parallel_work" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:parallelGateway id="Gateway_Split" />
+    {task("Task_A", "alice")}
+    {task("Task_B", "bob")}
+    <bpmn:parallelGateway id="Gateway_Join" />
+    <bpmn:scriptTask id="Script_Count" name="Count"><bpmn:script>joined = True</bpmn:script></bpmn:scriptTask>
+    {task("Task_After", "carol")}
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Gateway_Split" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Gateway_Split" targetRef="Task_A" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Gateway_Split" targetRef="Task_B" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Task_A" targetRef="Gateway_Join" />
+    <bpmn:sequenceFlow id="Flow_5" sourceRef="Task_B" targetRef="Gateway_Join" />
+    <bpmn:sequenceFlow id="Flow_6" sourceRef="Gateway_Join" targetRef="Script_Count" />
+    <bpmn:sequenceFlow id="Flow_7" sourceRef="Script_Count" targetRef="Task_After" />
+    <bpmn:sequenceFlow id="Flow_8" sourceRef="Task_After" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()

@@ -1,0 +1,165 @@
+"""Many people clicking at once, and processes dying mid-step — on PostgreSQL, in real separate processes."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import Conflict, Engine, NotFound, Pack
+from engine.models import OutboxMessage
+from tests.engine.bpmn_builder import parallel_model
+
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture
+def url(postgres):
+    return postgres.create(template=postgres.template_for(Pack()))
+
+
+@pytest.fixture
+def engine(url):
+    engine = Engine(url)
+    engine.deploy(parallel_model())
+    yield engine
+    engine.close()
+
+
+def ready(engine: Engine, instance_id: str) -> dict[str, str]:
+    return {t.element_id: t.id for t in engine.tasks(instance_id=instance_id)}
+
+
+def count(engine: Engine, instance_id: str, type: str, element_id: str | None = None) -> int:
+    return sum(1 for e in engine.history(instance_id) if e.type == type and element_id in (None, e.element_id))
+
+
+def _complete_at_barrier(url, task_id, user, barrier, results):
+    engine = Engine(url)
+    barrier.wait()
+    try:
+        engine.complete(task_id, user)
+        results.put("ok")
+    except Conflict:
+        results.put("conflict")
+    finally:
+        engine.close()
+
+
+def race(url: str, *attempts: tuple[str, str]) -> list[str]:
+    """Run each (task id, user) completion in its own process, released at the same instant."""
+    barrier, results = FORK.Barrier(len(attempts)), FORK.Queue()
+    processes = [FORK.Process(target=_complete_at_barrier, args=(url, task, user, barrier, results))
+                 for task, user in attempts]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    return sorted(results.get(timeout=5) for _ in processes)
+
+
+def test_the_same_task_completed_twice_at_once_has_one_winner_and_one_effect(engine, url):
+    instance = engine.start("parallel_work")
+    engine.complete(ready(engine, instance.id)["Task_A"], "alice")
+    task_b = ready(engine, instance.id)["Task_B"]
+    assert race(url, (task_b, "bob"), (task_b, "bob")) == ["conflict", "ok"]
+    assert count(engine, instance.id, "task_completed", "Task_B") == 1
+    assert count(engine, instance.id, "element_completed", "Script_Count") == 1  # the loser's steps never ran
+    assert count(engine, instance.id, "task_created", "Task_After") == 1
+    with engine.store.read() as session:
+        messages = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.instance_id == instance.id, OutboxMessage.topic == "task.assigned",
+            OutboxMessage.payload["name"].as_string() == "Task_After"))
+    assert messages == 1
+
+
+def test_both_branches_completed_at_once_join_exactly_once(engine, url):
+    instance = engine.start("parallel_work")
+    tasks = ready(engine, instance.id)
+    assert race(url, (tasks["Task_A"], "alice"), (tasks["Task_B"], "bob")) == ["ok", "ok"]
+    assert list(ready(engine, instance.id)) == ["Task_After"]
+    assert count(engine, instance.id, "element_completed", "Script_Count") == 1
+
+
+def _work_everything(url, instance_ids, results):
+    engine, done, conflicts = Engine(url), 0, 0
+    while True:
+        open_tasks = [t for i in instance_ids for t in engine.tasks(instance_id=i)]
+        if not open_tasks:
+            break
+        for task in open_tasks:
+            try:
+                engine.complete(task.id, task.assignee)
+                done += 1
+            except (Conflict, NotFound):
+                conflicts += 1
+    results.put((done, conflicts))
+    engine.close()
+
+
+def test_many_clients_over_many_instances_lose_nothing_and_never_deadlock(engine, url):
+    instance_ids = [engine.start("parallel_work").id for _ in range(12)]
+    results = FORK.Queue()
+    clients = [FORK.Process(target=_work_everything, args=(url, instance_ids, results)) for _ in range(4)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(180)
+        assert client.exitcode == 0, "a client hung or died"
+    outcomes = [results.get(timeout=5) for _ in clients]
+    assert sum(done for done, _ in outcomes) == 3 * len(instance_ids)  # every completion counted once
+    for instance_id in instance_ids:
+        assert engine.instance(instance_id).status == "completed"
+        assert count(engine, instance_id, "task_completed") == 3
+        assert count(engine, instance_id, "element_completed", "Script_Count") == 1
+
+
+def _die_before_commit(url, task_id):
+    import engine.runtime as runtime
+
+    original = runtime.InstanceRun.save
+
+    def save_then_die(run):
+        original(run)
+        os._exit(9)  # state, tasks, history and outbox are flushed, not committed
+
+    runtime.InstanceRun.save = save_then_die
+    Engine(url).complete(task_id, "alice")
+
+
+def test_a_process_killed_after_flush_before_commit_leaves_nothing_half_written(engine, url):
+    instance = engine.start("parallel_work")
+    before = engine.instance(instance.id)
+    task_a = ready(engine, instance.id)["Task_A"]
+    crashed = FORK.Process(target=_die_before_commit, args=(url, task_a))
+    crashed.start()
+    crashed.join(60)
+    assert crashed.exitcode == 9
+    assert engine.instance(instance.id) == before
+    assert count(engine, instance.id, "task_completed") == 0
+    engine.complete(task_a, "alice")  # the lock is gone; the retry succeeds
+    assert count(engine, instance.id, "task_completed") == 1
+
+
+def _hold_the_lock(url, instance_id, locked):
+    engine = Engine(url)
+    with engine.store.write() as session, session.begin():
+        from engine.models import Instance
+
+        session.scalars(select(Instance).where(Instance.id == instance_id).with_for_update()).one()
+        locked.set()
+        signal.pause()  # killed here, lock held
+
+
+def test_a_process_killed_while_holding_the_row_lock_releases_it(engine, url):
+    instance = engine.start("parallel_work")
+    locked = FORK.Event()
+    holder = FORK.Process(target=_hold_the_lock, args=(url, instance.id, locked))
+    holder.start()
+    assert locked.wait(30)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join(30)
+    engine.complete(ready(engine, instance.id)["Task_A"], "alice")
+    assert count(engine, instance.id, "task_completed") == 1
