@@ -132,7 +132,7 @@ class TaskRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(128))
-    business_key: Mapped[str | None] = mapped_column(String(128))
+    business_key: Mapped[str | None] = mapped_column(String(128), index=True)
     element_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(256))
     lane: Mapped[str | None] = mapped_column(String(128))
