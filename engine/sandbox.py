@@ -190,7 +190,8 @@ class _Checker:
                 raise SandboxViolation(f"expression is nested too deeply (more than {self.limits.max_depth} levels)",
                                        getattr(node, "lineno", None))
             self._check_node(node, method_attributes)
-            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+            # reversed, so the first problem in reading order is the one reported
+            stack.extend(reversed([(child, depth + 1) for child in ast.iter_child_nodes(node)]))
 
     def _check_node(self, node: ast.AST, method_attributes: set[int]) -> None:
         line = getattr(node, "lineno", None)
