@@ -2,46 +2,80 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
 from engine import EngineError
 
 from .auth import authenticate
-from .blueprints import drafts, inbox, instances, processes, session, tasks
+from .blueprints import drafts, inbox, instances, processes, reports, session, tasks
 from .errors import status_of
+from .web import init_pages
+from .web.context import is_page_request
 from .wiring import build_engine
 
-BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp)
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; nothing happens at import time."""
     app = Flask(__name__)
-    app.config.update(DATABASE_URL=os.environ.get("CRMFLOW_DATABASE_URL"), MAX_CONTENT_LENGTH=4 * 1024 * 1024)
+    app.config.update(
+        DATABASE_URL=os.environ.get("CRMFLOW_DATABASE_URL"), MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("CRMFLOW_SECURE_COOKIES", "1") != "0",
+    )
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
+    app.config.setdefault("SECRET_KEY", None)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key()
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)
     app.before_request(authenticate)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_pages(app)
     return app
 
 
+def _secret_key() -> str:
+    """CRMFLOW_SECRET_KEY, else a key kept in var/secret_key, so every worker process signs alike."""
+    if os.environ.get("CRMFLOW_SECRET_KEY"):
+        return os.environ["CRMFLOW_SECRET_KEY"]
+    path = Path(os.environ.get("CRMFLOW_SECRET_FILE", "var/secret_key"))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic and never overwrites: the first worker process's key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 def _register_errors(app: Flask) -> None:
+    def respond(status: int, code: str, message: str, details: list):
+        if is_page_request():
+            return render_template("error.html", status=status, message=message, details=details), status
+        return jsonify(error={"code": code, "message": message, "details": details}), status
+
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):
-        return jsonify(error=error.to_dict()), status_of(error)
+        body = error.to_dict()
+        return respond(status_of(error), body["code"], body["message"], body["details"])
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        code = (error.name or "error").lower().replace(" ", "_")
-        return jsonify(error={"code": code, "message": error.description, "details": []}), error.code
+        return respond(error.code, (error.name or "error").lower().replace(" ", "_"), error.description, [])
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error")
-        return jsonify(error={"code": "internal_error", "message": "internal error; see the server log",
-                              "details": []}), 500
+        return respond(500, "internal_error", "internal error; see the server log", [])

@@ -98,7 +98,7 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 @click.pass_context
 def setup(ctx: click.Context, no_demo: bool) -> None:
     """Everything a fresh machine needs: schema, the shipped processes, demo data."""
-    from domain.seed import load_demo
+    from domain.seed import DEMO_PASSWORD, load_demo
 
     engine = _engine(ctx)
     click.echo(f"[1/3] database schema on {engine.store.url}")
@@ -113,7 +113,8 @@ def setup(ctx: click.Context, no_demo: bool) -> None:
     added = engine.execute(lambda uow: load_demo(uow.session, uow.now))
     click.echo(f"  added {added['rules']} assignment rules, {added['customers']} customers "
                "(nothing is added twice)")
-    click.echo("  demo users and their API tokens (curl -H 'Authorization: Bearer TOKEN' ...):")
+    click.echo(f"  demo users sign in to the pages with the password '{DEMO_PASSWORD}'; their API tokens "
+               "(curl -H 'Authorization: Bearer TOKEN' ...):")
     for username, token in added["tokens"].items():
         click.echo(f"    {username:<7} {token}")
 
@@ -220,7 +221,7 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", help="Display name (default: the username).")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["staff", "analyst", "admin"]), default=["staff"],
+@click.option("--role", "roles", multiple=True, type=click.Choice(["staff", "analyst", "manager", "admin"]), default=["staff"],
               show_default=True, help="Repeatable.")
 @click.option("--group", "groups", multiple=True, help="Group key, e.g. sales (repeatable).")
 @click.option("--region", help="Region the user covers (for assignment rules).")
@@ -262,6 +263,21 @@ def users_token(ctx, username: str, label: str | None) -> None:
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(token)
+
+
+@users.command("password")
+@click.argument("username")
+@click.password_option(help="The new password (asked for when not given).")
+@click.pass_context
+def users_password(ctx, username: str, password: str) -> None:
+    """Set the password USERNAME signs in to the pages with (stored as a salted hash)."""
+    from domain.directory import set_password
+
+    try:
+        _engine(ctx).execute(lambda uow: set_password(uow.session, username, password))
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{username} can now sign in at /login")
 
 
 @main.command()

@@ -98,6 +98,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/notifications": {"get": _op("My inbox: alerts, reminders, escalations", "any", query=("unread",))},
     "/api/notifications/{notification_id}/read": {"post": _op("Mark a notification read", "any",
                                                               params=("notification_id",))},
+    "/api/reports": {"get": _op("The reports there are", "manager, analyst, admin")},
+    "/api/reports/{key}": {"get": _op("One report: lead_funnel, lead_lifecycle, pipeline, stalled, complaint_sla, "
+                                      "workload, control_points, deviations", "manager, analyst, admin",
+                                      params=("key",))},
     "/api/history": {"get": _op("History of every instance with a business key", "any", query=("business_key",))},
     "/api/tasks/{task_id}": {"get": _op("A task", "staff, admin", params=TASK)},
     "/api/tasks/{task_id}/form": {"get": _op("A task's form: schema, labels, values", "staff, admin", params=TASK)},

@@ -124,3 +124,29 @@ def user_for_token(session: Session, token: str) -> User | None:
     found = session.get(ApiToken, token_hash(token))
     user = session.get(User, found.username) if found else None
     return user if user is not None and user.active else None
+
+
+# scrypt with the parameters OWASP suggests for interactive sign-in; the stored form names them.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    """Give a user a password for the pages (stored as a salted scrypt hash). :raises LookupError:"""
+    user = session.get(User, username)
+    if user is None:
+        raise LookupError(f"user '{username}' does not exist")
+    if len(password) < 4:
+        raise ValueError("a password needs at least 4 characters")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    user.password_hash = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def user_for_password(session: Session, username: str, password: str) -> User | None:
+    """The active user whose password this is, if any."""
+    user = session.get(User, username)
+    if user is None or not user.active or not user.password_hash:
+        return None
+    _, n, r, p, salt, expected = user.password_hash.split("$")
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return user if secrets.compare_digest(digest.hex(), expected) else None

@@ -29,8 +29,9 @@ class User(Record):
     display_name: Mapped[str] = mapped_column(String(128))
     email: Mapped[str | None] = mapped_column(String(256))
     region: Mapped[str | None] = mapped_column(String(64))
-    roles: Mapped[list[str]] = mapped_column(JSON, default=list)  # analyst, admin, staff
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)  # staff, analyst, manager, admin
     active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))  # for the pages; None: token only
 
 
 class ApiToken(Record):

@@ -10,27 +10,28 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .directory import ensure_group, ensure_user, issue_token
-from .records import AssignmentRule, Customer, Quote, QuoteRevision
+from .directory import ensure_group, ensure_user, issue_token, set_password
+from .records import AssignmentRule, Customer, Quote, QuoteRevision, User
 
 GROUPS = {
     "sales": ("Sales", "销售"), "sales_manager": ("Sales managers", "销售经理"), "finance": ("Finance", "财务"),
     "credit_manager": ("Credit management", "信用管理"), "general_manager": ("General management", "总经理"),
     "service": ("Customer service", "客服"), "service_supervisor": ("Service supervisors", "客服主管"),
 }
+DEMO_PASSWORD = "demo"  # every demo user signs in to the pages with it
 # username: (display name, roles, groups, region)
 USERS = {
     "alice": ("Alice Wang 王丽", ["staff"], ["sales"], "east"),
     "bob": ("Bob Li 李波", ["staff"], ["sales"], "south"),
-    "carol": ("Carol Zhang 张凯", ["staff"], ["sales_manager", "sales"], None),
+    "carol": ("Carol Zhang 张凯", ["staff", "manager"], ["sales_manager", "sales"], None),
     "frank": ("Frank Chen 陈帆", ["staff"], ["finance"], None),
     "fiona": ("Fiona Zhou 周菲", ["staff"], ["finance"], None),
     "cathy": ("Cathy Liu 刘婷", ["staff"], ["credit_manager"], None),
-    "george": ("George Zhao 赵刚", ["staff"], ["general_manager"], None),
+    "george": ("George Zhao 赵刚", ["staff", "manager"], ["general_manager"], None),
     "sam": ("Sam Wu 吴松", ["staff"], ["service"], None),
     "sue": ("Sue Huang 黄素", ["staff"], ["service_supervisor"], None),
     "ann": ("Ann Xu 徐安 (process analyst)", ["analyst", "staff"], [], None),
-    "root": ("Administrator 管理员", ["admin", "analyst", "staff"], [], None),
+    "root": ("Administrator 管理员", ["admin", "analyst", "manager", "staff"], [], None),
 }
 # group, region, industry, user: the most specific match wins; finance has none (its tasks are claimed)
 RULES = [
@@ -58,6 +59,8 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
         ensure_user(session, username, name, roles, groups, region, f"{username}@example.com")
         # Well-known demo tokens, so a newcomer can curl at once; `crmflow users token` makes real ones.
         added["tokens"][username] = issue_token(session, username, now, "demo", token=f"demo-{username}")
+        if session.get(User, username).password_hash is None:
+            set_password(session, username, DEMO_PASSWORD)
     if session.scalar(select(AssignmentRule.id).limit(1)) is None:
         session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)
         added["rules"] = len(RULES)

@@ -142,6 +142,17 @@ class Engine:
         with self.store.read() as session:
             return queries.instance_view(session, instance_id)
 
+    def instances(self, process_key: str | None = None, status: str | None = None, limit: int = 50
+                  ) -> list[InstanceView]:
+        """The most recently updated instances."""
+        with self.store.read() as session:
+            return queries.list_instances(session, process_key, status, limit)
+
+    def instance_path(self, instance_id: str) -> dict[str, set[str]]:
+        """The elements an instance is at and has passed (for highlighting its diagram). :raises NotFound:"""
+        with self.store.read() as session:
+            return queries.instance_path(session, instance_id)
+
     def task(self, task_id: str) -> TaskView:
         """One task. :raises NotFound:"""
         with self.store.read() as session:

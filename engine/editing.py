@@ -193,7 +193,10 @@ def _set_lane(process: etree._Element, element_id: str, lane_name: str | None) -
         if lane_set is None:
             lane_set = etree.Element(f"{{{BPMN}}}laneSet", id=f"LaneSet_{process.get('id')}")
             _after_extensions(process, lane_set)
-        lane = etree.SubElement(lane_set, f"{{{BPMN}}}lane", id=f"Lane_{_camel(lane_name)}", name=lane_name)
+        root, lane_id, n = process.getroottree().getroot(), f"Lane_{_camel(lane_name)}", 2
+        while root.find(f".//*[@id='{lane_id}']") is not None:
+            lane_id, n = f"Lane_{_camel(lane_name)}{n}", n + 1
+        lane = etree.SubElement(lane_set, f"{{{BPMN}}}lane", id=lane_id, name=lane_name)
     etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = element_id
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .models import HistoryEvent, Instance, Process, ProcessVersion, TaskRow
+from .models import HistoryEvent, Instance, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500
 
@@ -103,6 +103,35 @@ def instance_view(session: Session, instance_id: str) -> InstanceView:
     if row is None:
         raise NotFound(f"instance '{instance_id}' does not exist")
     return InstanceView.of(row)
+
+
+def list_instances(session: Session, process_key: str | None = None, status: str | None = None,
+                   limit: int = 50) -> list[InstanceView]:
+    """The most recently updated instances, optionally of one process key and status."""
+    query = select(Instance).order_by(Instance.updated_at.desc(), Instance.id).limit(min(max(limit, 1), MAX_PAGE))
+    if process_key is not None:
+        query = query.where(Instance.process_key == process_key)
+    if status is not None:
+        query = query.where(Instance.status == status)
+    return [InstanceView.of(row) for row in session.scalars(query)]
+
+
+PASSED = ("task_completed", "element_completed", "gateway_decided", "timer_fired")
+
+
+def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
+    """Where an instance is (open tasks, waiting timers, an incident) and the elements it has passed."""
+    row = session.get(Instance, instance_id)
+    if row is None:
+        raise NotFound(f"instance '{instance_id}' does not exist")
+    current = set(session.scalars(select(TaskRow.element_id).where(TaskRow.instance_id == instance_id,
+                                                                   TaskRow.state == "ready")))
+    current |= set(session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id)))
+    if row.incident and row.incident.get("element_id"):
+        current.add(row.incident["element_id"])
+    done = set(session.scalars(select(HistoryEvent.element_id).where(
+        HistoryEvent.instance_id == instance_id, HistoryEvent.type.in_(PASSED), HistoryEvent.element_id.is_not(None))))
+    return {"current": current, "done": done - current}
 
 
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,

@@ -16,7 +16,7 @@ def pack():
 @pytest.fixture
 def app(engine):
     prepare_crm(engine)
-    return create_app({"ENGINE": engine, "TESTING": True})
+    return create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret"})
 
 
 class Api:

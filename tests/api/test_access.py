@@ -35,4 +35,4 @@ def test_staff_cannot_complete_a_task_assigned_to_someone_else(as_user):
 
 def test_whoami_reports_roles_and_groups(as_user):
     assert as_user("carol").get("/api/me").get_json() == {
-        "username": "carol", "roles": ["staff"], "groups": ["sales", "sales_manager"]}
+        "username": "carol", "roles": ["manager", "staff"], "groups": ["sales", "sales_manager"]}

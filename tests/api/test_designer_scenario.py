@@ -110,3 +110,14 @@ def test_a_stale_draft_revision_is_a_conflict(as_user):
     ok(ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [RAISE_BAND], "revision": 1}))
     response = ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [RAISE_BAND], "revision": 1})
     assert response.status_code == 409
+
+
+def test_a_new_lane_whose_id_is_taken_gets_an_id_of_its_own(as_user):
+    ann = as_user("ann")
+    draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_lane"}), 201)
+    step = {**NEW_STEP, "lane": "General manager"}  # camel-cases to Lane_GeneralManager, already the id of a lane
+    ok(ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [step]}))
+    outline = ok(ann.get(f"/api/drafts/{draft['id']}/outline"))
+    assert outline["steps"]["Task_KeyAccountGmApproval"]["lane"] == "General manager"
+    assert not [p for p in ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"]
+                if p["code"] == "duplicate_id"]

@@ -1,0 +1,30 @@
+"""Reports managers read, built from the history and the CRM records: /api/reports."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from domain.reports import REPORTS
+from engine import NotFound
+
+from ..auth import require
+from ..http import engine, reply
+
+bp = Blueprint("reports", __name__, url_prefix="/api/reports")
+READERS = ("manager", "analyst", "admin")
+
+
+@bp.get("")
+def list_reports():
+    require(*READERS)
+    return reply([{"key": r.key, "title": r.title_en, "title_zh": r.title_zh} for r in REPORTS.values()])
+
+
+@bp.get("/<key>")
+def report(key: str):
+    require(*READERS)
+    found = REPORTS.get(key)
+    if found is None:
+        raise NotFound(f"no report '{key}'; known: {', '.join(REPORTS)}")
+    with engine().store.read() as session:
+        return reply({"key": key, "title": found.title_en, "title_zh": found.title_zh,
+                      "rows": found.build(session, engine().clock())})

@@ -1,0 +1,84 @@
+"""English and Chinese (zh-CN) for the pages: `t("Tasks")` is the text in the reader's language.
+
+Keys are the English text itself, so a template reads naturally and a missing
+translation falls back to English rather than to a key nobody understands.
+"""
+from __future__ import annotations
+
+import re
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+ZH = {
+    # navigation and common words
+    "Tasks": "任务", "Inbox": "消息", "Processes": "流程目录", "Drafts": "流程草稿", "Reports": "报表",
+    "Sign in": "登录", "Sign out": "退出", "Username": "用户名", "Password": "密码",
+    "Signed in as": "当前用户", "Language": "语言", "Save": "保存", "Back": "返回", "Open": "打开",
+    "Name": "名称", "Version": "版本", "Versions": "版本", "Active": "生效", "Inactive": "未生效",
+    "Status": "状态", "Process": "流程", "Business key": "业务编号", "Due": "到期", "Created": "创建时间",
+    "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
+    "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",
+    "Error": "错误", "Something went wrong": "出错了",
+    # sign-in
+    "Unknown user or wrong password": "用户名或密码错误",
+    "Your session expired; please sign in again": "会话已过期，请重新登录",
+    # tasks
+    "My tasks": "我的任务", "Group tasks to claim": "可认领的组任务", "Overdue": "已超期",
+    "Overdue only": "只看超期", "Filter": "筛选", "Claim": "认领", "Give back": "退回给组", "Complete": "完成",
+    "Why is this mine?": "为什么分配给我？", "No tasks": "没有任务", "Task": "任务",
+    "Please correct the marked fields": "请修正标出的字段", "Task completed": "任务已完成",
+    "Task claimed": "任务已认领", "Task given back to its group": "任务已退回给组",
+    "This task takes no data": "此任务无需填写数据", "Where this case is": "流程进度",
+    "is required": "为必填项", "must be a number": "必须是数字", "must be at least": "不能小于",
+    "must be at most": "不能超过", "characters": "个字符", "is not a field of this form": "不是此表单的字段",
+    "must be one of": "必须是以下之一", "yes": "是", "no": "否",
+    # processes
+    "Process catalog": "流程目录", "Copied from": "复制自", "Author": "作者", "Deployed": "部署时间",
+    "Diagram": "流程图", "Outline": "流程概要", "Recent instances": "最近的流程实例", "Instance": "流程实例",
+    "History": "历史记录", "Current position": "当前位置", "Completed path": "已完成路径",
+    "Average time per step": "各步骤平均耗时", "hours": "小时", "Copy to a draft": "复制为草稿",
+    "Control points": "控制点", "Threshold": "阈值", "Thresholds": "阈值", "Timers": "定时器",
+    "Condition": "条件", "Conditions": "条件", "Incident": "异常",
+    # drafts
+    "New draft": "新建草稿", "Copy from": "复制来源", "New process key": "新流程标识",
+    "Copy": "复制", "Edit": "修改", "Apply": "应用", "Operation": "操作",
+    "Insert a step": "插入步骤", "Remove a step": "删除步骤", "Change a condition": "修改条件",
+    "Change a threshold": "修改阈值", "Change the lane": "修改泳道", "Change who does it": "修改处理人规则",
+    "Change the form": "修改表单", "Rename": "重命名", "Set a timer": "设置定时器",
+    "after": "之后", "before": "之前", "Element": "元素", "Flow": "连线", "Value": "值",
+    "Duration (e.g. P3D)": "时长（如 P3D）", "Timer leads to": "超时后转到", "Candidate group": "候选组",
+    "Validation": "校验", "No problems": "没有问题", "Warnings": "警告", "Errors": "错误",
+    "Differences from the source": "与来源流程的差异", "Source": "来源", "This draft": "此草稿",
+    "No differences": "没有差异", "Simulate": "模拟运行", "Sample start data (JSON)": "示例启动数据（JSON）",
+    "Task answers (JSON)": "任务答复（JSON）", "Path taken": "经过路径", "Waits at": "等待于",
+    "Deploy": "部署", "Deployed as": "已部署为", "Changes applied": "修改已应用", "Draft": "草稿",
+    "Revision": "修订", "Draft created": "草稿已创建", "Only administrators deploy": "只有管理员可以部署",
+    # inbox
+    "Mark read": "标为已读", "Unread": "未读", "No messages": "没有消息",
+    # reports
+    "Reports for managers": "管理报表",
+}
+
+_FIELD_MESSAGE = re.compile(r"^(is required|must be a number|must be at least|must be at most|must be one of|"
+                            r"is not a field of this form)(.*)$")
+
+
+def translate(text: str, language: str) -> str:
+    """`text` in `language` (English when there is no translation)."""
+    return ZH.get(text, text) if language == "zh" else text
+
+
+def field_message(message: str, language: str) -> str:
+    """A validation message next to a field, translated where its pattern is known."""
+    found = _FIELD_MESSAGE.match(message)
+    if language != "zh" or not found:
+        return message
+    rest = found.group(2).replace("characters", ZH["characters"])
+    return f"{ZH[found.group(1)]}{rest}"
+
+
+def pick_language(requested: str | None, accept_language: str | None) -> str:
+    """The session's choice, else the browser's preference, else English."""
+    if requested in LANGUAGES:
+        return requested
+    return "zh" if (accept_language or "").lower().startswith("zh") else "en"

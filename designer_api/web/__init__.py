@@ -1,0 +1,24 @@
+"""The pages: server-rendered, signed in with a session cookie, every form protected against CSRF.
+
+The pages call the same engine and domain functions as the API; only the way a user
+proves who they are differs (a session cookie here, a bearer token there).
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import drafts, inbox, processes, reports, signin, tasks
+from .context import check_csrf, signed_in, template_helpers
+
+BLUEPRINTS = (signin.bp, tasks.bp, processes.bp, drafts.bp, inbox.bp, reports.bp)
+
+
+
+def init_pages(app: Flask) -> None:
+    """Register the page blueprints, the session check, CSRF and the template helpers."""
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.before_request(signed_in)
+    app.before_request(check_csrf)
+    app.context_processor(template_helpers)
+    app.jinja_env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -1,0 +1,82 @@
+"""What every page needs: who is signed in, the language, the CSRF token, safe redirects."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import g, redirect, request, session, url_for
+
+from domain.directory import groups_of
+from domain.records import User
+
+from ..auth import Principal
+from ..errors import Unauthorized
+from ..http import engine
+from ..i18n import LANGUAGES, field_message, pick_language, translate
+
+OPEN_PAGES = {"signin.login", "signin.language", "static"}
+
+
+def is_page_request() -> bool:
+    """True for the pages (not /api): their errors are rendered, not sent as JSON."""
+    return not request.path.startswith("/api/")
+
+
+def signed_in():
+    """Before every page: the signed-in user as the principal, or a redirect to sign in."""
+    if not is_page_request() or request.endpoint in OPEN_PAGES or request.endpoint is None:
+        return None
+    username = session.get("user")
+    with engine().store.read() as read:
+        user = read.get(User, username) if username else None
+        if user is None or not user.active:
+            session.pop("user", None)
+            return redirect(url_for("signin.login", next=local_path(request.full_path)))
+        g.principal = Principal(user.username, frozenset(user.roles), groups_of(read, user.username))
+        g.display_name = user.display_name
+    return None
+
+
+def check_csrf() -> None:
+    """Every state-changing page request carries the session's token (double submit via the form)."""
+    if not is_page_request() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise Unauthorized("Your session expired; please sign in again")
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def language() -> str:
+    """The reader's language: en or zh."""
+    return pick_language(session.get("lang"), request.headers.get("Accept-Language"))
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never an open redirect), else None."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe and not parsed.scheme and not parsed.netloc else None
+
+
+def template_helpers() -> dict[str, Any]:
+    """What templates can use: t(), label(), the language, the CSRF token, who is signed in."""
+    lang = language()
+    return {
+        "t": lambda text: translate(text, lang), "lang": lang, "languages": LANGUAGES,
+        "field_message": lambda message: field_message(message, lang),
+        "label": lambda schema: (schema.get("x-title-zh") if lang == "zh" else None) or schema.get("title", ""),
+        "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
+        "can": lambda *roles: bool(g.get("principal") and g.principal.roles & set(roles)),
+    }
+

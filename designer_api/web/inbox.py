@@ -1,0 +1,30 @@
+"""The inbox page: control-point alerts, reminders and escalations for the signed-in user."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from domain.notifications import inbox, mark_read
+from engine import NotFound
+
+from ..auth import require
+from ..http import engine
+
+bp = Blueprint("inbox_pages", __name__, url_prefix="/inbox")
+ANYONE = ("staff", "analyst", "manager", "admin")
+
+
+@bp.get("")
+def inbox_page():
+    me = require(*ANYONE)
+    with engine().store.read() as session:
+        return render_template("inbox.html", messages=inbox(session, me.username))
+
+
+@bp.post("/<int(max=2147483647):notification_id>/read")
+def read(notification_id: int):
+    me = require(*ANYONE)
+    try:
+        engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    return redirect(url_for("inbox_pages.inbox_page"))
