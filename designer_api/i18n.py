@@ -56,7 +56,7 @@ ZH = {
     # inbox
     "Mark read": "标为已读", "Unread": "未读", "No messages": "没有消息",
     # reports
-    "Reports for managers": "管理报表",
+    "Reports for managers": "管理报表", "Nothing yet": "暂无数据",
 }
 
 _FIELD_MESSAGE = re.compile(r"^(is required|must be a number|must be at least|must be at most|must be one of|"

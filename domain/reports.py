@@ -23,14 +23,15 @@ OPEN_STAGES = ("qualification", "needs_analysis", "proposal", "negotiation")
 
 
 def lead_funnel(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Leads per source: captured, qualified, converted, disqualified, merged, and the conversion rate."""
+    """Leads per source: captured, qualified, converted, disqualified, merged, still open (or nurtured)."""
     funnel: dict[str, Counter] = defaultdict(Counter)
     for source, status in session.execute(select(Lead.source, Lead.status)):
         row = funnel[source]
         row["captured"] += 1
         row["qualified"] += status in ("qualified", "converted")
         row[status] += status in ("converted", "disqualified", "merged")
-    return [{"source": source, **{k: row[k] for k in (*LEAD_STEPS, "disqualified", "merged")},
+        row["open"] += status == "new"
+    return [{"source": source, **{k: row[k] for k in (*LEAD_STEPS, "disqualified", "merged", "open")},
              "conversion_rate": round(row["converted"] / row["captured"], 3)}
             for source, row in sorted(funnel.items())]
 

@@ -131,3 +131,11 @@ def engine(database_url, pack, clock):
 def order_review(engine):
     """The three-user-task fixture process, deployed."""
     return engine.deploy(fixture_bytes("order_review.bpmn"), author="ann")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots of every page."""
+    from tests.pages.screenshots import SCREENSHOTS, taken
+
+    if taken():
+        terminalreporter.write_line(f"screenshots of the pages ({len(taken())}): {SCREENSHOTS}")

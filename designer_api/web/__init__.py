@@ -5,6 +5,8 @@ proves who they are differs (a session cookie here, a bearer token there).
 """
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 
 from . import drafts, inbox, processes, reports, signin, tasks
@@ -22,3 +24,4 @@ def init_pages(app: Flask) -> None:
     app.before_request(check_csrf)
     app.context_processor(template_helpers)
     app.jinja_env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+    app.jinja_env.filters["plain_json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)

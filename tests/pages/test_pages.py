@@ -1,0 +1,129 @@
+"""The pages through the Flask test client: sign-in, CSRF, task forms, languages, the editor."""
+from __future__ import annotations
+
+from designer_api.app import create_app
+
+INFO = {"customer_name": "Ningbo Port Logistics", "region": "east", "industry": "services",
+        "requested_credit_limit": "300000", "payment_terms": "net30", "contact_name": "Chen Hui"}
+
+
+def started_task(engine, user="alice"):
+    instance = engine.start("customer_approval", {}, "CA-PAGE", user)
+    return engine.tasks(instance_id=instance.id)[0]
+
+
+def test_a_page_needs_sign_in_and_returns_there_after(visitor):
+    browser = visitor()
+    response = browser.get("/processes/customer_approval/1")
+    assert response.status_code == 302 and "/login?next=" in response.location
+    browser.get(response.location)
+    signed = browser.post("/login", username="alice", password="demo", next="/processes/customer_approval/1")
+    assert signed.location == "/processes/customer_approval/1"
+
+
+def test_a_wrong_password_is_refused(visitor):
+    browser = visitor()
+    browser.get("/login")
+    response = browser.post("/login", username="alice", password="guess")
+    assert response.status_code == 401 and "Unknown user or wrong password" in response.get_data(as_text=True)
+    assert browser.get("/tasks").status_code == 302
+
+
+def test_sign_in_never_redirects_to_another_site(visitor):
+    browser = visitor()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        browser.get("/login")
+        assert browser.post("/login", username="alice", password="demo", next=target).location == "/tasks"
+
+
+def test_a_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(engine, signed_in):
+    task = started_task(engine)
+    alice = signed_in("alice")
+    response = alice.post(f"/tasks/{task.id}/complete", csrf=False, **INFO)
+    assert response.status_code == 401
+    response = alice.post(f"/tasks/{task.id}/complete", csrf_token="forged", **INFO)
+    assert response.status_code == 401 and engine.task(task.id).state == "ready"
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_by_default(engine):
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "s"})
+    header = app.test_client().get("/login").headers.get("Set-Cookie", "")
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header, header
+
+
+def test_staff_complete_a_task_through_its_form_after_a_refused_value(engine, signed_in):
+    task = started_task(engine)
+    alice = signed_in("alice")
+    page = alice.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Requested credit limit" in page and 'data-element="Task_CustomerInfoEntry"' in page
+    refused = alice.post(f"/tasks/{task.id}/complete", **{**INFO, "requested_credit_limit": "a lot"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="error-requested_credit_limit">must be a number' in body
+    assert engine.task(task.id).state == "ready"
+    done = alice.post(f"/tasks/{task.id}/complete", **INFO)
+    assert done.status_code == 302 and engine.task(task.id).state == "completed"
+    assert engine.history(task.instance_id)[-1].type != "incident"
+
+
+def test_a_group_task_is_claimed_from_the_list(engine, signed_in):
+    instance = engine.start("customer_approval", {}, "CA-CLAIM", "alice")
+    first = engine.tasks(instance_id=instance.id)[0]
+    engine.complete(first.id, "alice", {k: (300000 if k == "requested_credit_limit" else v) for k, v in INFO.items()})
+    finance_task = engine.tasks(instance_id=instance.id)[0]
+    frank = signed_in("frank")
+    assert f'data-task="{finance_task.id}"' in frank.get("/tasks").get_data(as_text=True)
+    assert frank.post(f"/tasks/{finance_task.id}/claim").status_code == 302
+    assert engine.task(finance_task.id).assignee == "frank"
+    fiona = signed_in("fiona")
+    assert f'data-task="{finance_task.id}"' not in fiona.get("/tasks").get_data(as_text=True)
+    assert fiona.post(f"/tasks/{finance_task.id}/complete", payment_terms_approved="on",
+                      payment_terms="net30").status_code == 403
+
+
+def test_the_language_switch_shows_chinese_labels(engine, signed_in):
+    task = started_task(engine)
+    alice = signed_in("alice")
+    alice.get("/language/zh?next=/tasks")
+    page = alice.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "申请信用额度" in page and "完成" in page and 'lang="zh-CN"' in page
+    alice.get("/language/en")
+    assert "Requested credit limit" in alice.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_an_analyst_copies_edits_and_diffs_in_the_editor(engine, signed_in):
+    ann = signed_in("ann")
+    created = ann.post("/drafts", source="customer_approval@1", new_key="ca_pages", name="Key accounts")
+    assert created.status_code == 302
+    editor = created.location
+    ann.get(editor)
+    applied = ann.post(f"{editor}/operations", op="insert_task", element_id="Task_CreditLimitReview",
+                       position="after", name="General manager approval", lane="general_manager",
+                       form_key="general_manager_approval", revision="1")
+    assert applied.status_code == 302
+    page = ann.get(editor).get_data(as_text=True)
+    assert 'class="change-steps_added"' in page and "No problems" in page
+    assert ann.post(f"{editor}/deploy").status_code == 403  # analysts do not deploy
+    assert [v.process_key for v in engine.versions("customer_approval")] == ["customer_approval"]
+
+
+def test_a_bad_edit_operation_is_named_and_changes_nothing(engine, signed_in):
+    ann = signed_in("ann")
+    editor = ann.post("/drafts", source="customer_approval@1", new_key="ca_bad").location
+    ann.get(editor)
+    refused = ann.post(f"{editor}/operations", op="set_timer", element_id="Task_CreditLimitReview",
+                       duration="three days")
+    assert refused.status_code == 422 and "is not an ISO 8601 duration" in refused.get_data(as_text=True)
+    assert engine.authoring.draft(editor.rsplit("/", 1)[1]).revision == 1
+
+
+def test_staff_cannot_open_the_reports_or_the_editor(signed_in):
+    alice = signed_in("alice")
+    assert alice.get("/reports").status_code == 403
+    assert alice.get("/drafts").status_code == 403
+
+
+def test_a_manager_sees_every_report_on_the_reports_page(signed_in):
+    page = signed_in("carol").get("/reports").get_data(as_text=True)
+    for key in ("lead_funnel", "lead_lifecycle", "pipeline", "stalled", "complaint_sla", "workload",
+                "control_points", "deviations"):
+        assert f'id="{key}"' in page
