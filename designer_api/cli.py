@@ -333,6 +333,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     app = create_app({"DATABASE_URL": ctx.obj["database"]})
     click.echo(f"crmflow serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    click.echo("  sign in as alice (sales), ann (analyst), carol (manager) or root (admin); demo password 'demo'")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
