@@ -45,7 +45,7 @@ def _shape(element, x, y, w, h, current, done, heat) -> str:
     state = "current" if element_id in current else "done" if element_id in done else None
     stroke, width = COLOURS[state], 3 if state else 1.2
     name = escape(element.get("name") or "")
-    data = f'data-element="{escape(element_id)}"'
+    data = f'data-element="{escape(element_id)}"' + (f' data-state="{state}"' if state else "")
     if kind in ("participant", "lane"):
         return (f'<g {data}><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="none" stroke="#adb5bd"/>'
                 f'<text x="{x + 14}" y="{y + h / 2}" transform="rotate(-90 {x + 14} {y + h / 2})" '

@@ -9,4 +9,12 @@ document.addEventListener("DOMContentLoaded", () => {
     op.addEventListener("change", show);
     show();
   }
+  // A diagram opens scrolled to where the case is now.
+  document.querySelectorAll(".diagram").forEach((box) => {
+    const here = box.querySelector('[data-state="current"]');
+    if (!here) return;
+    const a = box.getBoundingClientRect(), b = here.getBoundingClientRect();
+    box.scrollLeft += b.left - a.left - box.clientWidth / 2 + b.width / 2;
+    box.scrollTop += b.top - a.top - box.clientHeight / 2 + b.height / 2;
+  });
 });
