@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import ServiceCall
+from engine import NotFound, ServiceCall
 
 from .records import Notification
 
@@ -33,8 +33,8 @@ def inbox(session, user: str, unread_only: bool = False, limit: int = 100) -> li
 
 
 def mark_read(session, user: str, notification_id: int, now) -> None:
-    """Mark one of the user's notifications read. :raises LookupError: not theirs or unknown"""
+    """Mark one of the user's notifications read. :raises NotFound: not theirs or unknown"""
     note = session.get(Notification, notification_id)
     if note is None or note.username != user:
-        raise LookupError(f"notification {notification_id} does not exist")
+        raise NotFound(f"notification {notification_id} does not exist")
     note.read_at = note.read_at or now

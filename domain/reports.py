@@ -82,8 +82,8 @@ def control_points_fired(session: Session, now: datetime) -> dict[str, Any]:
     fired = process_reports.events_of_type(session, "control_point_triggered", limit=1000)
     overridden = process_reports.events_of_type(session, "control_point_overridden", limit=1000)
     counts = Counter((e.data.get("control_point"), e.data.get("action")) for e in fired)
-    return {"counts": [{"control_point": point, "action": action, "count": n,
-                        "overridden": sum(1 for o in overridden if o.data.get("control_point") == point)}
+    overrides = Counter(e.data.get("control_point") for e in overridden)
+    return {"counts": [{"control_point": point, "action": action, "count": n, "overridden": overrides[point]}
                        for (point, action), n in sorted(counts.items())],
             "recent": [{"control_point": e.data.get("control_point"), "business_key": e.business_key,
                         "instance_id": e.instance_id, "evidence": e.data, "at": e.at} for e in fired[:50]]}

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session, undefer
 
 from .errors import Conflict, NotFound
 from .models import Draft
+from .queries import RowView
 
 
 @dataclass(frozen=True)
-class DraftView:
+class DraftView(RowView):
     """A draft without its bytes."""
 
     id: str
@@ -25,10 +26,6 @@ class DraftView:
     updated_at: datetime
     revision: int
     deployed_version: int | None
-
-    @classmethod
-    def of(cls, row: Draft) -> "DraftView":
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
 def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name: str, copied_from: str | None,

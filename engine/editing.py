@@ -103,10 +103,7 @@ class _Edit:
 
     def new_id(self, prefix: str, name: str) -> str:
         base = prefix + "_" + ("".join(w.title() for w in re.findall(r"[A-Za-z0-9]+", name)) or "Step")
-        candidate, n = base, 2
-        while self.process.getroottree().getroot().find(f".//*[@id='{candidate}']") is not None:
-            candidate, n = f"{base}{n}", n + 1
-        return candidate
+        return _unused_id(self.process, base)
 
 
 def _insert_task(edit: _Edit) -> None:
@@ -193,10 +190,8 @@ def _set_lane(process: etree._Element, element_id: str, lane_name: str | None) -
         if lane_set is None:
             lane_set = etree.Element(f"{{{BPMN}}}laneSet", id=f"LaneSet_{process.get('id')}")
             _after_extensions(process, lane_set)
-        root, lane_id, n = process.getroottree().getroot(), f"Lane_{_camel(lane_name)}", 2
-        while root.find(f".//*[@id='{lane_id}']") is not None:
-            lane_id, n = f"Lane_{_camel(lane_name)}{n}", n + 1
-        lane = etree.SubElement(lane_set, f"{{{BPMN}}}lane", id=lane_id, name=lane_name)
+        lane = etree.SubElement(lane_set, f"{{{BPMN}}}lane", id=_unused_id(process, f"Lane_{_camel(lane_name)}"),
+                                name=lane_name)
     etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = element_id
 
 
@@ -312,6 +307,14 @@ def _process(root: etree._Element, key: str) -> etree._Element:
 def _check_id(value: str, field: str) -> None:
     if not isinstance(value, str) or not _ID.match(value):
         raise OperationError(field, f"'{value}' is not a valid id (letters, digits, _ and -; starts with a letter)")
+
+
+def _unused_id(process: etree._Element, base: str) -> str:
+    """`base`, or `base2`, `base3` ... whichever no element of the whole model uses yet."""
+    root, candidate, n = process.getroottree().getroot(), base, 2
+    while root.find(f".//*[@id='{candidate}']") is not None:
+        candidate, n = f"{base}{n}", n + 1
+    return candidate
 
 
 def _camel(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection
+from typing import Any, Collection, Self
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,8 +17,17 @@ from .models import HistoryEvent, Instance, Process, ProcessVersion, TaskRow, Ti
 MAX_PAGE = 500
 
 
+class RowView:
+    """A frozen dataclass copied from the same-named attributes of a database row."""
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        """The view of `row`."""
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class TaskView:
+class TaskView(RowView):
     """One human task as staff see it in a list."""
 
     id: str
@@ -38,13 +47,9 @@ class TaskView:
     completed_at: datetime | None
     completed_by: str | None
 
-    @classmethod
-    def of(cls, row: TaskRow) -> "TaskView":
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
-
 
 @dataclass(frozen=True)
-class InstanceView:
+class InstanceView(RowView):
     """An instance's status, without its state."""
 
     id: str
@@ -59,13 +64,9 @@ class InstanceView:
     updated_at: datetime
     ended_at: datetime | None
 
-    @classmethod
-    def of(cls, row: Instance) -> "InstanceView":
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
-
 
 @dataclass(frozen=True)
-class VersionView:
+class VersionView(RowView):
     """A deployed version and its lineage."""
 
     process_key: str
@@ -77,10 +78,6 @@ class VersionView:
     author: str | None
     deployed_at: datetime
     warnings: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, row: ProcessVersion) -> "VersionView":
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

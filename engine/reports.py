@@ -9,10 +9,10 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import HistoryEvent, Instance, TaskRow
+from .models import HistoryEvent, TaskRow
 
 # How a history event departs from the modelled path, by event type.
 DEVIATIONS = {
@@ -105,9 +105,3 @@ def events_of_type(session: Session, event_type: str, limit: int = 200) -> list[
              .order_by(HistoryEvent.id.desc()).limit(limit))
     return list(session.scalars(query))
 
-
-def instance_counts(session: Session) -> list[dict[str, Any]]:
-    """Instances per process key and status."""
-    query = (select(Instance.process_key, Instance.status, func.count())
-             .group_by(Instance.process_key, Instance.status).order_by(Instance.process_key))
-    return [{"process_key": key, "status": status, "count": n} for key, status, n in session.execute(query)]

@@ -204,10 +204,12 @@ class InstanceRun:
     def _incident(self, exc: Exception) -> None:
         task = getattr(exc, "task", None)
         element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-        message = str(exc).split("\n")[0]
-        self.row.incident = {"element_id": element_id, "task_id": str(task.id) if task else None,
-                             "message": message}
-        self.event("incident", element_id, str(task.id) if task else None, {"message": message})
+        self.record_incident(element_id, str(task.id) if task else None, str(exc).split("\n")[0])
+
+    def record_incident(self, element_id: str | None, task_id: str | None, message: str) -> None:
+        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history."""
+        self.row.incident = {"element_id": element_id, "task_id": task_id, "message": message}
+        self.event("incident", element_id, task_id, {"message": message})
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> None:

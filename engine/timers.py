@@ -90,8 +90,6 @@ def fire(uow: "UnitOfWork", timer_id: str, instance_id: str) -> bool:
 
 def record_failure(uow: "UnitOfWork", timer_id: str, error: str) -> None:
     """A firing failed outside the model (database, bug): back off, and after MAX_ATTEMPTS raise an incident."""
-    from .runtime import InstanceRun
-
     timer = uow.session.get(Timer, timer_id)
     if timer is None:
         return
@@ -100,9 +98,7 @@ def record_failure(uow: "UnitOfWork", timer_id: str, error: str) -> None:
     timer.due_at = uow.now + timedelta(seconds=10 * 2 ** timer.attempts)
     if timer.attempts >= MAX_ATTEMPTS:
         run = uow.lock_instance(timer.instance_id)
-        run.row.incident = {"element_id": timer.element_id, "task_id": timer_id,
-                            "message": f"timer failed {timer.attempts} times: {error[:300]}"}
+        run.record_incident(timer.element_id, timer_id, f"timer failed {timer.attempts} times: {error[:300]}")
         run.row.status = "error"
-        run.event("incident", timer.element_id, timer_id, {"message": run.row.incident["message"]})
         uow.session.execute(delete(Timer).where(Timer.id == timer_id))
         run.save()

@@ -22,10 +22,7 @@ def notifications():
 @bp.post("/notifications/<int(max=2147483647):notification_id>/read")
 def read(notification_id: int):
     me = require("staff", "analyst", "admin")
-    try:
-        engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
-    except LookupError as exc:
-        raise NotFound(str(exc)) from None
+    engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
     return reply({"id": notification_id, "read": True})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from domain.notifications import inbox, mark_read
-from engine import NotFound
 
 from ..auth import require
 from ..http import engine
@@ -23,8 +22,5 @@ def inbox_page():
 @bp.post("/<int(max=2147483647):notification_id>/read")
 def read(notification_id: int):
     me = require(*ANYONE)
-    try:
-        engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
-    except LookupError as exc:
-        raise NotFound(str(exc)) from None
+    engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
     return redirect(url_for("inbox_pages.inbox_page"))
