@@ -30,7 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("CRMFLOW_SECURE_COOKIES", "1") != "0",
     )
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
-    app.config.setdefault("SECRET_KEY", None)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key()
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)

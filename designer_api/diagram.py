@@ -5,7 +5,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from engine import Engine
 from engine.intake import parse_xml
+from engine.queries import InstanceView
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
@@ -37,6 +39,13 @@ def render_svg(bpmn: bytes, current: set[str] = frozenset(), done: set[str] = fr
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#495057"/></marker></defs>'
             + "".join(shapes) + "".join(edges) + "</svg>")
+
+
+def instance_svg(engine: Engine, instance: InstanceView) -> str:
+    """The diagram of the version an instance runs, with where it is and where it has been."""
+    bpmn, _ = engine.authoring.bpmn(f"{instance.process_key}@{instance.version}")
+    path = engine.instance_path(instance.id)
+    return render_svg(bpmn, path["current"], path["done"])
 
 
 def _shape(element, x, y, w, h, current, done, heat) -> str:

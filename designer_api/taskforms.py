@@ -46,11 +46,17 @@ def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView
     raise Forbidden(f"task '{task_id}' is not assigned to {principal.username} or their groups")
 
 
-def task_form(engine: Engine, task: TaskView) -> dict[str, Any]:
-    """The form of a task: its JSON Schema (English and Chinese labels) and the values it starts with."""
-    schema = getattr(engine.pack, "forms", {}).get(task.form_key) if task.form_key else None
-    values: dict[str, Any] = {}
-    if schema and task.state == "ready":
-        data = engine.task_data(task.id)
-        values = {name: data[name] for name in schema["properties"] if name in data}
+def form_schema(engine: Engine, task: TaskView) -> dict[str, Any] | None:
+    """The JSON Schema of a task's form (English and Chinese labels), if it has one."""
+    return getattr(engine.pack, "forms", {}).get(task.form_key) if task.form_key else None
+
+
+def task_form(engine: Engine, task: TaskView, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The form of a task: its schema and the values it shows (the task's current data unless given)."""
+    schema = form_schema(engine, task)
+    if values is None:
+        values = {}
+        if schema and task.state == "ready":
+            data = engine.task_data(task.id)
+            values = {name: data[name] for name in schema["properties"] if name in data}
     return {"task": task, "form_key": task.form_key, "schema": schema, "values": values}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from ..auth import require
 from ..catalog import catalog
 from ..diagram import render_svg
 from ..http import engine
+from .formfields import parse_number
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
 AUTHORS = ("analyst", "admin")
@@ -92,16 +94,9 @@ def operation_from(form) -> dict[str, Any]:
         anchor = operation.pop("element_id", None)
         operation["before" if operation.pop("position", "after") == "before" else "after"] = anchor
     if op == "set_parameter" and "value" in operation:
-        operation["value"] = _number_or_text(operation["value"])
+        with suppress(ValueError):  # a threshold is a number where it reads as one, else text
+            operation["value"] = parse_number(operation["value"])
     return operation
-
-
-def _number_or_text(text: str) -> Any:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return int(number) if number.is_integer() else number
 
 
 def _revision(form) -> int | None:

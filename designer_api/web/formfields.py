@@ -54,11 +54,15 @@ def submitted(schema: dict[str, Any] | None, form: Mapping[str, str]) -> tuple[d
             continue
         if spec.get("type") in ("number", "integer"):
             try:
-                number = float(text)
+                data[name] = parse_number(text)
             except ValueError:
                 problems[name] = "must be a number"
-                continue
-            data[name] = int(number) if number.is_integer() else number
         else:
             data[name] = text
     return data, problems
+
+
+def parse_number(text: str) -> int | float:
+    """A number typed into a page: whole numbers as int. :raises ValueError:"""
+    number = float(text)
+    return int(number) if number.is_integer() else number

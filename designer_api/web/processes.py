@@ -7,7 +7,7 @@ from engine import reports
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
-from ..diagram import render_svg
+from ..diagram import instance_svg, render_svg
 from ..http import engine
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
@@ -37,8 +37,6 @@ def version_page(key: str, version: int):
 def instance_page(instance_id: str):
     require(*ANYONE)
     instance = engine().instance(instance_id)
-    bpmn, _ = engine().authoring.bpmn(f"{instance.process_key}@{instance.version}")
-    path = engine().instance_path(instance_id)
     return render_template("instance.html", instance=instance, history=engine().history(instance_id),
                            tasks=engine().tasks(instance_id=instance_id, state=None),
-                           diagram=render_svg(bpmn, path["current"], path["done"]))
+                           diagram=instance_svg(engine(), instance))

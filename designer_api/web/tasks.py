@@ -1,14 +1,17 @@
 """Staff pages: the task list (overdue first), a task with its form, claim, give back, complete."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import InvalidData
+from engine.queries import TaskView
 
 from ..auth import require
-from ..diagram import render_svg
+from ..diagram import instance_svg
 from ..http import engine
-from ..taskforms import task_filters, task_form, visible_task
+from ..taskforms import form_schema, task_filters, task_form, visible_task
 from .formfields import fields, submitted
 
 bp = Blueprint("task_pages", __name__)
@@ -30,7 +33,7 @@ def task_list():
 
 @bp.get("/tasks/<task_id>")
 def task_page(task_id: str):
-    return _render_task(task_id)
+    return _render_task(visible_task(engine(), task_id, require("staff", "admin")))
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -51,26 +54,22 @@ def unclaim(task_id: str):
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     me = require("staff")
-    form = task_form(engine(), visible_task(engine(), task_id, me))
-    data, unreadable = submitted(form["schema"], request.form)
+    task = visible_task(engine(), task_id, me)
+    data, unreadable = submitted(form_schema(engine(), task), request.form)
     try:
         if unreadable:  # nothing runs; the form's own check names the other fields too
-            raise InvalidData(engine().pack.validate_form(form["form_key"], data))
+            raise InvalidData(engine().pack.validate_form(task.form_key, data))
         engine().complete(task_id, me.username, data, me.groups)
     except InvalidData as refused:
         errors = {f.field: f.message for f in refused.fields} | unreadable
-        return _render_task(task_id, values={**request.form, **data}, errors=errors), 422
+        return _render_task(task, values={**request.form, **data}, errors=errors), 422
     flash("Task completed")
     return redirect(url_for("task_pages.task_list"))
 
 
-def _render_task(task_id: str, values=None, errors=None):
-    me = require("staff", "admin")
-    form = task_form(engine(), visible_task(engine(), task_id, me))
-    task = form["task"]
-    bpmn, _ = engine().authoring.bpmn(f"{task.process_key}@{engine().instance(task.instance_id).version}")
-    path = engine().instance_path(task.instance_id)
+def _render_task(task: TaskView, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None):
+    form = task_form(engine(), task, values)
     return render_template("task.html", task=task, form=form, errors=errors or {},
-                           fields=fields(form["schema"], values if values is not None else form["values"], errors or {}),
-                           diagram=render_svg(bpmn, path["current"], path["done"]),
+                           fields=fields(form["schema"], form["values"], errors or {}),
+                           diagram=instance_svg(engine(), engine().instance(task.instance_id)),
                            history=engine().history(task.instance_id))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from designer_api.app import create_app
 from domain import CrmPack
-from tests.crm import prepare_crm
+from tests.crm import crm_app
 
 
 @pytest.fixture
@@ -15,8 +14,7 @@ def pack():
 
 @pytest.fixture
 def app(engine):
-    prepare_crm(engine)
-    return create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret"})
+    return crm_app(engine)
 
 
 class Api:

@@ -5,10 +5,9 @@ import re
 
 import pytest
 
-from designer_api.app import create_app
 from domain import CrmPack
 from domain.seed import DEMO_PASSWORD
-from tests.crm import prepare_crm
+from tests.crm import crm_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -20,9 +19,7 @@ def pack():
 
 @pytest.fixture
 def app(engine):
-    prepare_crm(engine)
-    return create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "test-secret",
-                       "SESSION_COOKIE_SECURE": False})
+    return crm_app(engine, SESSION_COOKIE_SECURE=False)  # the test client speaks plain HTTP
 
 
 class Visitor:
