@@ -25,10 +25,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine import Engine  # noqa: E402
-from engine.intake import take_in  # noqa: E402
-from engine.models import Instance  # noqa: E402
+from engine.intake.pipeline import take_in  # noqa: E402
+from engine.store.tables import Instance  # noqa: E402
 from engine.pack import Pack  # noqa: E402
-from engine.serializer import StateSerializer  # noqa: E402
+from engine.runtime.serializer import StateSerializer  # noqa: E402
 
 MODEL = (ROOT / "tests" / "fixtures" / "order_review.bpmn").read_bytes()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import Engine
-from engine.queries import VersionView
+from engine.store.queries import VersionView
 
 
 def catalog(versions: list[VersionView]) -> list[dict[str, Any]]:

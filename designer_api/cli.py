@@ -285,7 +285,7 @@ def users_password(ctx, username: str, password: str) -> None:
 @click.option("--in-place", is_flag=True, help="Rewrite the files instead of printing the result.")
 def layout(files: tuple[Path, ...], in_place: bool) -> None:
     """Compute the diagram layout (BPMN DI) of FILES, so they open cleanly in any BPMN modeler."""
-    from engine.layout import layout_bytes
+    from engine.authoring.layout import layout_bytes
 
     for path in files:
         result = layout_bytes(path.read_bytes())
@@ -305,7 +305,7 @@ def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
     """Fire due timers (reminders, escalations, SLAs) and deliver the outbox. Run several on PostgreSQL."""
     import logging
 
-    from engine.worker import Worker
+    from engine.runtime.worker import Worker
 
     from .wiring import outbox_delivery
 

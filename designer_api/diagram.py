@@ -6,18 +6,16 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from engine import Engine
-from engine.intake import parse_xml
-from engine.queries import InstanceView
+from engine.intake.xml import NS, local_name, reparse
+from engine.store.queries import InstanceView
 
-NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
 COLOURS = {"current": "#f59f00", "done": "#2f9e44", None: "#495057"}
 
 
 def render_svg(bpmn: bytes, current: set[str] = frozenset(), done: set[str] = frozenset(),
                heat: dict[str, float] | None = None) -> str:
     """SVG of the diagram; `current` elements outlined orange, `done` green, `heat` 0..1 tints."""
-    root = parse_xml(bpmn, max_bytes=len(bpmn))
+    root = reparse(bpmn)
     elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     shapes, edges, right, bottom = [], [], 0.0, 0.0
     for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
@@ -49,7 +47,7 @@ def instance_svg(engine: Engine, instance: InstanceView) -> str:
 
 
 def _shape(element, x, y, w, h, current, done, heat) -> str:
-    kind = etree.QName(element).localname
+    kind = local_name(element)
     element_id = element.get("id")
     state = "current" if element_id in current else "done" if element_id in done else None
     stroke, width = COLOURS[state], 3 if state else 1.2

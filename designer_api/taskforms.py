@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from engine import Engine, FieldError, Forbidden, InvalidData
-from engine.queries import TaskView
+from engine.store.queries import TaskView
 
 from .auth import Principal
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import reports as process_reports
+from engine.store import reports as process_reports
 
 from .records import Complaint, Customer, Lead, Opportunity
 

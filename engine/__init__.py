@@ -1,5 +1,5 @@
 """crmflow's process runtime: BPMN via SpiffWorkflow, persisted with SQLAlchemy. Knows nothing of CRM."""
-from .api import Engine
+from .facade import Engine
 from .errors import Conflict, EngineError, FieldError, Forbidden, Incident, InvalidData, InvalidModel, NotFound, Problem
 from .pack import Assignment, HumanTask, Pack, ServiceCall
 

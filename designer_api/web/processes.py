@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine import reports
+from engine.store import reports
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog

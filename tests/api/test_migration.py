@@ -1,7 +1,7 @@
 """Migration: a dry run gives a verdict per instance; refused instances are left exactly as they were."""
 from __future__ import annotations
 
-from engine.editing import apply_operations
+from engine.authoring.operations import apply_operations
 
 INFO = dict(customer_name="Xiamen Tea 厦门茶业", region="south", industry="retail", requested_credit_limit=100000,
             payment_terms="net30", contact_name="Lin")

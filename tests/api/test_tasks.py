@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from engine.outbox import JournalSender, dispatch
+from engine.runtime.outbox import JournalSender, dispatch
 
 INFO = dict(customer_name="Qingdao Beer Trading", region="north", industry="retail", requested_credit_limit=10000,
             payment_terms="prepayment", contact_name="Sun")

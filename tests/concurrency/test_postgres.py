@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Conflict, Engine, NotFound, Pack
-from engine.models import OutboxMessage
+from engine.store.tables import OutboxMessage
 from tests.engine.bpmn_builder import parallel_model
 
 FORK = multiprocessing.get_context("fork")
@@ -117,7 +117,7 @@ def test_many_clients_over_many_instances_lose_nothing_and_never_deadlock(engine
 
 
 def _die_before_commit(url, task_id):
-    import engine.runtime as runtime
+    import engine.runtime.unit_of_work as runtime
 
     original = runtime.InstanceRun.save
 
@@ -146,7 +146,7 @@ def test_a_process_killed_after_flush_before_commit_leaves_nothing_half_written(
 def _hold_the_lock(url, instance_id, locked):
     engine = Engine(url)
     with engine.store.write() as session, session.begin():
-        from engine.models import Instance
+        from engine.store.tables import Instance
 
         session.scalars(select(Instance).where(Instance.id == instance_id).with_for_update()).one()
         locked.set()

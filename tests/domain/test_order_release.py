@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from domain.records import Customer, Notification, Order
 from engine import Engine
-from engine.models import OutboxMessage
+from engine.store.tables import OutboxMessage
 
 PRECISION, FRESH_RETAIL, ENERGY = 1, 2, 3  # demo customers: 85% credit used, prepayment terms, healthy
 

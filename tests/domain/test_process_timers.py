@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain.records import Notification
-from engine.worker import Worker
+from engine.runtime.worker import Worker
 
 LEAD = dict(company="Wuxi Valves", source="web", contact_name="Qian", email=None, phone=None, region="east",
             industry="manufacturing")

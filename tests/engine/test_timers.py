@@ -6,8 +6,8 @@ import os
 from datetime import timedelta
 
 from engine import Engine
-from engine.runtime import utcnow
-from engine.worker import Worker
+from engine.runtime.unit_of_work import utcnow
+from engine.runtime.worker import Worker
 from tests.engine.bpmn_builder import timer_model
 
 
@@ -67,7 +67,7 @@ def _work_until_idle(url: str, offset: float, results) -> None:
         count = worker.run_once()
         fired += count
         with engine.store.read() as session:
-            from engine.timers import due
+            from engine.runtime.timers import due
             if not due(session, engine.clock(), 1):
                 break
     results.put(fired)

@@ -12,8 +12,8 @@ from typing import Any, Callable
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from .errors import SandboxViolation
-from .pack import Pack, ServiceCall
+from ..errors import SandboxViolation
+from ..pack import Pack, ServiceCall
 from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
 
 

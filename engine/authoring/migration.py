@@ -14,14 +14,14 @@ from sqlalchemy.orm import undefer
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from .errors import Conflict
-from .models import Instance
-from .runtime import UnitOfWork
-from .scripting import SandboxScriptEngine
-from .versions import Specs, find_version
+from ..errors import Conflict
+from ..store.tables import Instance
+from ..runtime.unit_of_work import UnitOfWork
+from ..intake.scripting import SandboxScriptEngine
+from ..store.versions import Specs, find_version
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 MIGRATABLE = ("running", "waiting", "error", "suspended")
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED

@@ -1,7 +1,7 @@
-"""Alembic environment: run with the connection the Store hands over (engine/store.py)."""
+"""Alembic environment: run with the connection the Store hands over (engine/store/database.py)."""
 from alembic import context
 
-from engine.models import Base
+from engine.store.tables import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .errors import Conflict, NotFound
-from .intake import Model, parse_xml, process_parameters
-from .models import Process, ProcessVersion
+from ..errors import Conflict, NotFound
+from ..intake.pipeline import Model, process_parameters
+from ..intake.xml import reparse
+from .tables import Process, ProcessVersion
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class SpecCache:
 
 def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
-    root = parse_xml(bpmn, max_bytes=len(bpmn))
+    root = reparse(bpmn)
     parser = SpiffBpmnParser()
     parser.add_bpmn_xml(etree.ElementTree(root))
     return Specs(parser.get_spec(process_key), parser.get_subprocess_specs(process_key),

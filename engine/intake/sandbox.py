@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping, MutableMapping
 
-from .errors import SandboxViolation
+from ..errors import SandboxViolation
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from . import timers
-from .errors import EngineError
+from ..errors import EngineError
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 log = logging.getLogger("crmflow.worker")
 

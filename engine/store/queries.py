@@ -11,8 +11,8 @@ from typing import Any, Collection, Self
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
-from .models import HistoryEvent, Instance, Process, ProcessVersion, TaskRow, Timer
+from ..errors import NotFound
+from .tables import HistoryEvent, Instance, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500
 
@@ -178,7 +178,7 @@ def task_data(session: Session, engine, task_id: str) -> dict[str, Any]:
 
     from sqlalchemy.orm import undefer
 
-    from .scripting import SandboxScriptEngine
+    from ..intake.scripting import SandboxScriptEngine
 
     row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
                           .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()

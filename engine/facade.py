@@ -10,16 +10,18 @@ from typing import Any, Callable, Collection, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
-from . import commands, queries
+from .runtime import commands
+from .store import queries
 from .authoring import Authoring
 from .errors import Conflict, Forbidden
-from .intake import DEFAULT_MAX_BYTES, Model, check_lxml_version, take_in
+from .intake.pipeline import Model, take_in
+from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
 from .pack import Pack
-from .queries import EventView, InstanceView, TaskView, VersionView
-from .runtime import UnitOfWork, utcnow
-from .serializer import StateSerializer
-from .store import Store
-from .versions import SpecCache, set_active, store_version
+from .store.queries import EventView, InstanceView, TaskView, VersionView
+from .runtime.unit_of_work import UnitOfWork, utcnow
+from .runtime.serializer import StateSerializer
+from .store.database import Store
+from .store.versions import SpecCache, set_active, store_version
 
 T = TypeVar("T")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any, Collection
 
-from .errors import Conflict, FieldError, Forbidden, InvalidData
-from .models import HistoryEvent, TaskRow
-from .runtime import InstanceRun, UnitOfWork, set_suspended
-from .versions import find_version
+from ..errors import Conflict, FieldError, Forbidden, InvalidData
+from ..store.tables import HistoryEvent, TaskRow
+from .unit_of_work import InstanceRun, UnitOfWork, set_suspended
+from ..store.versions import find_version
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_DATA_KEYS = 200

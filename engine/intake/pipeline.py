@@ -17,25 +17,14 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .errors import InvalidModel, ModelTooLarge, Problem
+from ..errors import InvalidModel, Problem
 from .lint import lint
-from .pack import Pack
+from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NS, local_name, parse_xml
+from ..pack import Pack
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN_NS}
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 MAX_FLOW_NODES = 400
 MAX_XML_ELEMENTS = 50_000
-MIN_LXML = (6, 1)
-_ID_SPACES = (f"{{{BPMN_NS}}}", "{http://www.omg.org/spec/BPMN/20100524/DI}")
-_COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
-
-
-def check_lxml_version() -> None:
-    """Refuse to start with an lxml older than 6.1 (older releases lack hardening we rely on)."""
-    if etree.LXML_VERSION[:2] < MIN_LXML:
-        raise RuntimeError(f"crmflow needs lxml >= {'.'.join(map(str, MIN_LXML))}, found {etree.__version__}")
+_ID_SPACES = (f"{{{BPMN}}}", f"{{{BPMNDI}}}")
 
 
 @dataclass(frozen=True)
@@ -96,39 +85,13 @@ def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]
     path = (f"bpmn:process[@id='{process_key}']/bpmn:extensionElements/"
             "spiffworkflow:properties/spiffworkflow:property")
     parameters = {}
-    for prop in root.iterfind(path, {**NS, "spiffworkflow": SPIFF_NS}):
+    for prop in root.iterfind(path, NS):
         value = prop.get("value", "")
         try:
             parameters[prop.get("name")] = json.loads(value)
         except ValueError:
             parameters[prop.get("name")] = value
     return parameters
-
-
-def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """Hardened parse of raw bytes. :raises InvalidModel:"""
-    if not isinstance(bpmn, (bytes, bytearray)):
-        raise InvalidModel([Problem("not_bytes", "the model must be given as bytes")])
-    if len(bpmn) > max_bytes:
-        raise ModelTooLarge([Problem("model_too_large",
-                                     f"the model is {len(bpmn)} bytes; the limit is {max_bytes} bytes")])
-    kind = _COMPRESSED.get(bytes(bpmn[:2]))
-    if kind:
-        raise InvalidModel([Problem("compressed", f"the upload is {kind}-compressed; upload the plain BPMN XML")])
-    if b"<!DOCTYPE" in bpmn:
-        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             dtd_validation=False, remove_pis=True)
-    try:
-        root = etree.fromstring(bytes(bpmn), parser)
-    except etree.XMLSyntaxError as exc:
-        raise InvalidModel([Problem("xml_syntax", f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
-    if root.getroottree().docinfo.doctype:
-        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise InvalidModel([Problem("not_bpmn", "the document is not BPMN 2.0 (root must be bpmn:definitions)",
-                                    line=root.sourceline)])
-    return root
 
 
 def structural_problems(root: etree._Element) -> list[Problem]:
@@ -152,7 +115,7 @@ def structural_problems(root: etree._Element) -> list[Problem]:
             seen[element_id] = element
     for process in root.iterfind("bpmn:process", NS):
         nodes = [e for e in process if isinstance(e.tag, str) and e.get("id") and
-                 etree.QName(e).localname not in ("sequenceFlow", "laneSet", "dataObject", "dataObjectReference")]
+                 local_name(e) not in ("sequenceFlow", "laneSet", "dataObject", "dataObjectReference")]
         if len(nodes) > MAX_FLOW_NODES:
             problems.append(Problem("model_too_large", f"process has {len(nodes)} elements; the limit is "
                                     f"{MAX_FLOW_NODES}: split it with call activities", process.get("id"),

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from sqlalchemy import select
 
-from .models import OutboxMessage
+from ..store.tables import OutboxMessage
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 log = logging.getLogger("crmflow.outbox")
 MAX_ATTEMPTS = 10

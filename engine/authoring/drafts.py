@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from .errors import Conflict, NotFound
-from .models import Draft
-from .queries import RowView
+from ..errors import Conflict, NotFound
+from ..store.tables import Draft
+from ..store.queries import RowView
 
 
 @dataclass(frozen=True)

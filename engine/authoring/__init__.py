@@ -13,15 +13,15 @@ from sqlalchemy import select
 
 from . import drafts, migration, outline as outlines
 from .drafts import DraftView
-from .editing import apply_operations, copy_model
-from .errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
-from .models import Process, ProcessVersion
-from .queries import VersionView
+from .operations import apply_operations, copy_model
+from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
+from ..store.tables import Process, ProcessVersion
+from ..store.queries import VersionView
 from .simulation import simulate
-from .versions import find_version, set_active
+from ..store.versions import find_version, set_active
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 
 class Authoring:

@@ -14,13 +14,13 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from .intake import Model
-from .pack import HumanTask, ServiceCall
-from .runtime import UnitOfWork, element_of
-from .scripting import SandboxScriptEngine
+from ..intake.pipeline import Model
+from ..pack import HumanTask, ServiceCall
+from ..runtime.unit_of_work import UnitOfWork, element_of
+from ..intake.scripting import SandboxScriptEngine
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 MAX_ROUNDS = 200
 

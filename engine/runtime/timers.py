@@ -18,10 +18,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.util.task import TaskState
 
-from .models import Instance, Timer
+from ..store.tables import Instance, Timer
 
 if TYPE_CHECKING:
-    from .runtime import InstanceRun, UnitOfWork
+    from .unit_of_work import InstanceRun, UnitOfWork
 
 PARKED = "9999-12-31T00:00:00+00:00"
 DUE_KEY = "crmflow_due"
@@ -69,7 +69,7 @@ def due(session, now: datetime, limit: int) -> list[tuple[str, str]]:
 
 def fire(uow: "UnitOfWork", timer_id: str, instance_id: str) -> bool:
     """Fire one timer, if it is still due and nobody else holds its instance. Returns whether it fired."""
-    from .runtime import InstanceRun
+    from .unit_of_work import InstanceRun
 
     row = uow.session.scalars(select(Instance).where(Instance.id == instance_id).options(undefer(Instance.state))
                               .with_for_update(skip_locked=True)).one_or_none()

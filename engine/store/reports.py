@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import HistoryEvent, TaskRow
+from .tables import HistoryEvent, TaskRow
 
 # How a history event departs from the modelled path, by event type.
 DEVIATIONS = {

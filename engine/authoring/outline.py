@@ -9,11 +9,9 @@ from typing import Any
 
 from lxml import etree
 
-from .intake import parse_xml, process_parameters
+from ..intake.pipeline import process_parameters
+from ..intake.xml import NS, local_name, reparse
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
 CHANGE_KINDS = ("steps_added", "steps_removed", "steps_renamed", "lanes_changed", "assignments_changed",
@@ -22,14 +20,14 @@ CHANGE_KINDS = ("steps_added", "steps_removed", "steps_renamed", "lanes_changed"
 
 def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:
     """The business view of one process in a model."""
-    root = parse_xml(bpmn, max_bytes=len(bpmn) + 1)
+    root = reparse(bpmn)
     process = root.find(f"bpmn:process[@id='{process_key}']", NS)
     if process is None:
         return {"process_key": process_key, "name": None, "parameters": {}, "steps": {}, "flows": {}, "lanes": []}
     lanes = {ref.text: ref.getparent().get("name") for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
     defaults = {e.get("default") for e in process if e.get("default")}
     steps = {e.get("id"): _step(process, e, lanes) for e in process
-             if isinstance(e.tag, str) and e.get("id") and etree.QName(e).localname not in _NOT_STEPS}
+             if isinstance(e.tag, str) and e.get("id") and local_name(e) not in _NOT_STEPS}
     flows = {f.get("id"): {"from": f.get("sourceRef"), "to": f.get("targetRef"), "name": f.get("name"),
                            "condition": _text(f.find("bpmn:conditionExpression", NS)),
                            "default": f.get("id") in defaults}
@@ -48,7 +46,7 @@ def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str
               for event in process.iterfind(f"bpmn:boundaryEvent[@attachedToRef='{element.get('id')}']", NS)
               if event.find("bpmn:timerEventDefinition", NS) is not None]
     return {
-        "type": etree.QName(element).localname, "name": element.get("name"), "lane": lanes.get(element.get("id")),
+        "type": local_name(element), "name": element.get("name"), "lane": lanes.get(element.get("id")),
         "form": properties.get("formKey"), "due_in": properties.get("dueIn"),
         "assignment": {k: properties[k] for k in ("assignee", "candidateGroup", "assigneeFrom") if properties.get(k)},
         "service": operator.get("id") if operator is not None else None, "timers": timers,

@@ -11,11 +11,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
-DC = "http://www.omg.org/spec/DD/20100524/DC"
-DI = "http://www.omg.org/spec/DD/20100524/DI"
-NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI}
+from ..intake.xml import BPMN, BPMNDI, DC, DI, NS, local_name, parse_xml, serialize
+
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 COLUMN_WIDTH, ROW_HEIGHT, LANE_HEADER, POOL_HEADER, LEFT = 160, 120, 30, 30, 160
@@ -66,7 +63,7 @@ def layout(root: etree._Element) -> None:
 
 def _layout_process(root, process, participant, plane_owner) -> None:
     nodes = {e.get("id"): e for e in process if isinstance(e.tag, str) and e.get("id")
-             and etree.QName(e).localname not in SKIP}
+             and local_name(e) not in SKIP}
     hosts = {e.get("id"): e.get("attachedToRef") for e in process.findall("bpmn:boundaryEvent", NS)}
     # A flow leaving a boundary event is placed as if it left the event's task.
     edges = [(hosts.get(f.get("sourceRef"), f.get("sourceRef")), f.get("targetRef"))
@@ -86,7 +83,7 @@ def _layout_process(root, process, participant, plane_owner) -> None:
         if lane_id:
             _shape(plane, lane_id, Box(LEFT - LANE_HEADER, top, width - POOL_HEADER, lane_height), isHorizontal="true")
     for node_id, box in boxes.items():
-        extra = {"isMarkerVisible": "true"} if etree.QName(nodes[node_id]).localname == "exclusiveGateway" else {}
+        extra = {"isMarkerVisible": "true"} if local_name(nodes[node_id]) == "exclusiveGateway" else {}
         _shape(plane, node_id, box, **extra)
     for event in process.findall("bpmn:boundaryEvent", NS):
         host = boxes.get(event.get("attachedToRef"))
@@ -106,7 +103,7 @@ def _columns(nodes: dict, edges: list[tuple[str, str]]) -> dict[str, int]:
     outgoing: dict[str, list[str]] = {}
     for source, target in edges:
         outgoing.setdefault(source, []).append(target)
-    starts = [i for i, n in nodes.items() if etree.QName(n).localname == "startEvent"] or list(nodes)[:1]
+    starts = [i for i, n in nodes.items() if local_name(n) == "startEvent"] or list(nodes)[:1]
     back_edges: set[tuple[str, str]] = set()
     state: dict[str, int] = {}
 
@@ -179,7 +176,7 @@ def _place(nodes, columns, lanes) -> tuple[dict[str, Box], list[tuple[str | None
             column = columns[node_id]
             row = slots.get(column, 0)
             slots[column] = row + 1
-            width, height = SIZES[_kind(etree.QName(nodes[node_id]).localname)]
+            width, height = SIZES[_kind(local_name(nodes[node_id]))]
             center_x = LEFT + 60 + column * COLUMN_WIDTH
             center_y = top + ROW_HEIGHT / 2 + row * ROW_HEIGHT
             boxes[node_id] = Box(center_x - width / 2, center_y - height / 2, width, height)
@@ -221,15 +218,12 @@ def _n(value: float) -> str:
 
 def layout_bytes(bpmn: bytes) -> bytes:
     """Parse (hardened), lay out, and serialize a model."""
-    from .intake import parse_xml
-
     root = parse_xml(bpmn, max_bytes=len(bpmn))
     for prefix, uri in (("bpmndi", BPMNDI), ("dc", DC), ("di", DI)):
         if uri not in root.nsmap.values():
             root = _with_namespace(root, prefix, uri)
     layout(root)
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    return serialize(root)
 
 
 def _with_namespace(root: etree._Element, prefix: str, uri: str) -> etree._Element:

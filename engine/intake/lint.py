@@ -10,14 +10,12 @@ from typing import Iterator
 
 from lxml import etree
 
-from .errors import InvalidData, Problem, SandboxViolation
-from .pack import Pack
+from ..errors import InvalidData, Problem, SandboxViolation
+from ..pack import Pack
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from .timeutil import parse_duration
+from .durations import parse_duration
+from .xml import BPMN, NS, local_name
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 _CONTAINERS = ("process", "subProcess", "transaction")
 _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
                    "textAnnotation", "association", "extensionElements", "documentation", "ioSpecification",
@@ -35,10 +33,6 @@ def lint(root: etree._Element, pack: Pack) -> list[Problem]:
 
 def _problem(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
     return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
 
 
 def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -125,18 +119,18 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 
 
 def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
-    for container in root.iter(*(f"{{{BPMN_NS}}}{name}" for name in _CONTAINERS)):
+    for container in root.iter(*(f"{{{BPMN}}}{name}" for name in _CONTAINERS)):
         if container.get("triggeredByEvent") == "true":
             continue
         nodes = {e.get("id"): e for e in container if isinstance(e.tag, str) and e.get("id")
-                 and _local(e) not in _NOT_FLOW_NODES}
+                 and local_name(e) not in _NOT_FLOW_NODES}
         edges: dict[str, list[str]] = {}
         for flow in container.iterfind("bpmn:sequenceFlow", NS):
             edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
         for event in container.iterfind("bpmn:boundaryEvent", NS):
             edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
-        start = [i for i, e in nodes.items() if _local(e) == "startEvent" or
-                 (_local(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
+        start = [i for i, e in nodes.items() if local_name(e) == "startEvent" or
+                 (local_name(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
         seen, stack = set(start), list(start)
         while stack:
             for target in edges.get(stack.pop(), []):

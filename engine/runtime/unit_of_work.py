@@ -23,15 +23,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import timers
-from .errors import Conflict, NotFound
-from .models import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow
-from .pack import HumanTask, ServiceCall
-from .scripting import SandboxScriptEngine
-from .versions import Specs
-from .timeutil import parse_duration
+from ..errors import Conflict, NotFound
+from ..store.tables import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow
+from ..pack import HumanTask, ServiceCall
+from ..intake.scripting import SandboxScriptEngine
+from ..store.versions import Specs
+from ..intake.durations import parse_duration
 
 if TYPE_CHECKING:
-    from .api import Engine
+    from ..facade import Engine
 
 OPEN = ("ready", "suspended")
 FINAL_STATUSES = ("completed", "terminated")

@@ -14,13 +14,10 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from .errors import FieldError, InvalidData
-from .intake import parse_xml
+from ..errors import FieldError, InvalidData
+from ..intake.xml import BPMN, NS, SPIFF, local_name, reparse, serialize
 from .layout import layout
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 MAX_OPERATIONS = 100
 
@@ -38,7 +35,7 @@ def copy_model(bpmn: bytes, source_key: str, new_key: str, name: str | None = No
     if not isinstance(new_key, str) or not _ID.match(new_key):
         raise InvalidData([FieldError("process_key", f"'{new_key}' is not a valid process key "
                                                      "(letters, digits, _ and -; starts with a letter)")])
-    root = parse_xml(bpmn, max_bytes=len(bpmn) + 1)
+    root = reparse(bpmn)
     process = _process(root, source_key)
     process.set("id", new_key)
     if name:
@@ -51,7 +48,7 @@ def copy_model(bpmn: bytes, source_key: str, new_key: str, name: str | None = No
     for call in root.iterfind(".//bpmn:callActivity", NS):
         if call.get("calledElement") == source_key:
             call.set("calledElement", new_key)
-    return _serialize(root)
+    return serialize(root)
 
 
 def apply_operations(bpmn: bytes, process_key: str, operations: list[dict[str, Any]]) -> bytes:
@@ -60,7 +57,7 @@ def apply_operations(bpmn: bytes, process_key: str, operations: list[dict[str, A
         raise InvalidData([FieldError("operations", "must be a non-empty list of operations")])
     if len(operations) > MAX_OPERATIONS:
         raise InvalidData([FieldError("operations", f"at most {MAX_OPERATIONS} operations per batch")])
-    root = parse_xml(bpmn, max_bytes=len(bpmn) + 1)
+    root = reparse(bpmn)
     process = _process(root, process_key)
     for index, operation in enumerate(operations):
         try:
@@ -72,7 +69,7 @@ def apply_operations(bpmn: bytes, process_key: str, operations: list[dict[str, A
                               f"operation {index + 1} ({operation.get('op') if isinstance(operation, dict) else '?'}) "
                               f"was not applied, nor any other: {exc.message}") from None
     layout(root)
-    return _serialize(root)
+    return serialize(root)
 
 
 class _Edit:
@@ -159,7 +156,7 @@ def _remove_step(edit: _Edit) -> None:
 
 def _set_condition(edit: _Edit) -> None:
     flow = edit.element("flow_id")
-    if etree.QName(flow).localname != "sequenceFlow":
+    if local_name(flow) != "sequenceFlow":
         raise OperationError("flow_id", f"'{flow.get('id')}' is not a sequence flow")
     condition = edit.arg("condition")
     expression = flow.find("bpmn:conditionExpression", NS)
@@ -250,7 +247,7 @@ OPERATIONS: dict[str, Callable[[_Edit], None]] = {
 
 def _user_task(edit: _Edit) -> etree._Element:
     task = edit.element("element_id")
-    if etree.QName(task).localname not in ("userTask", "manualTask"):
+    if local_name(task) not in ("userTask", "manualTask"):
         raise OperationError("element_id", f"'{task.get('id')}' is not a user task")
     return task
 
@@ -293,7 +290,7 @@ def _lane_of(process: etree._Element, element_id: str) -> str | None:
 
 
 def _after_extensions(process: etree._Element, element: etree._Element) -> None:
-    anchors = [c for c in process if etree.QName(c).localname in ("documentation", "extensionElements")]
+    anchors = [c for c in process if local_name(c) in ("documentation", "extensionElements")]
     (anchors[-1].addnext if anchors else lambda e: process.insert(0, e))(element)
 
 
@@ -321,6 +318,3 @@ def _camel(text: str) -> str:
     return "".join(w.title() for w in re.findall(r"[A-Za-z0-9]+", text)) or "Lane"
 
 
-def _serialize(root: etree._Element) -> bytes:
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
