@@ -5,11 +5,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install setup bench clean help
+.PHONY: run test lint install setup bench clean help
 
 help:
 	@echo "make run    set up (venv, install, database, CRM pack, demo users) and serve on http://$(HOST):$(PORT)/"
-	@echo "make test   run the test suite (PostgreSQL tests too when CRMFLOW_TEST_POSTGRES_URL is set)"
+	@echo "make test   ruff, mypy, then the test suite (PostgreSQL tests too when CRMFLOW_TEST_POSTGRES_URL is set)"
 	@echo "make bench  run the benchmarks in bench/"
 
 $(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
@@ -26,8 +26,12 @@ setup: install
 run: setup
 	$(BIN)/crmflow serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/engine_throughput.py

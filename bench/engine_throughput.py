@@ -19,16 +19,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine.intake.pipeline import take_in  # noqa: E402
-from engine.store.tables import Instance  # noqa: E402
 from engine.pack import Pack  # noqa: E402
 from engine.runtime.serializer import StateSerializer  # noqa: E402
+from engine.store.tables import Instance  # noqa: E402
 
 MODEL = (ROOT / "tests" / "fixtures" / "order_review.bpmn").read_bytes()
 

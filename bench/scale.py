@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +32,7 @@ SIZES = (1_000, 100_000, 1_000_000)
 
 def bulk_load(dsn: str, version_id: int, start: int, stop: int) -> None:
     """Instances start..stop-1, each with one ready task, through COPY."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     instances, tasks = io.StringIO(), io.StringIO()
     for n in range(start, stop):
         instance_id, task_id = str(uuid.UUID(int=n)), str(uuid.UUID(int=10**12 + n))

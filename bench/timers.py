@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.engine_throughput import postgres_database  # noqa: E402
 from engine import Engine  # noqa: E402
-from engine.runtime.unit_of_work import utcnow  # noqa: E402
 from engine.runtime.timers import due  # noqa: E402
+from engine.runtime.unit_of_work import utcnow  # noqa: E402
 from engine.runtime.worker import Worker  # noqa: E402
 from tests.engine.bpmn_builder import timer_model  # noqa: E402
 

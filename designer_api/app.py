@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, jsonify, render_template
 from werkzeug.exceptions import HTTPException
@@ -72,7 +73,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return respond(error.code, (error.name or "error").lower().replace(" ", "_"), error.description, [])
+        return respond(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "", [])
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

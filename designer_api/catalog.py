@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import Engine
-from engine.store.queries import VersionView
+from engine import Engine, VersionView
 
 
 def catalog(versions: list[VersionView]) -> list[dict[str, Any]]:
@@ -22,13 +21,10 @@ def catalog(versions: list[VersionView]) -> list[dict[str, Any]]:
 def annotated_outline(engine: Engine, ref: str) -> dict[str, Any]:
     """The outline of a model, with the control points its service tasks run and their thresholds."""
     outline = engine.authoring.outline(ref)
-    pack = engine.pack
-    by_service = getattr(pack, "control_point_services", {})
     points = []
     for element_id, step in outline["steps"].items():
-        key = by_service.get(step["service"] or "")
-        if key:
-            point = pack.control_points[key].to_dict()
-            threshold = outline["parameters"].get(point["parameter"]) if point["parameter"] else None
-            points.append({"element_id": element_id, "threshold": threshold, **point})
+        point = engine.pack.control_point_run_by(step["service"])
+        if point is not None:
+            threshold = outline["parameters"].get(point.parameter) if point.parameter else None
+            points.append({"element_id": element_id, "threshold": threshold, **point.to_dict()})
     return {**outline, "control_points": points}

@@ -285,7 +285,7 @@ def users_password(ctx, username: str, password: str) -> None:
 @click.option("--in-place", is_flag=True, help="Rewrite the files instead of printing the result.")
 def layout(files: tuple[Path, ...], in_place: bool) -> None:
     """Compute the diagram layout (BPMN DI) of FILES, so they open cleanly in any BPMN modeler."""
-    from engine.authoring.layout import layout_bytes
+    from engine import layout_bytes
 
     for path in files:
         result = layout_bytes(path.read_bytes())
@@ -305,14 +305,17 @@ def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
     """Fire due timers (reminders, escalations, SLAs) and deliver the outbox. Run several on PostgreSQL."""
     import logging
 
-    from engine.runtime.worker import Worker
+    from engine import Worker
 
     from .wiring import outbox_delivery
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     deliver = outbox_delivery(_engine(ctx))
-    runner = Worker(_engine(ctx), batch=batch, deliver=deliver,
-                    on_round=lambda fired: fired and click.echo(f"fired {fired} timer(s)"))
+    def report_round(fired: int) -> None:
+        if fired:
+            click.echo(f"fired {fired} timer(s)")
+
+    runner = Worker(_engine(ctx), batch=batch, deliver=deliver, on_round=report_round)
     if once:
         click.echo(f"fired {runner.run_once()} timer(s), delivered {deliver()} message(s)")
         return

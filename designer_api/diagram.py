@@ -1,18 +1,15 @@
 """Render a model's diagram (its BPMN DI) as SVG, optionally highlighting where an instance is."""
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
-from engine import Engine
-from engine.intake.xml import NS, local_name, reparse
-from engine.store.queries import InstanceView
+from engine import NS, Engine, InstanceView, local_name, reparse
 
 COLOURS = {"current": "#f59f00", "done": "#2f9e44", None: "#495057"}
 
 
-def render_svg(bpmn: bytes, current: set[str] = frozenset(), done: set[str] = frozenset(),
+def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: AbstractSet[str] = frozenset(),
                heat: dict[str, float] | None = None) -> str:
     """SVG of the diagram; `current` elements outlined orange, `done` green, `heat` 0..1 tints."""
     root = reparse(bpmn)

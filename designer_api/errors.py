@@ -1,8 +1,7 @@
 """The API's errors: the engine's, plus the two only HTTP has; one table maps them to statuses."""
 from __future__ import annotations
 
-from engine import Conflict, EngineError, Forbidden, Incident, InvalidData, InvalidModel, NotFound
-from engine.errors import ModelTooLarge
+from engine import Conflict, EngineError, Forbidden, Incident, InvalidData, InvalidModel, ModelTooLarge, NotFound
 
 
 class Unauthorized(EngineError):

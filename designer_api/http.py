@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from engine import Engine
+from engine import Engine, FieldError, InvalidData
 
 from .errors import BadRequest
 
@@ -33,6 +33,22 @@ def xml_body() -> bytes:
     return request.get_data()
 
 
+def required_int(body: dict[str, Any], name: str) -> int:
+    """An integer field the request must carry. :raises InvalidData: naming the field"""
+    value = optional_int(body.get(name), name)
+    if value is None:
+        raise InvalidData([FieldError(name, "is required (an integer)")])
+    return value
+
+
+def required_text(body: dict[str, Any], name: str) -> str:
+    """A non-empty text field the request must carry. :raises InvalidData: naming the field"""
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidData([FieldError(name, "is required (non-empty text)")])
+    return value.strip()
+
+
 def optional_int(value: Any, name: str) -> int | None:
     """An integer field that may be absent. :raises BadRequest:"""
     if value is None:
@@ -48,7 +64,7 @@ def reply(value: Any, status: int = 200):
 
 
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]

@@ -1,11 +1,11 @@
 """What staff may see of a task, and its form: schema, labels and the current values."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from engine import Engine, FieldError, Forbidden, InvalidData
-from engine.store.queries import TaskView
+from engine import Engine, FieldError, Forbidden, InvalidData, TaskView
 
 from .auth import Principal
 
@@ -33,7 +33,7 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView:
@@ -46,9 +46,9 @@ def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView
     raise Forbidden(f"task '{task_id}' is not assigned to {principal.username} or their groups")
 
 
-def form_schema(engine: Engine, task: TaskView) -> dict[str, Any] | None:
+def form_schema(engine: Engine, task: TaskView) -> Mapping[str, Any] | None:
     """The JSON Schema of a task's form (English and Chinese labels), if it has one."""
-    return getattr(engine.pack, "forms", {}).get(task.form_key) if task.form_key else None
+    return engine.pack.forms.get(task.form_key) if task.form_key else None
 
 
 def task_form(engine: Engine, task: TaskView, values: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def outbox_delivery(engine: Engine):
     """
     import os
 
-    from engine.runtime.outbox import JournalSender, SmtpSender, dispatch
+    from engine import JournalSender, SmtpSender, dispatch
 
     journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))
     senders = {}

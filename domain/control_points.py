@@ -1,50 +1,23 @@
 """Control points: the checks the seeds call the heart of a CRM, as declared objects.
 
 Each names its metric, its threshold (a process parameter, so a key user changes it in
-the model, not in code), and its action. When one fires, the evidence goes into the
-instance's history and the responsible person gets an alert in their inbox.
+the model, not in code), its action, the service operator models call to run it and the
+expression functions it offers. The pack's service and function tables are derived from
+`CONTROL_POINTS` at the bottom of this module: adding a check is adding one declaration.
+When one fires, the evidence goes into the instance's history and the responsible person
+gets an alert in their inbox.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import ServiceCall
+from engine import ControlPoint, ServiceCall, uses_call
 
 from .notifications import notify
 from .records import Customer, Order, Payment, Quote, QuoteRevision
-
-
-@dataclass(frozen=True)
-class ControlPoint:
-    """A declared business check."""
-
-    key: str
-    title_en: str
-    title_zh: str
-    metric: str
-    action: str  # alert, block, require_approval
-    parameter: str | None  # the process parameter holding the threshold
-    default_threshold: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """For the catalog and the process outline."""
-        return asdict(self)
-
-
-CREDIT_USAGE = ControlPoint(
-    "credit_usage", "Credit usage at or above the alert band blocks new orders", "信用额度使用率达到预警线时冻结新订单",
-    "(credit used + this order) / credit limit", "block", "credit_alert_threshold", 0.9)
-PREPAYMENT = ControlPoint(
-    "prepayment", "Prepayment customers: no release before the money arrives", "预付款客户：款项到账前不得下单出货",
-    "payments received for the order / order amount", "block", None, 1.0)
-QUOTE_PRICE = ControlPoint(
-    "approved_quote_price", "Prices only from an approved quote revision", "价格只能来自已审批的报价版本",
-    "order amount vs approved revision price", "block", None, None)
-CONTROL_POINTS = {point.key: point for point in (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE)}
 
 
 class ControlPointViolation(Exception):
@@ -70,7 +43,7 @@ def credit_usage(call: ServiceCall, customer_id: int, extra_amount: float = 0) -
 def check_credit(call: ServiceCall, customer_id: int, order_amount: float = 0,
                  threshold: float | None = None) -> dict[str, Any]:
     """Service: the credit control point for a new order."""
-    threshold = CREDIT_USAGE.default_threshold if threshold is None else float(threshold)
+    threshold = float(CREDIT_USAGE.default_threshold or 0.9) if threshold is None else float(threshold)
     usage = round(credit_usage(call, customer_id, order_amount), 4)
     blocked = usage >= threshold
     if blocked:
@@ -129,3 +102,17 @@ def _customer(call: ServiceCall, customer_id: int) -> Customer:
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in evidence.items())
+
+
+CREDIT_USAGE = ControlPoint(
+    "credit_usage", "Credit usage at or above the alert band blocks new orders", "信用额度使用率达到预警线时冻结新订单",
+    "(credit used + this order) / credit limit", "block", service="check_credit", check=check_credit,
+    parameter="credit_alert_threshold", default_threshold=0.9, functions={"credit_usage": uses_call(credit_usage)})
+PREPAYMENT = ControlPoint(
+    "prepayment", "Prepayment customers: no release before the money arrives", "预付款客户：款项到账前不得下单出货",
+    "payments received for the order / order amount", "block", service="check_prepayment", check=check_prepayment,
+    default_threshold=1.0, functions={"prepayment_received": uses_call(prepayment_received)})
+QUOTE_PRICE = ControlPoint(
+    "approved_quote_price", "Prices only from an approved quote revision", "价格只能来自已审批的报价版本",
+    "order amount vs approved revision price", "block", service="check_quote_price", check=check_quote_price)
+CONTROL_POINTS = (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import Assignment, HumanTask
-from engine.pack import default_assignment
+from engine import Assignment, HumanTask, default_assignment
 
 from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
 
@@ -24,9 +24,9 @@ def members_of(session: Session, group_key: str) -> list[str]:
     return list(session.scalars(select(Membership.username).where(Membership.group_key == group_key)))
 
 
-def group_for_lane(lane: str | None) -> str | None:
+def group_for_lane(lane: str) -> str:
     """Lanes are named after the group that works them (`sales`, `credit_manager` ...)."""
-    return lane.strip().lower().replace(" ", "_") if lane else None
+    return lane.strip().lower().replace(" ", "_")
 
 
 def assign(session: Session, task: HumanTask, data: Mapping[str, Any]) -> Assignment:

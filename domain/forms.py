@@ -6,7 +6,8 @@ Labels: `title` is English, `x-title-zh` Chinese; enum options carry `x-enum-lab
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema import Draft202012Validator
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from engine.store.tables import NAMING, UTCDateTime
+from engine import NAMING, UTCDateTime
 
 Money = Numeric(14, 2)
 

@@ -6,15 +6,16 @@ it from a read session and the current time; the API and the pages serve this ta
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store import reports as process_reports
+from engine import reports as process_reports
 
 from .records import Complaint, Customer, Lead, Opportunity
 
@@ -81,11 +82,11 @@ def control_points_fired(session: Session, now: datetime) -> dict[str, Any]:
     """Control points triggered (per point and action) and overridden, with the latest evidence."""
     fired = process_reports.events_of_type(session, "control_point_triggered", limit=1000)
     overridden = process_reports.events_of_type(session, "control_point_overridden", limit=1000)
-    counts = Counter((e.data.get("control_point"), e.data.get("action")) for e in fired)
-    overrides = Counter(e.data.get("control_point") for e in overridden)
+    counts = Counter(((e.data or {}).get("control_point"), (e.data or {}).get("action")) for e in fired)
+    overrides = Counter((e.data or {}).get("control_point") for e in overridden)
     return {"counts": [{"control_point": point, "action": action, "count": n, "overridden": overrides[point]}
                        for (point, action), n in sorted(counts.items())],
-            "recent": [{"control_point": e.data.get("control_point"), "business_key": e.business_key,
+            "recent": [{"control_point": (e.data or {}).get("control_point"), "business_key": e.business_key,
                         "instance_id": e.instance_id, "evidence": e.data, "at": e.at} for e in fired[:50]]}
 
 

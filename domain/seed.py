@@ -4,7 +4,7 @@ Idempotent: running it again changes nothing that is already there.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -50,7 +50,7 @@ CUSTOMERS = [
 
 def load_demo(session: Session, now: datetime | None = None) -> dict:
     """Create the demo directory (with demo tokens), rules, customers and an approved quote."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     for key, (en, zh) in GROUPS.items():
         ensure_group(session, key, en, zh)
     session.flush()
@@ -59,7 +59,8 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
         ensure_user(session, username, name, roles, groups, region, f"{username}@example.com")
         # Well-known demo tokens, so a newcomer can curl at once; `crmflow users token` makes real ones.
         added["tokens"][username] = issue_token(session, username, now, "demo", token=f"demo-{username}")
-        if session.get(User, username).password_hash is None:
+        user = session.get(User, username)
+        if user is not None and user.password_hash is None:
             set_password(session, username, DEMO_PASSWORD)
     if session.scalar(select(AssignmentRule.id).limit(1)) is None:
         session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)

@@ -6,6 +6,7 @@ returns plain JSON for the process data.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -209,7 +210,7 @@ def _get(call: ServiceCall, record: type, record_id: int):
     return found
 
 
-SERVICES = {f.__name__: f for f in (
+SERVICES: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
     capture_lead, find_duplicate_lead, merge_lead, score_lead, convert_lead, disqualify_lead, register_customer,
     activate_customer, reject_customer, place_order, record_override, record_payment, hold_order, release_order,
     register_complaint, complaint_sla, close_complaint)}

@@ -1,7 +1,43 @@
-"""crmflow's process runtime: BPMN via SpiffWorkflow, persisted with SQLAlchemy. Knows nothing of CRM."""
-from .facade import Engine
-from .errors import Conflict, EngineError, FieldError, Forbidden, Incident, InvalidData, InvalidModel, NotFound, Problem
-from .pack import Assignment, HumanTask, Pack, ServiceCall
+"""crmflow's process runtime: BPMN via SpiffWorkflow, persisted with SQLAlchemy. Knows nothing of CRM.
 
-__all__ = ["Engine", "EngineError", "NotFound", "Conflict", "Forbidden", "InvalidModel", "InvalidData", "Incident",
-           "Problem", "FieldError", "Pack", "HumanTask", "Assignment", "ServiceCall"]
+This module is the engine's public interface: the domain pack and the web layer import
+from `engine` only, never from its rooms (intake/, store/, runtime/, authoring/).
+"""
+from .authoring.drafts import DraftView
+from .authoring.layout import layout_bytes
+from .errors import (
+    Conflict,
+    EngineError,
+    FieldError,
+    Forbidden,
+    Incident,
+    InvalidData,
+    InvalidModel,
+    ModelTooLarge,
+    NotFound,
+    Problem,
+    StateFormatError,
+)
+from .facade import Engine
+from .intake.xml import NS, local_name, reparse
+from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
+from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
+from .runtime.worker import Worker
+from .store import reports
+from .store.queries import EventView, InstanceView, TaskView, VersionView
+from .store.tables import NAMING, UTCDateTime
+
+__all__ = [
+    # the facade and the pack interface
+    "Engine", "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
+    # errors
+    "EngineError", "NotFound", "Conflict", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
+    "StateFormatError", "Problem", "FieldError",
+    # read views and helpers
+    "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
+    "layout_bytes",
+    # workers and delivery
+    "Worker", "Sender", "JournalSender", "SmtpSender", "dispatch",
+    # for a pack's own tables: the engine's naming convention and aware UTC datetimes
+    "NAMING", "UTCDateTime",
+]

@@ -36,6 +36,12 @@ class Conflict(EngineError):
     code = "conflict"
 
 
+class StateFormatError(Conflict):
+    """An instance's saved state is in a format this release does not read; it is left untouched."""
+
+    code = "state_format"
+
+
 class Forbidden(EngineError):
     """The actor may not do this to this object."""
 

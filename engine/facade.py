@@ -5,22 +5,25 @@ Models come in through `deploy` (the intake pipeline); every state change goes t
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Any, Callable, Collection, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
-from .runtime import commands
-from .store import queries
 from .authoring import Authoring
 from .errors import Conflict, Forbidden
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
 from .pack import Pack
-from .store.queries import EventView, InstanceView, TaskView, VersionView
-from .runtime.unit_of_work import UnitOfWork, utcnow
+from .runtime import commands
+from .runtime.instance_run import task_data
 from .runtime.serializer import StateSerializer
+from .runtime.unit_of_work import UnitOfWork, utcnow
+from .store import queries
 from .store.database import Store
+from .store.queries import EventView, InstanceView, TaskView, VersionView
+from .store.tables import ProcessVersion
 from .store.versions import SpecCache, set_active, store_version
 
 T = TypeVar("T")
@@ -71,7 +74,7 @@ class Engine:
         """Store checked bytes as a new immutable version; the same bytes again give the same version."""
         model = self.check(bpmn, process_key)
 
-        def _store(uow: UnitOfWork):
+        def _store(uow: UnitOfWork) -> ProcessVersion:
             version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now)
             return version
 
@@ -173,4 +176,4 @@ class Engine:
     def task_data(self, task_id: str) -> dict[str, Any]:
         """The data a task currently sees (to prefill its form); reads, never locks. :raises NotFound:"""
         with self.store.read() as session:
-            return queries.task_data(session, self, task_id)
+            return task_data(self, session, task_id)

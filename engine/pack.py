@@ -1,14 +1,16 @@
 """The one small interface through which a domain pack plugs into the engine.
 
-A pack is plain Python: name -> function tables for expressions and service tasks, form
-checks, and assignment rules. The engine ships `Pack` itself as the empty pack; the CRM
-pack (domain/) fills it in. The engine never imports a pack's module.
+A pack is plain Python: name -> function tables for expressions and service tasks, forms
+(one JSON Schema per form key), control points, and assignment rules. The engine ships
+`Pack` itself as the empty pack; the CRM pack (domain/) fills it in. The engine never
+imports a pack's module; the web layer reads a pack only through this interface.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import FieldError
 
@@ -63,6 +65,32 @@ class ServiceCall:
         self.messages.append({"topic": topic, "key": key, "payload": payload})
 
 
+@dataclass(frozen=True)
+class ControlPoint:
+    """A declared business check, run by a service task: what it measures, its threshold and its action.
+
+    Declaring one is all a pack does to add a check: its `service` operator (called by
+    models as `service`) and any expression `functions` it offers are derived from it.
+    """
+
+    key: str
+    title_en: str
+    title_zh: str
+    metric: str
+    action: str  # alert, block, require_approval
+    service: str
+    check: Callable[..., Any]
+    parameter: str | None = None  # the process parameter holding the threshold
+    default_threshold: float | None = None
+    functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Its description (no callables), for the catalog and the process outline."""
+        return {"key": self.key, "title_en": self.title_en, "title_zh": self.title_zh, "metric": self.metric,
+                "action": self.action, "service": self.service, "parameter": self.parameter,
+                "default_threshold": self.default_threshold}
+
+
 def uses_call(function: Callable[..., Any]) -> Callable[..., Any]:
     """Mark an expression function that needs the command's `ServiceCall` (e.g. to read records)."""
     function.uses_call = True  # type: ignore[attr-defined]
@@ -75,13 +103,24 @@ class Pack:
     name = "none"
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
-                 services: Mapping[str, Callable[..., Any]] | None = None):
-        self.functions: Mapping[str, Callable[..., Any]] = dict(functions or {})
-        self.services: Mapping[str, Callable[..., Any]] = dict(services or {})
+                 services: Mapping[str, Callable[..., Any]] | None = None,
+                 forms: Mapping[str, Mapping[str, Any]] | None = None,
+                 control_points: Iterable[ControlPoint] = ()):
+        points = list(control_points)
+        self.control_points: Mapping[str, ControlPoint] = {point.key: point for point in points}
+        self.functions: Mapping[str, Callable[..., Any]] = {
+            **(functions or {}), **{name: f for point in points for name, f in point.functions.items()}}
+        self.services: Mapping[str, Callable[..., Any]] = {
+            **(services or {}), **{point.service: point.check for point in points}}
+        self.forms: Mapping[str, Mapping[str, Any]] = dict(forms or {})
 
     def knows_form(self, form_key: str) -> bool:
         """True when `form_key` names a form this pack can validate."""
-        return False
+        return form_key in self.forms
+
+    def control_point_run_by(self, service: str | None) -> ControlPoint | None:
+        """The control point a service task runs, if its operator is one."""
+        return next((point for point in self.control_points.values() if point.service == service), None)
 
     def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
         """Field errors in data submitted with a task; without forms, only an empty submission passes."""

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
-from ..http import engine, json_body, optional_int, reply, xml_body
+from ..http import engine, json_body, optional_int, reply, required_int, required_text, xml_body
 
 bp = Blueprint("processes", __name__, url_prefix="/api/processes")
 ANYONE = ("staff", "analyst", "admin")
@@ -66,7 +66,7 @@ def copy(key: str):
     body = json_body()
     version = optional_int(body.get("version"), "version")
     source = f"{key}@{version}" if version else key
-    draft = engine().authoring.copy(source, body.get("new_key"), body.get("name"), author=analyst.username)
+    draft = engine().authoring.copy(source, required_text(body, "new_key"), body.get("name"), author=analyst.username)
     return reply(draft, 201)
 
 
@@ -83,8 +83,7 @@ def start(key: str):
 def migration_plan(key: str):
     require("admin")
     body = json_body()
-    plan = engine().authoring.plan_migration(key, optional_int(body.get("from_version"), "from_version"),
-                                             optional_int(body.get("to_version"), "to_version"))
+    plan = engine().authoring.plan_migration(key, required_int(body, "from_version"), required_int(body, "to_version"))
     return reply({"instances": plan})
 
 
@@ -92,6 +91,6 @@ def migration_plan(key: str):
 def migrate(key: str):
     admin = require("admin")
     body = json_body()
-    outcome = engine().authoring.migrate(key, optional_int(body.get("from_version"), "from_version"),
-                                         optional_int(body.get("to_version"), "to_version"), admin.username)
+    outcome = engine().authoring.migrate(key, required_int(body, "from_version"), required_int(body, "to_version"),
+                                         admin.username)
     return reply({"instances": outcome})

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from ..auth import current
-from ..openapi import document
 from ..http import reply
+from ..openapi import document
 
 bp = Blueprint("session", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..auth import require
-from ..http import engine, json_body, optional_int, reply
+from ..http import engine, json_body, optional_int, reply, required_text
 from ..taskforms import task_filters, task_form, visible_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
@@ -42,7 +42,7 @@ def why(task_id: str):
 @bp.post("/<task_id>/delegate")
 def delegate(task_id: str):
     me = require("staff", "admin")
-    to_user = json_body().get("to")
+    to_user = required_text(json_body(), "to")
     return reply(engine().delegate(task_id, me.username, to_user, admin="admin" in me.roles))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -133,12 +134,12 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         "draft.html", draft=draft, outline=outline, validation=authoring.validate(ref), diff=diff,
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATION_TITLES,
-        forms=sorted(getattr(engine().pack, "forms", {})),
-        sample_answers=json.dumps(sample_answers(outline, getattr(engine().pack, "forms", {})), ensure_ascii=False,
+        forms=sorted(engine().pack.forms),
+        sample_answers=json.dumps(sample_answers(outline, engine().pack.forms), ensure_ascii=False,
                                   indent=1))
 
 
-def sample_answers(outline: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
+def sample_answers(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Answers for every user task of a draft, filled with plausible values, for the simulation form."""
     answers = {}
     for element_id, step in outline["steps"].items():
@@ -149,8 +150,8 @@ def sample_answers(outline: dict[str, Any], forms: dict[str, Any]) -> dict[str, 
     return answers
 
 
-def _sample(spec: dict[str, Any]) -> Any:
+def _sample(spec: Mapping[str, Any]) -> Any:
     if "enum" in spec:
         return spec["enum"][0]
-    return {"boolean": True, "number": 1000, "integer": 1}.get(spec.get("type"),
-                                                                "2026-12-01" if spec.get("format") == "date" else "sample")
+    samples = {"boolean": True, "number": 1000, "integer": 1}
+    return samples.get(str(spec.get("type")), "2026-12-01" if spec.get("format") == "date" else "sample")

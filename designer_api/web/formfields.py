@@ -1,8 +1,9 @@
 """A task form on a page: fields from the form's JSON Schema, and typed data from what was posted."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _widget(spec: dict[str, Any]) -> str:
     return "textarea" if spec.get("maxLength", 0) > 500 else "text"
 
 
-def submitted(schema: dict[str, Any] | None, form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def submitted(schema: Mapping[str, Any] | None, form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed data from posted text, and the fields whose text is not the right kind of value.
 
     Empty inputs are left out, so the schema's own check reports a required field as missing.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine.store import reports
+from engine import reports
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog

@@ -5,8 +5,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import InvalidData
-from engine.store.queries import TaskView
+from engine import InvalidData, TaskView
 
 from ..auth import require
 from ..diagram import instance_svg

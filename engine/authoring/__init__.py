@@ -7,18 +7,22 @@ version. Models are named by references: `draft:<id>`, `<key>@<version>`, or `<k
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from . import drafts, migration, outline as outlines
+from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
+from ..runtime.unit_of_work import UnitOfWork
+from ..store.queries import VersionView
+from ..store.tables import Draft, Process, ProcessVersion
+from ..store.versions import find_version, set_active
+from . import drafts, migration
+from . import outline as outlines
 from .drafts import DraftView
 from .operations import apply_operations, copy_model
-from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
-from ..store.tables import Process, ProcessVersion
-from ..store.queries import VersionView
 from .simulation import simulate
-from ..store.versions import find_version, set_active
 
 if TYPE_CHECKING:
     from ..facade import Engine
@@ -27,14 +31,14 @@ if TYPE_CHECKING:
 class Authoring:
     """Drafts and model changes for one engine."""
 
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     # -- drafts ---------------------------------------------------------------------------------
     def copy(self, source: str, new_key: str, name: str | None = None, author: str | None = None) -> DraftView:
         """A draft of `source` under a new process key, with lineage. :raises NotFound, Conflict, InvalidData:"""
 
-        def _copy(uow):
+        def _copy(uow: UnitOfWork) -> DraftView:
             version = self._version(uow.session, source)
             if uow.session.get(Process, new_key) is not None:
                 raise Conflict(f"process key '{new_key}' is already deployed; choose another key")
@@ -61,14 +65,15 @@ class Authoring:
         self.engine.check(bpmn, current.process_key)  # the full pipeline; refuses before anything is stored
         return self._store(draft_id, lambda _: bpmn, actor, expected_revision)
 
-    def edit(self, draft_id: str, operations: list[dict[str, Any]], actor: str | None,
+    def edit(self, draft_id: str, operations: Any, actor: str | None,
              expected_revision: int | None = None) -> DraftView:
         """Apply structured operations, all or none. :raises InvalidData: naming the failing operation"""
         return self._store(draft_id, lambda draft: apply_operations(draft.bpmn, draft.process_key, operations),
                            actor, expected_revision)
 
-    def _store(self, draft_id, change, actor, expected_revision) -> DraftView:
-        def _save(uow):
+    def _store(self, draft_id: str, change: Callable[[Draft], bytes], actor: str | None,
+               expected_revision: int | None) -> DraftView:
+        def _save(uow: UnitOfWork) -> DraftView:
             draft = drafts.load(uow.session, draft_id, lock=True)
             drafts.replace(draft, change(draft), uow.now, expected_revision)
             uow.session.flush()
@@ -91,7 +96,7 @@ class Authoring:
             draft = drafts.load(session, draft_id)
         version = self.engine.deploy(draft.bpmn, draft.process_key, author=actor, copied_from=draft.copied_from)
 
-        def _mark(uow):
+        def _mark(uow: UnitOfWork) -> None:
             drafts.load(uow.session, draft_id, lock=True).deployed_version = version.version
 
         self.engine.execute(_mark, actor=actor)
@@ -134,7 +139,7 @@ class Authoring:
     def rollback(self, process_key: str, actor: str | None) -> VersionView:
         """Deactivate the newest active version; new starts fall back to the one before. :raises Conflict:"""
 
-        def _rollback(uow):
+        def _rollback(uow: UnitOfWork) -> ProcessVersion:
             active = uow.session.scalars(select(ProcessVersion).where(
                 ProcessVersion.process_key == process_key, ProcessVersion.active.is_(True))
                 .order_by(ProcessVersion.version.desc())).all()
@@ -159,7 +164,7 @@ class Authoring:
         """Migrate each allowed instance in its own transaction."""
         return migration.execute(self.engine, process_key, from_version, to_version, actor)
 
-    def _version(self, session, ref: str) -> ProcessVersion:
+    def _version(self, session: Session, ref: str) -> ProcessVersion:
         key, _, number = ref.partition("@")
         if number and not number.isdigit():
             raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])

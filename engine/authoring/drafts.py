@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from ..errors import Conflict, NotFound
-from ..store.tables import Draft
 from ..store.queries import RowView
+from ..store.tables import Draft
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..intake.xml import BPMN, BPMNDI, DC, DI, NS, local_name, parse_xml, serialize
-
+from ..intake.xml import BPMNDI, DC, DI, NS, local_name, parse_xml, serialize
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 COLUMN_WIDTH, ROW_HEIGHT, LANE_HEADER, POOL_HEADER, LEFT = 160, 120, 30, 30, 160
@@ -61,7 +60,8 @@ def layout(root: etree._Element) -> None:
         _layout_process(root, process, participant, plane_owner)
 
 
-def _layout_process(root, process, participant, plane_owner) -> None:
+def _layout_process(root: etree._Element, process: etree._Element, participant: etree._Element | None,
+                    plane_owner: etree._Element) -> None:
     nodes = {e.get("id"): e for e in process if isinstance(e.tag, str) and e.get("id")
              and local_name(e) not in SKIP}
     hosts = {e.get("id"): e.get("attachedToRef") for e in process.findall("bpmn:boundaryEvent", NS)}
@@ -98,7 +98,7 @@ def _layout_process(root, process, participant, plane_owner) -> None:
             _edge(plane, flow.get("id"), _route(source, target))
 
 
-def _columns(nodes: dict, edges: list[tuple[str, str]]) -> dict[str, int]:
+def _columns(nodes: dict[str, etree._Element], edges: list[tuple[str, str]]) -> dict[str, int]:
     """Longest path from the starts, ignoring edges that close a loop."""
     outgoing: dict[str, list[str]] = {}
     for source, target in edges:
@@ -125,7 +125,7 @@ def _columns(nodes: dict, edges: list[tuple[str, str]]) -> dict[str, int]:
     for start in starts:
         if start not in state:
             visit(start)
-    column = {start: 0 for start in starts}
+    column = dict.fromkeys(starts, 0)
     order = _topological(nodes, outgoing, back_edges, starts)
     for node in order:
         for child in outgoing.get(node, []):
@@ -134,8 +134,9 @@ def _columns(nodes: dict, edges: list[tuple[str, str]]) -> dict[str, int]:
     return {node_id: column.get(node_id, 0) for node_id in nodes}
 
 
-def _topological(nodes, outgoing, back_edges, starts) -> list[str]:
-    incoming = {n: 0 for n in nodes}
+def _topological(nodes: dict[str, etree._Element], outgoing: dict[str, list[str]], back_edges: set[tuple[str, str]],
+                 starts: list[str]) -> list[str]:
+    incoming = dict.fromkeys(nodes, 0)
     for source, targets in outgoing.items():
         for target in targets:
             if (source, target) not in back_edges and target in incoming:
@@ -153,7 +154,7 @@ def _topological(nodes, outgoing, back_edges, starts) -> list[str]:
     return order
 
 
-def _lanes(process, nodes) -> list[tuple[str | None, list[str]]]:
+def _lanes(process: etree._Element, nodes: dict[str, etree._Element]) -> list[tuple[str | None, list[str]]]:
     lanes = []
     placed: set[str] = set()
     for lane in process.iterfind(".//bpmn:lane", NS):
@@ -166,9 +167,10 @@ def _lanes(process, nodes) -> list[tuple[str | None, list[str]]]:
     return lanes
 
 
-def _place(nodes, columns, lanes) -> tuple[dict[str, Box], list[tuple[str | None, float, float]]]:
+def _place(nodes: dict[str, etree._Element], columns: dict[str, int], lanes: list[tuple[str | None, list[str]]]
+           ) -> tuple[dict[str, Box], list[tuple[str | None, float, float]]]:
     boxes: dict[str, Box] = {}
-    lane_boxes = []
+    lane_boxes: list[tuple[str | None, float, float]] = []
     top = 60.0
     for lane_id, members in lanes:
         slots: dict[int, int] = {}
@@ -180,7 +182,7 @@ def _place(nodes, columns, lanes) -> tuple[dict[str, Box], list[tuple[str | None
             center_x = LEFT + 60 + column * COLUMN_WIDTH
             center_y = top + ROW_HEIGHT / 2 + row * ROW_HEIGHT
             boxes[node_id] = Box(center_x - width / 2, center_y - height / 2, width, height)
-        lane_height = max(slots.values(), default=1) * ROW_HEIGHT
+        lane_height = float(max(slots.values(), default=1) * ROW_HEIGHT)
         lane_boxes.append((lane_id, top, lane_height))
         top += lane_height
     return boxes, lane_boxes
@@ -200,13 +202,13 @@ def _route(source: Box, target: Box) -> list[tuple[float, float]]:
             (target.x + target.width / 2, below), (target.x + target.width / 2, target.y + target.height)]
 
 
-def _shape(plane, element_id: str, box: Box, **attributes: str) -> None:
+def _shape(plane: etree._Element, element_id: str, box: Box, **attributes: str) -> None:
     shape = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNShape", id=f"{element_id}_di", bpmnElement=element_id,
                              **attributes)
     etree.SubElement(shape, f"{{{DC}}}Bounds", x=_n(box.x), y=_n(box.y), width=_n(box.width), height=_n(box.height))
 
 
-def _edge(plane, flow_id: str, points: list[tuple[float, float]]) -> None:
+def _edge(plane: etree._Element, flow_id: str, points: list[tuple[float, float]]) -> None:
     edge = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{flow_id}_di", bpmnElement=flow_id)
     for x, y in points:
         etree.SubElement(edge, f"{{{DI}}}waypoint", x=_n(x), y=_n(y))

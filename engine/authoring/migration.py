@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import undefer
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..errors import Conflict
-from ..store.tables import Instance
-from ..runtime.unit_of_work import UnitOfWork
 from ..intake.scripting import SandboxScriptEngine
+from ..runtime.instance_run import restore
+from ..runtime.unit_of_work import UnitOfWork
+from ..store.tables import Instance
 from ..store.versions import Specs, find_version
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ MIGRATABLE = ("running", "waiting", "error", "suspended")
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def plan(engine: "Engine", process_key: str, from_version: int, to_version: int) -> list[dict[str, Any]]:
+def plan(engine: Engine, process_key: str, from_version: int, to_version: int) -> list[dict[str, Any]]:
     """A verdict (`ok` / `refused`) and a reason for every unfinished instance on `from_version`."""
     with engine.store.read() as session:
         source = find_version(session, process_key, from_version)
@@ -36,18 +37,15 @@ def plan(engine: "Engine", process_key: str, from_version: int, to_version: int)
         rows = session.scalars(select(Instance).where(Instance.version_id == source.id,
                                                       Instance.status.in_(MIGRATABLE))
                                .options(undefer(Instance.state)).order_by(Instance.started_at)).all()
-        old_specs = engine.specs.specs(session, source.id)
-    verdicts = []
-    for row in rows:
-        workflow = engine.serializer.loads(row.state, old_specs.spec, old_specs.subprocess_specs,
-                                           SandboxScriptEngine(engine.pack))
-        ok, reason = _verdict(engine, workflow, specs, to_version)
-        verdicts.append({"instance_id": row.id, "business_key": row.business_key, "status": row.status,
-                         "verdict": "ok" if ok else "refused", "reason": reason})
+        verdicts = []
+        for row in rows:
+            ok, reason = _verdict(engine, restore(engine, session, row), specs, to_version)
+            verdicts.append({"instance_id": row.id, "business_key": row.business_key, "status": row.status,
+                             "verdict": "ok" if ok else "refused", "reason": reason})
     return verdicts
 
 
-def execute(engine: "Engine", process_key: str, from_version: int, to_version: int,
+def execute(engine: Engine, process_key: str, from_version: int, to_version: int,
             actor: str | None) -> list[dict[str, Any]]:
     """Migrate every instance the plan allows, one transaction each; returns each outcome."""
     outcomes = []
@@ -80,7 +78,7 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
         migrate_workflow(sub_diff, sub, specs.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = specs.subprocess_specs
     state = uow.engine.serializer.dumps(workflow)
-    reloaded = uow.engine.serializer.loads(state, specs.spec, specs.subprocess_specs, SandboxScriptEngine(uow.engine.pack))
+    reloaded = uow.engine.serializer.loads(state, specs, SandboxScriptEngine(uow.engine.pack))
     if uow.engine.serializer.dumps(reloaded) != state:
         raise Conflict(f"instance '{instance_id}' does not survive a save/load round trip on version {to_version}")
     run.row.version_id, run.row.version = target.id, target.version
@@ -88,7 +86,7 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     run.save()
 
 
-def _verdict(engine: "Engine", workflow, specs: Specs, to_version: int) -> tuple[bool, str]:
+def _verdict(engine: Engine, workflow: Any, specs: Specs, to_version: int) -> tuple[bool, str]:
     top, subprocesses = diff_workflow(engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
     for task in top.removed:
         if task.state & ACTIVE:
@@ -106,5 +104,5 @@ def _verdict(engine: "Engine", workflow, specs: Specs, to_version: int) -> tuple
         f" (unchanged in version {to_version})"
 
 
-def _name(task) -> str:
+def _name(task: Any) -> str:
     return task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name

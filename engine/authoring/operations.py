@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -51,7 +52,7 @@ def copy_model(bpmn: bytes, source_key: str, new_key: str, name: str | None = No
     return serialize(root)
 
 
-def apply_operations(bpmn: bytes, process_key: str, operations: list[dict[str, Any]]) -> bytes:
+def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
     """Apply a batch of edit operations atomically. :raises InvalidData: naming the failing operation"""
     if not isinstance(operations, list) or not operations:
         raise InvalidData([FieldError("operations", "must be a non-empty list of operations")])

@@ -60,7 +60,7 @@ def _text(element: etree._Element | None) -> str | None:
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """What changed between two outlines, in business terms, with a count per kind."""
     before, after = old["steps"], new["steps"]
-    changes: dict[str, list] = {kind: [] for kind in CHANGE_KINDS}
+    changes: dict[str, list[Any]] = {kind: [] for kind in CHANGE_KINDS}
     changes["steps_added"] = [_brief(i, after[i]) for i in after if i not in before]
     changes["steps_removed"] = [_brief(i, before[i]) for i in before if i not in after]
     for step_id in before.keys() & after.keys():

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..intake.pipeline import Model
-from ..pack import HumanTask, ServiceCall
-from ..runtime.unit_of_work import UnitOfWork, element_of
 from ..intake.scripting import SandboxScriptEngine
+from ..pack import ServiceCall
+from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element
+from ..runtime.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from ..facade import Engine
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MAX_ROUNDS = 200
 
 
-def simulate(engine: "Engine", model: Model, data: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+def simulate(engine: Engine, model: Model, data: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     """The path taken, who would get each task and why, control points fired, where it would wait."""
     queued = {k: list(v) if isinstance(v, list) else [v] for k, v in (answers or {}).items()}
     with UnitOfWork(engine, actor="simulation") as uow:  # no commit: everything is rolled back
@@ -33,7 +33,7 @@ def simulate(engine: "Engine", model: Model, data: dict[str, Any], answers: dict
 
 
 class _Simulation:
-    def __init__(self, engine: "Engine", uow: UnitOfWork, model: Model, answers: dict[str, list]):
+    def __init__(self, engine: Engine, uow: UnitOfWork, model: Model, answers: dict[str, list[Any]]):
         self.engine, self.uow, self.model, self.answers = engine, uow, model, answers
         self.events: list[dict[str, Any]] = []
         self.path: list[dict[str, Any]] = []
@@ -41,7 +41,7 @@ class _Simulation:
         script_engine = SandboxScriptEngine(engine.pack, self._call, model.parameters)
         self.workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
 
-    def _call(self, task) -> ServiceCall:
+    def _call(self, task: Any) -> ServiceCall:
         return ServiceCall(self.uow.session, "simulation", self.model.process_key, None, task.task_spec.bpmn_id,
                            "simulation", self.uow.now, self.events, [])
 
@@ -71,9 +71,7 @@ class _Simulation:
         progressed = False
         for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
-            properties = dict((spec.extensions or {}).get("properties", {}))
-            human = HumanTask(self.model.process_key, "simulation", None, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
-                              spec.lane, properties.get("formKey"), properties)
+            human = human_task(task, self.model.process_key, "simulation", None)
             assignment = self.engine.pack.assign(human, task.data, self.uow.session)
             entry = {"element_id": spec.bpmn_id, "name": human.name, "assignee": assignment.assignee,
                      "candidate_group": assignment.candidate_group, "reason": assignment.reason}
@@ -95,14 +93,16 @@ class _Simulation:
             progressed = True
         return progressed
 
-    def _record(self, task) -> None:
+    def _record(self, task: Any) -> None:
+        if not is_model_element(task):
+            return
         spec = task.task_spec
-        if getattr(spec, "bpmn_id", None):
-            step = {"element_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__}
-            if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
-                step["taken"] = [element_of(c) for c in task.children if c.state & TaskState.DEFINITE_MASK]
-            self.path.append(step)
+        step: dict[str, Any] = {"element_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__}
+        taken = gateway_taken(task)
+        if taken is not None:
+            step["taken"] = taken
+        self.path.append(step)
 
     def _waiting_at(self) -> list[str]:
         waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-        return sorted({element_of(t) for t in waiting if element_of(t)})
+        return sorted({element for element in map(element_of, waiting) if element})

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from ..errors import InvalidData, FieldError
+from ..errors import FieldError, InvalidData
 
 
 def parse_duration(text: str) -> timedelta:

@@ -6,14 +6,14 @@ a model that would fail the sandbox never becomes a version.
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
 from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
-from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from .durations import parse_duration
+from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from .xml import BPMN, NS, local_name
 
 _CONTAINERS = ("process", "subProcess", "transaction")
@@ -60,7 +60,7 @@ def _conditions(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         program, problem = _compile(text, "eval", flow, pack)
         if problem:
             yield problem
-        elif isinstance(program.tree.body, ast.Constant) and not program.tree.body.value:
+        elif program is not None and _constant_false(program):
             yield _problem("condition_never_true", f"condition '{text}' can never be true, so this flow "
                            "is never taken", flow, "warning")
 
@@ -159,6 +159,11 @@ def _compile(text: str, mode: str, element: etree._Element, pack: Pack) -> tuple
         return program, _problem("unknown_function", f"'{_short(text)}' calls {', '.join(unknown)}, which the "
                                  f"'{pack.name}' pack does not provide", element)
     return program, None
+
+
+def _constant_false(program: Program) -> bool:
+    body = getattr(program.tree, "body", None)
+    return isinstance(body, ast.Constant) and not body.value
 
 
 def called_names(program: Program) -> set[str]:

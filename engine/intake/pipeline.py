@@ -18,9 +18,9 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import InvalidModel, Problem
+from ..pack import Pack
 from .lint import lint
 from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NS, local_name, parse_xml
-from ..pack import Pack
 
 MAX_FLOW_NODES = 400
 MAX_XML_ELEMENTS = 50_000
@@ -156,7 +156,7 @@ def _top_level_process(root: etree._Element) -> str:
     return top[0]
 
 
-def _unresolved_calls(spec, subprocess_specs: dict[str, Any]) -> list[Problem]:
+def _unresolved_calls(spec: Any, subprocess_specs: dict[str, Any]) -> list[Problem]:
     problems = []
     for process_spec in [spec, *filter(None, subprocess_specs.values())]:
         for task_spec in process_spec.task_specs.values():

@@ -13,9 +13,10 @@ import math
 import operator
 import re
 import time
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Mapping, MutableMapping
+from typing import Any
 
 from ..errors import SandboxViolation
 
@@ -210,9 +211,9 @@ class _Checker:
             if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
                 raise SandboxViolation("*args and **kwargs are not allowed", line)
         elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
-            if not all(isinstance(v, ast.Constant) for v in node.format_spec.values):
+            spec = _constant_spec(node.format_spec)
+            if spec is None:
                 raise SandboxViolation("computed format specifications are not allowed", line)
-            spec = "".join(v.value for v in node.format_spec.values)
             if any(int(width) > self.limits.max_size for width in re.findall(r"\d+", spec)):
                 raise SandboxViolation("format width is too large", line)
         elif isinstance(node, ast.comprehension) and node.is_async:
@@ -256,13 +257,13 @@ class _Continue(Exception):
     pass
 
 
-def evaluate(program: Program, data: Mapping[str, Any], functions: Mapping[str, Callable] | None = None,
+def evaluate(program: Program, data: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None,
              limits: Limits = DEFAULT_LIMITS) -> Any:
     """Run a checked expression over `data`. :raises ExpressionError, SandboxViolation:"""
     return _Interpreter(dict(data), functions or {}, limits).run(program)
 
 
-def execute(program: Program, data: MutableMapping[str, Any], functions: Mapping[str, Callable] | None = None,
+def execute(program: Program, data: MutableMapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None,
             limits: Limits = DEFAULT_LIMITS) -> None:
     """Run a checked script; assignments land in `data`. :raises ExpressionError, SandboxViolation:"""
     _Interpreter(data, functions or {}, limits).run(program)
@@ -271,7 +272,7 @@ def execute(program: Program, data: MutableMapping[str, Any], functions: Mapping
 class _Interpreter:
     """Walks a checked tree. Every node visit costs a step; the clock is read every 256 steps."""
 
-    def __init__(self, data: MutableMapping[str, Any], functions: Mapping[str, Callable], limits: Limits):
+    def __init__(self, data: MutableMapping[str, Any], functions: Mapping[str, Callable[..., Any]], limits: Limits):
         self.data = data
         self.functions = functions
         self.limits = limits
@@ -281,8 +282,9 @@ class _Interpreter:
 
     def run(self, program: Program) -> Any:
         try:
-            if program.mode == "eval":
+            if isinstance(program.tree, ast.Expression):
                 return self.ev(program.tree.body)
+            assert isinstance(program.tree, ast.Module)
             self.block(program.tree.body)
             return None
         except (SandboxViolation, ExpressionError):
@@ -358,7 +360,7 @@ class _Interpreter:
             values = list(value)
             if len(values) != len(target.elts):
                 raise ExpressionError(f"cannot unpack {len(values)} values into {len(target.elts)} names")
-            for element, item in zip(target.elts, values):
+            for element, item in zip(target.elts, values, strict=False):
                 self.assign(element, item)
         else:
             raise SandboxViolation(f"cannot assign to {_describe(target)}", getattr(target, "lineno", None))
@@ -429,7 +431,7 @@ class _Interpreter:
 
     def ev_Compare(self, node: ast.Compare) -> bool:
         left = self.ev(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=False):
             right = self.ev(comparator)
             if not _COMPARE[type(op)](left, right):
                 return False
@@ -441,16 +443,17 @@ class _Interpreter:
 
     def ev_Call(self, node: ast.Call) -> Any:
         args = [self.ev(a) for a in node.args]
-        kwargs = {k.arg: self.ev(k.value) for k in node.keywords}
+        kwargs = {str(k.arg): self.ev(k.value) for k in node.keywords}
         if isinstance(node.func, ast.Attribute):
             return self.call_method(self.ev(node.func.value), node.func.attr, args, kwargs)
+        assert isinstance(node.func, ast.Name)  # the checker allows named functions and methods only
         function = self.ev(node.func)
         if not callable(function) or not (function in SAFE_BUILTINS.values()
                                           or node.func.id in self.functions):
             raise ExpressionError(f"'{node.func.id}' is not a function")
         return self.check_size(function(*args, **kwargs))
 
-    def call_method(self, obj: Any, name: str, args: list, kwargs: dict) -> Any:
+    def call_method(self, obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         allowed = SAFE_METHODS.get(type(obj), frozenset())
         if name not in allowed:
             raise ExpressionError(f"'{type(obj).__name__}' has no allowed method '{name}'")
@@ -470,20 +473,22 @@ class _Interpreter:
         return self.ev(node.value)[self.ev(node.slice)]
 
     def ev_Slice(self, node: ast.Slice) -> slice:
-        part = lambda n: None if n is None else self.ev(n)  # noqa: E731
+        def part(n: ast.expr | None) -> Any:
+            return None if n is None else self.ev(n)
+
         return slice(part(node.lower), part(node.upper), part(node.step))
 
-    def ev_List(self, node: ast.List) -> list:
+    def ev_List(self, node: ast.List) -> list[Any]:
         return self.check_size([self.ev(e) for e in node.elts])
 
-    def ev_Tuple(self, node: ast.Tuple) -> tuple:
+    def ev_Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
         return tuple(self.ev(e) for e in node.elts)
 
-    def ev_Set(self, node: ast.Set) -> set:
+    def ev_Set(self, node: ast.Set) -> set[Any]:
         return {self.ev(e) for e in node.elts}
 
-    def ev_Dict(self, node: ast.Dict) -> dict:
-        return {self.ev(k): self.ev(v) for k, v in zip(node.keys, node.values)}
+    def ev_Dict(self, node: ast.Dict) -> dict[Any, Any]:
+        return {self.ev(k): self.ev(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None}
 
     def ev_JoinedStr(self, node: ast.JoinedStr) -> str:
         return self.check_size("".join(str(self.ev(v)) for v in node.values))
@@ -494,23 +499,23 @@ class _Interpreter:
             value = repr(value)
         elif node.conversion == ord("s"):
             value = str(value)
-        spec = "" if node.format_spec is None else "".join(v.value for v in node.format_spec.values)
+        spec = "" if node.format_spec is None else _constant_spec(node.format_spec)
         return format(value, spec)
 
-    def ev_ListComp(self, node: ast.ListComp) -> list:
+    def ev_ListComp(self, node: ast.ListComp) -> list[Any]:
         return list(self.comprehend(node.generators, lambda: self.ev(node.elt)))
 
-    def ev_GeneratorExp(self, node: ast.GeneratorExp) -> list:
+    def ev_GeneratorExp(self, node: ast.GeneratorExp) -> list[Any]:
         # Materialised: a lazy generator would escape the step and time budget.
         return list(self.comprehend(node.generators, lambda: self.ev(node.elt)))
 
-    def ev_SetComp(self, node: ast.SetComp) -> set:
+    def ev_SetComp(self, node: ast.SetComp) -> set[Any]:
         return set(self.comprehend(node.generators, lambda: self.ev(node.elt)))
 
-    def ev_DictComp(self, node: ast.DictComp) -> dict:
+    def ev_DictComp(self, node: ast.DictComp) -> dict[Any, Any]:
         return dict(self.comprehend(node.generators, lambda: (self.ev(node.key), self.ev(node.value))))
 
-    def comprehend(self, generators: list[ast.comprehension], produce: Callable[[], Any]) -> list:
+    def comprehend(self, generators: list[ast.comprehension], produce: Callable[[], Any]) -> list[Any]:
         results: list[Any] = []
         self.scopes.append({})
         try:
@@ -519,7 +524,7 @@ class _Interpreter:
             self.scopes.pop()
         return results
 
-    def _generate(self, generators: list[ast.comprehension], produce: Callable[[], Any], out: list) -> None:
+    def _generate(self, generators: list[ast.comprehension], produce: Callable[[], Any], out: list[Any]) -> None:
         first, rest = generators[0], generators[1:]
         for item in self.ev(first.iter):
             self.assign(first.target, item)
@@ -529,6 +534,14 @@ class _Interpreter:
                 else:
                     out.append(produce())
                     self.check_size(out)
+
+
+def _constant_spec(spec: ast.expr) -> Any:
+    """The text of a format specification made of constants only; None when any part is computed."""
+    values = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+    if not all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values):
+        return None
+    return "".join(str(v.value) for v in values if isinstance(v, ast.Constant))
 
 
 def _as_load(target: ast.expr) -> ast.expr:

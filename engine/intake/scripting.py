@@ -6,8 +6,9 @@ command's session and their events land in that command's history.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -32,20 +33,20 @@ class SandboxScriptEngine(PythonScriptEngine):
         """Check an expression without running it. :raises SandboxViolation:"""
         compile_expression(expression)
 
-    def evaluate(self, task, expression: str, external_context: dict | None = None) -> Any:
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate a condition or parameter over the task's data (and data objects)."""
         # Process parameters (thresholds declared in the model) win over data of the same name.
         data = {**(external_context or {}), **task.data, **self.parameters}
         return self._guarded(task, expression, lambda: evaluate(compile_expression(expression), data,
                                                                  self._functions(task)))
 
-    def execute(self, task, script: str, external_context: dict | None = None) -> bool:
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         """Run a script task; its assignments become task data."""
         functions = {**self.parameters, **self._functions(task)}
         self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
         return True
 
-    def _functions(self, task) -> dict[str, Callable[..., Any]]:
+    def _functions(self, task: Any) -> dict[str, Callable[..., Any]]:
         """The pack's functions, with those that read records bound to this command's context."""
         if not self._needs_call or self._service_call is None:
             return dict(self.pack.functions)
@@ -53,7 +54,8 @@ class SandboxScriptEngine(PythonScriptEngine):
         return {name: partial(f, call) if getattr(f, "uses_call", False) else f
                 for name, f in self.pack.functions.items()}
 
-    def call_service(self, task, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
+    def call_service(self, task: Any, operation_name: str = "", operation_params: dict[str, Any] | None = None,
+                     **_: Any) -> str:
         """Call a pack service operator with evaluated parameters; the result is stored as JSON."""
         operator = self.pack.services.get(operation_name)
         if operator is None:
@@ -65,7 +67,7 @@ class SandboxScriptEngine(PythonScriptEngine):
         call = self._service_call(task)
         return self._guarded(task, operation_name, lambda: json.dumps(operator(call, **params)))
 
-    def _guarded(self, task, source: str, run: Callable[[], Any]) -> Any:
+    def _guarded(self, task: Any, source: str, run: Callable[[], Any]) -> Any:
         try:
             return run()
         except WorkflowTaskException:

@@ -1,4 +1,5 @@
 """Runtime: the unit of work every command runs through, the commands, timers, outbox and worker."""
-from .unit_of_work import InstanceRun, UnitOfWork, utcnow
+from .instance_run import InstanceRun
+from .unit_of_work import UnitOfWork, utcnow
 
 __all__ = ["UnitOfWork", "InstanceRun", "utcnow"]

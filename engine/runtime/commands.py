@@ -7,12 +7,17 @@ session of its own.
 from __future__ import annotations
 
 import re
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..errors import Conflict, FieldError, Forbidden, InvalidData
-from ..store.tables import HistoryEvent, TaskRow
-from .unit_of_work import InstanceRun, UnitOfWork, set_suspended
+from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
+from .instance_run import InstanceRun
+from .unit_of_work import UnitOfWork, set_suspended
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_DATA_KEYS = 200
@@ -151,6 +156,25 @@ def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None)
     run.advance()
     run.save()
     return run
+
+
+def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
+    """Fire one timer, if it is still due and nobody else holds its instance. Returns whether it fired."""
+    row = uow.session.scalars(select(Instance).where(Instance.id == instance_id).options(undefer(Instance.state))
+                              .with_for_update(skip_locked=True)).one_or_none()
+    if row is None:
+        return False  # another worker (or a command) has the instance: try again next round
+    timer = uow.session.get(Timer, timer_id, populate_existing=True)
+    if timer is None or timer.due_at > uow.now or row.status not in ("running", "waiting"):
+        return False
+    run = InstanceRun(uow, row)
+    task = run.spiff_task(timer_id)
+    task._set_internal_data(event_fired=True)
+    run.event("timer_fired", task.task_spec.bpmn_id, timer_id, {"due_at": timer.due_at.isoformat()})
+    run.workflow.refresh_timers()
+    run.advance()
+    run.save()
+    return True
 
 
 def _refuse_parameter_overrides(data: dict[str, Any], parameters: dict[str, Any]) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from ..store.tables import OutboxMessage
 
 if TYPE_CHECKING:
     from ..facade import Engine
+    from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("crmflow.outbox")
 MAX_ATTEMPTS = 10
@@ -65,10 +67,10 @@ class SmtpSender:
             smtp.send_message(mail)
 
 
-def dispatch(engine: "Engine", senders: dict[str, Sender], default: Sender, batch: int = 100) -> int:
+def dispatch(engine: Engine, senders: Mapping[str, Sender], default: Sender, batch: int = 100) -> int:
     """Deliver one batch of undelivered messages; returns how many were delivered."""
 
-    def _round(uow) -> int:
+    def _round(uow: UnitOfWork) -> int:
         rows = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None),
                                                                 OutboxMessage.attempts < MAX_ATTEMPTS)
                                    .order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True)).all()

@@ -15,6 +15,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from ..errors import StateFormatError
+from ..store.versions import Specs
+
 STATE_FORMAT = "crmflow-1"
 
 
@@ -27,7 +30,7 @@ class StateWithoutSpecConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any], spec=None, subprocess_specs=None) -> BpmnWorkflow:
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         from uuid import UUID
 
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
@@ -39,7 +42,7 @@ class StateWithoutSpecConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _registry():
+def _registry() -> Any:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = StateWithoutSpecConverter
     return BpmnWorkflowSerializer.configure(config)
@@ -48,7 +51,7 @@ def _registry():
 class StateSerializer:
     """Dumps and loads instance state; one per engine, safe to share between threads."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._serializer = BpmnWorkflowSerializer(_registry())
         self.registry = self._serializer.registry  # SpiffWorkflow's spec diff compares specs through it
 
@@ -59,11 +62,14 @@ class StateSerializer:
         text = json.dumps(dct, separators=(",", ":"), ensure_ascii=False, default=_refuse)
         return zlib.compress(text.encode("utf-8"), 6)
 
-    def loads(self, state: bytes, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-        """Rebuild a workflow from `dumps` output onto the given (cached) specs."""
+    def loads(self, state: bytes, specs: Specs, script_engine: Any) -> BpmnWorkflow:
+        """Rebuild a workflow from `dumps` output onto a version's (cached) specs. :raises StateFormatError:"""
         dct = json.loads(zlib.decompress(state))
-        dct.pop("format", None)
-        workflow = self._serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+        found = dct.pop("format", None)
+        if found != STATE_FORMAT:
+            raise StateFormatError(f"the saved state is in format {found!r}; this crmflow reads {STATE_FORMAT!r} "
+                                   "only (was it written by another release?)")
+        workflow = self._serializer.from_dict(dct, spec=specs.spec, subprocess_specs=specs.subprocess_specs)
         workflow.script_engine = script_engine
         return workflow
 

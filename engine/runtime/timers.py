@@ -3,37 +3,41 @@
 When an instance starts waiting on a timer event, `sync` computes the due time with the
 engine's clock, writes a `timer` row, and parks SpiffWorkflow's own due time in the far
 future (SpiffWorkflow reads the wall clock, which tests and replays cannot control).
-`fire` runs as a command: it locks the instance with SKIP LOCKED (a busy instance is left
+`commands.fire_timer` runs as a command: it locks the instance with SKIP LOCKED (a busy instance is left
 for the next round, never waited on), re-reads the row, marks the event fired and advances.
 Firing and deleting the row commit together, so a crash before commit leaves it due.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import undefer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from ..store.tables import Instance, Timer
+from ..store.tables import Timer
 
 if TYPE_CHECKING:
-    from .unit_of_work import InstanceRun, UnitOfWork
+    from .instance_run import InstanceRun
+    from .unit_of_work import UnitOfWork
 
 PARKED = "9999-12-31T00:00:00+00:00"
 DUE_KEY = "crmflow_due"
 MAX_ATTEMPTS = 5
 
 
-def _timer_definition(task):
+def _timer_definition(task: Any) -> Any:
     definition = getattr(task.task_spec, "event_definition", None)
     return definition if isinstance(definition, (DurationTimerEventDefinition, TimeDateEventDefinition)) else None
 
 
-def sync(run: "InstanceRun") -> None:
+def sync(run: InstanceRun) -> None:
     """Make the instance's timer rows match the timers its workflow waits on."""
     session, now = run.uow.session, run.uow.now
     waiting = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
@@ -51,7 +55,7 @@ def sync(run: "InstanceRun") -> None:
                               due_at=datetime.fromisoformat(due), attempts=0))
 
 
-def _due(run: "InstanceRun", task, now: datetime) -> datetime:
+def _due(run: InstanceRun, task: Any, now: datetime) -> datetime:
     definition = _timer_definition(task)
     value = run.workflow.script_engine.evaluate(task, definition.expression)
     if isinstance(definition, TimeDateEventDefinition):
@@ -60,35 +64,14 @@ def _due(run: "InstanceRun", task, now: datetime) -> datetime:
     return now + TimerEventDefinition.get_timedelta_from_start(parsed, start=now)
 
 
-def due(session, now: datetime, limit: int) -> list[tuple[str, str]]:
+def due(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
     """(timer id, instance id) of timers due at `now`, oldest first; no locks taken."""
     rows = session.execute(select(Timer.id, Timer.instance_id).where(Timer.due_at <= now)
                            .order_by(Timer.due_at).limit(limit))
     return [(timer_id, instance_id) for timer_id, instance_id in rows]
 
 
-def fire(uow: "UnitOfWork", timer_id: str, instance_id: str) -> bool:
-    """Fire one timer, if it is still due and nobody else holds its instance. Returns whether it fired."""
-    from .unit_of_work import InstanceRun
-
-    row = uow.session.scalars(select(Instance).where(Instance.id == instance_id).options(undefer(Instance.state))
-                              .with_for_update(skip_locked=True)).one_or_none()
-    if row is None:
-        return False  # another worker (or a command) has the instance: try again next round
-    timer = uow.session.get(Timer, timer_id, populate_existing=True)
-    if timer is None or timer.due_at > uow.now or row.status not in ("running", "waiting"):
-        return False
-    run = InstanceRun(uow, row)
-    task = run.spiff_task(timer_id)
-    task._set_internal_data(event_fired=True)
-    run.event("timer_fired", task.task_spec.bpmn_id, timer_id, {"due_at": timer.due_at.isoformat()})
-    run.workflow.refresh_timers()
-    run.advance()
-    run.save()
-    return True
-
-
-def record_failure(uow: "UnitOfWork", timer_id: str, error: str) -> None:
+def record_failure(uow: UnitOfWork, timer_id: str, error: str) -> None:
     """A firing failed outside the model (database, bug): back off, and after MAX_ATTEMPTS raise an incident."""
     timer = uow.session.get(Timer, timer_id)
     if timer is None:

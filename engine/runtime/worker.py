@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from . import timers
 from ..errors import EngineError
+from . import commands, timers
 
 if TYPE_CHECKING:
     from ..facade import Engine
@@ -22,7 +23,7 @@ log = logging.getLogger("crmflow.worker")
 class Worker:
     """Fires due timers in batches."""
 
-    def __init__(self, engine: "Engine", batch: int = 100, on_round: Callable[[int], None] | None = None,
+    def __init__(self, engine: Engine, batch: int = 100, on_round: Callable[[int], None] | None = None,
                  deliver: Callable[[], int] | None = None):
         self.engine, self.batch, self.on_round, self.deliver = engine, batch, on_round, deliver
 
@@ -33,7 +34,7 @@ class Worker:
         fired = 0
         for timer_id, instance_id in due:
             try:
-                fired += self.engine.execute(timers.fire, timer_id, instance_id, actor="timer")
+                fired += self.engine.execute(commands.fire_timer, timer_id, instance_id, actor="timer")
             except EngineError as exc:
                 log.info("timer %s not fired now: %s", timer_id, exc.message)
             except Exception as exc:  # a fault outside the model: back off, then an incident

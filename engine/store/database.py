@@ -6,10 +6,13 @@ processes never interleave a read-modify-write; PostgreSQL gets `SELECT ... FOR 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
-from sqlalchemy import Engine as SqlEngine, create_engine, event, inspect
+from alembic.config import Config
+from sqlalchemy import Connection, create_engine, event, inspect
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/crmflow.sqlite"
@@ -61,9 +64,7 @@ class Store:
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
 
-    def _alembic_config(self, connection, extra_locations: Iterable[str]):
-        from alembic.config import Config
-
+    def _alembic_config(self, connection: Connection, extra_locations: Iterable[str]) -> Config:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         locations = [str(MIGRATIONS / "versions"), *map(str, extra_locations)]
@@ -83,7 +84,7 @@ def _sqlite_engine(url: str, begin: str) -> SqlEngine:
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record):
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -94,7 +95,7 @@ def _sqlite_engine(url: str, begin: str) -> SqlEngine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection):
+    def _begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
 
     return engine

@@ -4,9 +4,10 @@ Nothing here deserializes an instance's state.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection, Self
+from typing import Any, Self
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -121,13 +122,13 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
     row = session.get(Instance, instance_id)
     if row is None:
         raise NotFound(f"instance '{instance_id}' does not exist")
-    current = set(session.scalars(select(TaskRow.element_id).where(TaskRow.instance_id == instance_id,
+    current: set[str] = set(session.scalars(select(TaskRow.element_id).where(TaskRow.instance_id == instance_id,
                                                                    TaskRow.state == "ready")))
     current |= set(session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id)))
     if row.incident and row.incident.get("element_id"):
         current.add(row.incident["element_id"])
-    done = set(session.scalars(select(HistoryEvent.element_id).where(
-        HistoryEvent.instance_id == instance_id, HistoryEvent.type.in_(PASSED), HistoryEvent.element_id.is_not(None))))
+    done = {element_id for element_id in session.scalars(select(HistoryEvent.element_id).where(
+        HistoryEvent.instance_id == instance_id, HistoryEvent.type.in_(PASSED))) if element_id is not None}
     return {"current": current, "done": done - current}
 
 
@@ -170,24 +171,6 @@ def task_view(session: Session, task_id: str) -> TaskView:
     if row is None:
         raise NotFound(f"task '{task_id}' does not exist")
     return TaskView.of(row)
-
-
-def task_data(session: Session, engine, task_id: str) -> dict[str, Any]:
-    """The data of one task, read from its instance's state. :raises NotFound:"""
-    from uuid import UUID
-
-    from sqlalchemy.orm import undefer
-
-    from ..intake.scripting import SandboxScriptEngine
-
-    row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
-                          .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()
-    if row is None:
-        raise NotFound(f"task '{task_id}' does not exist")
-    specs = engine.specs.specs(session, row.version_id)
-    workflow = engine.serializer.loads(row.state, specs.spec, specs.subprocess_specs, SandboxScriptEngine(engine.pack))
-    task = workflow.get_task_from_id(UUID(task_id))
-    return dict(task.data) if task is not None else {}
 
 
 def history(session: Session, instance_id: str | None = None, business_key: str | None = None) -> list[EventView]:

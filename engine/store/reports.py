@@ -6,7 +6,7 @@ serves it as JSON and the pages render it as tables.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -62,7 +62,7 @@ def stalled(session: Session, now: datetime, limit: int = 200) -> list[dict[str,
     return [{"instance_id": t.instance_id, "process_key": t.process_key, "business_key": t.business_key,
              "task_id": t.id, "element_id": t.element_id, "name": t.name, "assignee": t.assignee,
              "candidate_group": t.candidate_group, "due_at": t.due_at,
-             "overdue_hours": round((now - t.due_at).total_seconds() / 3600, 1)} for t in session.scalars(query)]
+             "overdue_hours": _hours(now - t.due_at)} for t in session.scalars(query) if t.due_at is not None]
 
 
 def workload(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -85,8 +85,8 @@ def workload(session: Session, now: datetime) -> list[dict[str, Any]]:
 def deviations(session: Session, limit: int = 100) -> dict[str, Any]:
     """Where work left the modelled path: counts per kind and process, and the latest cases."""
     query = select(HistoryEvent).where(HistoryEvent.type.in_(DEVIATIONS)).order_by(HistoryEvent.id.desc())
-    counts: Counter = Counter()
-    recent = []
+    counts: Counter[tuple[str, str]] = Counter()
+    recent: list[dict[str, Any]] = []
     for event in session.scalars(query):
         kind = DEVIATIONS[event.type]
         counts[(event.process_key, kind)] += 1
@@ -105,3 +105,6 @@ def events_of_type(session: Session, event_type: str, limit: int = 200) -> list[
              .order_by(HistoryEvent.id.desc()).limit(limit))
     return list(session.scalars(query))
 
+
+def _hours(span: timedelta) -> float:
+    return round(span.total_seconds() / 3600, 1)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from lxml import etree
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from ..errors import Conflict, NotFound
 from ..intake.pipeline import Model, process_parameters
@@ -33,7 +34,7 @@ class Specs:
 class SpecCache:
     """content hash -> parsed specs; a version is parsed at most once per process."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._by_hash: dict[str, Specs] = {}
         self._hash_of_version: dict[int, str] = {}
         self._lock = threading.Lock()
@@ -69,7 +70,7 @@ def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,
-                  activate: bool, now) -> tuple[ProcessVersion, bool]:
+                  activate: bool, now: datetime) -> tuple[ProcessVersion, bool]:
     """Insert a version for `model`, or return the one with the same bytes. Returns (version, created)."""
     existing = session.scalars(select(ProcessVersion).where(
         ProcessVersion.process_key == model.process_key,

@@ -117,7 +117,7 @@ def test_many_clients_over_many_instances_lose_nothing_and_never_deadlock(engine
 
 
 def _die_before_commit(url, task_id):
-    import engine.runtime.unit_of_work as runtime
+    import engine.runtime.instance_run as runtime
 
     original = runtime.InstanceRun.save
 

@@ -95,7 +95,7 @@ def test_a_process_parameter_cannot_be_overridden_by_start_data(crm):
 def test_the_approval_survives_a_restart_partway(crm, desk, database_url, pack):
     d = through_credit_review(crm, desk, 800000)
     restarted = Engine(database_url, pack=pack)  # as after a restart: state comes from the database only
-    task = [t for t in restarted.tasks(instance_id=d.instance_id)][0]
+    task = list(restarted.tasks(instance_id=d.instance_id))[0]
     assert task.element_id == "Task_GeneralManagerApproval"
     restarted.complete(task.id, "george", {"gm_approved": True}, groups=["general_manager"])
     assert [t.element_id for t in restarted.tasks(instance_id=d.instance_id)] == ["Task_SalesExpenseEvaluation"]

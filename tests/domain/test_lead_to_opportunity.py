@@ -1,7 +1,7 @@
 """Lead to opportunity: duplicates, assignment by region/industry, qualification threshold, conversion."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -70,8 +70,8 @@ def test_a_suspected_duplicate_can_be_kept_and_qualified(crm, desk):
 def test_converting_a_lead_twice_returns_the_same_records(crm):
     def convert_twice(uow):
         capture = lambda: ServiceCall(uow.session, "i", "lead_to_opportunity", None, "Service_ConvertLead",  # noqa
-                                      "alice", datetime.now(timezone.utc))
-        new = Lead(company="Twice Ltd", source="web", created_at=datetime.now(timezone.utc))
+                                      "alice", datetime.now(UTC))
+        new = Lead(company="Twice Ltd", source="web", created_at=datetime.now(UTC))
         uow.session.add(new)
         uow.session.flush()
         return convert_lead(capture(), new.id, 1000), convert_lead(capture(), new.id, 1000)

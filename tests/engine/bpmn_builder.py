@@ -41,7 +41,7 @@ def chain_model(steps: int) -> bytes:
                     for i in range(steps))
     ids = ["StartEvent_1", *(f"Task_{i}" for i in range(steps)), "EndEvent_1"]
     flows = "".join(f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef="{a}" targetRef="{b}" />'
-                    for i, (a, b) in enumerate(zip(ids, ids[1:])))
+                    for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
     body = (f'<bpmn:process id="chain" isExecutable="true"><bpmn:startEvent id="StartEvent_1" />{tasks}'
             f'<bpmn:endEvent id="EndEvent_1" />{flows}</bpmn:process>')
     return (HEAD + body + "</bpmn:definitions>\n").encode()

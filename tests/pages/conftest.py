@@ -39,7 +39,7 @@ class Visitor:
             form.setdefault("csrf_token", self.token)
         return self.client.post(path, data=form)
 
-    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> "Visitor":
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> Visitor:
         self.get("/login")
         response = self.post("/login", username=username, password=password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]

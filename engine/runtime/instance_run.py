@@ -1,0 +1,248 @@
+"""An instance being worked on inside a unit of work.
+
+`InstanceRun` lets a command drive SpiffWorkflow and on `save()` writes, in the command's
+transaction: the state (without spec), the task projection, history events and outbox
+messages. `restore` is the one way a saved state becomes a workflow again.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict, NotFound
+from ..intake.durations import parse_duration
+from ..intake.scripting import SandboxScriptEngine
+from ..pack import ServiceCall
+from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow
+from ..store.versions import Specs
+from . import timers
+from .elements import gateway_taken, human_task, is_model_element, task_properties
+
+if TYPE_CHECKING:
+    from ..facade import Engine
+    from .unit_of_work import UnitOfWork
+
+OPEN = ("ready", "suspended")
+FINAL_STATUSES = ("completed", "terminated")
+
+
+def restore(engine: Engine, session: Session, row: Instance, script_engine: Any = None) -> BpmnWorkflow:
+    """The workflow saved in an instance row, on its version's cached specs. :raises StateFormatError:"""
+    specs = engine.specs.specs(session, row.version_id)
+    return engine.serializer.loads(row.state, specs, script_engine or SandboxScriptEngine(
+        engine.pack, parameters=specs.parameters))
+
+
+def task_data(engine: Engine, session: Session, task_id: str) -> dict[str, Any]:
+    """The data one task currently sees, read from its instance's state. :raises NotFound:"""
+    row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
+                          .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()
+    if row is None:
+        raise NotFound(f"task '{task_id}' does not exist")
+    task = restore(engine, session, row).get_task_from_id(UUID(task_id))
+    return dict(task.data) if task is not None else {}
+
+
+class InstanceRun:
+    """An instance being worked on inside a unit of work."""
+
+    def __init__(self, uow: UnitOfWork, row: Instance):
+        self.uow = uow
+        self.row = row
+        self._workflow: BpmnWorkflow | None = None
+        self.events: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.completed_task_ids: set[str] = set()
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def specs(self) -> Specs:
+        """The parsed specs and parameters of the instance's version (cached by content hash)."""
+        return self.uow.engine.specs.specs(self.uow.session, self.row.version_id)
+
+    @property
+    def workflow(self) -> BpmnWorkflow:
+        """The SpiffWorkflow instance, deserialized on first use only (claims never need it)."""
+        if self._workflow is None:
+            self._workflow = restore(self.uow.engine, self.uow.session, self.row, self.script_engine())
+        return self._workflow
+
+    def script_engine(self) -> SandboxScriptEngine:
+        return SandboxScriptEngine(self.uow.engine.pack, self._service_call, self.specs.parameters)
+
+    def _service_call(self, task: Any) -> ServiceCall:
+        # Events and messages of the call become this command's, written in this transaction.
+        return ServiceCall(self.uow.session, self.row.id, self.row.process_key, self.row.business_key,
+                           task.task_spec.bpmn_id, self.uow.actor, self.uow.now, self.events, self.messages)
+
+    def spiff_task(self, task_id: str) -> Any:
+        """The workflow task behind a projected task row. :raises NotFound:"""
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        if task is None:
+            raise NotFound(f"task '{task_id}' is not part of instance '{self.row.id}'")
+        return task
+
+    def require_status(self, *allowed: str) -> None:
+        """Refuse a command the instance's status does not allow. :raises Conflict:"""
+        if self.row.status not in allowed:
+            raise Conflict(f"instance '{self.row.id}' is {self.row.status}; this needs it to be "
+                           f"{' or '.join(allowed)}")
+
+    # -- recording ------------------------------------------------------------------------------
+    def event(self, type: str, element_id: str | None = None, task_id: str | None = None,
+              data: dict[str, Any] | None = None) -> None:
+        """Queue a history event, by the command's actor; it is written by `save()`."""
+        self.events.append({"type": type, "element_id": element_id, "task_id": task_id, "data": data,
+                            "actor": self.uow.actor})
+
+    def message(self, topic: str, key: str, **payload: Any) -> None:
+        """Queue an outbox message; it is written by `save()` and delivered after commit."""
+        self.messages.append({"topic": topic, "key": key, "payload": payload})
+
+    # -- running --------------------------------------------------------------------------------
+    def advance(self) -> None:
+        """Run engine steps until only people or events are awaited; a model failure becomes an incident."""
+        try:
+            self.workflow.do_engine_steps(did_complete_task=self._record_engine_task)
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            self._incident(exc)
+            return
+        self.row.incident = None
+
+    def complete_task(self, task_id: str, data: dict[str, Any]) -> None:
+        """Hand a ready user task its data, run it (post-scripts included), record it, then advance."""
+        task = self.spiff_task(task_id)
+        if task.state != TaskState.READY:
+            raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
+        task.data.update(data)
+        try:
+            task.run()
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            self._incident(exc)
+            return
+        self.completed_task_ids.add(task_id)
+        self.event("task_completed", task.task_spec.bpmn_id, task_id, {"data": data})
+        self.advance()
+
+    def reset_failed_task(self, task_id: str, data: dict[str, Any]) -> None:
+        """Make the task that raised the incident runnable again, with corrected data merged in."""
+        task = self.spiff_task(task_id)
+        try:
+            self.workflow.reset_from_task_id(task.id, {**task.data, **data})
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            self._incident(exc)
+
+    def _record_engine_task(self, task: Any) -> None:
+        if not is_model_element(task):
+            return
+        data: dict[str, Any] = {"type": task.task_spec.__class__.__name__}
+        taken = gateway_taken(task)
+        if taken is None:
+            self.event("element_completed", task.task_spec.bpmn_id, str(task.id), data)
+        else:
+            self.event("gateway_decided", task.task_spec.bpmn_id, str(task.id), {**data, "taken": taken})
+
+    def _incident(self, exc: Exception) -> None:
+        task = getattr(exc, "task", None)
+        element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+        self.record_incident(element_id, str(task.id) if task else None, str(exc).split("\n")[0])
+
+    def record_incident(self, element_id: str | None, task_id: str | None, message: str) -> None:
+        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history."""
+        self.row.incident = {"element_id": element_id, "task_id": task_id, "message": message}
+        self.event("incident", element_id, task_id, {"message": message})
+
+    # -- saving ---------------------------------------------------------------------------------
+    def save(self) -> None:
+        """Write state, status, projection, history and outbox; bump the revision. :raises Conflict:"""
+        uow, row = self.uow, self.row
+        row.updated_at = uow.now
+        if self._workflow is not None:
+            self._sync_timers()
+            row.state = uow.engine.serializer.dumps(self._workflow)
+            self._sync_tasks()
+            row.status = self._status()
+            if row.status in FINAL_STATUSES and row.ended_at is None:
+                row.ended_at = uow.now
+                if row.status == "completed":
+                    self.event("instance_completed")
+        else:
+            flag_modified(row, "updated_at")  # a claim still bumps the revision
+        try:
+            uow.session.flush()
+        except StaleDataError:
+            raise Conflict(f"instance '{row.id}' was changed by another command; try again") from None
+        self._write_events()
+
+    def _sync_timers(self) -> None:
+        try:
+            timers.sync(self)
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            self._incident(exc)
+
+    def _status(self) -> str:
+        if self.row.status in ("suspended", "terminated"):
+            return self.row.status
+        if self.row.incident:
+            return "error"
+        if self.workflow.is_completed():
+            return "completed"
+        return "running" if self.workflow.get_tasks(state=TaskState.READY, manual=True) else "waiting"
+
+    def _sync_tasks(self) -> None:
+        session, now = self.uow.session, self.uow.now
+        open_rows = {t.id: t for t in session.scalars(select(TaskRow).where(
+            TaskRow.instance_id == self.row.id, TaskRow.state.in_(OPEN)))}
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        for task_id, row in open_rows.items():
+            if task_id in ready:
+                continue
+            if task_id in self.completed_task_ids:
+                row.state, row.completed_at, row.completed_by = "completed", now, self.uow.actor
+            else:
+                row.state = "cancelled"
+                self.event("task_cancelled", row.element_id, task_id)
+        state = "suspended" if self.row.status == "suspended" else "ready"
+        for task_id, task in ready.items():
+            if task_id not in open_rows:
+                session.add(self._new_task_row(task_id, task, state))
+
+    def _new_task_row(self, task_id: str, task: Any, state: str) -> TaskRow:
+        spec, row, now = task.task_spec, self.row, self.uow.now
+        properties = task_properties(task)
+        human = human_task(task, row.process_key, row.id, row.business_key)
+        assignment = self.uow.engine.pack.assign(human, task.data, self.uow.session)
+        due = parse_duration(properties["dueIn"]) if properties.get("dueIn") else None
+        self.event("task_created", spec.bpmn_id, task_id, {
+            "assignee": assignment.assignee, "candidate_group": assignment.candidate_group,
+            "reason": assignment.reason})
+        if assignment.assignee:
+            self.message("task.assigned", f"task:{task_id}:assigned:{assignment.assignee}",
+                         task_id=task_id, assignee=assignment.assignee, name=human.name,
+                         instance_id=row.id, business_key=row.business_key)
+        return TaskRow(id=task_id, instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
+                       element_id=spec.bpmn_id, name=human.name, lane=spec.lane, form_key=human.form_key,
+                       state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
+                       assignment_reason=assignment.reason, created_at=now,
+                       due_at=now + due if due else None)
+
+    def _write_events(self) -> None:
+        connection, row, now = self.uow.session.connection(), self.row, self.uow.now
+        if self.events:
+            connection.execute(insert(HistoryEvent), [
+                {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key,
+                 "at": now, **event} for event in self.events])
+        if self.messages:
+            connection.execute(insert(OutboxMessage), [
+                {"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
+                 "created_at": now, "attempts": 0} for m in self.messages])
+        self.events, self.messages = [], []
