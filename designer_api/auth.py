@@ -5,13 +5,16 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 
-from domain.directory import groups_of, user_for_token
+from domain.directory import ROLES, groups_of, user_for_token
 from engine import Forbidden
 
 from .errors import Unauthorized
 from .http import engine
 
 PUBLIC = {"/api/health", "/api/openapi.json"}
+# Who may do what, by role (roles are declared once, in domain.directory.ROLES).
+AUTHORS = ("analyst", "admin")
+REPORT_READERS = ("manager", "analyst", "admin")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def current() -> Principal:
 
 def require(*roles: str) -> Principal:
     """The caller, if they hold one of `roles`. :raises Forbidden:"""
+    unknown = set(roles) - ROLES.keys()
+    assert not unknown, f"no such role: {unknown}"  # a typo in a route, not a user error
     principal = current()
     if not principal.roles & set(roles):
         raise Forbidden(f"{principal.username} needs the role {' or '.join(roles)} for this")

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from domain.directory import ROLES
 from engine import EngineError, InvalidModel
 
 from .wiring import build_engine, shipped_models
@@ -221,7 +222,7 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", help="Display name (default: the username).")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["staff", "analyst", "manager", "admin"]), default=["staff"],
+@click.option("--role", "roles", multiple=True, type=click.Choice(list(ROLES)), default=["staff"],
               show_default=True, help="Repeatable.")
 @click.option("--group", "groups", multiple=True, help="Group key, e.g. sales (repeatable).")
 @click.option("--region", help="Region the user covers (for assignment rules).")

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.reports import REPORTS
+from engine import batch_schema
+
+from .auth import REPORT_READERS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}
 
@@ -32,7 +37,13 @@ def _op(summary: str, roles: str, body: dict | None = None, ok: int = 200, xml_b
     return operation
 
 
-def _obj(**properties: dict) -> dict[str, Any]:
+def _report_operation() -> dict[str, Any]:
+    operation = _op("One report: " + ", ".join(REPORTS), ", ".join(REPORT_READERS), params=("key",))
+    operation["parameters"][0]["schema"]["enum"] = list(REPORTS)
+    return operation
+
+
+def _obj(**properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties}
 
 
@@ -72,7 +83,7 @@ PATHS: dict[str, dict[str, Any]] = {
                    xml_body=True)},
     "/api/drafts/{draft_id}/operations": {"post": _op(
         "Apply structured edit operations, all or none", "analyst", params=DRAFT,
-        body=_obj(operations={"type": "array", "items": ANY_OBJ}, revision=INT))},
+        body=_obj(operations=batch_schema(), revision=INT))},
     "/api/drafts/{draft_id}/outline": {"get": _op("Business outline of a draft", "analyst, admin", params=DRAFT)},
     "/api/drafts/{draft_id}/validation": {"get": _op("Lint: errors and warnings", "analyst, admin", params=DRAFT)},
     "/api/drafts/{draft_id}/diff": {"get": _op("Business diff against its source or another model", "analyst, admin",
@@ -99,9 +110,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/notifications/{notification_id}/read": {"post": _op("Mark a notification read", "any",
                                                               params=("notification_id",))},
     "/api/reports": {"get": _op("The reports there are", "manager, analyst, admin")},
-    "/api/reports/{key}": {"get": _op("One report: lead_funnel, lead_lifecycle, pipeline, stalled, complaint_sla, "
-                                      "workload, control_points, deviations", "manager, analyst, admin",
-                                      params=("key",))},
+    "/api/reports/{key}": {"get": _report_operation()},
     "/api/history": {"get": _op("History of every instance with a business key", "any", query=("business_key",))},
     "/api/tasks/{task_id}": {"get": _op("A task", "staff, admin", params=TASK)},
     "/api/tasks/{task_id}/form": {"get": _op("A task's form: schema, labels, values", "staff, admin", params=TASK)},

@@ -24,6 +24,15 @@ def members_of(session: Session, group_key: str) -> list[str]:
     return list(session.scalars(select(Membership.username).where(Membership.group_key == group_key)))
 
 
+# The roles a user can hold: the one table the CLI, the API and the pages check against.
+ROLES: dict[str, tuple[str, str, str]] = {
+    "staff": ("Staff", "业务人员", "works the tasks assigned to them or their groups; starts cases"),
+    "analyst": ("Process analyst", "流程分析员", "copies, adapts, validates and simulates process models"),
+    "manager": ("Manager", "经理", "reads reports and their groups' cases"),
+    "admin": ("Administrator", "管理员", "deploys versions, migrates and repairs cases, manages users"),
+}
+
+
 def group_for_lane(lane: str) -> str:
     """Lanes are named after the group that works them (`sales`, `credit_manager` ...)."""
     return lane.strip().lower().replace(" ", "_")

@@ -5,6 +5,8 @@ from `engine` only, never from its rooms (intake/, store/, runtime/, authoring/)
 """
 from .authoring.drafts import DraftView
 from .authoring.layout import layout_bytes
+from .authoring.operations import FIELDS, OPERATIONS, Field, Operation, batch_schema
+from .authoring.outline import CHANGES
 from .errors import (
     Conflict,
     EngineError,
@@ -36,6 +38,8 @@ __all__ = [
     # read views and helpers
     "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
     "layout_bytes",
+    # structured edit operations and the business-diff kinds, declared once
+    "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
     "Worker", "Sender", "JournalSender", "SmtpSender", "dispatch",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes

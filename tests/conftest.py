@@ -79,8 +79,10 @@ def postgres_url(postgres):
 
 
 def make_pack() -> Pack:
-    """The pack engine tests run with; overridden by test modules that need forms or services."""
-    return Pack()
+    """The pack tests run with unless their folder says otherwise: the CRM pack (tests/engine use a sample pack)."""
+    from domain import CrmPack
+
+    return CrmPack()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

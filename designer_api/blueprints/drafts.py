@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..auth import require
+from ..auth import AUTHORS, require
 from ..catalog import annotated_outline
 from ..http import engine, json_body, optional_int, reply, xml_body
 
 bp = Blueprint("drafts", __name__, url_prefix="/api/drafts")
-AUTHORS = ("analyst", "admin")
 
 
 @bp.get("")

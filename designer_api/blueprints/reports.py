@@ -6,22 +6,21 @@ from flask import Blueprint
 from domain.reports import REPORTS
 from engine import NotFound
 
-from ..auth import require
+from ..auth import REPORT_READERS, require
 from ..http import engine, reply
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
-READERS = ("manager", "analyst", "admin")
 
 
 @bp.get("")
 def list_reports():
-    require(*READERS)
+    require(*REPORT_READERS)
     return reply([{"key": r.key, "title": r.title_en, "title_zh": r.title_zh} for r in REPORTS.values()])
 
 
 @bp.get("/<key>")
 def report(key: str):
-    require(*READERS)
+    require(*REPORT_READERS)
     found = REPORTS.get(key)
     if found is None:
         raise NotFound(f"no report '{key}'; known: {', '.join(REPORTS)}")

@@ -76,6 +76,7 @@ def template_helpers() -> dict[str, Any]:
         "t": lambda text: translate(text, lang), "lang": lang, "languages": LANGUAGES,
         "field_message": lambda message: field_message(message, lang),
         "label": lambda schema: (schema.get("x-title-zh") if lang == "zh" else None) or schema.get("title", ""),
+        "title_of": lambda item: item.title_zh if lang == "zh" else item.title_en,
         "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
         "can": lambda *roles: bool(g.get("principal") and g.principal.roles & set(roles)),
     }

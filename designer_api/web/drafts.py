@@ -8,30 +8,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import FieldError, InvalidData
+from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData
 
-from ..auth import require
+from ..auth import AUTHORS, require
 from ..catalog import catalog
 from ..diagram import render_svg
 from ..http import engine
 from .formfields import parse_number
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
-AUTHORS = ("analyst", "admin")
-
-# The inputs each operation reads from the editor's form (see engine/editing.py for their meaning).
-OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
-    "insert_task": ("element_id", "position", "name", "lane", "form_key", "candidate_group"),
-    "remove_step": ("element_id",), "set_condition": ("flow_id", "condition"), "set_parameter": ("name", "value"),
-    "set_lane": ("element_id", "lane"), "set_assignment": ("element_id", "candidate_group", "assignee"),
-    "set_form": ("element_id", "form_key"), "rename": ("element_id", "name"),
-    "set_timer": ("element_id", "duration", "target", "name"),
-}
-OPERATION_TITLES = {"insert_task": "Insert a step", "remove_step": "Remove a step", "set_condition": "Change a condition",
-                    "set_parameter": "Change a threshold", "set_lane": "Change the lane",
-                    "set_assignment": "Change who does it", "set_form": "Change the form", "rename": "Rename",
-                    "set_timer": "Set a timer"}
-
 
 @bp.get("")
 def draft_list():
@@ -83,21 +68,29 @@ def deploy(draft_id: str):
     return redirect(url_for("process_pages.version_page", key=version.process_key, version=version.version))
 
 
-def operation_from(form) -> dict[str, Any]:
+def operation_from(form: Mapping[str, str]) -> dict[str, Any]:
     """One edit operation from the editor's form: only the inputs its kind reads, empty ones left out."""
     op = form.get("op", "")
     operation: dict[str, Any] = {"op": op}
-    for name in OPERATION_FIELDS.get(op, ()):
-        value = (form.get(name) or "").strip()
-        if value:
-            operation[name] = value
-    if op == "insert_task":
-        anchor = operation.pop("element_id", None)
-        operation["before" if operation.pop("position", "after") == "before" else "after"] = anchor
-    if op == "set_parameter" and "value" in operation:
-        with suppress(ValueError):  # a threshold is a number where it reads as one, else text
-            operation["value"] = parse_number(operation["value"])
+    for field in OPERATIONS[op].fields if op in OPERATIONS else ():
+        value: Any = (form.get(field.name) or "").strip()
+        if field.kind == "flag":
+            value = value == "on" if value else None
+        elif field.kind == "value" and value:
+            with suppress(ValueError):  # a threshold is a number where it reads as one, else text
+                value = parse_number(value)
+        if value not in ("", None):
+            operation[field.name] = value
     return operation
+
+
+def editor_fields() -> list[tuple[Field, str]]:
+    """Each input of the editor's form once, with the operations that read it (for data-for)."""
+    users: dict[str, list[str]] = {}
+    for operation in OPERATIONS.values():
+        for field in operation.fields:
+            users.setdefault(field.name, []).append(operation.op)
+    return [(FIELDS[name], " ".join(ops)) for name, ops in users.items()]
 
 
 def _revision(form) -> int | None:
@@ -133,7 +126,8 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
     return render_template(
         "draft.html", draft=draft, outline=outline, validation=authoring.validate(ref), diff=diff,
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
-        edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATION_TITLES,
+        edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
+        changes=CHANGES,
         forms=sorted(engine().pack.forms),
         sample_answers=json.dumps(sample_answers(outline, engine().pack.forms), ensure_ascii=False,
                                   indent=1))

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from domain.directory import ROLES
 from domain.notifications import inbox, mark_read
 
 from ..auth import require
 from ..http import engine
 
 bp = Blueprint("inbox_pages", __name__, url_prefix="/inbox")
-ANYONE = ("staff", "analyst", "manager", "admin")
+ANYONE = tuple(ROLES)
 
 
 @bp.get("")

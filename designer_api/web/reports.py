@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 
 from domain.reports import REPORTS
 
-from ..auth import require
+from ..auth import REPORT_READERS, require
 from ..http import engine
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
@@ -13,7 +13,7 @@ bp = Blueprint("report_pages", __name__, url_prefix="/reports")
 
 @bp.get("")
 def reports_page():
-    require("manager", "analyst", "admin")
+    require(*REPORT_READERS)
     now = engine().clock()
     with engine().store.read() as session:
         built = {key: report.build(session, now) for key, report in REPORTS.items()}

@@ -21,7 +21,8 @@ from ..store.versions import find_version, set_active
 from . import drafts, migration
 from . import outline as outlines
 from .drafts import DraftView
-from .operations import apply_operations, copy_model
+from .model_tree import copy_model
+from .operations import apply_operations
 from .simulation import simulate
 
 if TYPE_CHECKING:

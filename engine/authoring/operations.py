@@ -1,55 +1,42 @@
-"""Copy a model under a new process key, and change it through structured edit operations.
+"""Structured edit operations: how a key user changes a draft without touching XML.
 
-A key user never hand-edits XML: each operation is a small dict (`{"op": "insert_task",
-"after": "Task_CreditLimitReview", "name": ...}`). A batch is applied to a copy of the
-tree; the first invalid operation aborts the batch and is named in the error, so either
-every operation lands or none does. The diagram is laid out again afterwards, so the
-result still opens cleanly in a modeler.
+Each operation is a small dict (`{"op": "insert_task", "after": "Task_CreditLimitReview",
+"name": ...}`). A batch is applied to a copy of the tree; the first invalid operation
+aborts the batch and is named in the error, so either every operation lands or none
+does. The diagram is laid out again afterwards, so the result opens cleanly in a modeler.
+
+`OPERATIONS` (at the bottom) declares every operation once: its fields, titles in English
+and Chinese, the function that applies it and the business-diff kinds it shows up as. The
+pages, the OpenAPI document and the translations read that table; adding an operation is
+adding one function and one entry.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from ..errors import FieldError, InvalidData
-from ..intake.xml import BPMN, NS, SPIFF, local_name, reparse, serialize
+from ..intake.xml import BPMN, NS, local_name, reparse, serialize
 from .layout import layout
+from .model_tree import (
+    ID,
+    OperationError,
+    check_id,
+    lane_of,
+    process_of,
+    properties,
+    put_property,
+    set_lane,
+    set_property,
+    unused_id,
+)
 
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 MAX_OPERATIONS = 100
-
-
-class OperationError(Exception):
-    """One operation of a batch cannot be applied; `field` names the offending key."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def copy_model(bpmn: bytes, source_key: str, new_key: str, name: str | None = None) -> bytes:
-    """The same model under a new process id; participants and call activities follow. :raises InvalidData:"""
-    if not isinstance(new_key, str) or not _ID.match(new_key):
-        raise InvalidData([FieldError("process_key", f"'{new_key}' is not a valid process key "
-                                                     "(letters, digits, _ and -; starts with a letter)")])
-    root = reparse(bpmn)
-    process = _process(root, source_key)
-    process.set("id", new_key)
-    if name:
-        process.set("name", name)
-    for participant in root.iterfind(".//bpmn:participant", NS):
-        if participant.get("processRef") == source_key:
-            participant.set("processRef", new_key)
-            if name:
-                participant.set("name", name)
-    for call in root.iterfind(".//bpmn:callActivity", NS):
-        if call.get("calledElement") == source_key:
-            call.set("calledElement", new_key)
-    return serialize(root)
 
 
 def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
@@ -59,12 +46,12 @@ def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
     if len(operations) > MAX_OPERATIONS:
         raise InvalidData([FieldError("operations", f"at most {MAX_OPERATIONS} operations per batch")])
     root = reparse(bpmn)
-    process = _process(root, process_key)
+    process = process_of(root, process_key)
     for index, operation in enumerate(operations):
         try:
             if not isinstance(operation, dict) or operation.get("op") not in OPERATIONS:
                 raise OperationError("op", f"unknown operation; use one of {', '.join(sorted(OPERATIONS))}")
-            OPERATIONS[operation["op"]](_Edit(process, operation))
+            OPERATIONS[operation["op"]].apply(_Edit(process, operation))
         except OperationError as exc:
             raise InvalidData([FieldError(f"operations[{index}].{exc.field}", exc.message)],
                               f"operation {index + 1} ({operation.get('op') if isinstance(operation, dict) else '?'}) "
@@ -91,7 +78,7 @@ class _Edit:
 
     def element(self, name: str) -> etree._Element:
         element_id = self.arg(name)
-        found = self.process.find(f".//*[@id='{element_id}']") if _ID.match(element_id) else None
+        found = self.process.find(f".//*[@id='{element_id}']") if ID.match(element_id) else None
         if found is None or etree.QName(found).namespace != BPMN:
             raise OperationError(name, f"no element '{element_id}' in this process")
         return found
@@ -101,7 +88,7 @@ class _Edit:
 
     def new_id(self, prefix: str, name: str) -> str:
         base = prefix + "_" + ("".join(w.title() for w in re.findall(r"[A-Za-z0-9]+", name)) or "Step")
-        return _unused_id(self.process, base)
+        return unused_id(self.process, base)
 
 
 def _insert_task(edit: _Edit) -> None:
@@ -111,7 +98,7 @@ def _insert_task(edit: _Edit) -> None:
     anchor = edit.element("after" if after else "before")
     name = edit.arg("name")
     task_id = edit.arg("id", required=False) or edit.new_id("Task", name)
-    _check_id(task_id, "id")
+    check_id(task_id, "id")
     if edit.process.getroottree().getroot().find(f".//*[@id='{task_id}']") is not None:
         raise OperationError("id", f"id '{task_id}' is already used")
     rewired = edit.flows("sourceRef" if after else "targetRef", anchor.get("id"))
@@ -131,11 +118,11 @@ def _insert_task(edit: _Edit) -> None:
         flow.set("sourceRef", task_id)
         flow.set("targetRef", anchor.get("id"))
     rewired[0].addnext(flow)
-    _set_lane(edit.process, task_id, edit.arg("lane", required=False) or _lane_of(edit.process, anchor.get("id")))
+    set_lane(edit.process, task_id, edit.arg("lane", required=False) or lane_of(edit.process, anchor.get("id")))
     for key, prop in (("form_key", "formKey"), ("assignee", "assignee"), ("candidate_group", "candidateGroup"),
                       ("due_in", "dueIn")):
         if edit.op.get(key) is not None:
-            _set_property(task, prop, edit.arg(key))
+            set_property(task, prop, edit.arg(key))
 
 
 def _remove_step(edit: _Edit) -> None:
@@ -168,34 +155,17 @@ def _set_condition(edit: _Edit) -> None:
 
 def _set_parameter(edit: _Edit) -> None:
     name = edit.arg("name")
-    _check_id(name, "name")
+    check_id(name, "name")
     value = edit.op.get("value")
     if not isinstance(value, (int, float, str, bool)):
         raise OperationError("value", "must be a number, text or true/false")
-    holder = _properties(edit.process, create=True)
-    _put_property(holder, name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
-
-
-def _set_lane(process: etree._Element, element_id: str, lane_name: str | None) -> None:
-    if not lane_name:
-        return
-    for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
-        if ref.text == element_id:
-            ref.getparent().remove(ref)
-    lane = next((lane for lane in process.iterfind(".//bpmn:lane", NS) if lane.get("name") == lane_name), None)
-    if lane is None:
-        lane_set = process.find("bpmn:laneSet", NS)
-        if lane_set is None:
-            lane_set = etree.Element(f"{{{BPMN}}}laneSet", id=f"LaneSet_{process.get('id')}")
-            _after_extensions(process, lane_set)
-        lane = etree.SubElement(lane_set, f"{{{BPMN}}}lane", id=_unused_id(process, f"Lane_{_camel(lane_name)}"),
-                                name=lane_name)
-    etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = element_id
+    holder = properties(edit.process, create=True)
+    put_property(holder, name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
 
 
 def _change_lane(edit: _Edit) -> None:
     element = edit.element("element_id")
-    _set_lane(edit.process, element.get("id"), edit.arg("lane"))
+    set_lane(edit.process, element.get("id"), edit.arg("lane"))
 
 
 def _set_assignment(edit: _Edit) -> None:
@@ -205,11 +175,11 @@ def _set_assignment(edit: _Edit) -> None:
         raise OperationError("assignee", "give assignee, candidate_group or assignee_from")
     for key, prop in keys.items():
         if key in edit.op:
-            _set_property(task, prop, edit.arg(key, required=False))
+            set_property(task, prop, edit.arg(key, required=False))
 
 
 def _set_form(edit: _Edit) -> None:
-    _set_property(_user_task(edit), "formKey", edit.arg("form_key"))
+    set_property(_user_task(edit), "formKey", edit.arg("form_key"))
 
 
 def _rename(edit: _Edit) -> None:
@@ -233,17 +203,10 @@ def _set_timer(edit: _Edit) -> None:
         flow = etree.Element(f"{{{BPMN}}}sequenceFlow", id=edit.new_id("Flow", f"{event.get('id')} to target"),
                              sourceRef=event.get("id"), targetRef=target.get("id"))
         edit.process.append(flow)
-        _set_lane(edit.process, event.get("id"), _lane_of(edit.process, task.get("id")))
+        set_lane(edit.process, event.get("id"), lane_of(edit.process, task.get("id")))
     for child in list(timer):
         timer.remove(child)
     etree.SubElement(timer, f"{{{BPMN}}}timeDuration").text = json.dumps(duration)
-
-
-OPERATIONS: dict[str, Callable[[_Edit], None]] = {
-    "insert_task": _insert_task, "remove_step": _remove_step, "set_condition": _set_condition,
-    "set_parameter": _set_parameter, "set_lane": _change_lane, "set_assignment": _set_assignment,
-    "set_form": _set_form, "rename": _rename, "set_timer": _set_timer,
-}
 
 
 def _user_task(edit: _Edit) -> etree._Element:
@@ -253,69 +216,87 @@ def _user_task(edit: _Edit) -> etree._Element:
     return task
 
 
-def _properties(owner: etree._Element, create: bool) -> etree._Element | None:
-    holder = owner.find("bpmn:extensionElements/spiffworkflow:properties", NS)
-    if holder is None and create:
-        extensions = owner.find("bpmn:extensionElements", NS)
-        if extensions is None:
-            extensions = etree.Element(f"{{{BPMN}}}extensionElements")
-            documentation = owner.find("bpmn:documentation", NS)
-            (documentation.addnext if documentation is not None else lambda e: owner.insert(0, e))(extensions)
-        holder = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
-    return holder
+@dataclass(frozen=True)
+class Field:
+    """An input of edit operations; one name means one kind of value in every operation."""
+
+    name: str
+    kind: str  # element, flow, text, value, lane, form, duration, flag
+    title_en: str
+    title_zh: str
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this field's value."""
+        if self.kind == "value":
+            return {"type": ["number", "string", "boolean"]}
+        if self.kind == "flag":
+            return {"type": "boolean"}
+        return {"type": "string", "minLength": 1}
 
 
-def _set_property(owner: etree._Element, name: str, value: str | None) -> None:
-    holder = _properties(owner, create=value is not None)
-    if holder is None:
-        return
-    if value is None:
-        for prop in holder.iterfind(f"spiffworkflow:property[@name='{name}']", NS):
-            holder.remove(prop)
-    else:
-        _put_property(holder, name, value)
+FIELDS = {f.name: f for f in (
+    Field("element_id", "element", "Element", "元素"),
+    Field("after", "element", "After", "插在此后"),
+    Field("before", "element", "Before", "插在此前"),
+    Field("flow_id", "flow", "Flow", "连线"),
+    Field("name", "text", "Name", "名称"),
+    Field("id", "text", "Id (optional)", "标识（可选）"),
+    Field("condition", "text", "Condition", "条件"),
+    Field("value", "value", "Value", "值"),
+    Field("lane", "lane", "Lane", "泳道"),
+    Field("form_key", "form", "Form", "表单"),
+    Field("assignee", "text", "Assignee", "处理人"),
+    Field("candidate_group", "text", "Candidate group", "候选组"),
+    Field("assignee_from", "text", "Assignee from data field", "处理人取自数据字段"),
+    Field("due_in", "duration", "Due in (e.g. P3D)", "期限（如 P3D）"),
+    Field("duration", "duration", "Duration (e.g. P3D)", "时长（如 P3D）"),
+    Field("target", "element", "Timer leads to", "超时后转到"),
+    Field("interrupting", "flag", "Interrupts the step", "中断当前步骤"),
+)}
 
 
-def _put_property(holder: etree._Element, name: str, value: str) -> None:
-    prop = holder.find(f"spiffworkflow:property[@name='{name}']", NS)
-    if prop is None:
-        prop = etree.SubElement(holder, f"{{{SPIFF}}}property", name=name)
-    prop.set("value", value)
+@dataclass(frozen=True)
+class Operation:
+    """One kind of structured edit, declared once."""
+
+    op: str
+    title_en: str
+    title_zh: str
+    apply: Callable[[_Edit], None]
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    changes: tuple[str, ...]  # the business-diff kinds (outline.CHANGES) it shows up as
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """Its inputs, required first."""
+        return tuple(FIELDS[name] for name in (*self.required, *self.optional))
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of one such operation in a batch."""
+        return {"type": "object", "title": self.title_en, "required": ["op", *self.required],
+                "properties": {"op": {"const": self.op}, **{f.name: f.json_schema() for f in self.fields}}}
 
 
-def _lane_of(process: etree._Element, element_id: str) -> str | None:
-    for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
-        if ref.text == element_id:
-            return ref.getparent().get("name")
-    return None
+OPERATIONS: dict[str, Operation] = {o.op: o for o in (
+    Operation("insert_task", "Insert a step", "插入步骤", _insert_task, ("name",),
+              ("after", "before", "id", "lane", "form_key", "assignee", "candidate_group", "due_in"), ("steps_added",)),
+    Operation("remove_step", "Remove a step", "删除步骤", _remove_step, ("element_id",), (), ("steps_removed",)),
+    Operation("set_condition", "Change a condition", "修改条件", _set_condition, ("flow_id", "condition"), (),
+              ("conditions_changed",)),
+    Operation("set_parameter", "Change a threshold", "修改阈值", _set_parameter, ("name", "value"), (),
+              ("thresholds_changed",)),
+    Operation("set_lane", "Change the lane", "修改泳道", _change_lane, ("element_id", "lane"), (), ("lanes_changed",)),
+    Operation("set_assignment", "Change who does it", "修改处理人规则", _set_assignment, ("element_id",),
+              ("assignee", "candidate_group", "assignee_from"), ("assignments_changed",)),
+    Operation("set_form", "Change the form", "修改表单", _set_form, ("element_id", "form_key"), (), ("forms_changed",)),
+    Operation("rename", "Rename", "重命名", _rename, ("element_id", "name"), (), ("steps_renamed",)),
+    Operation("set_timer", "Set a timer", "设置定时器", _set_timer, ("element_id", "duration"),
+              ("target", "name", "interrupting"), ("timers_changed",)),
+)}
 
 
-def _after_extensions(process: etree._Element, element: etree._Element) -> None:
-    anchors = [c for c in process if local_name(c) in ("documentation", "extensionElements")]
-    (anchors[-1].addnext if anchors else lambda e: process.insert(0, e))(element)
-
-
-def _process(root: etree._Element, key: str) -> etree._Element:
-    process = root.find(f"bpmn:process[@id='{key}']", NS) if _ID.match(key) else None
-    if process is None:
-        raise InvalidData([FieldError("process_key", f"the model has no process '{key}'")])
-    return process
-
-
-def _check_id(value: str, field: str) -> None:
-    if not isinstance(value, str) or not _ID.match(value):
-        raise OperationError(field, f"'{value}' is not a valid id (letters, digits, _ and -; starts with a letter)")
-
-
-def _unused_id(process: etree._Element, base: str) -> str:
-    """`base`, or `base2`, `base3` ... whichever no element of the whole model uses yet."""
-    root, candidate, n = process.getroottree().getroot(), base, 2
-    while root.find(f".//*[@id='{candidate}']") is not None:
-        candidate, n = f"{base}{n}", n + 1
-    return candidate
-
-
-def _camel(text: str) -> str:
-    return "".join(w.title() for w in re.findall(r"[A-Za-z0-9]+", text)) or "Lane"
-
-
+def batch_schema() -> dict[str, Any]:
+    """The JSON Schema of a batch of operations, generated from `OPERATIONS`."""
+    return {"type": "array", "minItems": 1, "maxItems": MAX_OPERATIONS,
+            "items": {"oneOf": [operation.json_schema() for operation in OPERATIONS.values()]}}

@@ -14,8 +14,15 @@ from ..intake.xml import NS, local_name, reparse
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
-CHANGE_KINDS = ("steps_added", "steps_removed", "steps_renamed", "lanes_changed", "assignments_changed",
-                "forms_changed", "conditions_changed", "timers_changed", "thresholds_changed", "services_changed")
+# Each kind of business change, with its title in English and Chinese (the diff's headings).
+CHANGES: dict[str, tuple[str, str]] = {
+    "steps_added": ("Steps added", "新增步骤"), "steps_removed": ("Steps removed", "删除步骤"),
+    "steps_renamed": ("Steps renamed", "步骤改名"), "lanes_changed": ("Lanes changed", "泳道变更"),
+    "assignments_changed": ("Who does it", "处理人规则变更"), "forms_changed": ("Forms changed", "表单变更"),
+    "conditions_changed": ("Conditions changed", "条件变更"), "timers_changed": ("Timers changed", "定时器变更"),
+    "thresholds_changed": ("Thresholds changed", "阈值变更"), "services_changed": ("Services changed", "服务变更"),
+}
+CHANGE_KINDS = tuple(CHANGES)
 
 
 def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:

@@ -3,13 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain import CrmPack
 from tests.crm import crm_app
-
-
-@pytest.fixture
-def pack():
-    return CrmPack()
 
 
 @pytest.fixture

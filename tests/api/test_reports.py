@@ -1,6 +1,7 @@
 """Reports over HTTP, built from what processes did: funnel, pipeline, stalled work, control points, deviations."""
 from __future__ import annotations
 
+from domain.reports import REPORTS
 from tests.domain.conftest import Desk
 from tests.domain.test_lead_to_opportunity import COLD, HOT, LEAD
 
@@ -50,3 +51,10 @@ def test_staff_may_not_read_reports_and_unknown_reports_are_404(app, as_user):
     response = as_user("carol").get("/api/reports/nothing")
     assert response.status_code == 404 and "lead_funnel" in response.get_json()["error"]["message"]
 
+
+def test_every_registered_report_is_served_listed_and_documented(as_user):
+    listed = {r["key"] for r in as_user("carol").get("/api/reports").get_json()}
+    documented = as_user("carol").get("/api/openapi.json").get_json()["paths"]["/api/reports/{key}"]["get"]
+    assert listed == set(REPORTS) == set(documented["parameters"][0]["schema"]["enum"])
+    for key in REPORTS:
+        assert as_user("carol").get(f"/api/reports/{key}").status_code == 200

@@ -3,15 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain import CrmPack
 from domain.directory import groups_of
 from engine import Engine
 from tests.crm import prepare_crm
-
-
-@pytest.fixture
-def pack():
-    return CrmPack()
 
 
 @pytest.fixture

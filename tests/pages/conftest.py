@@ -5,16 +5,10 @@ import re
 
 import pytest
 
-from domain import CrmPack
 from domain.seed import DEMO_PASSWORD
 from tests.crm import crm_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def pack():
-    return CrmPack()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from designer_api.app import create_app
 from domain import CrmPack
+from domain.reports import REPORTS
 from engine import Engine
 from tests.crm import prepare_crm
 from tests.domain.conftest import Desk
@@ -121,11 +122,11 @@ def test_an_analyst_copies_a_process_inserts_a_step_and_sees_the_diff(page, serv
     page.fill("#name", "New key-account approval")
     page.click("#copy")
     page.select_option("#op", "insert_task")
-    assert page.is_hidden("#duration")  # the editor shows only what the operation needs
-    page.select_option("#element_id", "Task_CreditLimitReview")
+    assert page.is_hidden("#op_duration")  # the editor shows only what the operation needs
+    page.select_option("#op_after", "Task_CreditLimitReview")
     page.fill("#op_name", "General manager approval")
-    page.select_option("#lane", "general_manager")
-    page.select_option("#form_key", "general_manager_approval")
+    page.select_option("#op_lane", "general_manager")
+    page.select_option("#op_form_key", "general_manager_approval")
     page.click("#apply")
     assert "Changes applied" in page.inner_text(".flash")
     assert "General manager approval" in page.inner_text("#diff .change-steps_added")
@@ -140,7 +141,7 @@ def test_a_manager_opens_the_reports(page, server):
     engine, base = server
     sign_in(page, base, "carol")
     page.goto(f"{base}/reports")
-    for key in ("lead_funnel", "pipeline", "stalled", "complaint_sla", "workload", "control_points", "deviations"):
+    for key in REPORTS:
         assert page.is_visible(f"#{key}")
     shot(page, "07-reports")
 

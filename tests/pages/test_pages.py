@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from designer_api.app import create_app
+from domain.reports import REPORTS
 
 INFO = {"customer_name": "Ningbo Port Logistics", "region": "east", "industry": "services",
         "requested_credit_limit": "300000", "payment_terms": "net30", "contact_name": "Chen Hui"}
@@ -96,8 +97,8 @@ def test_an_analyst_copies_edits_and_diffs_in_the_editor(engine, signed_in):
     assert created.status_code == 302
     editor = created.location
     ann.get(editor)
-    applied = ann.post(f"{editor}/operations", op="insert_task", element_id="Task_CreditLimitReview",
-                       position="after", name="General manager approval", lane="general_manager",
+    applied = ann.post(f"{editor}/operations", op="insert_task", after="Task_CreditLimitReview",
+                       name="General manager approval", lane="general_manager",
                        form_key="general_manager_approval", revision="1")
     assert applied.status_code == 302
     page = ann.get(editor).get_data(as_text=True)
@@ -124,6 +125,5 @@ def test_staff_cannot_open_the_reports_or_the_editor(signed_in):
 
 def test_a_manager_sees_every_report_on_the_reports_page(signed_in):
     page = signed_in("carol").get("/reports").get_data(as_text=True)
-    for key in ("lead_funnel", "lead_lifecycle", "pipeline", "stalled", "complaint_sla", "workload",
-                "control_points", "deviations"):
+    for key in REPORTS:
         assert f'id="{key}"' in page
