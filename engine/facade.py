@@ -13,12 +13,14 @@ from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
 from .errors import Conflict, Forbidden
+from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
 from .pack import Pack
 from .runtime import commands
 from .runtime.instance_run import task_data
 from .runtime.serializer import StateSerializer
+from .runtime.stepping import DEFAULT_STEP_LIMITS, StepLimits
 from .runtime.unit_of_work import UnitOfWork, utcnow
 from .store import queries
 from .store.database import Store
@@ -33,12 +35,15 @@ class Engine:
     """Deploys models and runs their instances on one database, with one domain pack."""
 
     def __init__(self, url: str | None = None, pack: Pack | None = None,
-                 clock: Callable[[], datetime] = utcnow, max_model_bytes: int = DEFAULT_MAX_BYTES):
+                 clock: Callable[[], datetime] = utcnow, max_model_bytes: int = DEFAULT_MAX_BYTES,
+                 data_limits: DataLimits = DEFAULT_DATA_LIMITS, step_limits: StepLimits = DEFAULT_STEP_LIMITS):
         check_lxml_version()
         self.store = Store(url)
         self.pack = pack or Pack()
         self.clock = clock
         self.max_model_bytes = max_model_bytes
+        self.data_limits = data_limits
+        self.step_limits = step_limits
         self.serializer = StateSerializer()
         self.specs = SpecCache()
         self.authoring = Authoring(self)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
+from ..runtime.commands import check_data
 from ..runtime.unit_of_work import UnitOfWork
 from ..store.queries import VersionView
 from ..store.tables import Draft, Process, ProcessVersion
@@ -132,9 +133,10 @@ class Authoring:
     def simulate(self, ref: str, data: dict[str, Any] | None, answers: dict[str, Any] | None) -> dict[str, Any]:
         """Run a model in memory with sample data and scripted answers; nothing is kept."""
         bpmn, key = self.bpmn(ref)
+        data = check_data(data, self.engine.data_limits)
         if answers is not None and not isinstance(answers, dict):
             raise InvalidData([FieldError("answers", "must map element ids to form data (or lists of it)")])
-        return simulate(self.engine, self.engine.check(bpmn, key), data or {}, answers or {})
+        return simulate(self.engine, self.engine.check(bpmn, key), data, answers or {})
 
     # -- versions -------------------------------------------------------------------------------
     def rollback(self, process_key: str, actor: str | None) -> VersionView:

@@ -12,11 +12,15 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import FieldError
+from ..intake.data import data_problem
 from ..intake.pipeline import Model
 from ..intake.scripting import SandboxScriptEngine
 from ..pack import ServiceCall
 from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element
+from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -38,7 +42,7 @@ class _Simulation:
         self.events: list[dict[str, Any]] = []
         self.path: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
-        script_engine = SandboxScriptEngine(engine.pack, self._call, model.parameters)
+        script_engine = SandboxScriptEngine(engine.pack, self._call, model.parameters, engine.data_limits)
         self.workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
 
     def _call(self, task: Any) -> ServiceCall:
@@ -51,17 +55,20 @@ class _Simulation:
         outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
         for _ in range(MAX_ROUNDS):
             try:
-                self.workflow.do_engine_steps(did_complete_task=self._record)
-            except (WorkflowTaskException, SpiffWorkflowException) as exc:
+                run_engine_steps(self.workflow, self._record, self.engine.step_limits)
+                if self.workflow.is_completed():
+                    outcome["status"] = "completed" if reached_end(self.workflow) else "error"
+                    break
+                if not self._answer_ready_tasks(outcome):
+                    break
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever the model makes go wrong is the simulation's answer
                 task = getattr(exc, "task", None)
-                outcome.update(status="error", incident={"element_id": getattr(getattr(task, "task_spec", None),
-                                                                                    "bpmn_id", None),
-                                                          "message": str(exc).split("\n")[0]})
-                break
-            if self.workflow.is_completed():
-                outcome["status"] = "completed"
-                break
-            if not self._answer_ready_tasks(outcome):
+                plain = isinstance(exc, (WorkflowTaskException, SpiffWorkflowException, NoWaitState))
+                outcome.update(status="error", incident={
+                    "element_id": element_of(task) if task is not None else None,
+                    "message": str(exc).split("\n")[0] if plain else "this step failed unexpectedly"})
                 break
         return {**outcome, "path": self.path, "tasks": self.tasks,
                 "control_points": [e["data"] for e in self.events if e["type"] == "control_point_triggered"],
@@ -81,7 +88,10 @@ class _Simulation:
                 entry["answered"] = False
                 continue
             answer = queue.pop(0)
-            errors = self.engine.pack.validate_form(human.form_key, answer)
+            problem = data_problem(answer, self.engine.data_limits) if isinstance(answer, dict) else None
+            errors = ([FieldError("answers", f"the answer for {spec.bpmn_id} must be a JSON object")]
+                      if not isinstance(answer, dict) else [FieldError(problem.path, problem.message)] if problem
+                      else self.engine.pack.validate_form(human.form_key, answer))
             if errors:
                 outcome.update(status="invalid_answer", invalid_answer={
                     "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})

@@ -12,15 +12,12 @@ from lxml import etree
 
 from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
+from . import timers
 from .durations import parse_duration
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from .xml import BPMN, NS, local_name
+from .xml import BPMN, NOT_FLOW_NODES, NS, local_name
 
 _CONTAINERS = ("process", "subProcess", "transaction")
-_NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
-                   "textAnnotation", "association", "extensionElements", "documentation", "ioSpecification",
-                   "property", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
-                   "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation", "group"}
 
 
 def lint(root: etree._Element, pack: Pack) -> list[Problem]:
@@ -80,9 +77,30 @@ def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for timer in root.iterfind(".//bpmn:timerEventDefinition", NS):
         event = timer.getparent()
-        for part in timer:
-            if isinstance(part.tag, str) and part.text:
-                yield from _compiled_problems(part.text, "eval", event, pack)
+        parts = [p for p in timer if isinstance(p.tag, str) and local_name(p) in timers.KINDS]
+        if not parts or not any((p.text or "").strip() for p in parts):
+            yield _problem("empty_timer", "timer has no duration, date or cycle", event)
+        for part in parts:
+            yield from _timer_problems(part, event, pack)
+
+
+def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> Iterator[Problem]:
+    kind, text = local_name(part), (part.text or "").strip()
+    value = timers.unquoted(text)
+    bare = text.upper() if value is None else value.upper()
+    if timers.literal(bare, kind):
+        return
+    expected = f"an ISO 8601 {timers.KINDS[kind]}"
+    if kind == "timeCycle" and bare.startswith("R") and "/" in bare:
+        yield _problem("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
+    elif value is not None or timers.is_bare_name(text) or not text:
+        yield _problem("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
+                       "are not supported", event)
+    else:
+        program, problem = _compile(text, "eval", event, pack)
+        if problem is not None:
+            yield _problem("bad_timer", f"timer '{_short(text)}' is neither {expected} nor an expression over "
+                           f"case data (such as sla['duration']): {problem.message}", event)
 
 
 def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -123,7 +141,7 @@ def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         if container.get("triggeredByEvent") == "true":
             continue
         nodes = {e.get("id"): e for e in container if isinstance(e.tag, str) and e.get("id")
-                 and local_name(e) not in _NOT_FLOW_NODES}
+                 and local_name(e) not in NOT_FLOW_NODES}
         edges: dict[str, list[str]] = {}
         for flow in container.iterfind("bpmn:sequenceFlow", NS):
             edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))

@@ -19,12 +19,17 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import InvalidModel, Problem
 from ..pack import Pack
+from . import timers
 from .lint import lint
-from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NS, local_name, parse_xml
+from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml
 
-MAX_FLOW_NODES = 400
+MAX_FLOW_NODES = 400  # in a process, counting the steps inside its sub-processes
+MAX_BRANCHES = 50  # flows leaving one element (parallel branches, gateway choices)
 MAX_XML_ELEMENTS = 50_000
 _ID_SPACES = (f"{{{BPMN}}}", f"{{{BPMNDI}}}")
+# Task-spec names SpiffWorkflow gives its own internal steps; a model element may not take them.
+_RESERVED_IDS = frozenset({"Start", "End", "Root"})
+_RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,8 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     if errors:
         raise InvalidModel(errors)
     key = process_key or _top_level_process(root)
-    parser = SpiffBpmnParser()
     try:
-        parser.add_bpmn_xml(etree.ElementTree(root))
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
+        spec, subprocess_specs = parse_specs(root, key)
     except ValidationException as exc:
         raise InvalidModel([_from_validation(exc)]) from None
     unresolved = _unresolved_calls(spec, subprocess_specs)
@@ -74,6 +76,14 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     warnings = [p for p in findings if p.severity != "error"]
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings)
+
+
+def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:
+    """SpiffWorkflow's specs of a checked model (timer values normalized first). :raises ValidationException:"""
+    timers.normalize(root)
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.ElementTree(root))
+    return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
 
 
 def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:
@@ -113,13 +123,10 @@ def structural_problems(root: etree._Element) -> list[Problem]:
                                     element.get("name"), element.sourceline))
         else:
             seen[element_id] = element
+    problems.extend(_reserved_ids(seen))
     for process in root.iterfind("bpmn:process", NS):
-        nodes = [e for e in process if isinstance(e.tag, str) and e.get("id") and
-                 local_name(e) not in ("sequenceFlow", "laneSet", "dataObject", "dataObjectReference")]
-        if len(nodes) > MAX_FLOW_NODES:
-            problems.append(Problem("model_too_large", f"process has {len(nodes)} elements; the limit is "
-                                    f"{MAX_FLOW_NODES}: split it with call activities", process.get("id"),
-                                    process.get("name"), process.sourceline))
+        problems.extend(_size_problems(process))
+    problems.extend(_call_cycles(root))
     for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
@@ -127,6 +134,69 @@ def structural_problems(root: etree._Element) -> list[Problem]:
                 problems.append(Problem("dangling_flow", f"sequence flow {end} '{ref}' names no element",
                                         flow.get("id"), flow.get("name"), flow.sourceline))
     return problems
+
+
+def _reserved_ids(elements: dict[str, etree._Element]) -> list[Problem]:
+    return [Problem("reserved_id", f"id '{element_id}' is a name the engine uses for its own internal steps; "
+                    "give the element another id (e.g. StartEvent_1)", element_id, e.get("name"), e.sourceline)
+            for element_id, e in elements.items()
+            if element_id in _RESERVED_IDS or element_id.endswith(_RESERVED_SUFFIXES)]
+
+
+def _size_problems(process: etree._Element) -> list[Problem]:
+    """Steps counted with those nested in sub-processes; flows leaving one element bounded."""
+    nodes = [e for e in process.iter() if e is not process and isinstance(e.tag, str) and e.get("id")
+             and e.tag.startswith(f"{{{BPMN}}}") and local_name(e) not in NOT_FLOW_NODES]
+    problems = []
+    if len(nodes) > MAX_FLOW_NODES:
+        problems.append(Problem("model_too_large", f"process has {len(nodes)} steps (sub-processes included); the "
+                                f"limit is {MAX_FLOW_NODES}: split it with call activities", process.get("id"),
+                                process.get("name"), process.sourceline))
+    outgoing: dict[str, int] = {}
+    for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
+        outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
+    by_id = {e.get("id"): e for e in nodes}
+    for element_id, count in outgoing.items():
+        if count > MAX_BRANCHES and element_id in by_id:
+            element = by_id[element_id]
+            problems.append(Problem("too_many_branches", f"{count} flows leave this element; the limit is "
+                                    f"{MAX_BRANCHES}", element_id, element.get("name"), element.sourceline))
+    for cardinality in process.iter(f"{{{BPMN}}}loopCardinality"):
+        text = (cardinality.text or "").strip()
+        if text.isdigit() and int(text) > MAX_BRANCHES:
+            owner = cardinality.getparent().getparent()
+            problems.append(Problem("too_many_branches", f"multi-instance cardinality {text} exceeds the limit of "
+                                    f"{MAX_BRANCHES}", owner.get("id"), owner.get("name"), owner.sourceline))
+    return problems
+
+
+def _call_cycles(root: etree._Element) -> list[Problem]:
+    """A call activity that (directly or through others) calls its own process never ends."""
+    calls = {p.get("id"): [(c, c.get("calledElement")) for c in p.iter(f"{{{BPMN}}}callActivity")]
+             for p in root.iterfind("bpmn:process", NS)}
+    problems = []
+    for process_id, activities in calls.items():
+        for activity, called in activities:
+            path = _path_back(calls, called, process_id)
+            if path is not None:
+                chain = " -> ".join([process_id, *path])
+                problems.append(Problem("call_cycle", f"calls '{called}', which leads back to '{process_id}' "
+                                        f"({chain}): such a case never ends", activity.get("id"),
+                                        activity.get("name"), activity.sourceline))
+    return problems
+
+
+def _path_back(calls: dict[str, list[tuple[etree._Element, str]]], start: str, target: str) -> list[str] | None:
+    stack, seen = [(start, [start])], set()
+    while stack:
+        current, path = stack.pop()
+        if current == target:
+            return path
+        if current in seen or current not in calls:
+            continue
+        seen.add(current)
+        stack.extend((called, [*path, called]) for _, called in calls[current])
+    return None
 
 
 def schema_problems(root: etree._Element) -> list[Problem]:

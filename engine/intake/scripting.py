@@ -5,7 +5,10 @@ command's session and their events land in that command's history.
 """
 from __future__ import annotations
 
+import copy
 import json
+import logging
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -15,17 +18,21 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from ..errors import SandboxViolation
 from ..pack import Pack, ServiceCall
+from .data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
+
+log = logging.getLogger("crmflow.incidents")
 
 
 class SandboxScriptEngine(PythonScriptEngine):
     """Runs every condition, script and service call of a model through the sandbox."""
 
     def __init__(self, pack: Pack, service_call: Callable[[Any], ServiceCall] | None = None,
-                 parameters: dict[str, Any] | None = None):
+                 parameters: dict[str, Any] | None = None, data_limits: DataLimits = DEFAULT_DATA_LIMITS):
         super().__init__(environment=None)
         self.pack = pack
         self.parameters = parameters or {}
+        self.data_limits = data_limits
         self._service_call = service_call
         self._needs_call = any(getattr(f, "uses_call", False) for f in pack.functions.values())
 
@@ -43,7 +50,12 @@ class SandboxScriptEngine(PythonScriptEngine):
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         """Run a script task; its assignments become task data."""
         functions = {**self.parameters, **self._functions(task)}
+        before = copy.deepcopy(task.data)
         self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
+        problem = data_problem(task.data, self.data_limits)
+        if problem is not None:
+            task.data = before  # the case keeps the data it had: readable, retryable, terminable
+            raise WorkflowTaskException(f"the script set '{problem.path}', which {problem.message}", task=task)
         return True
 
     def _functions(self, task: Any) -> dict[str, Callable[..., Any]]:
@@ -75,8 +87,23 @@ class SandboxScriptEngine(PythonScriptEngine):
         except (SandboxViolation, ExpressionError) as exc:
             raise WorkflowTaskException(f"'{_short(source)}' failed: {exc}", task=task, exception=exc) from None
         except Exception as exc:  # a pack service failed: becomes an incident, never a 500
-            raise WorkflowTaskException(f"'{_short(source)}' failed: {type(exc).__name__}: {exc}",
-                                        task=task, exception=exc) from None
+            plain = _plain_message(exc)
+            if plain is not None:
+                raise WorkflowTaskException(f"'{_short(source)}' failed: {plain}", task=task, exception=exc) from None
+            failure = WorkflowTaskException(f"'{_short(source)}' failed unexpectedly; an administrator can find the "
+                                            "details in the server log", task=task, exception=exc)
+            failure.reference = uuid.uuid4().hex[:12]
+            log.error("incident %s: '%s' failed", failure.reference, source, exc_info=exc)
+            raise failure from None
+
+
+def _plain_message(exc: Exception) -> str | None:
+    """What a pack meant to tell users (a lookup that found nothing, a value it refuses); None for faults."""
+    if isinstance(exc, KeyError):
+        return f"the value {exc} is missing"
+    if isinstance(exc, (LookupError, ValueError)):
+        return str(exc)
+    return None
 
 
 def _short(text: str, limit: int = 80) -> str:

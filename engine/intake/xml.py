@@ -16,6 +16,19 @@ DI = "http://www.omg.org/spec/DD/20100524/DI"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI, "spiffworkflow": SPIFF}
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# Children of a process that are not steps a token can be at.
+NOT_FLOW_NODES = frozenset({
+    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "dataObject", "dataObjectReference", "dataStoreReference",
+    "textAnnotation", "association", "extensionElements", "documentation", "ioSpecification", "property",
+    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "incoming", "outgoing",
+    "dataInputAssociation", "dataOutputAssociation", "group", "conditionExpression", "script",
+    "timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+    "escalationEventDefinition", "conditionalEventDefinition", "terminateEventDefinition", "linkEventDefinition",
+    "compensateEventDefinition", "cancelEventDefinition", "timeDuration", "timeDate", "timeCycle",
+    "loopCardinality", "completionCondition", "inputDataItem", "outputDataItem", "loopDataInputRef",
+    "loopDataOutputRef", "dataInput", "dataOutput", "inputSet", "outputSet", "dataInputRefs", "dataOutputRefs",
+    "sourceRef", "targetRef", "assignment", "from", "to", "text", "category", "categoryValue",
+})
 MIN_LXML = (6, 1)
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"PK": "zip", b"BZ": "bzip2", b"\xfd7": "xz", b"(\xb5": "zstd"}
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..errors import Conflict, FieldError, Forbidden, InvalidData
+from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
 from .instance_run import InstanceRun
@@ -23,25 +24,32 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_DATA_KEYS = 200
 
 
-def check_data(data: Any) -> dict[str, Any]:
-    """Process data must be a JSON object with plain names. :raises InvalidData:"""
+def check_data(data: Any, limits: DataLimits = DEFAULT_DATA_LIMITS) -> dict[str, Any]:
+    """Process data must be a JSON object with plain names, within the data limits. :raises InvalidData:"""
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InvalidData([FieldError("data", "must be a JSON object")])
-    bad = [FieldError(str(k), "field names start with a letter and use letters, digits and _ only")
+    bad = [FieldError(_printable(k), "field names start with a letter and use letters, digits and _ only")
            for k in data if not isinstance(k, str) or not _NAME.match(k)]
     if len(data) > MAX_DATA_KEYS:
         bad.append(FieldError("data", f"more than {MAX_DATA_KEYS} fields"))
     if bad:
         raise InvalidData(bad)
+    problem = data_problem(data, limits)
+    if problem is not None:
+        raise InvalidData([FieldError(problem.path, problem.message)])
     return data
+
+
+def _printable(key: Any) -> str:
+    return repr(key)[:66] if not isinstance(key, str) or not key.isprintable() else key[:64]
 
 
 def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, business_key: str | None,
           version: int | None = None) -> InstanceRun:
     """Start an instance of the newest active version (or the given one) and run it to its first wait."""
-    data = check_data(data)
+    data = check_data(data, uow.engine.data_limits)
     found = find_version(uow.session, process_key, version)
     run = uow.create_instance(found, business_key)
     _refuse_parameter_overrides(data, run.specs.parameters)
@@ -56,7 +64,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
 def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups: Collection[str] | None,
              expected_revision: int | None = None) -> InstanceRun:
     """Complete a ready task as `uow.actor` with form data. :raises NotFound, Conflict, Forbidden, InvalidData:"""
-    data = check_data(data)
+    data = check_data(data, uow.engine.data_limits)
     run, task = uow.lock_task(task_id, expected_revision)
     _require_ready(task)
     _require_may_work(task, uow.actor, groups)
@@ -145,7 +153,7 @@ def terminate(uow: UnitOfWork, instance_id: str, reason: str | None = None) -> I
 
 def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None) -> InstanceRun:
     """Run an instance in `error` again, after merging corrected data into the failed task."""
-    data = check_data(data)
+    data = check_data(data, uow.engine.data_limits)
     run = uow.lock_instance(instance_id)
     run.require_status("error")
     run.row.status = "running"

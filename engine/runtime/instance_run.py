@@ -6,6 +6,9 @@ messages. `restore` is the one way a saved state becomes a workflow again.
 """
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -14,32 +17,40 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, EngineError, NotFound
 from ..intake.durations import parse_duration
 from ..intake.scripting import SandboxScriptEngine
 from ..pack import ServiceCall
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow
 from ..store.versions import Specs
 from . import timers
-from .elements import gateway_taken, human_task, is_model_element, task_properties
+from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
+from .stepping import NoWaitState, reached_end, run_engine_steps
 
 if TYPE_CHECKING:
     from ..facade import Engine
     from .unit_of_work import UnitOfWork
 
+log = logging.getLogger("crmflow.incidents")
 OPEN = ("ready", "suspended")
 FINAL_STATUSES = ("completed", "terminated")
+
+
+def new_reference() -> str:
+    """A short id that ties what a user is told to what the server log says."""
+    return uuid.uuid4().hex[:12]
 
 
 def restore(engine: Engine, session: Session, row: Instance, script_engine: Any = None) -> BpmnWorkflow:
     """The workflow saved in an instance row, on its version's cached specs. :raises StateFormatError:"""
     specs = engine.specs.specs(session, row.version_id)
     return engine.serializer.loads(row.state, specs, script_engine or SandboxScriptEngine(
-        engine.pack, parameters=specs.parameters))
+        engine.pack, parameters=specs.parameters, data_limits=engine.data_limits))
 
 
 def task_data(engine: Engine, session: Session, task_id: str) -> dict[str, Any]:
@@ -77,7 +88,8 @@ class InstanceRun:
         return self._workflow
 
     def script_engine(self) -> SandboxScriptEngine:
-        return SandboxScriptEngine(self.uow.engine.pack, self._service_call, self.specs.parameters)
+        engine = self.uow.engine
+        return SandboxScriptEngine(engine.pack, self._service_call, self.specs.parameters, engine.data_limits)
 
     def _service_call(self, task: Any) -> ServiceCall:
         # Events and messages of the call become this command's, written in this transaction.
@@ -110,13 +122,14 @@ class InstanceRun:
 
     # -- running --------------------------------------------------------------------------------
     def advance(self) -> None:
-        """Run engine steps until only people or events are awaited; a model failure becomes an incident."""
-        try:
-            self.workflow.do_engine_steps(did_complete_task=self._record_engine_task)
-        except (WorkflowTaskException, SpiffWorkflowException) as exc:
-            self._incident(exc)
-            return
-        self.row.incident = None
+        """Run engine steps until only people or events are awaited, within the step budget.
+
+        A model failure, a loop that reaches no wait state, anything the model makes go wrong
+        becomes an incident on the instance; only database errors abort the command.
+        """
+        limits = self.uow.engine.step_limits
+        if self._run_model(lambda: run_engine_steps(self.workflow, self._record_engine_task, limits)):
+            self.row.incident = None
 
     def complete_task(self, task_id: str, data: dict[str, Any]) -> None:
         """Hand a ready user task its data, run it (post-scripts included), record it, then advance."""
@@ -124,10 +137,7 @@ class InstanceRun:
         if task.state != TaskState.READY:
             raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
         task.data.update(data)
-        try:
-            task.run()
-        except (WorkflowTaskException, SpiffWorkflowException) as exc:
-            self._incident(exc)
+        if not self._run_model(task.run):
             return
         self.completed_task_ids.add(task_id)
         self.event("task_completed", task.task_spec.bpmn_id, task_id, {"data": data})
@@ -136,10 +146,18 @@ class InstanceRun:
     def reset_failed_task(self, task_id: str, data: dict[str, Any]) -> None:
         """Make the task that raised the incident runnable again, with corrected data merged in."""
         task = self.spiff_task(task_id)
+        self._run_model(lambda: self.workflow.reset_from_task_id(task.id, {**task.data, **data}))
+
+    def _run_model(self, step: Callable[[], Any]) -> bool:
+        """Run part of the model; False (and an incident) when the model fails, database errors propagate."""
         try:
-            self.workflow.reset_from_task_id(task.id, {**task.data, **data})
-        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            step()
+        except (SQLAlchemyError, EngineError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a model makes go wrong is an incident, never a 500
             self._incident(exc)
+            return False
+        return True
 
     def _record_engine_task(self, task: Any) -> None:
         if not is_model_element(task):
@@ -153,13 +171,26 @@ class InstanceRun:
 
     def _incident(self, exc: Exception) -> None:
         task = getattr(exc, "task", None)
-        element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-        self.record_incident(element_id, str(task.id) if task else None, str(exc).split("\n")[0])
+        element_id = element_of(task) if task is not None else None
+        reference = getattr(exc, "reference", None) or new_reference()
+        if isinstance(exc, (WorkflowTaskException, SpiffWorkflowException, NoWaitState)):
+            message = str(exc).split("\n")[0]
+            log.info("incident %s on instance %s at %s: %s", reference, self.row.id, element_id, exc)
+        else:
+            message = "this step failed unexpectedly; an administrator can find the details in the server log"
+            log.error("incident %s on instance %s at %s", reference, self.row.id, element_id, exc_info=exc)
+        self.record_incident(element_id, str(task.id) if task is not None else None, message, reference)
 
-    def record_incident(self, element_id: str | None, task_id: str | None, message: str) -> None:
-        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history."""
-        self.row.incident = {"element_id": element_id, "task_id": task_id, "message": message}
-        self.event("incident", element_id, task_id, {"message": message})
+    def record_incident(self, element_id: str | None, task_id: str | None, message: str,
+                        reference: str | None = None) -> None:
+        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history.
+
+        The message is for people; `reference` ties it to the technical details in the server log.
+        """
+        reference = reference or new_reference()
+        self.row.incident = {"element_id": element_id, "task_id": task_id, "message": message,
+                             "reference": reference}
+        self.event("incident", element_id, task_id, {"message": message, "reference": reference})
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> None:
@@ -195,7 +226,10 @@ class InstanceRun:
         if self.row.incident:
             return "error"
         if self.workflow.is_completed():
-            return "completed"
+            if reached_end(self.workflow):
+                return "completed"
+            self.record_incident(None, None, "the case stopped without reaching an end event")
+            return "error"
         return "running" if self.workflow.get_tasks(state=TaskState.READY, manual=True) else "waiting"
 
     def _sync_tasks(self) -> None:

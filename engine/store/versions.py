@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
-from ..intake.pipeline import Model, process_parameters
+from ..intake.pipeline import Model, parse_specs, process_parameters
 from ..intake.xml import reparse
 from .tables import Process, ProcessVersion
 
@@ -63,10 +61,8 @@ class SpecCache:
 def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
     root = reparse(bpmn)
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_xml(etree.ElementTree(root))
-    return Specs(parser.get_spec(process_key), parser.get_subprocess_specs(process_key),
-                 process_parameters(root, process_key))
+    spec, subprocess_specs = parse_specs(root, process_key)
+    return Specs(spec, subprocess_specs, process_parameters(root, process_key))
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,
