@@ -37,16 +37,12 @@ def data_problem(data: Mapping[str, Any], limits: DataLimits = DEFAULT_DATA_LIMI
     """
     size = 2
     stack: list[tuple[str, Any, int]] = [(str(key), value, 1) for key, value in reversed(list(data.items()))]
-    seen: set[int] = set()
     while stack:
         path, value, depth = stack.pop()
         if depth > limits.max_depth:
             return DataProblem(path, f"is nested more than {limits.max_depth} levels deep")
         size += len(path.rpartition(".")[2]) + 4
-        if isinstance(value, (dict, list)):
-            if id(value) in seen:
-                return DataProblem(path, "refers to itself (a value must be plain JSON)")
-            seen.add(id(value))
+        if isinstance(value, (dict, list)):  # a value that contains itself fails the depth bound
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in reversed(list(items)):
                 if isinstance(value, dict) and not isinstance(key, str):

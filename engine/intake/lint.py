@@ -93,7 +93,7 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
     expected = f"an ISO 8601 {timers.KINDS[kind]}"
     if kind == "timeCycle" and bare.startswith("R") and "/" in bare:
         yield _problem("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
-    elif value is not None or timers.is_bare_name(text) or not text:
+    elif value is not None or timers.is_bare_name(text) or timers.looks_iso(bare) or not text:
         yield _problem("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
                        "are not supported", event)
     else:

@@ -3,8 +3,16 @@
 Nothing here calls `eval` or `exec`. Source is parsed with `ast`, checked against an
 allow-list of node types, and then walked by a small interpreter that only knows plain
 data (numbers, strings, lists, dicts, sets, tuples), a few safe builtins, the methods
-listed in `SAFE_METHODS`, and the functions a domain pack registers. Every evaluation has
-a step and time budget, and operations that could build huge values are bounded first.
+listed in `SAFE_METHODS`, and the functions a domain pack registers.
+
+Every evaluation has one budget of work units: a node visited costs one, and an operation
+over a value (a builtin, a method, a comparison of containers) costs the value's weight
+(items plus characters, counted through nested data) before it runs. Operations that build
+values (repetition, concatenation, join, replace, comprehensions, calls) are checked for
+the size of what they would build *before* building it, and everything built counts
+against an allocation budget. The clock is read after every call, so time spent inside a
+builtin or a pack function counts too. Bounding in-process is enough because no single
+allowed operation can work on more than `max_size` units at once.
 """
 from __future__ import annotations
 
@@ -30,7 +38,8 @@ class Limits:
     max_depth: int = 60
     max_size: int = 100_000  # elements of a collection, characters of a string
     max_int_bits: int = 4_096
-    max_steps: int = 200_000
+    max_steps: int = 200_000  # work units: node visits plus the weight of values operated on
+    max_allocated: int = 1_000_000  # items and characters built in all, per evaluation
     time_budget: float = 0.5  # seconds per evaluation
 
 
@@ -66,6 +75,26 @@ SAFE_METHODS: dict[type, frozenset[str]] = {
     set: frozenset({"add", "union", "intersection", "difference"}),
 }
 _METHOD_NAMES = frozenset().union(*SAFE_METHODS.values())
+
+
+def weight(value: Any, cap: int) -> int:
+    """Items plus characters in `value`, through nested data (shared parts counted each time they
+    appear, as serializing would); stops counting past `cap`."""
+    stack, total = [value], 0
+    while stack and total <= cap:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 1
+        elif isinstance(item, dict):
+            total += len(item) + 1
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += len(item) + 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
 
 
 def _text_size(value: Any, budget: int) -> int:
@@ -118,6 +147,8 @@ SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
     "range": _bounded_range,
 }
 _CONSTANTS = {"True": True, "False": False, "None": None}
+# Builtins whose cost does not grow with their arguments (int() of long digit strings is capped by Python).
+_SCALAR_BUILTINS = frozenset({len, abs, round, int, float, bool})
 
 
 @dataclass(frozen=True)
@@ -218,7 +249,9 @@ class _Checker:
                 raise SandboxViolation("format width is too large", line)
         elif isinstance(node, ast.comprehension) and node.is_async:
             raise SandboxViolation("async comprehensions are not allowed", line)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            raise SandboxViolation("bytes are not allowed; use text", line)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if len(node.value) > self.limits.max_size:
                 raise SandboxViolation("string constant is too long", line)
 
@@ -278,6 +311,8 @@ class _Interpreter:
         self.limits = limits
         self.scopes: list[dict[str, Any]] = []
         self.steps = 0
+        self.allocated = 0
+        self.line: int | None = None
         self.deadline = time.monotonic() + limits.time_budget
 
     def run(self, program: Program) -> Any:
@@ -287,7 +322,11 @@ class _Interpreter:
             assert isinstance(program.tree, ast.Module)
             self.block(program.tree.body)
             return None
-        except (SandboxViolation, ExpressionError):
+        except SandboxViolation as exc:
+            if exc.line is None and self.line is not None:
+                exc.line = self.line  # say which statement of a script broke a bound
+            raise
+        except ExpressionError:
             raise
         except (_Break, _Continue):
             raise ExpressionError("'break' or 'continue' outside a loop") from None
@@ -304,17 +343,46 @@ class _Interpreter:
         if self.steps & 255 == 0 and time.monotonic() > self.deadline:
             raise SandboxViolation(f"evaluation took longer than {self.limits.time_budget} s")
 
+    def charge(self, units: int) -> None:
+        """Pay for work over values (and read the clock: the work may have been done inside a builtin)."""
+        self.steps += units
+        if self.steps > self.limits.max_steps:
+            raise SandboxViolation(f"evaluation took more than {self.limits.max_steps} steps")
+        if time.monotonic() > self.deadline:
+            raise SandboxViolation(f"evaluation took longer than {self.limits.time_budget} s")
+
+    def weigh(self, value: Any) -> int:
+        """The weight of a value (see `weight`), paid for: measuring walks it."""
+        if not isinstance(value, (str, list, tuple, dict, set, frozenset)):
+            return 1
+        units = weight(value, self.limits.max_size + 1)
+        self.charge(units // 16)
+        return units
+
+    def refuse_larger(self, units: int, what: str) -> None:
+        if units > self.limits.max_size:
+            raise SandboxViolation(f"{what} would build more than {self.limits.max_size} items and characters")
+
     def check_size(self, value: Any) -> Any:
-        if isinstance(value, (str, list, tuple, dict, set)) and len(value) > self.limits.max_size:
-            raise SandboxViolation(f"value of {len(value)} items exceeds the limit of {self.limits.max_size}")
-        if isinstance(value, int) and value.bit_length() > self.limits.max_int_bits:
+        """A value just built: within the size limit, and paid for out of the allocation budget."""
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > self.limits.max_int_bits:
             raise SandboxViolation(f"number exceeds {self.limits.max_int_bits} bits")
+        units = self.weigh(value)
+        self.refuse_larger(units, "this value")
+        self.allocate(units)
         return value
+
+    def allocate(self, units: int) -> None:
+        self.allocated += units
+        if self.allocated > self.limits.max_allocated:
+            raise SandboxViolation(f"evaluation would build more than {self.limits.max_allocated} items and "
+                                   "characters in all")
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, statements: list[ast.stmt]) -> None:
         for statement in statements:
             self.tick()
+            self.line = statement.lineno
             self.statement(statement)
 
     def statement(self, node: ast.stmt) -> None:
@@ -416,23 +484,23 @@ class _Interpreter:
                 raise SandboxViolation(f"power result would exceed {limits.max_int_bits} bits")
         elif isinstance(op, ast.Mult):
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * count > limits.max_size:
-                        raise SandboxViolation(f"repetition would build more than {limits.max_size} items")
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int):
+                    self.refuse_larger(self.weigh(seq) * count, "repetition")
             if isinstance(left, int) and isinstance(right, int):
                 if left.bit_length() + right.bit_length() > limits.max_int_bits:
                     raise SandboxViolation(f"product would exceed {limits.max_int_bits} bits")
         elif isinstance(op, ast.Add) and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
-            if len(left) + len(right) > limits.max_size:
-                raise SandboxViolation(f"concatenation would build more than {limits.max_size} items")
+            self.refuse_larger(self.weigh(left) + self.weigh(right), "concatenation")
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> Any:
         return _UNARY[type(node.op)](self.ev(node.operand))
 
     def ev_Compare(self, node: ast.Compare) -> bool:
         left = self.ev(node.left)
-        for op, comparator in zip(node.ops, node.comparators, strict=False):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.ev(comparator)
+            if isinstance(left, _CONTAINERS) or isinstance(right, _CONTAINERS):
+                self.charge(self.weigh(left) + self.weigh(right))  # comparing and `in` walk the values
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
@@ -451,19 +519,29 @@ class _Interpreter:
         if not callable(function) or not (function in SAFE_BUILTINS.values()
                                           or node.func.id in self.functions):
             raise ExpressionError(f"'{node.func.id}' is not a function")
-        return self.check_size(function(*args, **kwargs))
+        if function not in _SCALAR_BUILTINS:
+            units = sum(self.weigh(a) for a in (*args, *kwargs.values()))
+            self.charge(units * max(1, units.bit_length()) if function is sorted else units)
+        result = function(*args, **kwargs)
+        self.charge(0)
+        return self.check_size(result)
 
     def call_method(self, obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         allowed = SAFE_METHODS.get(type(obj), frozenset())
         if name not in allowed:
             raise ExpressionError(f"'{type(obj).__name__}' has no allowed method '{name}'")
+        if name in _GROWING_METHODS:  # list.append, set.add: the receiver grows by one item
+            self.allocate(self.weigh(args[0]) if args else 1)
+            result = getattr(type(obj), name)(obj, *args, **kwargs)
+            self.refuse_larger(len(obj), "this collection")
+            return result
+        self.charge(self.weigh(obj) + sum(self.weigh(a) for a in (*args, *kwargs.values())))
         if isinstance(obj, str) and name == "join" and args:
-            _guard_text(list(args[0]))
-        if isinstance(obj, str) and name == "replace" and args and isinstance(args[-1], str):
-            if (len(obj) + 1) * max(len(args[-1]), 1) > self.limits.max_size:
-                raise SandboxViolation(f"replace would build more than {self.limits.max_size} characters")
+            self.refuse_larger(_joined_length(obj, args[0]), "join")
+        if isinstance(obj, str) and name == "replace" and len(args) >= 2:
+            self.refuse_larger(_replaced_length(obj, *args[:3]), "replace")
         result = getattr(type(obj), name)(obj, *args, **kwargs)
-        self.check_size(obj)
+        self.charge(0)
         return self.check_size(result)
 
     def ev_Attribute(self, node: ast.Attribute) -> Any:
@@ -533,7 +611,27 @@ class _Interpreter:
                     self._generate(rest, produce, out)
                 else:
                     out.append(produce())
-                    self.check_size(out)
+                    self.refuse_larger(len(out), "this comprehension")
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+_GROWING_METHODS = frozenset({"append", "add"})
+
+
+def _joined_length(separator: str, items: Any) -> int:
+    """Length of `separator.join(items)`, computed without joining (non-text items fail in the join)."""
+    items = list(items)
+    return sum(len(i) for i in items if isinstance(i, str)) + len(separator) * max(len(items) - 1, 0)
+
+
+def _replaced_length(text: str, old: Any, new: Any, count: Any = -1) -> int:
+    """Length of `text.replace(old, new, count)`, computed without replacing."""
+    if not isinstance(old, str) or not isinstance(new, str) or not isinstance(count, int):
+        return len(text)  # the call itself refuses the wrong types
+    found = text.count(old) if old else len(text) + 1
+    if count >= 0:
+        found = min(found, count)
+    return len(text) + found * (len(new) - len(old))
 
 
 def _constant_spec(spec: ast.expr) -> Any:

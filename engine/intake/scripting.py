@@ -51,11 +51,14 @@ class SandboxScriptEngine(PythonScriptEngine):
         """Run a script task; its assignments become task data."""
         functions = {**self.parameters, **self._functions(task)}
         before = copy.deepcopy(task.data)
-        self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
-        problem = data_problem(task.data, self.data_limits)
-        if problem is not None:
-            task.data = before  # the case keeps the data it had: readable, retryable, terminable
-            raise WorkflowTaskException(f"the script set '{problem.path}', which {problem.message}", task=task)
+        try:
+            self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
+            problem = data_problem(task.data, self.data_limits)
+            if problem is not None:
+                raise WorkflowTaskException(f"the script set '{problem.path}', which {problem.message}", task=task)
+        except WorkflowTaskException:
+            task.data = before  # a failed script leaves no trace: the case stays readable, retryable, terminable
+            raise
         return True
 
     def _functions(self, task: Any) -> dict[str, Callable[..., Any]]:

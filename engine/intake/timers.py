@@ -73,6 +73,11 @@ def unquoted(text: str) -> str | None:
     return None
 
 
+def looks_iso(text: str) -> bool:
+    """Meant as an ISO 8601 value (P..., R.../..., a date), whether or not it is a valid one."""
+    return bool(re.match(r"^(R\d*/|P\d|PT\d|\d{4}-\d)", text))
+
+
 def is_bare_name(text: str) -> bool:
     """A single word: free text, or a data field written without saying so."""
     return text.isidentifier()

@@ -17,6 +17,7 @@ from ..errors import Conflict, FieldError, Forbidden, InvalidData
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
+from . import timers
 from .instance_run import InstanceRun
 from .unit_of_work import UnitOfWork, set_suspended
 
@@ -177,7 +178,7 @@ def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
         return False
     run = InstanceRun(uow, row)
     task = run.spiff_task(timer_id)
-    task._set_internal_data(event_fired=True)
+    timers.fire(task, timer.due_at)
     run.event("timer_fired", task.task_spec.bpmn_id, timer_id, {"due_at": timer.due_at.isoformat()})
     run.workflow.refresh_timers()
     run.advance()

@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
@@ -21,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..intake.timers import cycle_parts
 from ..store.tables import Timer
 
 if TYPE_CHECKING:
@@ -28,13 +31,15 @@ if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
 PARKED = "9999-12-31T00:00:00+00:00"
+EXPIRED = "1970-01-01T00:00:00+00:00"
 DUE_KEY = "crmflow_due"
 MAX_ATTEMPTS = 5
 
 
 def _timer_definition(task: Any) -> Any:
     definition = getattr(task.task_spec, "event_definition", None)
-    return definition if isinstance(definition, (DurationTimerEventDefinition, TimeDateEventDefinition)) else None
+    kinds = (DurationTimerEventDefinition, TimeDateEventDefinition, CycleTimerEventDefinition)
+    return definition if isinstance(definition, kinds) else None
 
 
 def sync(run: InstanceRun) -> None:
@@ -42,26 +47,61 @@ def sync(run: InstanceRun) -> None:
     session, now = run.uow.session, run.uow.now
     waiting = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
     rows = {r.id: r for r in session.scalars(select(Timer).where(Timer.instance_id == run.row.id))}
-    for timer_id, row in rows.items():
+    for timer_id, stale in rows.items():
         if timer_id not in waiting:
-            session.delete(row)
+            session.delete(stale)
     for timer_id, task in waiting.items():
-        due = task._get_internal_data(DUE_KEY)
-        if due is None:
-            due = _due(run, task, now).isoformat()
-            task._set_internal_data(**{DUE_KEY: due, "event_value": PARKED})
-        if timer_id not in rows:
+        due_text = task._get_internal_data(DUE_KEY)
+        due = datetime.fromisoformat(due_text) if due_text else _schedule(run, task, now)
+        row = rows.get(timer_id)
+        if row is None:
             session.add(Timer(id=timer_id, instance_id=run.row.id, element_id=task.task_spec.bpmn_id,
-                              due_at=datetime.fromisoformat(due), attempts=0))
+                              due_at=due, attempts=0))
+        elif row.due_at != due:  # a cycle timer moved on to its next firing
+            row.due_at, row.attempts = due, 0
 
 
-def _due(run: InstanceRun, task: Any, now: datetime) -> datetime:
+def _schedule(run: InstanceRun, task: Any, now: datetime) -> datetime:
+    """The first due time of a timer the workflow has just started waiting on, on the engine's clock.
+
+    SpiffWorkflow's own due time is parked far in the future (it reads the wall clock).
+    :raises WorkflowTaskException: naming the element when the value is not a valid time
+    """
     definition = _timer_definition(task)
     value = run.workflow.script_engine.evaluate(task, definition.expression)
-    if isinstance(definition, TimeDateEventDefinition):
-        return TimerEventDefinition.get_datetime(value)
-    parsed = TimerEventDefinition.parse_iso_duration(value)
-    return now + TimerEventDefinition.get_timedelta_from_start(parsed, start=now)
+    try:
+        if isinstance(definition, CycleTimerEventDefinition):
+            count, start, seconds = cycle_parts(str(value))
+            due = start or now + timedelta(seconds=seconds)
+            parked: Any = {"cycles": count, "next": PARKED, "duration": seconds}
+        elif isinstance(definition, TimeDateEventDefinition):
+            due, parked = TimerEventDefinition.get_datetime(value), PARKED
+        else:
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            due, parked = now + TimerEventDefinition.get_timedelta_from_start(parsed, start=now), PARKED
+    except Exception:  # noqa: BLE001 - whatever the value was, the model must say a valid time
+        raise WorkflowTaskException(f"timer value {str(value)[:60]!r} is not a valid ISO 8601 "
+                                    f"{'cycle' if isinstance(definition, CycleTimerEventDefinition) else 'time'}",
+                                    task=task) from None
+    task._set_internal_data(**{DUE_KEY: due.isoformat(), "event_value": parked})
+    return due
+
+
+def fire(task: Any, due_at: datetime) -> None:
+    """Let SpiffWorkflow see the timer as expired; a cycle fires once and is parked again until its next due time."""
+    if not isinstance(_timer_definition(task), CycleTimerEventDefinition):
+        task._set_internal_data(event_fired=True)
+        return
+    cycle = dict(task._get_internal_data("event_value"))
+    task._set_internal_data(event_value={**cycle, "next": EXPIRED})
+    task.workflow.refresh_timers()  # SpiffWorkflow sends the case down the timer's path once
+    remaining = cycle["cycles"] - 1
+    if remaining > 0:
+        following = due_at + timedelta(seconds=cycle["duration"])
+        task._set_internal_data(**{DUE_KEY: following.isoformat(),
+                                   "event_value": {**cycle, "cycles": remaining, "next": PARKED}})
+    else:
+        task._set_internal_data(event_value={**cycle, "cycles": 0})
 
 
 def due(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:

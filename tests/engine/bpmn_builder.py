@@ -95,3 +95,27 @@ def parallel_model() -> bytes:
   </bpmn:process>
 """
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def reminder_model(cycle: str = "R3/PT1H") -> bytes:
+    """A user task in lane sales with a non-interrupting cycle timer: each firing runs a counting script."""
+    body = f"""
+  <bpmn:process id="reminded" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Work</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Work" name="Work" />
+    <bpmn:boundaryEvent id="Timer_Remind" name="Remind" attachedToRef="Task_Work" cancelActivity="false">
+      <bpmn:timerEventDefinition id="TimerDefinition_Remind"><bpmn:timeCycle>{escape(cycle)}</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:scriptTask id="Task_Count" name="Count reminder"><bpmn:script>reminded = 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="EndEvent_Reminded" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Work" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Timer_Remind" targetRef="Task_Count" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Task_Count" targetRef="EndEvent_Reminded" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
