@@ -18,7 +18,10 @@ def engine() -> Engine:
 
 def json_body(required: bool = True) -> dict[str, Any]:
     """The request's JSON object. :raises BadRequest:"""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the JSON decoder gives up on very deep nesting before we could bound it
+        raise BadRequest("the JSON body is nested too deeply") from None
     if data is None and not required and not request.data:
         return {}
     if not isinstance(data, dict):

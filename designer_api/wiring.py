@@ -1,18 +1,25 @@
 """Where the application is assembled: the engine on its database, with the CRM pack."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from domain import crm_pack
-from engine import Engine
+from engine import DataLimits, Engine, StepLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BPMN = ROOT / "bpmn"
 
 
 def build_engine(url: str | None = None) -> Engine:
-    """An engine on `url` (or CRMFLOW_DATABASE_URL, or the SQLite default) with the CRM pack."""
-    return Engine(url, pack=crm_pack())
+    """An engine on `url` (or CRMFLOW_DATABASE_URL, or the SQLite default) with the CRM pack.
+
+    CRMFLOW_MAX_DATA_BYTES (default 262144) bounds one case's data; CRMFLOW_MAX_STEPS (default
+    2000) bounds the engine steps one command may run before it must reach a wait state.
+    """
+    data = DataLimits(max_bytes=int(os.environ.get("CRMFLOW_MAX_DATA_BYTES", DataLimits.max_bytes)))
+    steps = StepLimits(max_steps=int(os.environ.get("CRMFLOW_MAX_STEPS", StepLimits.max_steps)))
+    return Engine(url, pack=crm_pack(), data_limits=data, step_limits=steps)
 
 
 def shipped_models() -> list[Path]:
@@ -26,8 +33,6 @@ def outbox_delivery(engine: Engine):
     CRMFLOW_OUTBOX_JOURNAL (default var/outbox.jsonl) receives every message; with
     CRMFLOW_SMTP_HOST set, notifications are also mailed to the user's address.
     """
-    import os
-
     from engine import JournalSender, SmtpSender, dispatch
 
     journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))

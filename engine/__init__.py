@@ -21,17 +21,20 @@ from .errors import (
     StateFormatError,
 )
 from .facade import Engine
+from .intake.data import DataLimits
 from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
+from .runtime.stepping import StepLimits
 from .runtime.worker import Worker
 from .store import reports
 from .store.queries import EventView, InstanceView, TaskView, VersionView
 from .store.tables import NAMING, UTCDateTime
 
 __all__ = [
-    # the facade and the pack interface
-    "Engine", "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
+    # the facade, its limits and the pack interface
+    "Engine", "DataLimits", "StepLimits",
+    "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
     # errors
     "EngineError", "NotFound", "Conflict", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
     "StateFormatError", "Problem", "FieldError",

@@ -1,0 +1,70 @@
+"""Bounded execution over HTTP: hostile models and data get a clear 4xx or an incident, never a 500."""
+from __future__ import annotations
+
+from tests.engine.bpmn_builder import HEAD, gateway_model
+
+LOOP = (HEAD + """
+  <bpmn:process id="looper" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:scriptTask id="Task_Count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="Gateway_More" default="Flow_Done" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Count" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Count" targetRef="Gateway_More" />
+    <bpmn:sequenceFlow id="Flow_Again" sourceRef="Gateway_More" targetRef="Task_Count">
+      <bpmn:conditionExpression>n &lt; 3000</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Done" sourceRef="Gateway_More" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>""").encode()
+XML = {"Content-Type": "application/xml"}
+
+
+def deploy(as_user, bpmn: bytes):
+    return as_user("root").post("/api/processes", data=bpmn, headers=XML)
+
+
+def test_a_loop_without_a_wait_state_answers_with_an_incident_and_the_case_stays_workable(as_user):
+    assert deploy(as_user, LOOP).status_code == 201
+    started = as_user("alice").post("/api/processes/looper/instances", json={"data": {"n": 0}})
+    assert started.status_code == 201
+    case = started.get_json()
+    assert case["status"] == "error" and "did not reach a wait state" in case["incident"]["message"]
+    assert case["incident"]["element_id"] in ("Task_Count", "Gateway_More") and case["incident"]["reference"]
+    assert as_user("root").get(f"/api/instances/{case['id']}/history").status_code == 200
+    assert as_user("root").post(f"/api/instances/{case['id']}/terminate", json={"reason": "loop"}).status_code == 200
+
+
+def test_a_script_storing_a_function_is_an_incident_not_a_500(as_user):
+    assert deploy(as_user, gateway_model(script="f = len")).status_code == 201
+    case = as_user("alice").post("/api/processes/test_process/instances", json={"data": {"amount": 1}}).get_json()
+    assert case["status"] == "error" and "'f'" in case["incident"]["message"]
+
+
+def test_start_data_nested_900_deep_is_422_naming_the_field(as_user):
+    assert deploy(as_user, gateway_model()).status_code == 201
+    deep = "1"
+    for _ in range(900):
+        deep = '{"x": ' + deep + "}"
+    response = as_user("alice").post("/api/processes/test_process/instances",
+                                     data='{"data": {"amount": 1, "tree": ' + deep + "}}",
+                                     headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"][0]["field"].startswith("tree.x.x")
+
+
+def test_a_body_nested_100000_deep_is_400(as_user):
+    body = "[" * 100_000 + "]" * 100_000
+    response = as_user("alice").post("/api/processes/test_process/instances", data=body,
+                                      headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "nested" in response.get_json()["error"]["message"]
+
+
+def test_hostile_models_are_refused_naming_the_element(as_user):
+    reserved = deploy(as_user, gateway_model().replace(b'"StartEvent_1"', b'"Start"'))
+    assert reserved.status_code == 422
+    assert reserved.get_json()["error"]["details"][0]["element_id"] == "Start"
+    timer = deploy(as_user, gateway_model(extra='<bpmn:intermediateCatchEvent id="Timer_Soon"><bpmn:timerEventDefinition>'
+                                                '<bpmn:timeDuration>soon</bpmn:timeDuration></bpmn:timerEventDefinition>'
+                                                '</bpmn:intermediateCatchEvent>'))
+    assert timer.status_code == 422
+    assert {d["element_id"] for d in timer.get_json()["error"]["details"]} >= {"Timer_Soon"}
