@@ -77,9 +77,9 @@ SAFE_METHODS: dict[type, frozenset[str]] = {
 _METHOD_NAMES = frozenset().union(*SAFE_METHODS.values())
 
 
-def weight(value: Any, cap: int) -> int:
+def weight(value: Any, cap: int, scalar: int = 1) -> int:
     """Items plus characters in `value`, through nested data (shared parts counted each time they
-    appear, as serializing would); stops counting past `cap`."""
+    appear, as serializing would), a number or other scalar counting `scalar`; stops past `cap`."""
     stack, total = [value], 0
     while stack and total <= cap:
         item = stack.pop()
@@ -93,31 +93,12 @@ def weight(value: Any, cap: int) -> int:
             total += len(item) + 1
             stack.extend(item)
         else:
-            total += 1
-    return total
-
-
-def _text_size(value: Any, budget: int) -> int:
-    """Length of `str(value)`, estimated without building it; stops counting past `budget`."""
-    stack, total = [value], 0
-    while stack and total <= budget:
-        item = stack.pop()
-        if isinstance(item, str):
-            total += len(item) + 2
-        elif isinstance(item, dict):
-            total += 2 * len(item) + 2
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            total += len(item) + 2
-            stack.extend(item)
-        else:
-            total += 24
+            total += scalar
     return total
 
 
 def _guard_text(value: Any) -> Any:
-    if _text_size(value, DEFAULT_LIMITS.max_size) > DEFAULT_LIMITS.max_size:
+    if weight(value, DEFAULT_LIMITS.max_size, scalar=24) > DEFAULT_LIMITS.max_size:  # str() of a number: <= 24
         raise SandboxViolation(f"text would be longer than {DEFAULT_LIMITS.max_size} characters")
     return value
 

@@ -1,21 +1,9 @@
 """Bounded execution over HTTP: hostile models and data get a clear 4xx or an incident, never a 500."""
 from __future__ import annotations
 
-from tests.engine.bpmn_builder import HEAD, gateway_model
+from tests.engine.bpmn_builder import gateway_model, loop_model
 
-LOOP = (HEAD + """
-  <bpmn:process id="looper" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1" />
-    <bpmn:scriptTask id="Task_Count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
-    <bpmn:exclusiveGateway id="Gateway_More" default="Flow_Done" />
-    <bpmn:endEvent id="EndEvent_1" />
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Count" />
-    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Count" targetRef="Gateway_More" />
-    <bpmn:sequenceFlow id="Flow_Again" sourceRef="Gateway_More" targetRef="Task_Count">
-      <bpmn:conditionExpression>n &lt; 3000</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="Flow_Done" sourceRef="Gateway_More" targetRef="EndEvent_1" />
-  </bpmn:process>
-</bpmn:definitions>""").encode()
+LOOP = loop_model("3000")
 XML = {"Content-Type": "application/xml"}
 
 

@@ -119,3 +119,21 @@ def reminder_model(cycle: str = "R3/PT1H") -> bytes:
   </bpmn:process>
 """
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def loop_model(limit: str = "limit") -> bytes:
+    """start -> script (n += 1) -> gateway: back to the script while n < `limit`, else end. No wait state."""
+    body = f"""
+  <bpmn:process id="looper" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:scriptTask id="Task_Count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="Gateway_More" default="Flow_Done" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Count" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Count" targetRef="Gateway_More" />
+    <bpmn:sequenceFlow id="Flow_Again" sourceRef="Gateway_More" targetRef="Task_Count">
+      <bpmn:conditionExpression>n &lt; {limit}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Done" sourceRef="Gateway_More" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()

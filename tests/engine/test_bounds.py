@@ -11,7 +11,7 @@ import pytest
 
 from engine import Engine, InvalidData, InvalidModel, Worker
 from engine.intake.sandbox import SandboxViolation, compile_expression, compile_script, evaluate, execute
-from tests.engine.bpmn_builder import HEAD, gateway_model, reminder_model, timer_model
+from tests.engine.bpmn_builder import HEAD, gateway_model, loop_model, reminder_model, timer_model
 
 LONG = "a" * 99_999
 
@@ -113,23 +113,10 @@ def test_start_data_that_is_not_bounded_json_is_refused(engine, value, message):
 
 
 # -- a loop that reaches no wait state is an incident, never "completed" ------------------------------
-LOOP = """
-  <bpmn:process id="looper" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1" />
-    <bpmn:scriptTask id="Task_Count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
-    <bpmn:exclusiveGateway id="Gateway_More" default="Flow_Done" />
-    <bpmn:endEvent id="EndEvent_1" />
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Count" />
-    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Count" targetRef="Gateway_More" />
-    <bpmn:sequenceFlow id="Flow_Again" sourceRef="Gateway_More" targetRef="Task_Count">
-      <bpmn:conditionExpression>n &lt; limit</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="Flow_Done" sourceRef="Gateway_More" targetRef="EndEvent_1" />
-  </bpmn:process>
-"""
 
 
 def test_an_engine_only_loop_ends_in_an_incident_not_in_completed(engine):
-    engine.deploy(model(LOOP))
+    engine.deploy(loop_model())
     instance = engine.start("looper", {"n": 0, "limit": 3000})
     assert instance.status == "error"
     assert "did not reach a wait state" in instance.incident["message"]
@@ -137,7 +124,7 @@ def test_an_engine_only_loop_ends_in_an_incident_not_in_completed(engine):
 
 
 def test_a_short_engine_loop_still_completes(engine):
-    engine.deploy(model(LOOP))
+    engine.deploy(loop_model())
     assert engine.start("looper", {"n": 0, "limit": 50}).status == "completed"
 
 
