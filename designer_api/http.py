@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -17,16 +19,42 @@ def engine() -> Engine:
 
 
 def json_body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object. :raises BadRequest:"""
+    """The request's JSON object; NaN, Infinity and numbers too large for a float are refused. :raises BadRequest:"""
+    raw = request.get_data(cache=True)
+    if not raw and not required:
+        return {}
+    if not request.is_json:
+        raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
     try:
-        data = request.get_json(silent=True)
+        data = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
     except RecursionError:  # the JSON decoder gives up on very deep nesting before we could bound it
         raise BadRequest("the JSON body is nested too deeply") from None
-    if data is None and not required and not request.data:
-        return {}
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
     return data
+
+
+def _not_a_number(constant: str) -> float:
+    raise ValueError(f"{constant} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return value
+
+
+def optional_text(body: dict[str, Any], name: str, max_length: int = 128) -> str | None:
+    """A short text field that may be absent: no control characters. :raises InvalidData: naming the field"""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length or not value.isprintable():
+        raise InvalidData([FieldError(name, f"must be text of 1 to {max_length} printable characters")])
+    return value
 
 
 def xml_body() -> bytes:

@@ -9,6 +9,7 @@ from .authoring.operations import FIELDS, OPERATIONS, Field, Operation, batch_sc
 from .authoring.outline import CHANGES
 from .errors import (
     Conflict,
+    DuplicateCase,
     EngineError,
     FieldError,
     Forbidden,
@@ -36,7 +37,7 @@ __all__ = [
     "Engine", "DataLimits", "StepLimits",
     "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
     # errors
-    "EngineError", "NotFound", "Conflict", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
+    "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
     "StateFormatError", "Problem", "FieldError",
     # read views and helpers
     "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",

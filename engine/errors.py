@@ -36,6 +36,23 @@ class Conflict(EngineError):
     code = "conflict"
 
 
+class DuplicateCase(Conflict):
+    """An open case of the process already has the business key a start asked for."""
+
+    code = "duplicate_business_key"
+
+    def __init__(self, process_key: str, business_key: str | None, instance_id: str):
+        super().__init__(f"an open case of '{process_key}' already has business key '{business_key}': "
+                         f"instance {instance_id}", [{"field": "business_key", "instance_id": instance_id}])
+        self.instance_id = instance_id
+
+
+class BusinessKeyTaken(Conflict):
+    """A concurrent start took the business key first (the start is tried once more, and then refused)."""
+
+    code = "duplicate_business_key"
+
+
 class StateFormatError(Conflict):
     """An instance's saved state is in a format this release does not read; it is left untouched."""
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import Conflict, Forbidden
+from .errors import BusinessKeyTaken, Conflict, Forbidden
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
@@ -99,10 +99,14 @@ class Engine:
 
     # -- commands -------------------------------------------------------------------------------
     def start(self, process_key: str, data: dict[str, Any] | None = None, business_key: str | None = None,
-              actor: str | None = None, version: int | None = None) -> InstanceView:
-        """Start an instance and run it to its first wait. :raises NotFound, InvalidData:"""
-        return InstanceView.of(self.execute(commands.start, process_key, data, business_key, version,
-                                            actor=actor).row)
+              actor: str | None = None, version: int | None = None,
+              idempotency_key: str | None = None) -> InstanceView:
+        """Start an instance and run it to its first wait. :raises NotFound, InvalidData, DuplicateCase:"""
+        try:
+            run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
+        except BusinessKeyTaken:  # lost a race for the key: once more sees the winner (the same request, or not)
+            run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
+        return InstanceView.of(run.row)
 
     def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,
                  groups: Collection[str] | None = None, expected_revision: int | None = None) -> InstanceView:

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
-from ..http import engine, json_body, optional_int, reply, required_int, required_text, xml_body
+from ..http import engine, json_body, optional_int, optional_text, reply, required_int, required_text, xml_body
 
 bp = Blueprint("processes", __name__, url_prefix="/api/processes")
 ANYONE = ("staff", "analyst", "admin")
@@ -74,8 +74,11 @@ def copy(key: str):
 def start(key: str):
     staff = require("staff", "admin")
     body = json_body(required=False)
-    instance = engine().start(key, body.get("data"), body.get("business_key"), staff.username,
-                              optional_int(body.get("version"), "version"))
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None:
+        idempotency_key = optional_text({"Idempotency-Key": idempotency_key}, "Idempotency-Key")
+    instance = engine().start(key, body.get("data"), optional_text(body, "business_key"), staff.username,
+                              optional_int(body.get("version"), "version"), idempotency_key)
     return reply(instance, 201)
 
 

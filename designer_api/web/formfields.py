@@ -1,6 +1,8 @@
 """A task form on a page: fields from the form's JSON Schema, and typed data from what was posted."""
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +66,14 @@ def submitted(schema: Mapping[str, Any] | None, form: Mapping[str, str]) -> tupl
 
 
 def parse_number(text: str) -> int | float:
-    """A number typed into a page: whole numbers as int. :raises ValueError:"""
-    number = float(text)
+    """A number typed into a page ("800,000" and "800 000" are 800000): whole numbers as int.
+
+    :raises ValueError: for text that is no finite number (NaN, Infinity and 1e309 included)
+    """
+    cleaned = re.sub(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "", text.strip())
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", cleaned):
+        raise ValueError(f"'{text}' is not a number")
+    number = float(cleaned)
+    if not math.isfinite(number):
+        raise ValueError(f"'{text}' is too large")
     return int(number) if number.is_integer() else number

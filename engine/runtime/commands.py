@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from ..errors import Conflict, FieldError, Forbidden, InvalidData
+from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
@@ -48,11 +48,21 @@ def _printable(key: Any) -> str:
 
 
 def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, business_key: str | None,
-          version: int | None = None) -> InstanceRun:
-    """Start an instance of the newest active version (or the given one) and run it to its first wait."""
+          version: int | None = None, idempotency_key: str | None = None) -> InstanceRun:
+    """Start an instance of the newest active version (or the given one) and run it to its first wait.
+
+    A business key names one open case per process: a second start with it is refused, unless it
+    repeats the first one's `idempotency_key`, which answers with the case that start made.
+    :raises NotFound, InvalidData, DuplicateCase:
+    """
     data = check_data(data, uow.engine.data_limits)
     found = find_version(uow.session, process_key, version)
-    run = uow.create_instance(found, business_key)
+    existing = _open_case(uow, process_key, business_key)
+    if existing is not None:
+        if idempotency_key is not None and existing.start_key == idempotency_key:
+            return InstanceRun(uow, existing)
+        raise DuplicateCase(process_key, business_key, existing.id)
+    run = uow.create_instance(found, business_key, idempotency_key)
     _refuse_parameter_overrides(data, run.specs.parameters)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
@@ -79,10 +89,12 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
 
 
 def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> TaskRow:
-    """Take a group task as `uow.actor`. :raises Conflict: when someone else holds it"""
+    """Take a group task as `uow.actor`; claiming one's own task again changes nothing. :raises Conflict:"""
     run, task = uow.lock_task(task_id)
     _require_ready(task)
-    if task.assignee and task.assignee != uow.actor:
+    if task.assignee == uow.actor:
+        return task
+    if task.assignee:
         raise Conflict(f"task '{task_id}' is already claimed by {task.assignee}")
     _require_may_work(task, uow.actor, groups)
     task.assignee = uow.actor
@@ -184,6 +196,14 @@ def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
     run.advance()
     run.save()
     return True
+
+
+def _open_case(uow: UnitOfWork, process_key: str, business_key: str | None) -> Instance | None:
+    if business_key is None:
+        return None
+    return uow.session.scalars(select(Instance).where(
+        Instance.process_key == process_key, Instance.business_key == business_key,
+        Instance.ended_at.is_(None))).first()
 
 
 def _refuse_parameter_overrides(data: dict[str, Any], parameters: dict[str, Any]) -> None:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
-from ..errors import Conflict, NotFound
+from ..errors import BusinessKeyTaken, Conflict, NotFound
 from ..store.tables import Instance, ProcessVersion, TaskRow
 from .instance_run import InstanceRun
 
@@ -75,12 +76,19 @@ class UnitOfWork:
         _check_revision(row, expected_revision)
         return InstanceRun(self, row), task
 
-    def create_instance(self, version: ProcessVersion, business_key: str | None) -> InstanceRun:
-        """A new instance row and a fresh workflow on the version's cached spec."""
+    def create_instance(self, version: ProcessVersion, business_key: str | None,
+                        start_key: str | None = None) -> InstanceRun:
+        """A new instance row and a fresh workflow on the version's cached spec. :raises BusinessKeyTaken:"""
         row = Instance(id=str(uuid.uuid4()), version_id=version.id, version=version.version,
                        process_key=version.process_key, business_key=business_key, status="running",
-                       state=b"", started_by=self.actor, started_at=self.now, updated_at=self.now)
+                       state=b"", started_by=self.actor, started_at=self.now, updated_at=self.now,
+                       start_key=start_key)
         self.session.add(row)
+        try:
+            self.session.flush()  # the open-business-key index decides a race for the key here
+        except IntegrityError:
+            raise BusinessKeyTaken(f"another case with business key '{business_key}' was started at the "
+                                   "same moment") from None
         run = InstanceRun(self, row)
         run._workflow = BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine())
         return run

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -110,7 +111,13 @@ class Instance(Base):
     """One running or finished process instance; `state` is SpiffWorkflow state without the spec (zlib JSON)."""
 
     __tablename__ = "instance"
-    __table_args__ = (Index("ix_instance_process_status", "process_key", "status"),)
+    __table_args__ = (
+        Index("ix_instance_process_status", "process_key", "status"),
+        # One open case per business key and process: a second start with the key is refused.
+        Index("uq_instance_open_business_key", "process_key", "business_key", unique=True,
+              sqlite_where=text("ended_at IS NULL AND business_key IS NOT NULL"),
+              postgresql_where=text("ended_at IS NULL AND business_key IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
@@ -125,6 +132,7 @@ class Instance(Base):
     started_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+    start_key: Mapped[str | None] = mapped_column(String(128))  # the Idempotency-Key of the start request
 
     # Every UPDATE checks and bumps `revision`: a lost update raises StaleDataError instead.
     __mapper_args__ = {"version_id_col": revision}

@@ -163,3 +163,36 @@ def test_a_process_killed_while_holding_the_row_lock_releases_it(engine, url):
     holder.join(30)
     engine.complete(ready(engine, instance.id)["Task_A"], "alice")
     assert count(engine, instance.id, "task_completed") == 1
+
+
+def _start_at_barrier(url, key, idempotency_key, barrier, results):
+    engine = Engine(url)
+    barrier.wait()
+    try:
+        results.put(("ok", engine.start("parallel_work", {}, key, "bob", idempotency_key=idempotency_key).id))
+    except Conflict:
+        results.put(("conflict", None))
+    finally:
+        engine.close()
+
+
+def start_race(url: str, n: int, idempotency_key: str | None) -> list[tuple[str, str | None]]:
+    barrier, results = FORK.Barrier(n), FORK.Queue()
+    processes = [FORK.Process(target=_start_at_barrier, args=(url, "SO-RACE", idempotency_key, barrier, results))
+                 for _ in range(n)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    return [results.get(timeout=5) for _ in processes]
+
+
+def test_twenty_parallel_starts_with_one_business_key_make_one_case(engine, url):
+    outcomes = start_race(url, 20, None)
+    assert sorted(o for o, _ in outcomes).count("ok") == 1
+    assert len([i for i in engine.instances(process_key="parallel_work") if i.business_key == "SO-RACE"]) == 1
+
+
+def test_parallel_starts_repeating_one_idempotency_key_all_answer_with_the_one_case(engine, url):
+    outcomes = start_race(url, 8, "request-1")
+    assert {o for o, _ in outcomes} == {"ok"} and len({i for _, i in outcomes}) == 1

@@ -1,0 +1,52 @@
+"""What a salesperson cutting corners tries over the API: odd numbers, duplicate cases, repeated clicks."""
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_tasks import start_to_finance
+
+ORDER = "/api/processes/order_release/instances"
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_a_body_with_a_number_json_does_not_allow_is_refused_at_the_door(as_user, number):
+    body = '{"data": {"customer_id": 3, "amount": ' + number + "}}"
+    response = as_user("alice").post(ORDER, data=body, headers=JSON)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_a_second_open_case_with_the_same_business_key_is_409_naming_the_first(as_user):
+    first = as_user("alice").post(ORDER, json={"data": {"customer_id": 1, "amount": 1000}, "business_key": "SO-77"})
+    assert first.status_code == 201
+    second = as_user("bob").post(ORDER, json={"data": {"customer_id": 1, "amount": 1000}, "business_key": "SO-77"})
+    assert second.status_code == 409
+    error = second.get_json()["error"]
+    assert error["code"] == "duplicate_business_key" and error["details"][0]["instance_id"] == first.get_json()["id"]
+
+
+def test_the_same_start_repeated_with_its_idempotency_key_returns_the_case_it_made(as_user):
+    body = {"data": {"customer_id": 1, "amount": 1000}, "business_key": "SO-78"}
+    headers = {"Idempotency-Key": "click-1"}
+    first = as_user("alice").post(ORDER, json=body, headers=headers).get_json()
+    again = as_user("alice").post(ORDER, json=body, headers=headers)
+    assert again.status_code == 201 and again.get_json()["id"] == first["id"]
+    other = as_user("alice").post(ORDER, json=body, headers={"Idempotency-Key": "click-2"})
+    assert other.status_code == 409
+
+
+@pytest.mark.parametrize("key", [{"a": 1}, 5, "", "SO\n1", "x" * 200])
+def test_a_business_key_that_is_not_short_text_is_422(as_user, key):
+    response = as_user("alice").post(ORDER, json={"data": {"customer_id": 1, "amount": 10}, "business_key": key})
+    assert response.status_code == 422 and response.get_json()["error"]["details"][0]["field"] == "business_key"
+
+
+def test_claiming_ones_own_task_again_changes_nothing(as_user, engine):
+    case = start_to_finance(as_user)
+    task = as_user("frank").get("/api/tasks").get_json()[0]
+    assert as_user("frank").post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    claimed = engine.instance(case["id"]).revision
+    for _ in range(2):
+        assert as_user("frank").post(f"/api/tasks/{task['id']}/claim").get_json()["assignee"] == "frank"
+    assert [e.type for e in engine.history(case["id"])].count("task_claimed") == 1
+    assert engine.instance(case["id"]).revision == claimed
