@@ -59,6 +59,9 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("Catalog: process keys, versions, active version, lineage", "staff, analyst, admin"),
         "post": _op("Deploy BPMN XML as a new version", "admin", xml_body=True, ok=201, query=("process_key",))},
     "/api/processes/{key}/versions": {"get": _op("Versions of a process", "any", params=KEY)},
+    "/api/processes/{key}/start-form": {"get": _op(
+        "The form a case of the process is started with: its JSON Schema with English and Chinese labels "
+        "(null: the process takes any data)", "staff, admin", params=KEY)},
     "/api/processes/{key}/versions/{version}/bpmn": {
         "get": _op("A version's BPMN XML", "any", params=VERSION, xml_reply=True)},
     "/api/processes/{key}/versions/{version}/outline": {

@@ -10,18 +10,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from sqlalchemy.orm import Session
 
 from engine import FieldError
 
+from .records import Customer, Quote
+
 Field = tuple[str, dict[str, Any]]
+MAX_AMOUNT = 10_000_000_000  # ten billion: anything above is a typing error, not an order
 
 
-def text(name: str, en: str, zh: str, max_length: int = 500, **extra: Any) -> Field:
-    return name, {"type": "string", "title": en, "x-title-zh": zh, "maxLength": max_length, **extra}
+def text(name: str, en: str, zh: str, max_length: int = 500, nullable: bool = False, **extra: Any) -> Field:
+    kind: Any = ["string", "null"] if nullable else "string"
+    return name, {"type": kind, "title": en, "x-title-zh": zh, "maxLength": max_length, **extra}
 
 
-def number(name: str, en: str, zh: str, minimum: float = 0, **extra: Any) -> Field:
-    return name, {"type": "number", "title": en, "x-title-zh": zh, "minimum": minimum, **extra}
+def number(name: str, en: str, zh: str, minimum: float = 0, maximum: float = MAX_AMOUNT, **extra: Any) -> Field:
+    return name, {"type": "number", "title": en, "x-title-zh": zh, "minimum": minimum, "maximum": maximum, **extra}
+
+
+def amount(name: str, en: str, zh: str) -> Field:
+    """A money amount: more than zero, at most `MAX_AMOUNT`."""
+    return name, {"type": "number", "title": en, "x-title-zh": zh, "exclusiveMinimum": 0, "maximum": MAX_AMOUNT}
+
+
+def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = False) -> Field:
+    """The id of a record: `active_customer`, `customer` or `quote_of_customer` (checked against the records)."""
+    kind: Any = ["integer", "null"] if nullable else "integer"
+    return name, {"type": kind, "title": en, "x-title-zh": zh, "minimum": 1, "maximum": 2**31 - 1,
+                  "x-references": refers_to}
 
 
 def flag(name: str, en: str, zh: str) -> Field:
@@ -51,7 +68,27 @@ TERMS = {"prepayment": ("Prepayment", "预付款"), "net30": ("Net 30 days", "�
 SEVERITIES = {"low": ("Low", "低"), "medium": ("Medium", "中"), "high": ("High", "高"), "critical": ("Critical", "紧急")}
 COMMENT = text("comment", "Comment", "备注", 2000)
 
+SOURCES = {"web": ("Website", "官网"), "fair": ("Trade fair", "展会"), "referral": ("Referral", "转介绍"),
+           "cold_call": ("Cold call", "陌生拜访"), "partner": ("Partner", "合作伙伴")}
+
 FORMS: dict[str, dict[str, Any]] = {
+    # start forms: what a case is started with
+    "lead_start": form("New lead", "新线索",
+                       text("company", "Company", "公司名称", 200, minLength=2),
+                       choice("source", "Source", "线索来源", SOURCES),
+                       text("contact_name", "Contact person", "联系人", 128, nullable=True),
+                       text("email", "E-mail", "电子邮箱", 254, nullable=True),
+                       text("phone", "Phone", "电话", 64, nullable=True),
+                       choice("region", "Region", "区域", REGIONS),
+                       choice("industry", "Industry", "行业", INDUSTRIES),
+                       optional=("contact_name", "email", "phone")),
+    "customer_application_start": form("New customer application", "新客户申请"),
+    "order_start": form("New order", "新订单",
+                        reference("customer_id", "Customer", "客户", "active_customer"),
+                        amount("amount", "Order amount", "订单金额"),
+                        reference("quote_id", "Quote", "报价单", "quote_of_customer", nullable=True),
+                        optional=("quote_id",)),
+    "complaint_start": form("New complaint", "新投诉"),
     # lead_to_opportunity
     "merge_lead": form("Merge duplicate lead", "合并重复线索",
                        flag("merge_confirmed", "Merge into the existing lead", "合并到已有线索"), COMMENT,
@@ -103,7 +140,7 @@ FORMS: dict[str, dict[str, Any]] = {
                              text("payment_reference", "Bank reference", "银行流水号", 64, minLength=2)),
     # complaint_handling
     "complaint_register": form("Register complaint", "登记投诉",
-                               number("customer_id", "Customer number", "客户编号", minimum=1),
+                               reference("customer_id", "Customer", "客户", "customer"),
                                text("product", "Product", "产品", 128),
                                text("description", "What happened", "投诉内容", 4000, minLength=5)),
     "complaint_classify": form("Classify complaint", "投诉分类",
@@ -125,14 +162,37 @@ FORMS: dict[str, dict[str, Any]] = {
 _VALIDATORS = {key: Draft202012Validator(schema) for key, schema in FORMS.items()}
 
 
-def validate(form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
-    """Every problem with submitted data, each naming its field."""
+def validate(form_key: str | None, data: Mapping[str, Any], session: Session | None = None) -> list[FieldError]:
+    """Every problem with submitted data, each naming its field; with a session, what it refers to as well."""
     if form_key is None:
         return [FieldError(name, "this task has no form, so it takes no data") for name in data]
     validator = _VALIDATORS.get(form_key)
     if validator is None:
         return [FieldError("form", f"unknown form '{form_key}'")]
-    return sorted((_field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
+    errors = sorted((_field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
+    if session is not None and not errors:
+        errors = reference_errors(FORMS[form_key], data, session)
+    return errors
+
+
+def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session: Session) -> list[FieldError]:
+    """Ids that name no record, a customer that is not active, a quote of another customer."""
+    errors = []
+    for name, spec in schema["properties"].items():
+        refers_to, value = spec.get("x-references"), data.get(name)
+        if refers_to is None or value is None:
+            continue
+        if refers_to == "quote_of_customer":
+            quote = session.get(Quote, value)
+            if quote is None or quote.customer_id != data.get("customer_id"):
+                errors.append(FieldError(name, "names no quote of this customer"))
+            continue
+        customer = session.get(Customer, value)
+        if customer is None:
+            errors.append(FieldError(name, "names no customer"))
+        elif refers_to == "active_customer" and customer.status != "active":
+            errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not active"))
+    return errors
 
 
 def _field_error(error) -> FieldError:
@@ -144,6 +204,9 @@ def _field_error(error) -> FieldError:
     name = ".".join(str(p) for p in error.absolute_path) or "data"
     messages = {"type": f"must be a {error.validator_value}", "enum": f"must be one of {error.validator_value}",
                 "minimum": f"must be at least {error.validator_value}",
+                "exclusiveMinimum": f"must be more than {error.validator_value}",
+                "maximum": f"must be at most {error.validator_value:,}" if isinstance(error.validator_value, int)
+                else f"must be at most {error.validator_value}",
                 "minLength": f"must be at least {error.validator_value} characters",
                 "maxLength": f"must be at most {error.validator_value} characters"}
     return FieldError(name, messages.get(error.validator, error.message))

@@ -22,8 +22,8 @@ class CrmPack(Pack):
     def __init__(self) -> None:
         super().__init__(services=SERVICES, forms=forms.FORMS, control_points=CONTROL_POINTS)
 
-    def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
-        return forms.validate(form_key, data)
+    def validate_form(self, form_key: str | None, data: Mapping[str, Any], session: Any = None) -> list[FieldError]:
+        return forms.validate(form_key, data, session)
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
         return directory.assign(session, task, data)

@@ -26,7 +26,7 @@ from .store import queries
 from .store.database import Store
 from .store.queries import EventView, InstanceView, TaskView, VersionView
 from .store.tables import ProcessVersion
-from .store.versions import SpecCache, set_active, store_version
+from .store.versions import SpecCache, find_version, set_active, store_version
 
 T = TypeVar("T")
 
@@ -91,6 +91,11 @@ class Engine:
         """Activate or deactivate a version for new starts. :raises NotFound:"""
         row = self.execute(lambda uow: set_active(uow.session, process_key, version, active), actor=actor)
         return VersionView.of(row)
+
+    def start_form(self, process_key: str) -> str | None:
+        """The form key the active version of a process is started with (None: it takes any data). :raises NotFound:"""
+        with self.store.read() as session:
+            return self.specs.specs(session, find_version(session, process_key).id).start_form
 
     def versions(self, process_key: str | None = None) -> list[VersionView]:
         """Deployed versions with lineage."""

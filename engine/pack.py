@@ -122,8 +122,11 @@ class Pack:
         """The control point a service task runs, if its operator is one."""
         return next((point for point in self.control_points.values() if point.service == service), None)
 
-    def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
-        """Field errors in data submitted with a task; without forms, only an empty submission passes."""
+    def validate_form(self, form_key: str | None, data: Mapping[str, Any], session: Any = None) -> list[FieldError]:
+        """Field errors in data submitted with a form; without forms, only an empty submission passes.
+
+        `session` (the command's, when there is one) lets a pack check what the data refers to.
+        """
         return [FieldError(name, "this task has no form, so it takes no data") for name in data]
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:

@@ -23,6 +23,14 @@ def deploy_xml():
     return reply(engine().deploy(xml_body(), request.args.get("process_key"), author=admin.username), 201)
 
 
+@bp.get("/<key>/start-form")
+def start_form(key: str):
+    require("staff", "admin")
+    form_key = engine().start_form(key)
+    return reply({"process_key": key, "form_key": form_key,
+                  "schema": engine().pack.forms.get(form_key) if form_key else None})
+
+
 @bp.get("/<key>/versions")
 def versions(key: str):
     require(*ANYONE)

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import FieldError
+from ..errors import FieldError, InvalidData
 from ..intake.data import data_problem
 from ..intake.pipeline import Model
 from ..intake.scripting import SandboxScriptEngine
@@ -50,6 +50,10 @@ class _Simulation:
                            "simulation", self.uow.now, self.events, [])
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.model.start_form is not None:
+            errors = self.engine.pack.validate_form(self.model.start_form, data, self.uow.session)
+            if errors:
+                raise InvalidData(errors)
         for task in self.workflow.get_tasks():
             task.data.update(data)
         outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
@@ -91,7 +95,7 @@ class _Simulation:
             problem = data_problem(answer, self.engine.data_limits) if isinstance(answer, dict) else None
             errors = ([FieldError("answers", f"the answer for {spec.bpmn_id} must be a JSON object")]
                       if not isinstance(answer, dict) else [FieldError(problem.path, problem.message)] if problem
-                      else self.engine.pack.validate_form(human.form_key, answer))
+                      else self.engine.pack.validate_form(human.form_key, answer, self.uow.session))
             if errors:
                 outcome.update(status="invalid_answer", invalid_answer={
                     "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})

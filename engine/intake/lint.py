@@ -23,7 +23,7 @@ _CONTAINERS = ("process", "subProcess", "transaction")
 def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
-    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _reachability):
+    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _start_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
 
@@ -134,6 +134,15 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         form_key = properties.get("formKey")
         if form_key and not pack.knows_form(form_key):
             yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
+
+
+def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for prop in root.iterfind("bpmn:process/bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
+                              "spiffworkflow:property[@name='formKey']", NS):
+        if not pack.knows_form(prop.get("value") or ""):
+            event = prop.getparent().getparent().getparent()
+            yield _problem("unknown_form", f"start form '{prop.get('value')}' is not provided by the "
+                           f"'{pack.name}' pack", event)
 
 
 def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:

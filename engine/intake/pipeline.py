@@ -44,6 +44,7 @@ class Model:
     subprocess_specs: dict[str, Any]
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    start_form: str | None = None
 
 
 def content_hash(bpmn: bytes) -> str:
@@ -75,7 +76,7 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
         raise InvalidModel(unresolved)
     warnings = [p for p in findings if p.severity != "error"]
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
-                 process_parameters(root, key), warnings)
+                 process_parameters(root, key), warnings, start_form(root, key))
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:
@@ -84,6 +85,14 @@ def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, 
     parser = SpiffBpmnParser()
     parser.add_bpmn_xml(etree.ElementTree(root))
     return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
+
+
+def start_form(root: etree._Element, process_key: str) -> str | None:
+    """The form a process is started with: the `formKey` property of its (plain) start event, if any."""
+    path = (f"bpmn:process[@id='{process_key}']/bpmn:startEvent/bpmn:extensionElements/"
+            "spiffworkflow:properties/spiffworkflow:property[@name='formKey']")
+    found = root.find(path, NS)
+    return found.get("value") if found is not None else None
 
 
 def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:

@@ -63,6 +63,10 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
             return InstanceRun(uow, existing)
         raise DuplicateCase(process_key, business_key, existing.id)
     run = uow.create_instance(found, business_key, idempotency_key)
+    if run.specs.start_form is not None:
+        errors = uow.engine.pack.validate_form(run.specs.start_form, data, uow.session)
+        if errors:
+            raise InvalidData(errors)
     _refuse_parameter_overrides(data, run.specs.parameters)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
@@ -79,7 +83,7 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
     run, task = uow.lock_task(task_id, expected_revision)
     _require_ready(task)
     _require_may_work(task, uow.actor, groups)
-    errors = uow.engine.pack.validate_form(task.form_key, data)
+    errors = uow.engine.pack.validate_form(task.form_key, data, uow.session)
     if errors:
         raise InvalidData(errors)
     run.require_status("running", "waiting")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
-from ..intake.pipeline import Model, parse_specs, process_parameters
+from ..intake.pipeline import Model, parse_specs, process_parameters, start_form
 from ..intake.xml import reparse
 from .tables import Process, ProcessVersion
 
@@ -27,6 +27,7 @@ class Specs:
     spec: Any
     subprocess_specs: dict[str, Any]
     parameters: dict[str, Any]
+    start_form: str | None = None
 
 
 class SpecCache:
@@ -40,7 +41,8 @@ class SpecCache:
     def remember(self, version: ProcessVersion, model: Model) -> None:
         """Keep the specs intake already parsed, so deploy does not parse twice."""
         with self._lock:
-            self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs, model.parameters))
+            self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs, model.parameters,
+                                                                 model.start_form))
             self._hash_of_version[version.id] = model.content_hash
 
     def specs(self, session: Session, version_id: int) -> Specs:
@@ -62,7 +64,7 @@ def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
     root = reparse(bpmn)
     spec, subprocess_specs = parse_specs(root, process_key)
-    return Specs(spec, subprocess_specs, process_parameters(root, process_key))
+    return Specs(spec, subprocess_specs, process_parameters(root, process_key), start_form(root, process_key))
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,

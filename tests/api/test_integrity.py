@@ -50,3 +50,28 @@ def test_claiming_ones_own_task_again_changes_nothing(as_user, engine):
         assert as_user("frank").post(f"/api/tasks/{task['id']}/claim").get_json()["assignee"] == "frank"
     assert [e.type for e in engine.history(case["id"])].count("task_claimed") == 1
     assert engine.instance(case["id"]).revision == claimed
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"customer_id": 3, "amount": -5_000_000}, "amount"),
+    ({"customer_id": 3, "amount": 0}, "amount"),
+    ({"customer_id": 3, "amount": "1000"}, "amount"),
+    ({"customer_id": 3, "amount": 10**12}, "amount"),
+    ({"customer_id": 999_999, "amount": 1000}, "customer_id"),
+    ({"customer_id": 3, "amount": 1000, "credit_used": 0}, "credit_used"),
+    ({"customer_id": 1, "amount": 1000, "quote_id": 1}, "quote_id"),  # quote 1 is customer 3's
+    ({"amount": 1000}, "customer_id"),
+])
+def test_an_order_start_with_data_the_start_form_refuses_is_422_and_starts_nothing(as_user, engine, data, field):
+    response = as_user("alice").post(ORDER, json={"data": data})
+    assert response.status_code == 422, response.get_json()
+    assert field in [d["field"] for d in response.get_json()["error"]["details"]]
+    assert engine.instances(process_key="order_release") == []
+
+
+def test_every_shipped_process_serves_its_start_form(as_user):
+    for key in ("order_release", "lead_to_opportunity", "customer_approval", "complaint_handling"):
+        form = as_user("alice").get(f"/api/processes/{key}/start-form").get_json()
+        assert form["form_key"] and form["schema"]["additionalProperties"] is False
+    order = as_user("alice").get("/api/processes/order_release/start-form").get_json()["schema"]
+    assert order["properties"]["amount"]["exclusiveMinimum"] == 0 and order["properties"]["amount"]["x-title-zh"]

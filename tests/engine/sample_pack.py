@@ -49,9 +49,9 @@ class SamplePack(Pack):
         super().__init__(functions={"double": double}, services={"note": note}, forms={"review": REVIEW_FORM},
                          control_points=[AMOUNT_LIMIT])
 
-    def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
+    def validate_form(self, form_key: str | None, data: Mapping[str, Any], session: Any = None) -> list[FieldError]:
         if form_key != "review":
-            return super().validate_form(form_key, data)
+            return super().validate_form(form_key, data, session)
         errors = [FieldError(name, "is not a field of this form") for name in data if name not in
                   REVIEW_FORM["properties"]]
         if not isinstance(data.get("approved"), bool):
