@@ -25,7 +25,7 @@ ZH = {
     # tasks
     "My tasks": "我的任务", "Group tasks to claim": "可认领的组任务", "Overdue": "已超期",
     "Overdue only": "只看超期", "Filter": "筛选", "Claim": "认领", "Give back": "退回给组", "Complete": "完成",
-    "Why is this mine?": "为什么分配给我？", "No tasks": "没有任务", "Task": "任务",
+    "Why is this mine?": "为什么分配给我？", "Case context": "案件背景", "No tasks": "没有任务", "Task": "任务",
     "Please correct the marked fields": "请修正标出的字段", "Task completed": "任务已完成",
     "Task claimed": "任务已认领", "Task given back to its group": "任务已退回给组",
     "This task takes no data": "此任务无需填写数据", "Where this case is": "流程进度",

@@ -52,11 +52,12 @@ def form_schema(engine: Engine, task: TaskView) -> Mapping[str, Any] | None:
 
 
 def task_form(engine: Engine, task: TaskView, values: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The form of a task: its schema and the values it shows (the task's current data unless given)."""
-    schema = form_schema(engine, task)
-    if values is None:
-        values = {}
-        if schema and task.state == "ready":
-            data = engine.task_data(task.id)
-            values = {name: data[name] for name in schema["properties"] if name in data}
-    return {"task": task, "form_key": task.form_key, "schema": schema, "values": values}
+    """The form of a task: its schema, the read-only case context beside it, and the values it shows.
+
+    A form is never prefilled from the case: what the fields hold is what this person types (`values`
+    is only given back when their own submission is shown again), so the history credits each
+    person with exactly their own words. What they need to judge is the context.
+    """
+    context = engine.task_context(task.id) if task.state == "ready" else []
+    return {"task": task, "form_key": task.form_key, "schema": form_schema(engine, task), "context": context,
+            "values": values or {}}

@@ -25,7 +25,13 @@ class ControlPointViolation(Exception):
 
 
 def fire(call: ServiceCall, point: ControlPoint, alert_user: str | None, **evidence: Any) -> None:
-    """Record that a control point fired, with its evidence, and alert the responsible person."""
+    """Record that a control point fired, with its evidence, and alert the responsible person.
+
+    The evidence names the customer, so an alert reads "Precision Tools: usage=0.95 ..." rather than an id.
+    """
+    customer = call.session.get(Customer, evidence.get("customer_id") or 0)
+    if customer is not None:
+        evidence = {"customer": customer.name, **evidence}
     call.record("control_point_triggered", control_point=point.key, action=point.action, **evidence)
     if alert_user:
         notify(call, alert_user, f"{point.title_en} / {point.title_zh}", _evidence_text(evidence), kind="alert",
@@ -75,18 +81,20 @@ def check_prepayment(call: ServiceCall, order_id: int) -> dict[str, Any]:
 
 
 def check_quote_price(call: ServiceCall, order_id: int) -> dict[str, Any]:
-    """Service: an order that names a quote must carry the approved revision's price."""
+    """Service: an order's price must be an approved quote revision's; an order without a quote is blocked too
+    (a sales manager may then approve a price exception)."""
     order = call.session.get(Order, order_id)
-    if order is None or order.quote_id is None:
-        return {"blocked": False, "approved_price": None}
-    quote = call.session.get(Quote, order.quote_id)
+    if order is None:
+        raise LookupError(f"order {order_id} does not exist")
+    quote = call.session.get(Quote, order.quote_id) if order.quote_id is not None else None
     approved = None
     if quote is not None and quote.approved_revision is not None:
         approved = call.session.scalar(select(QuoteRevision.price).where(
             QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.approved_revision))
     blocked = approved is None or Decimal(str(approved)) != order.amount
     if blocked:
-        fire(call, QUOTE_PRICE, _customer(call, order.customer_id).owner, order_id=order_id, quote_id=order.quote_id,
+        fire(call, QUOTE_PRICE, _customer(call, order.customer_id).owner, customer_id=order.customer_id,
+             order_id=order_id, quote_id=order.quote_id,
              order_amount=float(order.amount), approved_price=None if approved is None else float(approved),
              approved_revision=quote.approved_revision if quote else None,
              approved_by=quote.approved_by if quote else None)
@@ -101,7 +109,8 @@ def _customer(call: ServiceCall, customer_id: int) -> Customer:
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in evidence.items())
+    facts = ", ".join(f"{k}={v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
+    return f"{evidence['customer']}: {facts}" if "customer" in evidence else facts
 
 
 CREDIT_USAGE = ControlPoint(

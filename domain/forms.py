@@ -34,11 +34,11 @@ def amount(name: str, en: str, zh: str) -> Field:
     return name, {"type": "number", "title": en, "x-title-zh": zh, "exclusiveMinimum": 0, "maximum": MAX_AMOUNT}
 
 
-def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = False) -> Field:
+def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = False, **extra: Any) -> Field:
     """The id of a record: `active_customer`, `customer` or `quote_of_customer` (checked against the records)."""
     kind: Any = ["integer", "null"] if nullable else "integer"
     return name, {"type": kind, "title": en, "x-title-zh": zh, "minimum": 1, "maximum": 2**31 - 1,
-                  "x-references": refers_to}
+                  "x-references": refers_to, **extra}
 
 
 def flag(name: str, en: str, zh: str) -> Field:
@@ -50,14 +50,19 @@ def choice(name: str, en: str, zh: str, options: dict[str, tuple[str, str]]) -> 
     return name, {"type": "string", "title": en, "x-title-zh": zh, "enum": list(options), "x-enum-labels": labels}
 
 
-def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A JSON Schema object: every field required unless named in `optional`; nothing else accepted."""
+def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...] = (),
+         context: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON Schema object: every field required unless named in `optional`; nothing else accepted.
+
+    `context` names the read-only case facts shown beside the form (see context.py).
+    """
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object", "title": title_en, "x-title-zh": title_zh,
         "properties": dict(fields),
         "required": [name for name, _ in fields if name not in optional],
         "additionalProperties": False,
+        "x-context": list(context),
     }
 
 
@@ -86,13 +91,14 @@ FORMS: dict[str, dict[str, Any]] = {
     "order_start": form("New order", "新订单",
                         reference("customer_id", "Customer", "客户", "active_customer"),
                         amount("amount", "Order amount", "订单金额"),
-                        reference("quote_id", "Quote", "报价单", "quote_of_customer", nullable=True),
+                        reference("quote_id", "Quote", "报价单", "quote_of_customer", nullable=True, default=None),
                         optional=("quote_id",)),
     "complaint_start": form("New complaint", "新投诉"),
     # lead_to_opportunity
     "merge_lead": form("Merge duplicate lead", "合并重复线索",
                        flag("merge_confirmed", "Merge into the existing lead", "合并到已有线索"), COMMENT,
-                       optional=("comment",)),
+                       optional=("comment",),
+                       context=("lead",)),
     "qualify_lead": form("Qualify lead", "线索资格审核",
                          flag("budget_confirmed", "Budget confirmed", "预算已确认"),
                          flag("decision_maker_known", "Decision maker known", "已知决策人"),
@@ -100,13 +106,16 @@ FORMS: dict[str, dict[str, Any]] = {
                              "this_quarter": ("This quarter", "本季度"), "this_year": ("This year", "今年内"),
                              "later": ("Later", "以后")}),
                          number("estimated_amount", "Estimated amount", "预计金额"), COMMENT,
-                         optional=("comment",)),
+                         optional=("comment",),
+                         context=("lead",)),
     "first_meeting": form("Plan first meeting", "安排首次拜访",
                           text("meeting_date", "Meeting date", "拜访日期", 10, format="date"),
-                          text("agenda", "Agenda", "议程", 2000)),
+                          text("agenda", "Agenda", "议程", 2000),
+                          context=("lead",)),
     "disqualify_lead": form("Disqualify or nurture", "淘汰或培育线索",
                             text("reason", "Reason", "原因", 1000, minLength=3),
-                            flag("nurture", "Keep nurturing", "继续培育")),
+                            flag("nurture", "Keep nurturing", "继续培育"),
+                            context=("lead",)),
     # customer_approval
     "customer_info": form("Customer information", "客户信息录入",
                           text("customer_name", "Customer name", "客户名称", 200, minLength=2),
@@ -119,25 +128,41 @@ FORMS: dict[str, dict[str, Any]] = {
     "payment_terms_review": form("Payment terms review", "付款条件审核",
                                  flag("payment_terms_approved", "Payment terms approved", "同意付款条件"),
                                  choice("payment_terms", "Payment terms", "付款条件", TERMS), COMMENT,
-                                 optional=("comment",)),
+                                 optional=("comment",),
+                                 context=("requested_customer",)),
     "credit_limit_review": form("Credit limit review", "信用额度审核",
                                 flag("credit_limit_approved", "Credit limit approved", "同意信用额度"),
                                 number("approved_credit_limit", "Approved credit limit", "核定信用额度"), COMMENT,
-                                optional=("comment",)),
+                                optional=("comment",),
+                                context=("requested_customer", "review_so_far")),
     "general_manager_approval": form("General manager approval", "总经理审批",
-                                     flag("gm_approved", "Approved", "批准"), COMMENT, optional=("comment",)),
+                                     flag("gm_approved", "Approved", "批准"), COMMENT, optional=("comment",),
+                                     context=("requested_customer", "review_so_far")),
     "sales_expense_evaluation": form("Sales expense evaluation", "销售费用评估",
                                      number("expected_annual_revenue", "Expected annual revenue", "预计年销售额"),
                                      number("sales_expense_budget", "Sales expense budget", "销售费用预算"),
                                      flag("expense_approved", "Customer approved", "同意接纳客户"), COMMENT,
-                                     optional=("comment",)),
+                                     optional=("comment",),
+                                     context=("requested_customer", "review_so_far")),
     # order_release
     "credit_override": form("Credit block override", "信用冻结特批",
                             flag("override_approved", "Release despite the credit block", "特批放行"),
-                            text("override_reason", "Reason", "理由", 1000, minLength=3)),
+                            text("override_reason", "Reason", "理由", 1000, minLength=3),
+                            context=("order", "customer_credit")),
+    "price_exception": form("Price exception", "价格特批",
+                            flag("price_exception_approved", "Approve this price without an approved quote",
+                                 "批准此价格（无已审批报价）"),
+                            text("price_exception_reason", "Reason", "理由", 1000, minLength=3),
+                            context=("order", "customer_credit")),
+    "credit_override_second": form("Second approval of a credit override", "信用特批复核",
+                                   flag("second_override_approved", "Agree to release despite the credit block",
+                                        "同意特批放行"),
+                                   text("second_override_reason", "Reason", "理由", 1000, minLength=3),
+                                   context=("order", "customer_credit", "override_so_far")),
     "payment_received": form("Register prepayment", "登记预付款",
                              number("payment_amount", "Amount received", "到账金额", minimum=0.01),
-                             text("payment_reference", "Bank reference", "银行流水号", 64, minLength=2)),
+                             text("payment_reference", "Bank reference", "银行流水号", 64, minLength=2),
+                             context=("order", "customer_credit")),
     # complaint_handling
     "complaint_register": form("Register complaint", "登记投诉",
                                reference("customer_id", "Customer", "客户", "customer"),
@@ -145,19 +170,25 @@ FORMS: dict[str, dict[str, Any]] = {
                                text("description", "What happened", "投诉内容", 4000, minLength=5)),
     "complaint_classify": form("Classify complaint", "投诉分类",
                                choice("severity", "Severity", "严重程度", SEVERITIES),
-                               text("product", "Product", "产品", 128)),
+                               text("product", "Product", "产品", 128),
+                               context=("complaint",)),
     "complaint_investigation": form("Investigate", "调查处理",
-                                    text("findings", "Findings", "调查结果", 4000, minLength=3)),
+                                    text("findings", "Findings", "调查结果", 4000, minLength=3),
+                                    context=("complaint",)),
     "complaint_resolution": form("Propose resolution", "提出解决方案",
                                  text("resolution", "Resolution", "解决方案", 4000, minLength=3),
-                                 number("compensation", "Compensation", "赔偿金额")),
+                                 number("compensation", "Compensation", "赔偿金额"),
+                                 context=("complaint",)),
     "compensation_approval": form("Approve compensation", "审批赔偿",
-                                  flag("compensation_approved", "Approved", "批准"), COMMENT, optional=("comment",)),
+                                  flag("compensation_approved", "Approved", "批准"), COMMENT, optional=("comment",),
+                                  context=("complaint",)),
     "customer_confirmation": form("Customer confirmation", "客户确认",
                                   flag("satisfied", "Customer is satisfied", "客户满意"), COMMENT,
-                                  optional=("comment",)),
+                                  optional=("comment",),
+                                  context=("complaint",)),
     "complaint_close": form("Close complaint", "结案",
-                            text("root_cause", "Root cause", "根本原因", 2000, minLength=3)),
+                            text("root_cause", "Root cause", "根本原因", 2000, minLength=3),
+                            context=("complaint",)),
 }
 _VALIDATORS = {key: Draft202012Validator(schema) for key, schema in FORMS.items()}
 

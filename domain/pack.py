@@ -7,7 +7,7 @@ from typing import Any
 
 from engine import Assignment, FieldError, HumanTask, Pack
 
-from . import directory, forms
+from . import context, directory, forms
 from .control_points import CONTROL_POINTS
 from .services import SERVICES
 
@@ -24,6 +24,9 @@ class CrmPack(Pack):
 
     def validate_form(self, form_key: str | None, data: Mapping[str, Any], session: Any = None) -> list[FieldError]:
         return forms.validate(form_key, data, session)
+
+    def task_context(self, form_key: str | None, data: Mapping[str, Any], session: Any) -> list[dict[str, Any]]:
+        return context.case_context(session, forms.FORMS.get(form_key or ""), data)
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
         return directory.assign(session, task, data)

@@ -24,6 +24,7 @@ USERS = {
     "alice": ("Alice Wang 王丽", ["staff"], ["sales"], "east"),
     "bob": ("Bob Li 李波", ["staff"], ["sales"], "south"),
     "carol": ("Carol Zhang 张凯", ["staff", "manager"], ["sales_manager", "sales"], None),
+    "maggie": ("Maggie Sun 孙美", ["staff", "manager"], ["sales_manager", "sales"], None),
     "frank": ("Frank Chen 陈帆", ["staff"], ["finance"], None),
     "fiona": ("Fiona Zhou 周菲", ["staff"], ["finance"], None),
     "cathy": ("Cathy Liu 刘婷", ["staff"], ["credit_manager"], None),
@@ -71,13 +72,14 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
                                  credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
                                  owner=owner, created_at=now))
         session.flush()
-        energy = session.scalar(select(Customer.id).where(Customer.industry == "energy"))
-        quote = Quote(customer_id=energy, approved_revision=2, approved_by="carol", approved_at=now)
-        session.add(quote)
-        session.flush()
-        session.add_all([QuoteRevision(quote_id=quote.id, revision=1, price=Decimal(120_000), created_by="alice",
-                                       created_at=now),
-                         QuoteRevision(quote_id=quote.id, revision=2, price=Decimal(110_000), created_by="alice",
-                                       created_at=now)])
+        ids = {industry: session.scalar(select(Customer.id).where(Customer.industry == industry))
+               for industry in ("energy", "manufacturing", "retail")}
+        # quote 1: energy, revised from 120,000 to an approved 110,000; quotes 2 and 3: one approved revision each
+        for industry, prices in (("energy", (120_000, 110_000)), ("manufacturing", (100_000,)), ("retail", (30_000,))):
+            quote = Quote(customer_id=ids[industry], approved_revision=len(prices), approved_by="carol", approved_at=now)
+            session.add(quote)
+            session.flush()
+            session.add_all(QuoteRevision(quote_id=quote.id, revision=n, price=Decimal(price), created_by="alice",
+                                          created_at=now) for n, price in enumerate(prices, start=1))
         added["customers"] = len(CUSTOMERS)
     return added

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from engine import ServiceCall
 
@@ -131,10 +131,23 @@ def place_order(call: ServiceCall, customer_id: int, amount: float, quote_id: in
     return {"order_id": order.id}
 
 
-def record_override(call: ServiceCall, control_point: str, reason: str) -> dict[str, Any]:
-    """A manager released a blocked case: who and why goes into the history."""
-    call.record("control_point_overridden", control_point=control_point, reason=reason, by=call.actor)
+def record_override(call: ServiceCall, control_point: str, reason: str, order_id: int | None = None) -> dict[str, Any]:
+    """A manager released a blocked case: who and why goes into the history (with the order's customer)."""
+    order = call.session.get(Order, order_id) if order_id else None
+    customer = call.session.get(Customer, order.customer_id) if order else None
+    call.record("control_point_overridden", control_point=control_point, reason=reason, by=call.actor,
+                order_id=order_id, customer=customer.name if customer else None)
     return {"overridden": control_point}
+
+
+def record_price_exception(call: ServiceCall, order_id: int, reason: str) -> dict[str, Any]:
+    """A sales manager approved the order's price without an approved quote: the price, who and why."""
+    order = _get(call, Order, order_id)
+    customer = _get(call, Customer, order.customer_id)
+    call.record("control_point_overridden", control_point="approved_quote_price", reason=reason, by=call.actor,
+                order_id=order_id, customer=customer.name, approved_price=float(order.amount),
+                quote_id=order.quote_id)
+    return {"approved_price": float(order.amount), "approved_by": call.actor}
 
 
 def record_payment(call: ServiceCall, order_id: int, amount: float, reference: str) -> dict[str, Any]:
@@ -144,6 +157,8 @@ def record_payment(call: ServiceCall, order_id: int, amount: float, reference: s
                       reference=reference, received_at=call.now)
     call.session.add(payment)
     call.session.flush()
+    if order.status == "released":  # paying for delivered goods frees credit; a prepayment is settled at release
+        _change_credit_used(call, order.customer_id, -payment.amount, f"payment {reference} for order {order_id}")
     return {"payment_id": payment.id}
 
 
@@ -160,8 +175,9 @@ def release_order(call: ServiceCall, order_id: int) -> dict[str, Any]:
     if check_prepayment(call, order_id)["blocked"]:
         raise ControlPointViolation(f"order {order_id}: {PREPAYMENT.title_en}")
     order.status, order.released_at = "released", call.now
-    customer = _get(call, Customer, order.customer_id)
-    customer.credit_used += order.amount
+    prepaid = call.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.order_id == order_id))
+    unpaid = max(order.amount - Decimal(str(prepaid or 0)), Decimal(0))
+    _change_credit_used(call, order.customer_id, unpaid, f"order {order_id} released")
     call.send("erp.release_order", f"release:{order_id}", order_id=order_id, amount=float(order.amount))
     return {"status": "released"}
 
@@ -203,6 +219,17 @@ def close_complaint(call: ServiceCall, complaint_id: int, resolution: str, compe
     return {"status": "closed"}
 
 
+def _change_credit_used(call: ServiceCall, customer_id: int, delta: Decimal, reason: str) -> None:
+    """The one place credit used changes, always with a history event saying from what to what and why."""
+    if not delta:
+        return
+    customer = _get(call, Customer, customer_id)
+    before = customer.credit_used
+    customer.credit_used = max(before + delta, Decimal(0))
+    call.record("credit_used_changed", customer_id=customer_id, customer=customer.name, reason=reason,
+                **{"from": float(before), "to": float(customer.credit_used)})
+
+
 def _get(call: ServiceCall, record: type, record_id: int):
     found = call.session.get(record, record_id)
     if found is None:
@@ -213,5 +240,5 @@ def _get(call: ServiceCall, record: type, record_id: int):
 SERVICES: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
     capture_lead, find_duplicate_lead, merge_lead, score_lead, convert_lead, disqualify_lead, register_customer,
     activate_customer, reject_customer, place_order, record_override, record_payment, hold_order, release_order,
-    register_complaint, complaint_sla, close_complaint)}
+    register_complaint, complaint_sla, close_complaint, record_price_exception)}
 SERVICES["notify"] = send_notification

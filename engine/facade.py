@@ -187,6 +187,12 @@ class Engine:
         with self.store.read() as session:
             return queries.history(session, instance_id, business_key)
 
+    def task_context(self, task_id: str) -> list[dict[str, Any]]:
+        """The read-only case facts the pack shows beside a task's form. :raises NotFound:"""
+        with self.store.read() as session:
+            form_key = queries.task_view(session, task_id).form_key
+            return self.pack.task_context(form_key, task_data(self, session, task_id), session)
+
     def task_data(self, task_id: str) -> dict[str, Any]:
         """The data a task currently sees (to prefill its form); reads, never locks. :raises NotFound:"""
         with self.store.read() as session:

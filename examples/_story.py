@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from designer_api.wiring import build_engine, shipped_models  # noqa: E402
 from domain.directory import groups_of  # noqa: E402
 from domain.seed import load_demo  # noqa: E402
-from engine import Engine  # noqa: E402
+from engine import Engine, EngineError  # noqa: E402
 
 
 def engine() -> Engine:
@@ -45,6 +45,18 @@ class Story:
         print(f"   {user} completes '{task.name}'" + (f" with {shown}" if shown else ""))
         self.crm.complete(task.id, user, data, groups)
         self.report()
+
+    def refused(self, element_id: str, user: str) -> None:
+        """`user` tries to take the task `element_id` and is refused; the refusal is printed."""
+        task = next(t for t in self.crm.tasks(instance_id=self.instance_id) if t.element_id == element_id)
+        with self.crm.store.read() as session:
+            groups = groups_of(session, user)
+        try:
+            self.crm.claim(task.id, user, groups)
+        except EngineError as refusal:
+            print(f"   {user} may not take '{task.name}': {refusal.message}")
+            return
+        raise SystemExit(f"{user} was not refused '{task.name}'")
 
     def report(self) -> None:
         events = self.crm.history(self.instance_id)

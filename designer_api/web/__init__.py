@@ -24,4 +24,14 @@ def init_pages(app: Flask) -> None:
     app.before_request(check_csrf)
     app.context_processor(template_helpers)
     app.jinja_env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+    app.jinja_env.filters["number"] = readable_number
     app.jinja_env.filters["plain_json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
+
+
+def readable_number(value: object) -> object:
+    """Amounts with thousands separators (1,500,000); anything else as it is; yes/no for flags."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, int | float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    return "—" if value in (None, "") else value

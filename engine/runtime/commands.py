@@ -67,6 +67,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         errors = uow.engine.pack.validate_form(run.specs.start_form, data, uow.session)
         if errors:
             raise InvalidData(errors)
+        data = {**uow.engine.pack.form_defaults(run.specs.start_form), **data}
     _refuse_parameter_overrides(data, run.specs.parameters)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
@@ -127,6 +128,8 @@ def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -
     _require_ready(task)
     if not admin and task.assignee != uow.actor:
         raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
+    if to_user in (task.excluded or []):
+        raise Forbidden(f"four eyes: {to_user} requested this case or did the step '{task.name}' checks")
     previous, task.assignee = task.assignee, to_user
     task.assignment_reason = f"delegated by {uow.actor} (was {previous or 'unassigned'})"
     run.event("task_delegated", task.element_id, task_id, {"from": previous, "to": to_user})
@@ -236,10 +239,14 @@ def _require_ready(task: TaskRow) -> None:
 
 
 def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] | None) -> None:
-    """The assignee, or (when unclaimed) a member of the candidate group, may work a task.
+    """The assignee, or (when unclaimed) a member of the candidate group, may work a task — never someone the
+    four-eyes rule keeps from it (who requested the case, who did the step it checks).
 
     `groups=None` means a caller that has no group directory (the CLI): groups are not checked.
     """
+    if actor in (task.excluded or []):
+        raise Forbidden(f"four eyes: {actor} requested this case or did the step '{task.name}' checks, so "
+                        "someone else must do it")
     if task.assignee:
         if task.assignee != actor:
             raise Forbidden(f"task '{task.id}' is assigned to {task.assignee}, not to {actor}")

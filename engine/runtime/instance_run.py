@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import Conflict, EngineError, NotFound
 from ..intake.durations import parse_duration
 from ..intake.scripting import SandboxScriptEngine
-from ..pack import ServiceCall
+from ..pack import Assignment, ServiceCall
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow
 from ..store.versions import Specs
 from . import timers
@@ -136,11 +136,15 @@ class InstanceRun:
         task = self.spiff_task(task_id)
         if task.state != TaskState.READY:
             raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
+        # The history holds exactly what this person submitted, and what their values replaced.
+        changed = {name: {"from": task.data[name], "to": value} for name, value in data.items()
+                   if name in task.data and task.data[name] != value}
         task.data.update(data)
         if not self._run_model(task.run):
             return
         self.completed_task_ids.add(task_id)
-        self.event("task_completed", task.task_spec.bpmn_id, task_id, {"data": data})
+        self.event("task_completed", task.task_spec.bpmn_id, task_id,
+                   {"data": data, **({"changed": changed} if changed else {})})
         self.advance()
 
     def reset_failed_task(self, task_id: str, data: dict[str, Any]) -> None:
@@ -255,6 +259,10 @@ class InstanceRun:
         properties = task_properties(task)
         human = human_task(task, row.process_key, row.id, row.business_key)
         assignment = self.uow.engine.pack.assign(human, task.data, self.uow.session)
+        excluded = self._four_eyes(properties.get("separateFrom"))
+        if assignment.assignee in excluded:
+            assignment = Assignment(None, assignment.candidate_group, f"{assignment.reason}; but four eyes: "
+                                    f"{assignment.assignee} may not do this step, so another member claims it")
         due = parse_duration(properties["dueIn"]) if properties.get("dueIn") else None
         self.event("task_created", spec.bpmn_id, task_id, {
             "assignee": assignment.assignee, "candidate_group": assignment.candidate_group,
@@ -267,7 +275,23 @@ class InstanceRun:
                        element_id=spec.bpmn_id, name=human.name, lane=spec.lane, form_key=human.form_key,
                        state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
                        assignment_reason=assignment.reason, created_at=now,
-                       due_at=now + due if due else None)
+                       due_at=now + due if due else None, excluded=sorted(excluded) or None)
+
+    def _four_eyes(self, separate_from: str | None) -> set[str]:
+        """Who may not do a step: `separateFrom="starter, Task_X"` names the case's starter and whoever did Task_X."""
+        names = {part.strip() for part in (separate_from or "").split(",") if part.strip()}
+        excluded = {self.row.started_by} if "starter" in names and self.row.started_by else set()
+        steps = names - {"starter"}
+        if steps:
+            excluded |= {user for user in self.uow.session.scalars(select(TaskRow.completed_by).where(
+                TaskRow.instance_id == self.row.id, TaskRow.element_id.in_(steps))) if user}
+            excluded |= {self.uow.actor for task_id in self.completed_task_ids
+                         if self._element_of_task(task_id) in steps and self.uow.actor}
+        return excluded
+
+    def _element_of_task(self, task_id: str) -> str | None:
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        return element_of(task) if task is not None else None
 
     def _write_events(self) -> None:
         connection, row, now = self.uow.session.connection(), self.row, self.uow.now

@@ -47,6 +47,7 @@ class TaskView(RowView):
     created_at: datetime
     completed_at: datetime | None
     completed_by: str | None
+    excluded: list[str] | None  # four eyes: who may not work it
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,8 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
     completed_by: Mapped[str | None] = mapped_column(String(128))
+    # Four eyes: who may not work this task (the case's requester, whoever did an earlier step it checks).
+    excluded: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Timer(Base):

@@ -23,7 +23,7 @@ def test_reports_follow_what_the_processes_did(app, engine, as_user, clock):
     cold.complete("Task_QualifyLead", "alice", **COLD)
     cold.complete("Task_DisqualifyLead", "alice", reason="no budget", nurture=False)
     order = Desk(engine, engine.start("order_release", {"customer_id": PRECISION, "amount": 100000,
-                                                        "quote_id": None}, "SO-1", "alice").id)
+                                                        "quote_id": 2}, "SO-1", "alice").id)
     order.complete("Task_CreditOverride", "carol", override_approved=True, override_reason="strategic customer")
     waiting = engine.start("customer_approval", {}, "CA-LATE", "alice")
     clock.advance(days=2)

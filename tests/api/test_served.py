@@ -46,7 +46,7 @@ def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
         status, catalog = call(port, "GET", "/api/processes", "demo-ann")
         assert status == 200 and {e["process_key"] for e in catalog} >= {"customer_approval", "order_release"}
         status, instance = call(port, "POST", "/api/processes/order_release/instances", "demo-alice",
-                                {"data": {"customer_id": 1, "amount": 100000, "quote_id": None}})
+                                {"data": {"customer_id": 1, "amount": 100000, "quote_id": 2}})
         assert status == 201 and instance["status"] == "running"
         status, tasks = call(port, "GET", "/api/tasks", "demo-carol")
         assert [t["element_id"] for t in tasks] == ["Task_CreditOverride"]

@@ -71,7 +71,7 @@ def test_the_form_describes_fields_in_english_and_chinese(as_user):
 
 def test_control_point_alerts_land_in_the_inbox_and_can_be_read(as_user):
     as_user("alice").post("/api/processes/order_release/instances",
-                          json={"data": {"customer_id": 1, "amount": 90000, "quote_id": None}})
+                          json={"data": {"customer_id": 1, "amount": 100000, "quote_id": 2}})
     alerts = as_user("alice").get("/api/notifications?unread=true").get_json()
     assert alerts[0]["kind"] == "alert" and "信用" in alerts[0]["title"]
     assert as_user("alice").post(f"/api/notifications/{alerts[0]['id']}/read").status_code == 200
@@ -87,7 +87,7 @@ def test_history_by_business_key_spans_the_instances(as_user):
 
 def test_the_outbox_delivers_each_message_once_per_key_even_after_a_restart(as_user, engine, tmp_path):
     as_user("alice").post("/api/processes/order_release/instances",
-                          json={"data": {"customer_id": 3, "amount": 1000, "quote_id": None}})
+                          json={"data": {"customer_id": 3, "amount": 110000, "quote_id": 1}})
     journal = tmp_path / "outbox.jsonl"
     sender = JournalSender(journal)
     assert dispatch(engine, {}, sender) >= 1

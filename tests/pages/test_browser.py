@@ -52,7 +52,7 @@ def _history_for_the_reports(engine: Engine) -> None:
     """A converted lead and an overridden credit block, so the reports have something to show."""
     lead = Desk(engine, engine.start("lead_to_opportunity", LEAD, "L-BROWSER", "marketing").id)
     lead.complete("Task_QualifyLead", "alice", **HOT)
-    order = Desk(engine, engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": None},
+    order = Desk(engine, engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2},
                                       "SO-OVERRIDE", "alice").id)
     order.complete("Task_CreditOverride", "carol", override_approved=True, override_reason="strategic customer")
 
@@ -148,7 +148,7 @@ def test_a_manager_opens_the_reports(page, server):
 
 def test_catalog_process_view_and_inbox(page, server):
     engine, base = server
-    engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": None}, "SO-BROWSER", "alice")
+    engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-BROWSER", "alice")
     sign_in(page, base, "root")
     page.goto(f"{base}/processes")
     shot(page, "08-catalog")

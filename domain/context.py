@@ -1,0 +1,108 @@
+"""Case context: the read-only facts an approver needs to judge, shown beside each task form.
+
+A form declares the context it shows (`x-context` in its schema, see forms.py); each name
+here turns the case data (and the records it refers to) into labelled facts in English and
+Chinese. Facts are never form values: nobody submits them, so nobody is credited with them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .records import Complaint, Customer, Quote, QuoteRevision
+
+Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
+
+
+def fact(key: str, label: str, label_zh: str, value: Any) -> Fact:
+    """One labelled fact (values as JSON: Decimals become numbers)."""
+    return {"key": key, "label": label, "label_zh": label_zh,
+            "value": float(value) if isinstance(value, Decimal) else value}
+
+
+def _from_data(data: Mapping[str, Any], *fields: tuple[str, str, str]) -> list[Fact]:
+    return [fact(name, en, zh, data[name]) for name, en, zh in fields if data.get(name) not in (None, "")]
+
+
+def requested_customer(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """What the new-customer request says (entered by the salesperson)."""
+    return _from_data(data, ("customer_name", "Customer", "客户名称"), ("region", "Region", "区域"),
+                      ("industry", "Industry", "行业"), ("requested_credit_limit", "Requested credit limit", "申请信用额度"),
+                      ("contact_name", "Contact person", "联系人"))
+
+
+def review_so_far(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """What earlier reviewers decided on this request."""
+    return _from_data(data, ("payment_terms", "Payment terms", "付款条件"),
+                      ("payment_terms_approved", "Payment terms approved", "付款条件已批准"),
+                      ("approved_credit_limit", "Approved credit limit", "核定信用额度"),
+                      ("gm_approved", "General manager approved", "总经理已批准"))
+
+
+def customer_credit(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The customer an order is for: credit limit, used, usage with this order, payment terms."""
+    customer = session.get(Customer, data.get("customer_id") or 0)
+    if customer is None:
+        return []
+    amount = Decimal(str(data.get("amount") or 0))
+    usage = (customer.credit_used + amount) / customer.credit_limit if customer.credit_limit > 0 else None
+    return [fact("customer", "Customer", "客户", customer.name),
+            fact("credit_limit", "Credit limit", "信用额度", customer.credit_limit),
+            fact("credit_used", "Credit used", "已用额度", customer.credit_used),
+            fact("usage_with_order", "Usage with this order", "含本单的额度使用率",
+                 None if usage is None else f"{usage:.0%}"),
+            fact("payment_terms", "Payment terms", "付款条件", customer.payment_terms)]
+
+
+def order(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The order: amount and where its price comes from."""
+    facts = _from_data(data, ("amount", "Order amount", "订单金额"))
+    quote_id, approved = data.get("quote_id"), None
+    quote = session.get(Quote, quote_id) if quote_id else None
+    if quote is not None and quote.approved_revision is not None:
+        approved = session.scalar(select(QuoteRevision.price).where(
+            QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.approved_revision))
+    source = (f"quote {quote_id}, approved price {approved}" if approved is not None
+              else f"quote {quote_id}, no approved revision" if quote_id else "no quote")
+    return [*facts, fact("price_source", "Price source", "价格来源", source)]
+
+
+def override_so_far(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """What the first approver of a credit override decided, and why."""
+    return _from_data(data, ("override_approved", "First approver released it", "一级特批已同意"),
+                      ("override_reason", "First approver's reason", "一级特批理由"))
+
+
+def complaint(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The complaint: who, what product, what happened, how severe."""
+    record = session.get(Complaint, data.get("complaint_id") or 0)
+    customer = session.get(Customer, (record.customer_id if record else None) or data.get("customer_id") or 0)
+    facts = [fact("customer", "Customer", "客户", customer.name)] if customer else []
+    if record is not None:
+        facts += [fact("product", "Product", "产品", record.product),
+                  fact("description", "What happened", "投诉内容", record.description),
+                  fact("severity", "Severity", "严重程度", record.severity)]
+    return facts + _from_data(data, ("findings", "Findings", "调查结果"), ("resolution", "Resolution", "解决方案"),
+                              ("compensation", "Compensation", "赔偿金额"))
+
+
+def lead(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The lead as captured."""
+    return _from_data(data, ("company", "Company", "公司名称"), ("source", "Source", "线索来源"),
+                      ("contact_name", "Contact person", "联系人"), ("region", "Region", "区域"),
+                      ("industry", "Industry", "行业"), ("estimated_amount", "Estimated amount", "预计金额"))
+
+
+CONTEXTS: dict[str, Callable[[Session, Mapping[str, Any]], list[Fact]]] = {
+    "requested_customer": requested_customer, "review_so_far": review_so_far, "customer_credit": customer_credit,
+    "order": order, "override_so_far": override_so_far, "complaint": complaint, "lead": lead,
+}
+
+
+def case_context(session: Session, schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> list[Fact]:
+    """The facts a form declares it shows, from the case data and the records it refers to."""
+    return [item for name in (schema or {}).get("x-context", []) for item in CONTEXTS[name](session, data)]
