@@ -79,7 +79,9 @@ def override_so_far(session: Session, data: Mapping[str, Any]) -> list[Fact]:
 
 def complaint(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     """The complaint: who, what product, what happened, how severe."""
-    record = session.get(Complaint, data.get("complaint_id") or 0)
+    registered = data.get("complaint")  # the register_complaint service's result
+    complaint_id = data.get("complaint_id") or (registered.get("complaint_id") if isinstance(registered, dict) else None)
+    record = session.get(Complaint, complaint_id or 0)
     customer = session.get(Customer, (record.customer_id if record else None) or data.get("customer_id") or 0)
     facts = [fact("customer", "Customer", "客户", customer.name)] if customer else []
     if record is not None:

@@ -127,3 +127,21 @@ def test_a_manager_sees_every_report_on_the_reports_page(signed_in):
     page = signed_in("carol").get("/reports").get_data(as_text=True)
     for key in REPORTS:
         assert f'id="{key}"' in page
+
+
+def test_an_approver_s_page_shows_the_case_context_and_nobody_else_s_words(engine, signed_in):
+    from tests.domain.conftest import Desk
+
+    case = engine.start("customer_approval", {}, "NC-PAGE", "alice")
+    desk = Desk(engine, case.id)
+    desk.complete("Task_CustomerInfoEntry", "alice", customer_name="Ningbo Port 宁波港", region="east",
+                  industry="services", requested_credit_limit=1500000, payment_terms="net60", contact_name="Chen")
+    desk.complete("Task_PaymentTermsReview", "frank", payment_terms_approved=True, payment_terms="net30",
+                  comment="frank: net60 is too long")
+    task = desk.task("Task_CreditLimitReview")
+    cathy = signed_in("cathy")
+    cathy.post(f"/tasks/{task.id}/claim")
+    page = cathy.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="case-context"' in page and "1,500,000" in page and "Ningbo Port" in page
+    form = page[page.index('class="taskform"'):]
+    assert "frank: net60 is too long" not in form[:form.index("</form>")]  # only the history shows it, as frank's
