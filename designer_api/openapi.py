@@ -50,6 +50,8 @@ def _obj(**properties: dict[str, Any]) -> dict[str, Any]:
 STR, INT, ANY_OBJ = {"type": "string"}, {"type": "integer"}, {"type": "object"}
 KEY, VERSION, DRAFT, INSTANCE, TASK = ("key",), ("key", "version"), ("draft_id",), ("instance_id",), ("task_id",)
 MIGRATION = _obj(from_version=INT, to_version=INT)
+CASE_READERS = ("admin; staff who started the case, worked on it or may claim one of its tasks; managers of groups "
+                "with work in it")
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/health": {"get": _op("Liveness", "none (public)")},
@@ -94,8 +96,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/drafts/{draft_id}/simulation": {"post": _op("Simulate with sample data and answers", "analyst, admin",
                                                       params=DRAFT, body=_obj(data=ANY_OBJ, answers=ANY_OBJ))},
     "/api/drafts/{draft_id}/deploy": {"post": _op("Deploy a draft as a new version", "admin", params=DRAFT, ok=201)},
-    "/api/instances/{instance_id}": {"get": _op("Instance status", "any", params=INSTANCE)},
-    "/api/instances/{instance_id}/history": {"get": _op("Instance timeline", "any", params=INSTANCE)},
+    "/api/instances/{instance_id}": {"get": _op("Instance status", CASE_READERS, params=INSTANCE)},
+    "/api/instances/{instance_id}/history": {"get": _op("Instance timeline", CASE_READERS, params=INSTANCE)},
     "/api/instances/{instance_id}/suspend": {"post": _op("Suspend", "admin", params=INSTANCE)},
     "/api/instances/{instance_id}/resume": {"post": _op("Resume", "admin", params=INSTANCE)},
     "/api/instances/{instance_id}/terminate": {"post": _op("Terminate", "admin", params=INSTANCE,
@@ -114,7 +116,8 @@ PATHS: dict[str, dict[str, Any]] = {
                                                               params=("notification_id",))},
     "/api/reports": {"get": _op("The reports there are", "manager, analyst, admin")},
     "/api/reports/{key}": {"get": _report_operation()},
-    "/api/history": {"get": _op("History of every instance with a business key", "any", query=("business_key",))},
+    "/api/history": {"get": _op("History of the instances with a business key that the caller may read",
+                                CASE_READERS, query=("business_key",))},
     "/api/tasks/{task_id}": {"get": _op("A task", "staff, admin", params=TASK)},
     "/api/tasks/{task_id}/form": {"get": _op("A task's form: schema, labels, values", "staff, admin", params=TASK)},
     "/api/tasks/{task_id}/claim": {"post": _op("Claim a group task", "staff", params=TASK)},

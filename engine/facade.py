@@ -147,6 +147,10 @@ class Engine:
         """Re-run an instance stopped by an incident. :raises NotFound, Conflict, InvalidData:"""
         return InstanceView.of(self.execute(commands.retry, instance_id, data, actor=actor).row)
 
+    def record_case_denial(self, instance_id: str, actor: str, action: str, reason: str) -> None:
+        """Note in a case's history that `actor` was refused `action` on it."""
+        self.execute(commands.record_case_denial, instance_id, action, reason, actor=actor)
+
     def _guarded_task(self, command: Callable[..., T], task_id: str, actor: str | None, *args: Any) -> T:
         """Run a task command; a refusal for lack of rights is recorded in the history, then raised."""
         try:

@@ -8,6 +8,7 @@ from engine import NotFound
 
 from ..auth import require
 from ..http import engine, reply
+from ..visibility import readable_history
 
 bp = Blueprint("inbox", __name__, url_prefix="/api")
 
@@ -28,8 +29,8 @@ def read(notification_id: int):
 
 @bp.get("/history")
 def history():
-    require("staff", "analyst", "admin")
+    me = require("staff", "manager", "admin")
     business_key = request.args.get("business_key")
     if not business_key:
         raise NotFound("give ?business_key=... (per instance: /api/instances/ID/history)")
-    return reply(engine().history(business_key=business_key))
+    return reply(readable_history(engine(), me, business_key))

@@ -5,20 +5,19 @@ from flask import Blueprint
 
 from ..auth import require
 from ..http import engine, json_body, reply
+from ..visibility import readable_case
 
 bp = Blueprint("instances", __name__, url_prefix="/api/instances")
 
 
 @bp.get("/<instance_id>")
 def get_instance(instance_id: str):
-    require("staff", "analyst", "admin")
-    return reply(engine().instance(instance_id))
+    return reply(readable_case(engine(), require("staff", "manager", "admin"), instance_id))
 
 
 @bp.get("/<instance_id>/history")
 def history(instance_id: str):
-    require("staff", "analyst", "admin")
-    engine().instance(instance_id)  # 404 for an unknown id rather than an empty list
+    readable_case(engine(), require("staff", "manager", "admin"), instance_id)
     return reply(engine().history(instance_id))
 
 

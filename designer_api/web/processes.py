@@ -9,6 +9,7 @@ from ..auth import require
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
+from ..visibility import readable_case
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
 ANYONE = ("staff", "analyst", "manager", "admin")
@@ -35,8 +36,7 @@ def version_page(key: str, version: int):
 
 @bp.get("/instances/<instance_id>")
 def instance_page(instance_id: str):
-    require(*ANYONE)
-    instance = engine().instance(instance_id)
+    instance = readable_case(engine(), require("staff", "manager", "admin"), instance_id)
     return render_template("instance.html", instance=instance, history=engine().history(instance_id),
                            tasks=engine().tasks(instance_id=instance_id, state=None),
                            diagram=instance_svg(engine(), instance))

@@ -233,6 +233,15 @@ def record_denial(uow: UnitOfWork, task_id: str, action: str, reason: str) -> No
                                      data={"action": action, "reason": reason}, at=uow.now))
 
 
+def record_case_denial(uow: UnitOfWork, instance_id: str, action: str, reason: str) -> None:
+    """Write down that `uow.actor` was refused `action` on a whole case (reading it, say)."""
+    row = uow.session.get(Instance, instance_id)
+    if row is not None:
+        uow.session.add(HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
+                                     type="access_denied", actor=uow.actor, data={"action": action, "reason": reason},
+                                     at=uow.now))
+
+
 def _require_ready(task: TaskRow) -> None:
     if task.state != "ready":
         raise Conflict(f"task '{task.id}' ({task.name}) is {task.state}, not ready")

@@ -36,3 +36,19 @@ def test_staff_cannot_complete_a_task_assigned_to_someone_else(as_user):
 def test_whoami_reports_roles_and_groups(as_user):
     assert as_user("carol").get("/api/me").get_json() == {
         "username": "carol", "roles": ["manager", "staff"], "groups": ["sales", "sales_manager"]}
+
+
+def test_a_case_is_read_only_by_those_with_a_part_in_it(as_user, engine):
+    from tests.api.test_tasks import start_to_finance
+
+    case = start_to_finance(as_user)  # alice started it; the payment-terms review waits for finance
+    path = f"/api/instances/{case['id']}"
+    for reader in ("alice", "frank", "root"):  # the starter, a member who may claim its task, an administrator
+        assert as_user(reader).get(path).status_code == 200, reader
+        assert as_user(reader).get(f"{path}/history").status_code == 200, reader
+    for outsider in ("sam", "ann"):  # service staff, an analyst
+        assert as_user(outsider).get(path).status_code == 403, outsider
+        assert as_user(outsider).get(f"{path}/history").status_code == 403, outsider
+        assert as_user(outsider).get("/api/history?business_key=NC-77").get_json() == []
+    denials = [e for e in engine.history(case["id"]) if e.type == "access_denied"]
+    assert {e.actor for e in denials} == {"sam", "ann"}

@@ -145,3 +145,9 @@ def test_an_approver_s_page_shows_the_case_context_and_nobody_else_s_words(engin
     assert 'id="case-context"' in page and "1,500,000" in page and "Ningbo Port" in page
     form = page[page.index('class="taskform"'):]
     assert "frank: net60 is too long" not in form[:form.index("</form>")]  # only the history shows it, as frank's
+
+
+def test_staff_without_a_part_in_a_case_cannot_open_its_page(engine, signed_in):
+    case = engine.start("customer_approval", {}, "NC-SEEN", "alice")
+    assert signed_in("alice").get(f"/processes/instances/{case.id}").status_code == 200
+    assert signed_in("sam").get(f"/processes/instances/{case.id}").status_code == 403
