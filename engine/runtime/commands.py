@@ -88,7 +88,7 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
     if errors:
         raise InvalidData(errors)
     run.require_status("running", "waiting")
-    run.complete_task(task_id, data)
+    run.complete_task(task_id, data, task.form_key)
     run.save()
     return run
 

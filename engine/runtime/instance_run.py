@@ -131,11 +131,16 @@ class InstanceRun:
         if self._run_model(lambda: run_engine_steps(self.workflow, self._record_engine_task, limits)):
             self.row.incident = None
 
-    def complete_task(self, task_id: str, data: dict[str, Any]) -> None:
-        """Hand a ready user task its data, run it (post-scripts included), record it, then advance."""
+    def complete_task(self, task_id: str, data: dict[str, Any], form_key: str | None = None) -> None:
+        """Hand a ready user task its data, run it (post-scripts included), record it, then advance.
+
+        The history event keeps what the person submitted, what it replaced, and the case context
+        the pack showed beside the form: who decided, on what, having seen what.
+        """
         task = self.spiff_task(task_id)
         if task.state != TaskState.READY:
             raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
+        seen = self.uow.engine.pack.task_context(form_key, task.data, self.uow.session)
         # The history holds exactly what this person submitted, and what their values replaced.
         changed = {name: {"from": task.data[name], "to": value} for name, value in data.items()
                    if name in task.data and task.data[name] != value}
@@ -144,7 +149,7 @@ class InstanceRun:
             return
         self.completed_task_ids.add(task_id)
         self.event("task_completed", task.task_spec.bpmn_id, task_id,
-                   {"data": data, **({"changed": changed} if changed else {})})
+                   {"data": data, **({"changed": changed} if changed else {}), **({"context": seen} if seen else {})})
         self.advance()
 
     def reset_failed_task(self, task_id: str, data: dict[str, Any]) -> None:

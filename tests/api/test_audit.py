@@ -62,3 +62,16 @@ def test_the_complaint_supervisor_sees_the_complaint(as_user, engine):
     classify = engine.tasks(instance_id=case.id)[0]
     facts = {f["key"]: f["value"] for f in engine.task_context(classify.id)}
     assert facts["description"] == "Spindle vibrates after two weeks" and facts["customer"].startswith("Shanghai")
+
+
+def test_the_audit_answers_who_approved_this_limit_and_what_they_saw(as_user, engine):
+    case = through_payment_terms(as_user, engine)
+    task = credit_review(as_user)
+    as_user("cathy").post(f"/api/tasks/{task['id']}/claim")
+    as_user("cathy").post(f"/api/tasks/{task['id']}/complete", json={"data": {
+        "credit_limit_approved": True, "approved_credit_limit": 800_000}})
+    [decision] = [e for e in engine.history(case) if e.type == "task_completed"
+                  and e.element_id == "Task_CreditLimitReview"]
+    seen = {f["key"]: f["value"] for f in decision.data["context"]}
+    assert decision.actor == "cathy" and decision.data["data"]["approved_credit_limit"] == 800_000
+    assert seen["requested_credit_limit"] == 1_500_000 and seen["payment_terms"] == "net30"
