@@ -66,7 +66,7 @@ def order(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     if quote is not None and quote.approved_revision is not None:
         approved = session.scalar(select(QuoteRevision.price).where(
             QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.approved_revision))
-    source = (f"quote {quote_id}, approved price {approved}" if approved is not None
+    source = (f"quote {quote_id}, approved price {float(approved):,.2f}" if approved is not None
               else f"quote {quote_id}, no approved revision" if quote_id else "no quote")
     return [*facts, fact("price_source", "Price source", "价格来源", source)]
 

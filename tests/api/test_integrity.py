@@ -75,3 +75,20 @@ def test_every_shipped_process_serves_its_start_form(as_user):
         assert form["form_key"] and form["schema"]["additionalProperties"] is False
     order = as_user("alice").get("/api/processes/order_release/start-form").get_json()["schema"]
     assert order["properties"]["amount"]["exclusiveMinimum"] == 0 and order["properties"]["amount"]["x-title-zh"]
+
+
+def test_an_order_without_a_quote_is_not_released_without_a_price_exception(as_user, engine):
+    case = as_user("alice").post(ORDER, json={"data": {"customer_id": 3, "amount": 1000, "quote_id": None}}).get_json()
+    assert [t.element_id for t in engine.tasks(instance_id=case["id"])] == ["Task_PriceException"]
+    assert case["status"] == "running" and case["ended_at"] is None
+
+
+def test_the_requester_cannot_override_the_credit_block_on_their_own_order(as_user, engine):
+    case = as_user("carol").post(ORDER, json={"data": {"customer_id": 1, "amount": 100000, "quote_id": 2}}).get_json()
+    [task] = engine.tasks(instance_id=case["id"])
+    assert task.element_id == "Task_CreditOverride" and task.assignee is None  # not given to carol, who asked
+    assert as_user("carol").post(f"/api/tasks/{task.id}/claim").status_code == 403
+    refused = as_user("carol").post(f"/api/tasks/{task.id}/complete", json={"data": {
+        "override_approved": True, "override_reason": "my own order"}})
+    assert refused.status_code == 403 and "four eyes" in refused.get_json()["error"]["message"]
+    assert as_user("maggie").post(f"/api/tasks/{task.id}/claim").status_code == 200

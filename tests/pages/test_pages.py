@@ -1,6 +1,8 @@
 """The pages through the Flask test client: sign-in, CSRF, task forms, languages, the editor."""
 from __future__ import annotations
 
+import pytest
+
 from designer_api.app import create_app
 from domain.reports import REPORTS
 
@@ -151,3 +153,19 @@ def test_staff_without_a_part_in_a_case_cannot_open_its_page(engine, signed_in):
     case = engine.start("customer_approval", {}, "NC-SEEN", "alice")
     assert signed_in("alice").get(f"/processes/instances/{case.id}").status_code == 200
     assert signed_in("sam").get(f"/processes/instances/{case.id}").status_code == 403
+
+
+@pytest.mark.parametrize("typed,accepted", [("800,000", True), ("800 000", True), ("NaN", False), ("Infinity", False),
+                                            ("1e309", False)])
+def test_page_number_fields_read_thousands_separators_and_refuse_what_is_no_number(engine, signed_in, typed,
+                                                                                    accepted):
+    case = engine.start("customer_approval", {}, "NC-NUM", "alice")
+    [task] = engine.tasks(instance_id=case.id)
+    alice = signed_in("alice")
+    alice.get(f"/tasks/{task.id}")
+    response = alice.post(f"/tasks/{task.id}/complete", customer_name="Xiamen Tea", region="south", industry="retail",
+                          requested_credit_limit=typed, payment_terms="net30", contact_name="Lin")
+    assert (response.status_code == 302) is accepted
+    if accepted:
+        [done] = [e for e in engine.history(case.id) if e.type == "task_completed"]
+        assert done.data["data"]["requested_credit_limit"] == 800_000
