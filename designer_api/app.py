@@ -15,6 +15,7 @@ from engine import EngineError
 from .auth import authenticate
 from .blueprints import drafts, inbox, instances, processes, reports, session, tasks
 from .errors import status_of
+from .headers import secure
 from .web import init_pages
 from .web.context import is_page_request
 from .wiring import build_engine
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)
     app.before_request(authenticate)
+    app.after_request(secure)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_pages(app)

@@ -35,9 +35,9 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'; `crmflow users token USER` makes one")
     with engine().store.read() as session:
-        user = user_for_token(session, token.strip())
+        user = user_for_token(session, token.strip(), engine().clock())
         if user is None:
-            raise Unauthorized("the token is unknown or its user is inactive")
+            raise Unauthorized("the token is unknown, expired or revoked, or its user is inactive")
         g.principal = Principal(user.username, frozenset(user.roles), groups_of(session, user.username))
 
 

@@ -254,16 +254,26 @@ def users_list(ctx) -> None:
 @users.command("token")
 @click.argument("username")
 @click.option("--label", help="What the token is for.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="How long it stays valid.")
+@click.option("--revoke", "revoke", metavar="TOKEN", help="Revoke TOKEN instead of issuing one ('all': every token "
+              "of USERNAME).")
 @click.pass_context
-def users_token(ctx, username: str, label: str | None) -> None:
-    """Issue a new API token for USERNAME (shown once; only its hash is stored)."""
-    from domain.directory import issue_token
+def users_token(ctx, username: str, label: str | None, days: int, revoke: str | None) -> None:
+    """Issue a new API token for USERNAME (shown once; only its hash is stored), or revoke one."""
+    from domain.directory import issue_token, revoke_tokens
 
+    engine = _engine(ctx)
+    if revoke:
+        everything = revoke == "all"
+        count = engine.execute(lambda uow: revoke_tokens(uow.session, uow.now, None if everything else revoke,
+                                                         username if everything else None))
+        click.echo(f"revoked {count} token(s)")
+        return
     try:
-        token = _engine(ctx).execute(lambda uow: issue_token(uow.session, username, uow.now, label))
+        token = engine.execute(lambda uow: issue_token(uow.session, username, uow.now, label, days=days))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(token)
+    click.echo(f"{token}\n(valid for {days} days)")
 
 
 @users.command("password")
@@ -275,7 +285,7 @@ def users_password(ctx, username: str, password: str) -> None:
     from domain.directory import set_password
 
     try:
-        _engine(ctx).execute(lambda uow: set_password(uow.session, username, password))
+        _engine(ctx).execute(lambda uow: set_password(uow.session, username, password))  # ends their sessions
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{username} can now sign in at /login")

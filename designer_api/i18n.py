@@ -21,6 +21,7 @@ ZH = {
     "Error": "错误", "Something went wrong": "出错了",
     # sign-in
     "Unknown user or wrong password": "用户名或密码错误",
+    "Too many failed sign-ins; try again in": "登录失败次数过多，请稍后再试：", "minutes": "分钟",
     "Your session expired; please sign in again": "会话已过期，请重新登录",
     # tasks
     "My tasks": "我的任务", "Group tasks to claim": "可认领的组任务", "Overdue": "已超期",

@@ -22,11 +22,11 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
                 errors.append(FieldError(name, "must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"))
     if args.get("overdue") in ("1", "true", "yes"):
         filters["due_before"] = now
-    for name, default in (("limit", 100), ("offset", 0)):
+    for name, default, most in (("limit", 100, 500), ("offset", 0, 10_000_000)):
         value = args.get(name, str(default))
-        if not value.isdigit():
-            errors.append(FieldError(name, "must be a whole number"))
-        filters[name] = int(value) if value.isdigit() else default
+        if not value.isdigit() or len(value) > 9 or int(value) > most:
+            errors.append(FieldError(name, f"must be a whole number from 0 to {most}"))
+        filters[name] = int(value) if value.isdigit() and len(value) <= 9 and int(value) <= most else default
     if errors:
         raise InvalidData(errors)
     return filters

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -118,20 +119,49 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, username: str, now, label: str | None = None, token: str | None = None) -> str:
-    """A new API token for a user; returned once, stored hashed. :raises LookupError: unknown user"""
+def delegation_problem(session: Session, username: str, group: str | None) -> str | None:
+    """Why a task of `group` cannot be handed to `username` (unknown, inactive, not in the group); None if it can."""
+    user = session.get(User, username)
+    if user is None or not user.active:
+        return f"'{username}' is no active user"
+    if group is not None and group not in groups_of(session, username):
+        return f"{username} is not in group '{group}', which works this task"
+    return None
+
+
+TOKEN_DAYS = 90
+
+
+def issue_token(session: Session, username: str, now: datetime, label: str | None = None, token: str | None = None,
+                days: int | None = TOKEN_DAYS) -> str:
+    """A new API token for a user, valid for `days` (None: no expiry, the demo tokens only); returned once,
+    stored hashed. :raises LookupError: unknown user"""
     if session.get(User, username) is None:
         raise LookupError(f"user '{username}' does not exist")
     token = token or "crm_" + secrets.token_urlsafe(32)
     if session.get(ApiToken, token_hash(token)) is None:
-        session.add(ApiToken(token_hash=token_hash(token), username=username, label=label, created_at=now))
+        expires = now + timedelta(days=days) if days is not None else None
+        session.add(ApiToken(token_hash=token_hash(token), username=username, label=label, created_at=now,
+                             expires_at=expires))
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a token belongs to, if any."""
+def revoke_tokens(session: Session, now: datetime, token: str | None = None, username: str | None = None) -> int:
+    """Revoke one token, or every token of a user; returns how many were live."""
+    live = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    live = live.where(ApiToken.token_hash == token_hash(token)) if token else live.where(ApiToken.username == username)
+    found = list(session.scalars(live))
+    for row in found:
+        row.revoked_at = now
+    return len(found)
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The active user a live (unrevoked, unexpired) token belongs to, if any."""
     found = session.get(ApiToken, token_hash(token))
-    user = session.get(User, found.username) if found else None
+    if found is None or found.revoked_at is not None or (found.expires_at is not None and found.expires_at <= now):
+        return None
+    user = session.get(User, found.username)
     return user if user is not None and user.active else None
 
 
@@ -151,11 +181,15 @@ def set_password(session: Session, username: str, password: str) -> None:
     user.password_hash = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
+# Checked against when the user does not exist, so an unknown name costs the same scrypt work as a known one.
+_NOBODY = "scrypt$16384$8$1$" + "00" * 16 + "$" + "00" * 64
+
+
 def user_for_password(session: Session, username: str, password: str) -> User | None:
-    """The active user whose password this is, if any."""
-    user = session.get(User, username)
-    if user is None or not user.active or not user.password_hash:
-        return None
-    _, n, r, p, salt, expected = user.password_hash.split("$")
+    """The active user whose password this is, if any (the same work whether or not the user exists)."""
+    user = session.get(User, username[:64])
+    stored = user.password_hash if user is not None and user.password_hash else _NOBODY
+    _, n, r, p, salt, expected = stored.split("$")
     digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-    return user if secrets.compare_digest(digest.hex(), expected) else None
+    matches = secrets.compare_digest(digest.hex(), expected)
+    return user if matches and user is not None and user.active and stored is not _NOBODY else None

@@ -43,6 +43,37 @@ class ApiToken(Record):
     username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"), index=True)
     label: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()  # None: the well-known demo tokens only
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Record):
+    """A signed-in page session, kept on the server so sign-out, deactivation and a new password end it.
+
+    The browser holds only a random id (in the signed cookie); the database holds its SHA-256.
+    """
+
+    __tablename__ = "crm_web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"), index=True)
+    credential_stamp: Mapped[str] = mapped_column(String(32))  # changes when the password does
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class SigninFailure(Record):
+    """A failed sign-in, by user name and address: what sign-in throttling counts."""
+
+    __tablename__ = "crm_signin_failure"
+    __table_args__ = (Index("ix_crm_signin_failure_username", "username", "at"),
+                      Index("ix_crm_signin_failure_address", "address", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
 
 
 class Group(Record):

@@ -59,7 +59,7 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
     for username, (name, roles, groups, region) in USERS.items():
         ensure_user(session, username, name, roles, groups, region, f"{username}@example.com")
         # Well-known demo tokens, so a newcomer can curl at once; `crmflow users token` makes real ones.
-        added["tokens"][username] = issue_token(session, username, now, "demo", token=f"demo-{username}")
+        added["tokens"][username] = issue_token(session, username, now, "demo", token=f"demo-{username}", days=None)
         user = session.get(User, username)
         if user is not None and user.password_hash is None:
             set_password(session, username, DEMO_PASSWORD)

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
-from ..http import engine, json_body, optional_int, optional_text, reply, required_int, required_text, xml_body
+from ..http import engine, json_body, optional_int, optional_text, reply, required_int, xml_body
 
 bp = Blueprint("processes", __name__, url_prefix="/api/processes")
 ANYONE = ("staff", "analyst", "admin")
@@ -74,7 +74,7 @@ def copy(key: str):
     body = json_body()
     version = optional_int(body.get("version"), "version")
     source = f"{key}@{version}" if version else key
-    draft = engine().authoring.copy(source, required_text(body, "new_key"), body.get("name"), author=analyst.username)
+    draft = engine().authoring.copy(source, body.get("new_key"), body.get("name"), author=analyst.username)
     return reply(draft, 201)
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from domain.directory import delegation_problem
+from engine import FieldError, InvalidData
+
 from ..auth import require
 from ..http import engine, json_body, optional_int, reply, required_text
 from ..taskforms import task_filters, task_form, visible_task
@@ -43,6 +46,11 @@ def why(task_id: str):
 def delegate(task_id: str):
     me = require("staff", "admin")
     to_user = required_text(json_body(), "to")
+    task = engine().task(task_id)
+    with engine().store.read() as session:
+        problem = delegation_problem(session, to_user[:64], task.candidate_group)
+    if problem:
+        raise InvalidData([FieldError("to", problem)])
     return reply(engine().delegate(task_id, me.username, to_user, admin="admin" in me.roles))
 
 

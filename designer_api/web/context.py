@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from flask import g, redirect, request, session, url_for
 
 from domain.directory import groups_of
-from domain.records import User
+from domain.sessions import session_user, touch_session
 
 from ..auth import Principal
 from ..errors import Unauthorized
@@ -27,14 +27,17 @@ def signed_in():
     """Before every page: the signed-in user as the principal, or a redirect to sign in."""
     if not is_page_request() or request.endpoint in OPEN_PAGES or request.endpoint is None:
         return None
-    username = session.get("user")
+    raw, now = session.get("sid"), engine().clock()
     with engine().store.read() as read:
-        user = read.get(User, username) if username else None
-        if user is None or not user.active:
-            session.pop("user", None)
+        found = session_user(read, raw, now)
+        if found is None:
+            session.pop("sid", None)
             return redirect(url_for("signin.login", next=local_path(request.full_path)))
+        user, stale = found
         g.principal = Principal(user.username, frozenset(user.roles), groups_of(read, user.username))
         g.display_name = user.display_name
+    if stale:
+        engine().execute(lambda uow: touch_session(uow.session, str(raw), uow.now))
     return None
 
 
@@ -65,7 +68,8 @@ def local_path(target: str | None) -> str | None:
     if not target:
         return None
     parsed = urlparse(target)
-    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    safe = (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable())  # no CR/LF: a header can't be split
     return target if safe and not parsed.scheme and not parsed.netloc else None
 
 

@@ -7,6 +7,7 @@ version. Models are named by references: `draft:<id>`, `<key>@<version>`, or `<k
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,18 @@ if TYPE_CHECKING:
     from ..facade import Engine
 
 
+KEY = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+
+
+def check_key(key: Any, field: str) -> None:
+    """A process key chosen by a person: lower-case letters, digits and _, 3 to 64, starting with a letter."""
+    if key is None:
+        raise InvalidData([FieldError(field, "is required (the process key of the copy)")])
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise InvalidData([FieldError(field, f"{str(key)[:70]!r} is not a process key: use 3 to 64 lower-case "
+                                             "letters, digits and _, starting with a letter (e.g. order_release_vip)")])
+
+
 class Authoring:
     """Drafts and model changes for one engine."""
 
@@ -37,13 +50,24 @@ class Authoring:
         self.engine = engine
 
     # -- drafts ---------------------------------------------------------------------------------
-    def copy(self, source: str, new_key: str, name: str | None = None, author: str | None = None) -> DraftView:
-        """A draft of `source` under a new process key, with lineage. :raises NotFound, Conflict, InvalidData:"""
+    def copy(self, source: str, new_key: Any, name: Any = None, author: str | None = None) -> DraftView:
+        """A draft of `source` under a new process key, with lineage; the draft reserves the key.
+
+        :raises NotFound, Conflict, InvalidData:
+        """
+        check_key(new_key, "new_key")
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200
+                                 or not name.isprintable()):
+            raise InvalidData([FieldError("name", "must be text of 1 to 200 printable characters")])
 
         def _copy(uow: UnitOfWork) -> DraftView:
             version = self._version(uow.session, source)
             if uow.session.get(Process, new_key) is not None:
                 raise Conflict(f"process key '{new_key}' is already deployed; choose another key")
+            holder = drafts.holding_key(uow.session, new_key)
+            if holder is not None:
+                raise Conflict(f"process key '{new_key}' is reserved by draft {holder.id} ({holder.author or '?'}); "
+                               "choose another key or adapt that draft")
             bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
             lineage = f"{version.process_key}@{version.version}"
             return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage,
@@ -169,7 +193,7 @@ class Authoring:
 
     def _version(self, session: Session, ref: str) -> ProcessVersion:
         key, _, number = ref.partition("@")
-        if number and not number.isdigit():
+        if number and (not number.isdigit() or len(number) > 9):
             raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])
         version = find_version(session, key, int(number) if number else None)
         session.refresh(version, ["bpmn"])

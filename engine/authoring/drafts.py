@@ -58,6 +58,12 @@ def replace(draft: Draft, bpmn: bytes, now: datetime, expected_revision: int | N
     draft.bpmn, draft.updated_at = bpmn, now
 
 
+def holding_key(session: Session, process_key: str) -> Draft | None:
+    """The undeployed draft that reserved a new process key, if any."""
+    return session.scalars(select(Draft).where(Draft.process_key == process_key,
+                                               Draft.deployed_version.is_(None))).first()
+
+
 def listing(session: Session, process_key: str | None = None) -> list[DraftView]:
     """Drafts, newest first."""
     query = select(Draft).order_by(Draft.updated_at.desc())

@@ -50,7 +50,10 @@ def data_problem(data: Mapping[str, Any], limits: DataLimits = DEFAULT_DATA_LIMI
                 stack.append((f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]", item, depth + 1))
             size += 2
         elif isinstance(value, str):
-            size += len(value.encode("utf-8", "surrogatepass")) + 2
+            try:
+                size += len(value.encode("utf-8")) + 2
+            except UnicodeEncodeError:
+                return DataProblem(path, "holds a character that is not valid text (a lone surrogate)")
         elif isinstance(value, float):
             if not math.isfinite(value):
                 return DataProblem(path, "must be a finite number")

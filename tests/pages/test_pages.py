@@ -169,3 +169,57 @@ def test_page_number_fields_read_thousands_separators_and_refuse_what_is_no_numb
     if accepted:
         [done] = [e for e in engine.history(case.id) if e.type == "task_completed"]
         assert done.data["data"]["requested_credit_limit"] == 800_000
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(engine, app, signed_in):
+    alice = signed_in("alice")
+    cookie = alice.client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/tasks").status_code == 200
+    alice.post("/logout")
+    assert thief.get("/tasks").status_code == 302  # back to sign-in
+
+
+def test_deactivating_a_user_or_changing_their_password_ends_their_sessions(engine, signed_in):
+    from domain.directory import set_password
+    from domain.records import User
+
+    alice, bob = signed_in("alice"), signed_in("bob")
+    engine.execute(lambda uow: set_password(uow.session, "alice", "a new secret"))
+    assert alice.client.get("/tasks").status_code == 302
+
+    def deactivate(uow):
+        uow.session.get(User, "bob").active = False
+
+    engine.execute(deactivate)
+    assert bob.client.get("/tasks").status_code == 302
+
+
+def test_an_idle_session_expires(engine, signed_in, clock):
+    alice = signed_in("alice")
+    clock.advance(hours=3)
+    assert alice.client.get("/tasks").status_code == 302
+
+
+def test_sign_in_is_throttled_per_user_and_says_so(visitor):
+    attacker = visitor()
+    attacker.get("/login")
+    for _ in range(5):
+        assert attacker.post("/login", username="alice", password="guess").status_code == 401
+    locked = attacker.post("/login", username="alice", password="demo")
+    assert locked.status_code == 429 and "try again in" in locked.get_data(as_text=True)
+
+
+def test_an_unknown_user_costs_the_same_password_work_as_a_known_one(engine, monkeypatch):
+    import hashlib
+
+    from domain import directory
+
+    calls = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(directory.hashlib, "scrypt", lambda *a, **k: calls.append(k["n"]) or real(*a, **k))
+    with engine.store.read() as session:
+        assert directory.user_for_password(session, "alice", "wrong") is None
+        assert directory.user_for_password(session, "nobody_at_all", "wrong") is None
+    assert calls == [16384, 16384]
