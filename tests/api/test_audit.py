@@ -27,6 +27,16 @@ def credit_review(as_user) -> dict:
     return task
 
 
+def through_credit_review(as_user, engine) -> str:
+    """... and cathy approves a credit limit of 800,000."""
+    case = through_payment_terms(as_user, engine)
+    task = credit_review(as_user)
+    as_user("cathy").post(f"/api/tasks/{task['id']}/claim")
+    as_user("cathy").post(f"/api/tasks/{task['id']}/complete", json={"data": {
+        "credit_limit_approved": True, "approved_credit_limit": 800_000}})
+    return case
+
+
 def test_the_credit_reviewer_sees_the_request_as_context_and_no_one_elses_answers(as_user, engine):
     through_payment_terms(as_user, engine)
     form = as_user("cathy").get(f"/api/tasks/{credit_review(as_user)['id']}/form").get_json()
@@ -38,11 +48,7 @@ def test_the_credit_reviewer_sees_the_request_as_context_and_no_one_elses_answer
 
 
 def test_the_history_holds_exactly_what_each_person_submitted_and_what_it_replaced(as_user, engine):
-    case = through_payment_terms(as_user, engine)
-    task = credit_review(as_user)
-    as_user("cathy").post(f"/api/tasks/{task['id']}/claim")
-    as_user("cathy").post(f"/api/tasks/{task['id']}/complete", json={"data": {
-        "credit_limit_approved": True, "approved_credit_limit": 800_000}})
+    case = through_credit_review(as_user, engine)
     completed = {e.element_id: e for e in engine.history(case) if e.type == "task_completed"}
     frank, cathy = completed["Task_PaymentTermsReview"], completed["Task_CreditLimitReview"]
     assert frank.actor == "frank" and frank.data["data"]["comment"] == "frank: net60 is too long"
@@ -65,11 +71,7 @@ def test_the_complaint_supervisor_sees_the_complaint(as_user, engine):
 
 
 def test_the_audit_answers_who_approved_this_limit_and_what_they_saw(as_user, engine):
-    case = through_payment_terms(as_user, engine)
-    task = credit_review(as_user)
-    as_user("cathy").post(f"/api/tasks/{task['id']}/claim")
-    as_user("cathy").post(f"/api/tasks/{task['id']}/complete", json={"data": {
-        "credit_limit_approved": True, "approved_credit_limit": 800_000}})
+    case = through_credit_review(as_user, engine)
     [decision] = [e for e in engine.history(case) if e.type == "task_completed"
                   and e.element_id == "Task_CreditLimitReview"]
     seen = {f["key"]: f["value"] for f in decision.data["context"]}
