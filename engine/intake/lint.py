@@ -131,6 +131,10 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
             except InvalidData:
                 yield _problem("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
                                "such as P3D or PT4H", task)
+        for name in (properties.get("separateFrom") or "").split(","):
+            if name.strip() and name.strip() != "starter" and not root.xpath("//*[@id=$id]", id=name.strip()):
+                yield _problem("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
+                               "a step of this model", task)
         form_key = properties.get("formKey")
         if form_key and not pack.knows_form(form_key):
             yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)

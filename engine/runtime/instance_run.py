@@ -287,16 +287,10 @@ class InstanceRun:
         names = {part.strip() for part in (separate_from or "").split(",") if part.strip()}
         excluded = {self.row.started_by} if "starter" in names and self.row.started_by else set()
         steps = names - {"starter"}
-        if steps:
+        if steps:  # the query autoflushes this command's completions, so a step just done counts too
             excluded |= {user for user in self.uow.session.scalars(select(TaskRow.completed_by).where(
                 TaskRow.instance_id == self.row.id, TaskRow.element_id.in_(steps))) if user}
-            excluded |= {self.uow.actor for task_id in self.completed_task_ids
-                         if self._element_of_task(task_id) in steps and self.uow.actor}
         return excluded
-
-    def _element_of_task(self, task_id: str) -> str | None:
-        task = self.workflow.get_task_from_id(UUID(task_id))
-        return element_of(task) if task is not None else None
 
     def _write_events(self) -> None:
         connection, row, now = self.uow.session.connection(), self.row, self.uow.now

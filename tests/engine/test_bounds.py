@@ -215,3 +215,4 @@ def test_a_cycle_timer_fires_its_count_of_times_on_the_engine_clock(engine, cloc
     assert task.element_id == "Task_Work"  # the reminders never interrupt the work
     engine.complete(task.id, "bob")
     assert engine.instance(instance.id).status == "completed"
+

@@ -166,3 +166,12 @@ def test_a_script_that_exceeds_its_budget_at_run_time_is_an_incident(engine):
     instance = engine.start("test_process", {"amount": 1, "items": list(range(2000))})
     assert instance.status == "error"
     assert instance.incident["element_id"] == "Task_Check"
+
+
+def test_a_four_eyes_rule_naming_no_step_is_refused(engine):
+    bpmn = gateway_model().replace(b'<bpmn:userTask id="Task_Review" name="Review" />',
+                                   b'<bpmn:userTask id="Task_Review" name="Review"><bpmn:extensionElements>'
+                                   b'<spiffworkflow:properties><spiffworkflow:property name="separateFrom" '
+                                   b'value="starter, Task_Gone"/></spiffworkflow:properties></bpmn:extensionElements>'
+                                   b'</bpmn:userTask>')
+    assert only(refusal(engine, bpmn), "bad_separation")["element_id"] == "Task_Review"
