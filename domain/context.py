@@ -13,13 +13,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
 from .records import Complaint, Customer, Quote, QuoteRevision
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 
 
+# Coded values shown by their names: region "east" reads East / 华东.
+CHOICES = {"region": REGIONS, "industry": INDUSTRIES, "payment_terms": TERMS, "severity": SEVERITIES,
+           "source": SOURCES}
+
+
 def fact(key: str, label: str, label_zh: str, value: Any) -> Fact:
-    """One labelled fact (values as JSON: Decimals become numbers)."""
+    """One labelled fact (values as JSON: Decimals become numbers; coded values with their en/zh names)."""
+    named = CHOICES.get(key, {}).get(value) if isinstance(value, str) else None
+    if named is not None:
+        return {"key": key, "label": label, "label_zh": label_zh, "value": named[0], "value_zh": named[1]}
     return {"key": key, "label": label, "label_zh": label_zh,
             "value": float(value) if isinstance(value, Decimal) else value}
 

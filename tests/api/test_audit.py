@@ -43,7 +43,7 @@ def test_the_credit_reviewer_sees_the_request_as_context_and_no_one_elses_answer
     assert form["values"] == {}  # frank's comment is not put into cathy's form
     facts = {f["key"]: f["value"] for f in form["context"]}
     assert facts["customer_name"] == "Ningbo Port 宁波港" and facts["requested_credit_limit"] == 1_500_000
-    assert facts["payment_terms"] == "net30" and facts["payment_terms_approved"] is True
+    assert facts["payment_terms"] == "Net 30 days" and facts["payment_terms_approved"] is True
     assert all(f["label"] and f["label_zh"] for f in form["context"])
 
 
@@ -76,4 +76,4 @@ def test_the_audit_answers_who_approved_this_limit_and_what_they_saw(as_user, en
                   and e.element_id == "Task_CreditLimitReview"]
     seen = {f["key"]: f["value"] for f in decision.data["context"]}
     assert decision.actor == "cathy" and decision.data["data"]["approved_credit_limit"] == 800_000
-    assert seen["requested_credit_limit"] == 1_500_000 and seen["payment_terms"] == "net30"
+    assert seen["requested_credit_limit"] == 1_500_000 and seen["payment_terms"] == "Net 30 days"
