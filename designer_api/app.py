@@ -16,6 +16,7 @@ from .auth import authenticate
 from .blueprints import drafts, inbox, instances, processes, reports, session, tasks
 from .errors import status_of
 from .headers import secure
+from .http import ApiRequest, StrictJSON
 from .web import init_pages
 from .web.context import is_page_request
 from .wiring import build_engine
@@ -26,6 +27,8 @@ BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; nothing happens at import time."""
     app = Flask(__name__)
+    app.json = StrictJSON(app)
+    app.request_class = ApiRequest
     app.config.update(
         DATABASE_URL=os.environ.get("CRMFLOW_DATABASE_URL"), MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
