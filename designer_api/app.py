@@ -7,16 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
-from werkzeug.exceptions import HTTPException
+from flask import Flask, jsonify, make_response, render_template
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine import EngineError
 
+from . import docs
 from .auth import authenticate
 from .blueprints import drafts, inbox, instances, processes, reports, session, tasks
 from .errors import status_of
 from .headers import secure
-from .http import ApiRequest, StrictJSON
+from .http import ApiRequest, StrictJSON, read_json_first
 from .web import init_pages
 from .web.context import is_page_request
 from .wiring import build_engine
@@ -38,10 +39,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key()
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)
+    app.before_request(read_json_first)
     app.before_request(authenticate)
     app.after_request(secure)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(docs.bp)
     init_pages(app)
     return app
 
@@ -78,7 +81,12 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return respond(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "", [])
+        response, status = respond(error.code or 500, (error.name or "error").lower().replace(" ", "_"),
+                                   error.description or "", [])
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:  # RFC 9110: a 405 says what is allowed
+            response = make_response(response, status)
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -16,8 +16,14 @@ class BadRequest(EngineError):
     code = "bad_request"
 
 
+class UnsupportedMediaType(EngineError):
+    """A request body in a format the API does not take."""
+
+    code = "unsupported_media_type"
+
+
 STATUS: dict[type, int] = {
-    BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Incident: 409,
+    UnsupportedMediaType: 415, BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Incident: 409,
     ModelTooLarge: 413, InvalidModel: 422, InvalidData: 422,
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any
 
 from flask import Request, current_app, jsonify, request
@@ -11,9 +12,9 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 from werkzeug.exceptions import HTTPException
 
-from engine import Engine, FieldError, InvalidData
+from engine import TEXT_PATTERN, Engine, FieldError, InvalidData
 
-from .errors import BadRequest
+from .errors import BadRequest, UnsupportedMediaType
 
 
 def engine() -> Engine:
@@ -37,6 +38,21 @@ class ApiRequest(Request):
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         raise HTTPBadRequest(description=f"the body is not valid JSON: {str(e)[:200]}")
+
+
+# The routes that take raw BPMN XML (whatever Content-Type a modeler or curl sends); all others take JSON.
+XML_ENDPOINTS = {"processes.deploy_xml", "drafts.upload"}
+
+
+def read_json_first() -> None:
+    """Before every API request with a body: a JSON route takes only JSON (415 otherwise), read now, so
+    unreadable JSON is a 400 with its reason (a request model would see it as an empty body)."""
+    if (not request.path.startswith("/api/") or request.url_rule is None  # 404 and 405 answer first
+            or request.endpoint in XML_ENDPOINTS or not request.get_data(cache=True)):
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType(f"send the body as application/json, not '{request.mimetype or 'no Content-Type'}'")
+    request.get_json()
 
 
 def json_body(required: bool = True) -> dict[str, Any]:
@@ -70,7 +86,7 @@ def optional_text(body: dict[str, Any], name: str, max_length: int = 128) -> str
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length or not value.isprintable():
+    if not isinstance(value, str) or len(value) > max_length or not re.fullmatch(TEXT_PATTERN, value):
         raise InvalidData([FieldError(name, f"must be text of 1 to {max_length} printable characters")])
     return value
 

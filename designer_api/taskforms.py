@@ -17,7 +17,7 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
     for name in ("due_before", "created_since"):
         if args.get(name):
             try:
-                filters[name] = _aware(datetime.fromisoformat(args[name]))
+                filters[name] = aware(datetime.fromisoformat(args[name]))
             except ValueError:
                 errors.append(FieldError(name, "must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"))
     if args.get("overdue") in ("1", "true", "yes"):
@@ -32,8 +32,9 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
     return filters
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def aware(moment: datetime | None) -> datetime | None:
+    """A date-time with a time zone (UTC when none was given)."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView:

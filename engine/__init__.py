@@ -3,6 +3,7 @@
 This module is the engine's public interface: the domain pack and the web layer import
 from `engine` only, never from its rooms (intake/, store/, runtime/, authoring/).
 """
+from .authoring import TEXT_PATTERN
 from .authoring.drafts import DraftView
 from .authoring.layout import layout_bytes
 from .authoring.operations import FIELDS, OPERATIONS, Field, Operation, batch_schema
@@ -41,7 +42,7 @@ __all__ = [
     "StateFormatError", "Problem", "FieldError",
     # read views and helpers
     "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
-    "layout_bytes",
+    "layout_bytes", "TEXT_PATTERN",
     # structured edit operations and the business-diff kinds, declared once
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery

@@ -5,24 +5,43 @@ from flask import Blueprint, Response, request
 
 from ..auth import AUTHORS, require
 from ..catalog import annotated_outline
-from ..http import engine, json_body, optional_int, reply, xml_body
+from ..http import engine, reply, xml_body
+from ..openapi import operation
+from ..schemas import (
+    Diff,
+    DiffQuery,
+    DraftOut,
+    Drafts,
+    DraftsQuery,
+    OperationsIn,
+    Outline,
+    Simulation,
+    SimulationIn,
+    Validation,
+    VersionOut,
+    context_of,
+)
 
 bp = Blueprint("drafts", __name__, url_prefix="/api/drafts")
+WHO, TAGS = "analyst, admin", ("drafts",)
 
 
 @bp.get("")
+@operation("Drafts, newest first", WHO, query=DraftsQuery, ok=Drafts, tags=TAGS)
 def list_drafts():
     require(*AUTHORS)
-    return reply(engine().authoring.drafts(request.args.get("process_key")))
+    return reply(engine().authoring.drafts(context_of("query").process_key))
 
 
 @bp.get("/<draft_id>")
+@operation("A draft", WHO, ok=DraftOut, tags=TAGS)
 def get_draft(draft_id: str):
     require(*AUTHORS)
     return reply(engine().authoring.draft(draft_id))
 
 
 @bp.get("/<draft_id>/bpmn")
+@operation("A draft's BPMN XML (application/xml)", WHO, tags=TAGS)
 def draft_bpmn(draft_id: str):
     require(*AUTHORS)
     bpmn, _ = engine().authoring.bpmn(f"draft:{draft_id}")
@@ -30,49 +49,57 @@ def draft_bpmn(draft_id: str):
 
 
 @bp.put("/<draft_id>/bpmn")
+@operation("Replace a draft with XML from a modeler (the request body; header If-Match: its revision)", "analyst",
+           ok=DraftOut, tags=TAGS)
 def upload(draft_id: str):
     analyst = require("analyst")
     revision = request.headers.get("If-Match")
-    expected = int(revision) if revision and revision.isdigit() else None
+    expected = int(revision) if revision and revision.isdigit() and len(revision) < 10 else None
     return reply(engine().authoring.upload(draft_id, xml_body(), analyst.username, expected))
 
 
 @bp.post("/<draft_id>/operations")
+@operation("Apply structured edit operations, all or none", "analyst", json=OperationsIn, ok=DraftOut, tags=TAGS)
 def edit(draft_id: str):
     analyst = require("analyst")
-    body = json_body()
-    return reply(engine().authoring.edit(draft_id, body.get("operations"), analyst.username,
-                                         optional_int(body.get("revision"), "revision")))
+    body: OperationsIn = context_of("json")
+    return reply(engine().authoring.edit(draft_id, body.operations, analyst.username, body.revision))
 
 
 @bp.get("/<draft_id>/outline")
+@operation("Business outline of a draft", WHO, ok=Outline, tags=TAGS)
 def outline(draft_id: str):
     require(*AUTHORS)
     return reply(annotated_outline(engine(), f"draft:{draft_id}"))
 
 
 @bp.get("/<draft_id>/validation")
+@operation("Lint: errors and warnings, each naming its element", WHO, ok=Validation, tags=TAGS)
 def validate(draft_id: str):
     require(*AUTHORS)
     return reply(engine().authoring.validate(f"draft:{draft_id}"))
 
 
 @bp.get("/<draft_id>/diff")
+@operation("Business diff against its source (default) or another model", WHO, query=DiffQuery, ok=Diff, tags=TAGS)
 def diff(draft_id: str):
     require(*AUTHORS)
-    authoring, against = engine().authoring, request.args.get("against", "source")
+    authoring, against = engine().authoring, context_of("query").against or "source"
     old = authoring.source_of(draft_id) if against == "source" else against
     return reply(authoring.diff(old, f"draft:{draft_id}"))
 
 
 @bp.post("/<draft_id>/simulation")
+@operation("Simulate with sample data and answers; nothing is kept", WHO, json=SimulationIn, ok=Simulation,
+           tags=TAGS)
 def simulate(draft_id: str):
     require(*AUTHORS)
-    body = json_body(required=False)
-    return reply(engine().authoring.simulate(f"draft:{draft_id}", body.get("data"), body.get("answers")))
+    body: SimulationIn = context_of("json")
+    return reply(engine().authoring.simulate(f"draft:{draft_id}", body.data, body.answers))
 
 
 @bp.post("/<draft_id>/deploy")
+@operation("Deploy a draft as a new version", "admin", ok=VersionOut, status=201, tags=TAGS)
 def deploy(draft_id: str):
     admin = require("admin")
     return reply(engine().authoring.deploy(draft_id, admin.username), 201)

@@ -1,26 +1,31 @@
 """Notifications (alerts, reminders, escalations) and history by business key."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from domain.notifications import inbox, mark_read
 from engine import NotFound
 
 from ..auth import require
 from ..http import engine, reply
+from ..openapi import operation
+from ..schemas import Events, HistoryQuery, Notifications, Read, UnreadQuery, context_of
 from ..visibility import readable_history
 
 bp = Blueprint("inbox", __name__, url_prefix="/api")
 
 
 @bp.get("/notifications")
+@operation("My inbox: alerts, reminders, escalations", "staff, analyst, admin", query=UnreadQuery, ok=Notifications,
+           tags=("inbox",))
 def notifications():
     me = require("staff", "analyst", "admin")
     with engine().store.read() as session:
-        return reply(inbox(session, me.username, request.args.get("unread") in ("1", "true")))
+        return reply(inbox(session, me.username, context_of("query").unread in ("1", "true")))
 
 
 @bp.post("/notifications/<int(max=2147483647):notification_id>/read")
+@operation("Mark a notification read", "staff, analyst, admin", ok=Read, tags=("inbox",))
 def read(notification_id: int):
     me = require("staff", "analyst", "admin")
     engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
@@ -28,9 +33,11 @@ def read(notification_id: int):
 
 
 @bp.get("/history")
+@operation("History of the cases with a business key that the caller may read", "staff, manager, admin",
+           query=HistoryQuery, ok=Events, tags=("instances",))
 def history():
     me = require("staff", "manager", "admin")
-    business_key = request.args.get("business_key")
+    business_key = context_of("query").business_key
     if not business_key:
         raise NotFound("give ?business_key=... (per instance: /api/instances/ID/history)")
     return reply(readable_history(engine(), me, business_key))

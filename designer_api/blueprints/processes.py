@@ -5,25 +5,47 @@ from flask import Blueprint, Response, request
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
-from ..http import engine, json_body, optional_int, optional_text, reply, required_int, xml_body
+from ..http import engine, optional_text, reply, xml_body
+from ..openapi import operation
+from ..schemas import (
+    Catalog,
+    CopyIn,
+    DeployQuery,
+    DraftOut,
+    InstanceOut,
+    Migration,
+    MigrationIn,
+    Outline,
+    StartForm,
+    StartIn,
+    VersionOut,
+    Versions,
+    context_of,
+)
 
 bp = Blueprint("processes", __name__, url_prefix="/api/processes")
 ANYONE = ("staff", "analyst", "admin")
+TAGS = ("processes",)
 
 
 @bp.get("")
+@operation("Catalog: process keys, versions, active version, lineage", "staff, analyst, admin", ok=Catalog, tags=TAGS)
 def list_processes():
     require(*ANYONE)
     return reply(catalog(engine().versions()))
 
 
 @bp.post("")
+@operation("Deploy BPMN XML (the request body, application/xml) as a new version", "admin", query=DeployQuery,
+           ok=VersionOut, status=201, tags=TAGS)
 def deploy_xml():
     admin = require("admin")
-    return reply(engine().deploy(xml_body(), request.args.get("process_key"), author=admin.username), 201)
+    return reply(engine().deploy(xml_body(), context_of("query").process_key, author=admin.username), 201)
 
 
 @bp.get("/<key>/start-form")
+@operation("The form a case is started with: its JSON Schema with English and Chinese labels "
+           "(null: the process takes any data)", "staff, admin", ok=StartForm, tags=TAGS)
 def start_form(key: str):
     require("staff", "admin")
     form_key = engine().start_form(key)
@@ -32,12 +54,14 @@ def start_form(key: str):
 
 
 @bp.get("/<key>/versions")
+@operation("Versions of a process", "staff, analyst, admin", ok=Versions, tags=TAGS)
 def versions(key: str):
     require(*ANYONE)
     return reply(engine().versions(key))
 
 
 @bp.get("/<key>/versions/<int(max=2147483647):version>/bpmn")
+@operation("A version's BPMN XML (application/xml)", "staff, analyst, admin", tags=TAGS)
 def version_bpmn(key: str, version: int):
     require(*ANYONE)
     bpmn, _ = engine().authoring.bpmn(f"{key}@{version}")
@@ -45,63 +69,69 @@ def version_bpmn(key: str, version: int):
 
 
 @bp.get("/<key>/versions/<int(max=2147483647):version>/outline")
+@operation("Business outline: steps, lanes, conditions, forms, timers, control points", "staff, analyst, admin",
+           ok=Outline, tags=TAGS)
 def version_outline(key: str, version: int):
     require(*ANYONE)
     return reply(annotated_outline(engine(), f"{key}@{version}"))
 
 
 @bp.post("/<key>/versions/<int(max=2147483647):version>/activate")
+@operation("Let new starts use this version", "admin", ok=VersionOut, tags=TAGS)
 def activate(key: str, version: int):
     admin = require("admin")
     return reply(engine().set_active(key, version, True, actor=admin.username))
 
 
 @bp.post("/<key>/versions/<int(max=2147483647):version>/deactivate")
+@operation("Stop new starts on this version", "admin", ok=VersionOut, tags=TAGS)
 def deactivate(key: str, version: int):
     admin = require("admin")
     return reply(engine().set_active(key, version, False, actor=admin.username))
 
 
 @bp.post("/<key>/rollback")
+@operation("Deactivate the newest active version; new starts use the one before", "admin", ok=VersionOut, tags=TAGS)
 def rollback(key: str):
     admin = require("admin")
     return reply(engine().authoring.rollback(key, admin.username))
 
 
 @bp.post("/<key>/copy")
+@operation("Copy a version into a new draft under a new key (the draft reserves the key)", "analyst", json=CopyIn,
+           ok=DraftOut, status=201, tags=TAGS)
 def copy(key: str):
     analyst = require("analyst")
-    body = json_body()
-    version = optional_int(body.get("version"), "version")
-    source = f"{key}@{version}" if version else key
-    draft = engine().authoring.copy(source, body.get("new_key"), body.get("name"), author=analyst.username)
-    return reply(draft, 201)
+    body: CopyIn = context_of("json")
+    source = f"{key}@{body.version}" if body.version else key
+    return reply(engine().authoring.copy(source, body.new_key, body.name, author=analyst.username), 201)
 
 
 @bp.post("/<key>/instances")
+@operation("Start a case (data checked against the start form; header Idempotency-Key repeats safely)",
+           "staff, admin", json=StartIn, ok=InstanceOut, status=201, tags=TAGS)
 def start(key: str):
     staff = require("staff", "admin")
-    body = json_body(required=False)
+    body: StartIn = context_of("json")
     idempotency_key = request.headers.get("Idempotency-Key")
     if idempotency_key is not None:
         idempotency_key = optional_text({"Idempotency-Key": idempotency_key}, "Idempotency-Key")
-    instance = engine().start(key, body.get("data"), optional_text(body, "business_key"), staff.username,
-                              optional_int(body.get("version"), "version"), idempotency_key)
-    return reply(instance, 201)
+    return reply(engine().start(key, body.data, body.business_key, staff.username, body.version, idempotency_key),
+                 201)
 
 
 @bp.post("/<key>/migrations/plan")
+@operation("Dry run: a verdict and reason per running case", "admin", json=MigrationIn, ok=Migration, tags=TAGS)
 def migration_plan(key: str):
     require("admin")
-    body = json_body()
-    plan = engine().authoring.plan_migration(key, required_int(body, "from_version"), required_int(body, "to_version"))
-    return reply({"instances": plan})
+    body: MigrationIn = context_of("json")
+    return reply({"instances": engine().authoring.plan_migration(key, body.from_version, body.to_version)})
 
 
 @bp.post("/<key>/migrations")
+@operation("Migrate the running cases the plan allows, each in its own transaction", "admin", json=MigrationIn,
+           ok=Migration, tags=TAGS)
 def migrate(key: str):
     admin = require("admin")
-    body = json_body()
-    outcome = engine().authoring.migrate(key, required_int(body, "from_version"), required_int(body, "to_version"),
-                                         admin.username)
-    return reply({"instances": outcome})
+    body: MigrationIn = context_of("json")
+    return reply({"instances": engine().authoring.migrate(key, body.from_version, body.to_version, admin.username)})

@@ -8,17 +8,21 @@ from engine import NotFound
 
 from ..auth import REPORT_READERS, require
 from ..http import engine, reply
+from ..openapi import operation
+from ..schemas import Report, Reports
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
 
 
 @bp.get("")
+@operation("The reports there are", ", ".join(REPORT_READERS), ok=Reports, tags=("reports",))
 def list_reports():
     require(*REPORT_READERS)
     return reply([{"key": r.key, "title": r.title_en, "title_zh": r.title_zh} for r in REPORTS.values()])
 
 
 @bp.get("/<key>")
+@operation("One report: " + ", ".join(REPORTS), ", ".join(REPORT_READERS), ok=Report, tags=("reports",))
 def report(key: str):
     require(*REPORT_READERS)
     found = REPORTS.get(key)

@@ -1,41 +1,57 @@
 """Tasks staff work on: /api/tasks."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from domain.directory import delegation_problem
 from engine import FieldError, InvalidData
 
 from ..auth import require
-from ..http import engine, json_body, optional_int, reply, required_text
-from ..taskforms import task_filters, task_form, visible_task
+from ..http import engine, reply
+from ..openapi import operation
+from ..schemas import CompleteIn, DelegateIn, InstanceOut, TaskForm, TaskOut, Tasks, TasksQuery, Why, context_of
+from ..taskforms import aware, task_form, visible_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
+TAGS = ("tasks",)
 
 
 @bp.get("")
+@operation("My tasks and my groups' unclaimed tasks, overdue first", "staff, admin", query=TasksQuery, ok=Tasks,
+           tags=TAGS)
 def my_tasks():
     me = require("staff", "admin")
-    return reply(engine().tasks(assignee=me.username, groups=me.groups, **task_filters(request.args, engine().clock())))
+    query: TasksQuery = context_of("query")
+    filters = query.model_dump(exclude={"overdue"})
+    for moment in ("due_before", "created_since"):
+        filters[moment] = aware(filters[moment])
+    if query.overdue:
+        filters["due_before"] = engine().clock()
+    return reply(engine().tasks(assignee=me.username, groups=me.groups, **filters))
 
 
 @bp.get("/<task_id>")
+@operation("A task", "staff, admin", ok=TaskOut, tags=TAGS)
 def get_task(task_id: str):
     return reply(visible_task(engine(), task_id, require("staff", "admin")))
 
 
 @bp.get("/<task_id>/form")
+@operation("A task's form: schema, labels, the read-only case context, and an empty set of values", "staff, admin",
+           ok=TaskForm, tags=TAGS)
 def form(task_id: str):
     return reply(task_form(engine(), visible_task(engine(), task_id, require("staff", "admin"))))
 
 
 @bp.post("/<task_id>/claim")
+@operation("Claim a group task (claiming one's own again changes nothing)", "staff", ok=TaskOut, tags=TAGS)
 def claim(task_id: str):
     me = require("staff")
     return reply(engine().claim(task_id, me.username, me.groups))
 
 
 @bp.get("/<task_id>/why")
+@operation("Why is this task mine: the assignment rule and reason", "staff, admin", ok=Why, tags=TAGS)
 def why(task_id: str):
     task = visible_task(engine(), task_id, require("staff", "admin"))
     return reply({"assignee": task.assignee, "candidate_group": task.candidate_group,
@@ -43,27 +59,28 @@ def why(task_id: str):
 
 
 @bp.post("/<task_id>/delegate")
+@operation("Hand a task to an active member of its group (audited)", "assignee or admin", json=DelegateIn,
+           ok=TaskOut, tags=TAGS)
 def delegate(task_id: str):
     me = require("staff", "admin")
-    to_user = required_text(json_body(), "to")
+    to_user = context_of("json").to
     task = engine().task(task_id)
     with engine().store.read() as session:
-        problem = delegation_problem(session, to_user[:64], task.candidate_group)
+        problem = delegation_problem(session, to_user, task.candidate_group)
     if problem:
         raise InvalidData([FieldError("to", problem)])
     return reply(engine().delegate(task_id, me.username, to_user, admin="admin" in me.roles))
 
 
 @bp.post("/<task_id>/unclaim")
+@operation("Give a task back to its group", "staff", ok=TaskOut, tags=TAGS)
 def unclaim(task_id: str):
     return reply(engine().unclaim(task_id, require("staff").username))
 
 
 @bp.post("/<task_id>/complete")
+@operation("Complete with form data", "staff", json=CompleteIn, ok=InstanceOut, tags=TAGS)
 def complete(task_id: str):
     me = require("staff")
-    body = json_body(required=False)
-    instance = engine().complete(task_id, me.username, body.get("data"), me.groups,
-                                 optional_int(body.get("revision"), "revision"))
-    return reply(instance)
-
+    body: CompleteIn = context_of("json")
+    return reply(engine().complete(task_id, me.username, body.data, me.groups, body.revision))

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+# A name or short text people type: no control characters, not only spaces (JSON Schema and pydantic read it too).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
 def check_key(key: Any, field: str) -> None:
@@ -56,8 +58,8 @@ class Authoring:
         :raises NotFound, Conflict, InvalidData:
         """
         check_key(new_key, "new_key")
-        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200
-                                 or not name.isprintable()):
+        if name is not None and (not isinstance(name, str) or len(name) > 200
+                                 or not re.fullmatch(TEXT_PATTERN, name)):
             raise InvalidData([FieldError("name", "must be text of 1 to 200 printable characters")])
 
         def _copy(uow: UnitOfWork) -> DraftView:
@@ -193,7 +195,7 @@ class Authoring:
 
     def _version(self, session: Session, ref: str) -> ProcessVersion:
         key, _, number = ref.partition("@")
-        if number and (not number.isdigit() or len(number) > 9):
+        if number and (not number.isdigit() or len(number) > 10 or int(number) >= 2**31):
             raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])
         version = find_version(session, key, int(number) if number else None)
         session.refresh(version, ["bpmn"])

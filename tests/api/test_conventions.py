@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from designer_api.openapi import document
-
 
 def error_of(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
@@ -51,11 +49,12 @@ def test_a_model_over_the_size_cap_is_413_before_parsing(as_user):
     assert error_of(as_user("root").post("/api/processes", data=huge), 413)["code"] == "request_entity_too_large"
 
 
-def test_every_route_is_documented_in_openapi_and_nothing_else(app):
-    documented = {(path, method) for path, ops in document()["paths"].items() for method in ops}
+def test_every_route_is_documented_in_openapi_and_nothing_else(app, as_user):
+    paths = as_user(None).get("/api/openapi.json").get_json()["paths"]
+    documented = {(path, method) for path, ops in paths.items() for method in ops}
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or not rule.rule.startswith("/api/"):
+        if rule.endpoint == "static" or rule.endpoint.startswith("api_docs.") or not rule.rule.startswith("/api/"):
             continue
         path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
         served |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}

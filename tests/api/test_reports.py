@@ -55,6 +55,6 @@ def test_staff_may_not_read_reports_and_unknown_reports_are_404(app, as_user):
 def test_every_registered_report_is_served_listed_and_documented(as_user):
     listed = {r["key"] for r in as_user("carol").get("/api/reports").get_json()}
     documented = as_user("carol").get("/api/openapi.json").get_json()["paths"]["/api/reports/{key}"]["get"]
-    assert listed == set(REPORTS) == set(documented["parameters"][0]["schema"]["enum"])
+    assert listed == set(REPORTS) and all(key in documented["summary"] for key in REPORTS)
     for key in REPORTS:
         assert as_user("carol").get(f"/api/reports/{key}").status_code == 200

@@ -85,3 +85,16 @@ def test_every_response_carries_the_security_headers_and_no_store(as_user, app):
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
         assert headers["Cache-Control"] == "no-store"
+
+
+def test_the_api_docs_page_serves_swagger_ui_from_the_package_without_a_token(app):
+    client = app.test_client()
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.get_data(as_text=True)
+    assert "<script>" not in page.get_data(as_text=True)  # no inline script, even here
+    assert client.get("/api/docs/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    copy = spec["paths"]["/api/processes/{key}/copy"]["post"]
+    assert copy["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CopyIn")
+    assert copy["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/DraftOut")

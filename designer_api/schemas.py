@@ -1,0 +1,292 @@
+"""The API's request and response bodies as pydantic models: requests are validated against them and the
+OpenAPI document (designer_api/openapi.py) is generated from them, so the two cannot drift.
+
+Response models of the engine's views (tasks, instances, versions, drafts, events) are derived from the
+views' own dataclasses, so a field added to a view is in the document at once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model
+
+from engine import TEXT_PATTERN, DraftView, EventView, InstanceView, TaskView, VersionView
+
+
+def _integral(value: Any) -> Any:
+    """JSON's 3.0 is the integer 3 (JSON Schema says so); 3.5 and "3" stay what they are and are refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Id32 = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]
+NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="a process key, e.g. order_release_vip")]
+Data = Annotated[dict[str, Any], Field(
+    description="case data: a JSON object of plain names (at most 200; values nested at most 32 deep, 256 KiB in all)",
+    json_schema_extra={"propertyNames": {"pattern": NAME}, "maxProperties": 200})]
+
+
+class Body(BaseModel):
+    """A request body: only the fields named here; types exactly as declared."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CopyIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"new_key": "customer_approval_key_accounts", "name": "Key-account approval"}]})
+
+    new_key: Key
+    name: Text | None = None
+    version: Id32 | None = None
+
+
+class StartIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"data": {"customer_id": 1, "amount": 100000, "quote_id": 2}, "business_key": "SO-1001"}]})
+
+    data: Data | None = None
+    business_key: Annotated[str, Field(min_length=1, max_length=128, pattern=TEXT_PATTERN)] | None = None
+    version: Id32 | None = None
+
+
+class CompleteIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"data": {"override_approved": True, "override_reason": "strategic customer"}}]})
+
+    data: Data | None = None
+    revision: Id32 | None = None
+
+
+class DelegateIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "fiona"}]})
+
+    to: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TerminateIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "entered twice"}]})
+
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class RetryIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": {"limit": 100}}]})
+
+    data: Data | None = None
+
+
+class MigrationIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"from_version": 1, "to_version": 2}]})
+
+    from_version: Id32
+    to_version: Id32
+
+
+class OperationsIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"operations": [{"op": "set_parameter", "name": "credit_band", "value": 3000000}]}]})
+
+    operations: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=100)]
+    revision: Id32 | None = None
+
+
+class SimulationIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": {"amount": 500}, "answers": {}}]})
+
+    data: Data | None = None
+    answers: dict[str, Any] | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]]
+
+
+class ErrorOut(BaseModel):
+    """Every error: {"error": {"code", "message", "details"}}."""
+
+    error: ErrorDetail
+
+
+def _model_of(view: type) -> type[BaseModel]:
+    """A response model with the fields (and types) of one of the engine's view dataclasses."""
+    hints = typing.get_type_hints(view)
+    fields: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(view)}
+    return create_model(view.__name__.removesuffix("View") + "Out", __doc__=view.__doc__, **fields)
+
+
+TaskOut = _model_of(TaskView)
+InstanceOut = _model_of(InstanceView)
+VersionOut = _model_of(VersionView)
+DraftOut = _model_of(DraftView)
+EventOut = _model_of(EventView)
+Tasks = RootModel[list[TaskOut]]  # type: ignore[valid-type]
+Versions = RootModel[list[VersionOut]]  # type: ignore[valid-type]
+Drafts = RootModel[list[DraftOut]]  # type: ignore[valid-type]
+Events = RootModel[list[EventOut]]  # type: ignore[valid-type]
+
+
+class Open(BaseModel):
+    """An object whose main fields are named here; more may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CatalogEntry(Open):
+    process_key: str
+    name: str
+    active_version: int | None
+    versions: list[VersionOut]  # type: ignore[valid-type]
+
+
+Catalog = RootModel[list[CatalogEntry]]
+
+
+class Outline(Open):
+    process_key: str
+    name: str | None
+    parameters: dict[str, Any]
+    steps: dict[str, dict[str, Any]]
+    flows: dict[str, dict[str, Any]]
+    lanes: list[str]
+
+
+class Validation(Open):
+    valid: bool
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+
+
+class Diff(Open):
+    summary: dict[str, int]
+
+
+class Simulation(Open):
+    status: str
+    path: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+
+
+class Migration(Open):
+    instances: list[dict[str, Any]]
+
+
+class TaskForm(Open):
+    task: TaskOut  # type: ignore[valid-type]
+    form_key: str | None
+    schema_: dict[str, Any] | None = Field(alias="schema")
+    context: list[dict[str, Any]]
+    values: dict[str, Any]
+
+
+class StartForm(Open):
+    process_key: str
+    form_key: str | None
+    schema_: dict[str, Any] | None = Field(alias="schema")
+
+
+class Why(Open):
+    assignee: str | None
+    candidate_group: str | None
+    reason: str | None
+
+
+class Notification(Open):
+    id: int
+    kind: str
+    title: str
+    created_at: datetime
+
+
+Notifications = RootModel[list[Notification]]
+
+
+class Read(Open):
+    id: int
+    read: bool
+
+
+class Me(Open):
+    username: str
+    roles: list[str]
+    groups: list[str]
+
+
+class ReportInfo(Open):
+    key: str
+    title: str
+    title_zh: str
+
+
+Reports = RootModel[list[ReportInfo]]
+
+
+class Report(Open):
+    key: str
+    title: str
+    title_zh: str
+    rows: Any
+
+
+class Health(Open):
+    status: str
+
+
+class Query(BaseModel):
+    """Query parameters: text as sent (checked further by the route); unknown parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class DeployQuery(Query):
+    process_key: Annotated[str, Field(max_length=128)] | None = None
+
+
+class DraftsQuery(Query):
+    process_key: Annotated[str, Field(max_length=128)] | None = None
+
+
+class DiffQuery(Query):
+    against: Annotated[str, Field(max_length=200, description="'source' (default) or key@version")] | None = None
+
+
+def _iso(value: Any) -> Any:
+    """A date-time parameter must be written as one (pydantic alone would also read 0.5 as a Unix time)."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00")
+    return value
+
+
+Moment = Annotated[datetime, Field(description="ISO 8601 date-time"), BeforeValidator(_iso)]
+
+
+class TasksQuery(Query):
+    process_key: Annotated[str, Field(max_length=128)] | None = None
+    business_key: Annotated[str, Field(max_length=128)] | None = None
+    due_before: Moment | None = None
+    created_since: Moment | None = None
+    overdue: bool = False
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
+class UnreadQuery(Query):
+    unread: Annotated[str, Field(max_length=5)] | None = None
+
+
+class HistoryQuery(Query):
+    business_key: Annotated[str, Field(max_length=128)] | None = None
+
+
+def context_of(name: str) -> Any:
+    """The request part spectree validated ("json" or "query"), as its model instance."""
+    from flask import request
+
+    return getattr(request.context, name)  # type: ignore[attr-defined]

@@ -1,0 +1,55 @@
+"""Schemathesis against a really served crmflow, from its own OpenAPI document: the examples, coverage,
+fuzzing and stateful phases with every check, as an administrator and as staff, on SQLite and PostgreSQL.
+
+Every check runs but `positive_data_acceptance`: BPMN uploads are schema-valid strings that are rarely
+BPMN, and the generated ids name no case, so "valid" data is refused by design. The figures (operations,
+cases, failures) are printed for the record.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_served import CLI, ROOT, free_port
+
+SCHEMATHESIS = [str(Path(sys.executable).parent / "schemathesis"), "run", "--phases",
+                "examples,coverage,fuzzing,stateful", "--checks", "all", "--exclude-checks",
+                "positive_data_acceptance", "--max-examples", "20", "--seed", "1", "--continue-on-failure"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'fuzz.sqlite'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres").create())
+    database = ["--database", url]
+    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=180)
+    port = free_port()
+    server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/api/openapi.json"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.mark.parametrize("token", ["demo-root", "demo-alice"])
+def test_schemathesis_finds_no_server_error_and_no_response_off_its_schema(served, token):
+    run = subprocess.run([*SCHEMATHESIS, served, "-H", f"Authorization: Bearer {token}"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=900)
+    summary = run.stdout[run.stdout.find("SUMMARY"):]
+    figures = re.search(r"Tested: (\d+).*?(\d+) generated, (\d+) (?:passed|found)", summary, re.S)
+    print(f"\nschemathesis as {token}: {' '.join(figures.groups()) if figures else '?'} (operations, cases, ...)")
+    print(summary[-1500:])
+    assert run.returncode == 0, run.stdout[-6000:]
+    assert figures and int(figures.group(1)) >= 40
