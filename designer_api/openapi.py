@@ -3,7 +3,7 @@
 spectree was chosen because it decorates the plain Flask blueprints the API already has (flask-openapi3 and
 apiflask would replace them), validates requests (and responses) with pydantic v2, and builds the document
 from the same models, so the document cannot drift from the code. Its own documentation pages load Swagger
-UI from a CDN; crmflow serves Swagger UI from the `swagger-ui-bundle` package instead (designer_api/docs.py).
+UI from a CDN; crmflow serves Swagger UI from the `swagger-ui-py` package instead (designer_api/docs.py).
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ XML_REPLIES = ("/api/processes/{key}/versions/{version}/bpmn", "/api/drafts/{dra
 PATH_PATTERNS = {"key": r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", "draft_id": r"^[0-9a-f-]{1,36}$",
                  "instance_id": r"^[0-9a-f-]{1,36}$", "task_id": r"^[0-9a-f-]{1,36}$"}
 DESCRIPTION = ("Copy and adapt CRM processes, deploy them, work their tasks. Every call needs "
-               "'Authorization: Bearer <token>' except /api/health, /api/openapi.json and /api/docs. "
+               "'Authorization: Bearer TOKEN' (crmflow users token NAME makes one) except /api/health, /api/openapi.json "
+               "and /api/docs. "
                "Every error has the shape {\"error\": {\"code\", \"message\", \"details\"}}.")
 
 
