@@ -136,8 +136,11 @@ def order_review(engine):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say where the browser tests left their screenshots of every page."""
+    """Say where the browser tests left their screenshots of every page, and what schemathesis tried."""
+    from tests.api.test_schemathesis import FIGURES
     from tests.pages.screenshots import SCREENSHOTS, taken
 
     if taken():
         terminalreporter.write_line(f"screenshots of the pages ({len(taken())}): {SCREENSHOTS}")
+    for line in FIGURES:
+        terminalreporter.write_line(f"schemathesis on {line}")
