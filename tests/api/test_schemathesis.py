@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.api.test_served import CLI, ROOT, free_port
+from tests.api.test_served import ROOT, served_crmflow
 
 FIGURES: list[str] = []  # printed at the end of the run (tests/conftest.py)
 
@@ -29,20 +27,8 @@ SCHEMATHESIS = [str(Path(sys.executable).parent / "schemathesis"), "run", "--pha
 def served(request, tmp_path):
     url = (f"sqlite:///{tmp_path / 'fuzz.sqlite'}" if request.param == "sqlite"
            else request.getfixturevalue("postgres").create())
-    database = ["--database", url]
-    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=180)
-    port = free_port()
-    server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/api/openapi.json#{request.param}"
-    server.terminate()
-    server.wait(10)
+    with served_crmflow(url, setup_timeout=180) as port:
+        yield f"http://127.0.0.1:{port}/api/openapi.json#{request.param}"
 
 
 @pytest.mark.parametrize("token", ["demo-root", "demo-alice"])

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CLI = [sys.executable, "-m", "designer_api.cli"]
@@ -30,19 +32,29 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
         return error.code, json.loads(error.read())
 
 
-def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
-    database = ["--database", f"sqlite:///{tmp_path / 'served.sqlite'}"]
-    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=120)
+@contextmanager
+def served_crmflow(database_url: str, setup_timeout: int = 120) -> Iterator[int]:
+    """`crmflow setup` then `crmflow serve` on a free port, until the block ends; yields the port."""
+    database = ["--database", database_url]
+    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=setup_timeout)
     port = free_port()
     server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
+    with served_crmflow(f"sqlite:///{tmp_path / 'served.sqlite'}") as port:
         status, catalog = call(port, "GET", "/api/processes", "demo-ann")
         assert status == 200 and {e["process_key"] for e in catalog} >= {"customer_approval", "order_release"}
         status, instance = call(port, "POST", "/api/processes/order_release/instances", "demo-alice",
@@ -51,6 +63,3 @@ def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
         status, tasks = call(port, "GET", "/api/tasks", "demo-carol")
         assert [t["element_id"] for t in tasks] == ["Task_CreditOverride"]
         assert call(port, "GET", "/api/tasks", "wrong")[0] == 401
-    finally:
-        server.terminate()
-        server.wait(10)
