@@ -10,7 +10,6 @@ from typing import Any
 from flask import Request, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
-from werkzeug.exceptions import HTTPException
 
 from engine import TEXT_PATTERN, Engine, FieldError, InvalidData
 
@@ -55,19 +54,6 @@ def read_json_first() -> None:
     request.get_json()
 
 
-def json_body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object (read with `StrictJSON`). :raises BadRequest:"""
-    if not request.get_data(cache=True) and not required:
-        return {}
-    if not request.is_json:
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
-    try:
-        data = request.get_json()
-    except HTTPException as exc:
-        raise BadRequest(exc.description or "the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
-    return data
 
 
 def _not_a_number(constant: str) -> float:
@@ -98,29 +84,10 @@ def xml_body() -> bytes:
     return request.get_data()
 
 
-def required_int(body: dict[str, Any], name: str) -> int:
-    """An integer field the request must carry. :raises InvalidData: naming the field"""
-    value = optional_int(body.get(name), name)
-    if value is None:
-        raise InvalidData([FieldError(name, "is required (an integer)")])
-    return value
 
 
-def required_text(body: dict[str, Any], name: str) -> str:
-    """A non-empty text field the request must carry. :raises InvalidData: naming the field"""
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidData([FieldError(name, "is required (non-empty text)")])
-    return value.strip()
 
 
-def optional_int(value: Any, name: str) -> int | None:
-    """An integer field that may be absent. :raises BadRequest:"""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -2**31 < value < 2**31:
-        raise BadRequest(f"'{name}' must be an integer (32-bit)")
-    return value
 
 
 def reply(value: Any, status: int = 200):
