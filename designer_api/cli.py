@@ -340,12 +340,30 @@ def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Fire timers and deliver the outbox in this process; --no-worker when separate "
+                   "'crmflow worker' processes do it.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, worker: bool) -> None:
     """Serve the API and pages (development server; use gunicorn for production)."""
+    import logging
+    import threading
+
+    from engine import Worker
+
     from .app import create_app
+    from .wiring import outbox_delivery
 
     app = create_app({"DATABASE_URL": ctx.obj["database"]})
+    if worker:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        engine = app.extensions["crmflow.engine"]
+        runner = Worker(engine, deliver=outbox_delivery(engine))
+        threading.Thread(target=runner.run_forever, name="crmflow-worker", daemon=True).start()
+        click.echo("  timers and the outbox are worked in this process (--no-worker to leave them to "
+                   "'crmflow worker')")
+    else:
+        click.echo("  no worker here: run 'crmflow worker' for timers, reminders, SLAs and the outbox")
     click.echo(f"crmflow serving on http://{host}:{port}/  (Ctrl+C to stop)")
     click.echo("  sign in as alice (sales), ann (analyst), carol (manager) or root (admin); demo password 'demo'")
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -44,8 +44,11 @@ class Worker:
 
     def run_forever(self, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Poll until `should_stop()`; an idle round sleeps `interval` seconds."""
+        log.info("worker started: due timers every %.1f s, then the outbox", interval)
         while not should_stop():
             fired = self.run_once()
+            if fired:
+                log.info("fired %d timer(s)", fired)
             if self.deliver:
                 self.deliver()
             if self.on_round:

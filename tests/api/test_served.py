@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.engine.bpmn_builder import timer_model
+
 CLI = [sys.executable, "-m", "designer_api.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,12 +35,12 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
 
 
 @contextmanager
-def served_crmflow(database_url: str, setup_timeout: int = 120) -> Iterator[int]:
+def served_crmflow(database_url: str, setup_timeout: int = 120, *serve_options: str) -> Iterator[int]:
     """`crmflow setup` then `crmflow serve` on a free port, until the block ends; yields the port."""
     database = ["--database", database_url]
     subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=setup_timeout)
     port = free_port()
-    server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port)], cwd=ROOT,
+    server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port), *serve_options], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(150):
@@ -63,3 +65,29 @@ def test_a_served_crmflow_starts_and_lists_tasks(tmp_path):
         status, tasks = call(port, "GET", "/api/tasks", "demo-carol")
         assert [t["element_id"] for t in tasks] == ["Task_CreditOverride"]
         assert call(port, "GET", "/api/tasks", "wrong")[0] == 401
+
+
+def deploy_and_wait(port: int, seconds: float) -> str:
+    """Deploy a one-second timer, start a case on it, and say where it is after `seconds`."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/processes", method="POST",
+                                     data=timer_model("'PT1S'"), headers={"Authorization": "Bearer demo-root",
+                                                                         "Content-Type": "application/xml"})
+    urllib.request.urlopen(request, timeout=10)
+    status, case = call(port, "POST", "/api/processes/wait_then_work/instances", "demo-root", {})
+    assert status == 201 and case["status"] == "waiting"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if call(port, "GET", f"/api/instances/{case['id']}", "demo-root")[1]["status"] == "running":
+            return "running"
+        time.sleep(0.2)
+    return "waiting"
+
+
+def test_serve_fires_timers_by_default(tmp_path):
+    with served_crmflow(f"sqlite:///{tmp_path / 'timers.sqlite'}") as port:
+        assert deploy_and_wait(port, 15) == "running"  # the timer fired: the work after it is ready
+
+
+def test_serve_without_a_worker_leaves_timers_to_crmflow_worker(tmp_path):
+    with served_crmflow(f"sqlite:///{tmp_path / 'quiet.sqlite'}", 120, "--no-worker") as port:
+        assert deploy_and_wait(port, 3) == "waiting"
