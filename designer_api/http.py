@@ -67,9 +67,8 @@ def _finite(text: str) -> float:
     return value
 
 
-def optional_text(body: dict[str, Any], name: str, max_length: int = 128) -> str | None:
-    """A short text field that may be absent: no control characters. :raises InvalidData: naming the field"""
-    value = body.get(name)
+def optional_text(value: Any, name: str, max_length: int = 128) -> str | None:
+    """A short text (a header, say) that may be absent: no control characters. :raises InvalidData: naming it"""
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > max_length or not re.fullmatch(TEXT_PATTERN, value):

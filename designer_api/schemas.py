@@ -14,7 +14,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model
 
-from engine import TEXT_PATTERN, DraftView, EventView, InstanceView, TaskView, VersionView
+from engine import (
+    DATA_NAME_PATTERN,
+    KEY_PATTERN,
+    MAX_DATA_KEYS,
+    TEXT_PATTERN,
+    DraftView,
+    EventView,
+    InstanceView,
+    TaskView,
+    VersionView,
+)
 
 
 def _integral(value: Any) -> Any:
@@ -23,12 +33,11 @@ def _integral(value: Any) -> Any:
 
 
 Id32 = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]
-NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="a process key, e.g. order_release_vip")]
+Key = Annotated[str, Field(pattern=KEY_PATTERN, description="a process key, e.g. order_release_vip")]
 Data = Annotated[dict[str, Any], Field(
     description="case data: a JSON object of plain names (at most 200; values nested at most 32 deep, 256 KiB in all)",
-    json_schema_extra={"propertyNames": {"pattern": NAME}, "maxProperties": 200})]
+    json_schema_extra={"propertyNames": {"pattern": DATA_NAME_PATTERN}, "maxProperties": MAX_DATA_KEYS})]
 
 
 class Body(BaseModel):

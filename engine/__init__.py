@@ -3,7 +3,7 @@
 This module is the engine's public interface: the domain pack and the web layer import
 from `engine` only, never from its rooms (intake/, store/, runtime/, authoring/).
 """
-from .authoring import TEXT_PATTERN
+from .authoring import KEY_PATTERN, TEXT_PATTERN
 from .authoring.drafts import DraftView
 from .authoring.layout import layout_bytes
 from .authoring.operations import FIELDS, OPERATIONS, Field, Operation, batch_schema
@@ -26,6 +26,7 @@ from .facade import Engine
 from .intake.data import DataLimits
 from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
+from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
 from .runtime.stepping import StepLimits
 from .runtime.worker import Worker
@@ -42,7 +43,9 @@ __all__ = [
     "StateFormatError", "Problem", "FieldError",
     # read views and helpers
     "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
-    "layout_bytes", "TEXT_PATTERN",
+    "layout_bytes",
+    # the rules for what people type, read by the engine and by the API's schemas
+    "TEXT_PATTERN", "KEY_PATTERN", "DATA_NAME_PATTERN", "MAX_DATA_KEYS",
     # structured edit operations and the business-diff kinds, declared once
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery

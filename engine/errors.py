@@ -5,6 +5,7 @@ user needs to fix the input (the element, the field, the task).
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -129,6 +130,11 @@ class InvalidData(EngineError):
             message = "Invalid data: " + "; ".join(f"{f.field}: {f.message}" for f in fields)
         super().__init__(message, [f.to_dict() for f in fields])
         self.fields = fields
+
+
+def new_reference() -> str:
+    """A short id that ties what a user is told of an incident to what the server log says."""
+    return uuid.uuid4().hex[:12]
 
 
 class Incident(EngineError):

@@ -113,9 +113,7 @@ def copy(key: str):
 def start(key: str):
     staff = require("staff", "admin")
     body: StartIn = context_of("json")
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None:
-        idempotency_key = optional_text({"Idempotency-Key": idempotency_key}, "Idempotency-Key")
+    idempotency_key = optional_text(request.headers.get("Idempotency-Key"), "Idempotency-Key")
     return reply(engine().start(key, body.data, body.business_key, staff.username, body.version, idempotency_key),
                  201)
 

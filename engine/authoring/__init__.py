@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from ..facade import Engine
 
 
-KEY = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+KEY_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
+KEY = re.compile(KEY_PATTERN)
 # A name or short text people type: no control characters, not only spaces (JSON Schema and pydantic read it too).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 

@@ -97,7 +97,7 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
         yield _problem("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
                        "are not supported", event)
     else:
-        program, problem = _compile(text, "eval", event, pack)
+        _, problem = _compile(text, "eval", event, pack)
         if problem is not None:
             yield _problem("bad_timer", f"timer '{_short(text)}' is neither {expected} nor an expression over "
                            f"case data (such as sla['duration']): {problem.message}", event)

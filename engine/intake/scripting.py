@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from ..errors import SandboxViolation
+from ..errors import SandboxViolation, new_reference
 from ..pack import Pack, ServiceCall
 from .data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
@@ -95,7 +94,7 @@ class SandboxScriptEngine(PythonScriptEngine):
                 raise WorkflowTaskException(f"'{_short(source)}' failed: {plain}", task=task, exception=exc) from None
             failure = WorkflowTaskException(f"'{_short(source)}' failed unexpectedly; an administrator can find the "
                                             "details in the server log", task=task, exception=exc)
-            failure.reference = uuid.uuid4().hex[:12]
+            failure.reference = new_reference()
             log.error("incident %s: '%s' failed", failure.reference, source, exc_info=exc)
             raise failure from None
 

@@ -21,7 +21,8 @@ from . import timers
 from .instance_run import InstanceRun
 from .unit_of_work import UnitOfWork, set_suspended
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+DATA_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"  # the names of case data fields
+_NAME = re.compile(DATA_NAME_PATTERN)
 MAX_DATA_KEYS = 200
 
 
@@ -62,13 +63,14 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         if idempotency_key is not None and existing.start_key == idempotency_key:
             return InstanceRun(uow, existing)
         raise DuplicateCase(process_key, business_key, existing.id)
-    run = uow.create_instance(found, business_key, idempotency_key)
-    if run.specs.start_form is not None:
-        errors = uow.engine.pack.validate_form(run.specs.start_form, data, uow.session)
+    specs, pack = uow.engine.specs.specs(uow.session, found.id), uow.engine.pack
+    if specs.start_form is not None:  # checked before any row is written
+        errors = pack.validate_form(specs.start_form, data, uow.session)
         if errors:
             raise InvalidData(errors)
-        data = {**uow.engine.pack.form_defaults(run.specs.start_form), **data}
-    _refuse_parameter_overrides(data, run.specs.parameters)
+        data = {**pack.form_defaults(specs.start_form), **data}
+    _refuse_parameter_overrides(data, specs.parameters)
+    run = uow.create_instance(found, business_key, idempotency_key)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
     run.event("instance_started", data={"version": found.version, "data": data})
@@ -128,8 +130,7 @@ def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -
     _require_ready(task)
     if not admin and task.assignee != uow.actor:
         raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
-    if to_user in (task.excluded or []):
-        raise Forbidden(f"four eyes: {to_user} requested this case or did the step '{task.name}' checks")
+    _refuse_four_eyes(task, to_user)
     previous, task.assignee = task.assignee, to_user
     task.assignment_reason = f"delegated by {uow.actor} (was {previous or 'unassigned'})"
     run.event("task_delegated", task.element_id, task_id, {"from": previous, "to": to_user})
@@ -242,6 +243,12 @@ def record_case_denial(uow: UnitOfWork, instance_id: str, action: str, reason: s
                                      at=uow.now))
 
 
+def _refuse_four_eyes(task: TaskRow, user: str | None) -> None:
+    if user in (task.excluded or []):
+        raise Forbidden(f"four eyes: {user} requested this case or did the step '{task.name}' checks, so "
+                        "someone else must do it")
+
+
 def _require_ready(task: TaskRow) -> None:
     if task.state != "ready":
         raise Conflict(f"task '{task.id}' ({task.name}) is {task.state}, not ready")
@@ -253,9 +260,7 @@ def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] 
 
     `groups=None` means a caller that has no group directory (the CLI): groups are not checked.
     """
-    if actor in (task.excluded or []):
-        raise Forbidden(f"four eyes: {actor} requested this case or did the step '{task.name}' checks, so "
-                        "someone else must do it")
+    _refuse_four_eyes(task, actor)
     if task.assignee:
         if task.assignee != actor:
             raise Forbidden(f"task '{task.id}' is assigned to {task.assignee}, not to {actor}")

@@ -7,7 +7,6 @@ messages. `restore` is the one way a saved state becomes a workflow again.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, EngineError, NotFound
+from ..errors import Conflict, EngineError, NotFound, new_reference
 from ..intake.durations import parse_duration
 from ..intake.scripting import SandboxScriptEngine
 from ..pack import Assignment, ServiceCall
@@ -39,11 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("crmflow.incidents")
 OPEN = ("ready", "suspended")
 FINAL_STATUSES = ("completed", "terminated")
-
-
-def new_reference() -> str:
-    """A short id that ties what a user is told to what the server log says."""
-    return uuid.uuid4().hex[:12]
 
 
 def restore(engine: Engine, session: Session, row: Instance, script_engine: Any = None) -> BpmnWorkflow:
