@@ -48,9 +48,10 @@ class Body(BaseModel):
 
 class CopyIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"new_key": "customer_approval_key_accounts", "name": "Key-account approval"}]})
+        {}, {"new_key": "customer_approval_key_accounts", "name": "Key-account approval"}]})
 
-    new_key: Key
+    new_key: Annotated[Key | None, Field(description="leave out to adapt the process into its own next version; "
+                                                     "give one to start a new process")] = None
     name: Text | None = None
     version: Id32 | None = None
 
@@ -90,11 +91,23 @@ class RetryIn(Body):
     data: Data | None = None
 
 
+StepId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
+
+
 class MigrationIn(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"from_version": 1, "to_version": 2}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"from_version": 1, "to_version": 2},
+        {"from_version": 1, "to_version": 2, "mapping": {"Task_PaymentTermsReview": "Task_CreditLimitReview"}}]})
 
     from_version: Id32
     to_version: Id32
+    mapping: Annotated[dict[StepId, StepId], Field(
+        max_length=200, description="for cases waiting at a step the new version removed or changed: "
+                                    "old step id -> the step of the new version they move to")] = {}
+
+
+class RebaseIn(Body):
+    revision: Id32 | None = None
 
 
 class OperationsIn(Body):
@@ -175,6 +188,19 @@ class Validation(Open):
 
 class Diff(Open):
     summary: dict[str, int]
+
+
+class ThreeWay(Open):
+    base: str
+    theirs: str
+    ours: str
+    their_changes: Diff
+    our_changes: Diff
+    both_changed: list[dict[str, Any]]
+
+
+class Rebased(ThreeWay):
+    draft: DraftOut  # type: ignore[valid-type]
 
 
 class Simulation(Open):

@@ -54,6 +54,16 @@ class BusinessKeyTaken(Conflict):
     code = "duplicate_business_key"
 
 
+class StaleBase(Conflict):
+    """A draft of a process's next version was based on an older version than the newest one deployed since."""
+
+    code = "stale_base"
+
+    def __init__(self, message: str, latest: int, details: list[dict[str, Any]] | None = None):
+        super().__init__(message, details)
+        self.latest = latest
+
+
 class StateFormatError(Conflict):
     """An instance's saved state is in a format this release does not read; it is left untouched."""
 

@@ -75,12 +75,19 @@ class Engine:
         return take_in(bpmn, self.pack, process_key, self.max_model_bytes)
 
     def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
-               copied_from: str | None = None, activate: bool = True) -> VersionView:
-        """Store checked bytes as a new immutable version; the same bytes again give the same version."""
+               copied_from: str | None = None, activate: bool = True, latest_seen: int | None = None,
+               also: Callable[[UnitOfWork, ProcessVersion], None] | None = None) -> VersionView:
+        """Store checked bytes as a new immutable version; the same bytes again give the same version.
+
+        `latest_seen`: refuse (StaleBase) when a version newer than it was deployed meanwhile; `also` runs in the
+        same transaction (a draft marks itself deployed).
+        """
         model = self.check(bpmn, process_key)
 
         def _store(uow: UnitOfWork) -> ProcessVersion:
-            version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now)
+            version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now, latest_seen)
+            if also is not None:
+                also(uow, version)
             return version
 
         version = self.execute(_store, actor=author)

@@ -15,8 +15,11 @@ from ..schemas import (
     DraftsQuery,
     OperationsIn,
     Outline,
+    Rebased,
+    RebaseIn,
     Simulation,
     SimulationIn,
+    ThreeWay,
     Validation,
     VersionOut,
     context_of,
@@ -98,8 +101,26 @@ def simulate(draft_id: str):
     return reply(engine().authoring.simulate(f"draft:{draft_id}", body.data, body.answers))
 
 
+@bp.get("/<draft_id>/three-way")
+@operation("A next-version draft against its base and its key's newest version: their changes, ours, and both",
+           WHO, ok=ThreeWay, tags=TAGS)
+def three_way(draft_id: str):
+    require(*AUTHORS)
+    return reply(engine().authoring.three_way(draft_id))
+
+
+@bp.post("/<draft_id>/rebase")
+@operation("Base a next-version draft on its key's newest version (its model is kept; the answer says what the "
+           "newest version changed that the draft does not have)", "analyst", json=RebaseIn, ok=Rebased, tags=TAGS)
+def rebase(draft_id: str):
+    analyst = require("analyst")
+    body: RebaseIn = context_of("json")
+    return reply(engine().authoring.rebase(draft_id, analyst.username, body.revision))
+
+
 @bp.post("/<draft_id>/deploy")
-@operation("Deploy a draft as a new version", "admin", ok=VersionOut, status=201, tags=TAGS)
+@operation("Deploy a draft as a new version (409 stale_base with the three-way diff when another version of the "
+           "key was deployed after the draft's base)", "admin", ok=VersionOut, status=201, tags=TAGS)
 def deploy(draft_id: str):
     admin = require("admin")
     return reply(engine().authoring.deploy(draft_id, admin.username), 201)

@@ -98,8 +98,8 @@ def rollback(key: str):
 
 
 @bp.post("/<key>/copy")
-@operation("Copy a version into a new draft under a new key (the draft reserves the key)", "analyst", json=CopyIn,
-           ok=DraftOut, status=201, tags=TAGS)
+@operation("Copy a version into a draft: without new_key, of this process's next version; with one, of a new "
+           "process (the draft reserves the key)", "analyst", json=CopyIn, ok=DraftOut, status=201, tags=TAGS)
 def copy(key: str):
     analyst = require("analyst")
     body: CopyIn = context_of("json")
@@ -119,11 +119,13 @@ def start(key: str):
 
 
 @bp.post("/<key>/migrations/plan")
-@operation("Dry run: a verdict and reason per running case", "admin", json=MigrationIn, ok=Migration, tags=TAGS)
+@operation("Dry run: a verdict and reason per running case (mapping: old step -> new step)", "admin",
+           json=MigrationIn, ok=Migration, tags=TAGS)
 def migration_plan(key: str):
     require("admin")
     body: MigrationIn = context_of("json")
-    return reply({"instances": engine().authoring.plan_migration(key, body.from_version, body.to_version)})
+    return reply({"instances": engine().authoring.plan_migration(key, body.from_version, body.to_version,
+                                                                 body.mapping)})
 
 
 @bp.post("/<key>/migrations")
@@ -132,4 +134,5 @@ def migration_plan(key: str):
 def migrate(key: str):
     admin = require("admin")
     body: MigrationIn = context_of("json")
-    return reply({"instances": engine().authoring.migrate(key, body.from_version, body.to_version, admin.username)})
+    return reply({"instances": engine().authoring.migrate(key, body.from_version, body.to_version, admin.username,
+                                                          body.mapping)})

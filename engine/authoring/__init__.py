@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound
+from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
+from ..intake.lint import condition_problem
+from ..intake.pipeline import readable
 from ..runtime.commands import check_data
 from ..runtime.unit_of_work import UnitOfWork
 from ..store.queries import VersionView
 from ..store.tables import Draft, Process, ProcessVersion
-from ..store.versions import find_version, set_active
+from ..store.versions import find_version, latest_version, set_active
 from . import drafts, migration
 from . import outline as outlines
 from .drafts import DraftView
@@ -53,26 +55,35 @@ class Authoring:
         self.engine = engine
 
     # -- drafts ---------------------------------------------------------------------------------
-    def copy(self, source: str, new_key: Any, name: Any = None, author: str | None = None) -> DraftView:
-        """A draft of `source` under a new process key, with lineage; the draft reserves the key.
+    def copy(self, source: str, new_key: Any = None, name: Any = None, author: str | None = None) -> DraftView:
+        """A draft adapting `source`, with lineage.
 
-        :raises NotFound, Conflict, InvalidData:
+        Without `new_key` the draft becomes the next version of `source`'s own key (deploying it after someone
+        else deployed a newer version is refused until it is rebased); with one, a new process whose key the draft
+        reserves. :raises NotFound, Conflict, InvalidData:
         """
-        check_key(new_key, "new_key")
+        if new_key is not None:
+            check_key(new_key, "new_key")
         if name is not None and (not isinstance(name, str) or len(name) > 200
                                  or not re.fullmatch(TEXT_PATTERN, name)):
             raise InvalidData([FieldError("name", "must be text of 1 to 200 printable characters")])
 
         def _copy(uow: UnitOfWork) -> DraftView:
             version = self._version(uow.session, source)
+            lineage = f"{version.process_key}@{version.version}"
+            if new_key is None or new_key == version.process_key:
+                bpmn = copy_model(version.bpmn, version.process_key, version.process_key, name)
+                draft = drafts.create(uow.session, uow.now, bpmn, version.process_key, name or version.name, lineage,
+                                      author, latest_seen=latest_version(uow.session, version.process_key))
+                return DraftView.of(draft)
             if uow.session.get(Process, new_key) is not None:
-                raise Conflict(f"process key '{new_key}' is already deployed; choose another key")
+                raise Conflict(f"process key '{new_key}' is already deployed; leave new_key out to adapt it into "
+                               "its next version, or choose another key")
             holder = drafts.holding_key(uow.session, new_key)
             if holder is not None:
                 raise Conflict(f"process key '{new_key}' is reserved by draft {holder.id} ({holder.author or '?'}); "
                                "choose another key or adapt that draft")
             bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
-            lineage = f"{version.process_key}@{version.version}"
             return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage,
                                               author))
 
@@ -89,10 +100,19 @@ class Authoring:
             return drafts.listing(session, process_key)
 
     def upload(self, draft_id: str, bpmn: bytes, actor: str | None, expected_revision: int | None = None) -> DraftView:
-        """Replace a draft with XML from a modeler; it must pass the whole intake. :raises InvalidModel, Conflict:"""
+        """Replace a draft with XML from a modeler (or a file).
+
+        It must be safe, schema-valid BPMN holding the draft's process; lint findings (a missing condition while
+        the analyst is still drawing) are kept and shown, and block only the deploy. :raises InvalidModel, Conflict:
+        """
         current = self.draft(draft_id)
-        self.engine.check(bpmn, current.process_key)  # the full pipeline; refuses before anything is stored
+        readable(bpmn, current.process_key, self.engine.max_model_bytes)
         return self._store(draft_id, lambda _: bpmn, actor, expected_revision)
+
+    def check_condition(self, condition: str) -> dict[str, Any]:
+        """Whether a gateway condition would pass intake: {"valid", "message"} (checked as the analyst types)."""
+        problem = condition_problem(condition, self.engine.pack)
+        return {"valid": problem is None, "message": problem.message if problem else None}
 
     def edit(self, draft_id: str, operations: Any, actor: str | None,
              expected_revision: int | None = None) -> DraftView:
@@ -120,16 +140,60 @@ class Authoring:
         return {"valid": True, "errors": [], "warnings": [w.to_dict() for w in model.warnings]}
 
     def deploy(self, draft_id: str, actor: str | None) -> VersionView:
-        """Deploy a draft as a new immutable version (same bytes: same version). :raises InvalidModel:"""
-        with self.engine.store.read() as session:
-            draft = drafts.load(session, draft_id)
-        version = self.engine.deploy(draft.bpmn, draft.process_key, author=actor, copied_from=draft.copied_from)
+        """Deploy a draft as a new immutable version (same bytes: same version).
 
-        def _mark(uow: UnitOfWork) -> None:
-            drafts.load(uow.session, draft_id, lock=True).deployed_version = version.version
+        :raises InvalidModel, StaleBase: (a draft of the next version, when another version was deployed since;
+            its details hold the three-way business diff)
+        """
+        draft = self.draft(draft_id)
+        bpmn, _ = self.bpmn(f"draft:{draft_id}")
 
-        self.engine.execute(_mark, actor=actor)
-        return version
+        def _mark(uow: UnitOfWork, version: ProcessVersion) -> None:
+            row = drafts.load(uow.session, draft_id, lock=True)
+            if row.revision != draft.revision or row.deployed_version is not None:
+                raise Conflict(f"draft '{draft_id}' changed while it was being deployed; deploy it again")
+            row.deployed_version = version.version
+
+        try:
+            return self.engine.deploy(bpmn, draft.process_key, author=actor, copied_from=draft.copied_from,
+                                      latest_seen=draft.latest_seen, also=_mark)
+        except StaleBase as exc:
+            raise StaleBase(exc.message, exc.latest, [self.three_way(draft_id, exc.latest)]) from None
+
+    def three_way(self, draft_id: str, theirs: int | None = None) -> dict[str, Any]:
+        """What the newest version changed since the draft's base, what the draft changed, and where both did."""
+        draft = self.draft(draft_id)
+        if not draft.next_version_of or not draft.copied_from:
+            raise Conflict(f"draft '{draft_id}' makes a new process; it has no newer version to compare with")
+        base = draft.copied_from
+        if theirs is None:
+            with self.engine.store.read() as session:
+                theirs = latest_version(session, draft.process_key)
+        theirs_ref = f"{draft.process_key}@{theirs}"
+        their_changes, our_changes = self.diff(base, theirs_ref), self.diff(base, f"draft:{draft_id}")
+        return {"base": base, "theirs": theirs_ref, "ours": f"draft:{draft_id}",
+                "their_changes": their_changes, "our_changes": our_changes,
+                "both_changed": outlines.overlap(their_changes, our_changes)}
+
+    def rebase(self, draft_id: str, actor: str | None, expected_revision: int | None = None) -> dict[str, Any]:
+        """Base a next-version draft on its key's newest version, keeping the draft's model.
+
+        Returns the three-way diff the analyst accepts by rebasing: what the newest version changed that the draft
+        does not have (deploying the draft would undo it). :raises Conflict: (not a next-version draft; deployed)
+        """
+        if not self.draft(draft_id).next_version_of:
+            raise Conflict(f"draft '{draft_id}' makes a new process; only a draft of a process's next version has a "
+                           "base to move")
+        comparison = self.three_way(draft_id)
+
+        def _rebase(uow: UnitOfWork) -> DraftView:
+            row = drafts.load(uow.session, draft_id, lock=True)
+            latest = latest_version(uow.session, row.process_key)
+            drafts.rebase(row, f"{row.process_key}@{latest}", latest, uow.now, expected_revision)
+            uow.session.flush()
+            return DraftView.of(row)
+
+        return {"draft": self.engine.execute(_rebase, actor=actor), **comparison}
 
     # -- reading models -------------------------------------------------------------------------
     def bpmn(self, ref: str) -> tuple[bytes, str]:
@@ -186,13 +250,15 @@ class Authoring:
 
         return VersionView.of(self.engine.execute(_rollback, actor=actor))
 
-    def plan_migration(self, process_key: str, from_version: int, to_version: int) -> list[dict[str, Any]]:
-        """Dry run: a verdict and reason per unfinished instance."""
-        return migration.plan(self.engine, process_key, from_version, to_version)
+    def plan_migration(self, process_key: str, from_version: int, to_version: int,
+                       mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Dry run: a verdict and reason per unfinished instance (`mapping`: old step id -> new step id)."""
+        return migration.plan(self.engine, process_key, from_version, to_version, mapping)
 
-    def migrate(self, process_key: str, from_version: int, to_version: int, actor: str | None) -> list[dict[str, Any]]:
+    def migrate(self, process_key: str, from_version: int, to_version: int, actor: str | None,
+                mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Migrate each allowed instance in its own transaction."""
-        return migration.execute(self.engine, process_key, from_version, to_version, actor)
+        return migration.execute(self.engine, process_key, from_version, to_version, actor, mapping)
 
     def _version(self, session: Session, ref: str) -> ProcessVersion:
         key, _, number = ref.partition("@")

@@ -26,13 +26,16 @@ class DraftView(RowView):
     updated_at: datetime
     revision: int
     deployed_version: int | None
+    latest_seen: int | None
+    base_version: int | None
+    next_version_of: bool
 
 
 def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name: str, copied_from: str | None,
-           author: str | None) -> Draft:
-    """A new draft holding `bpmn`."""
+           author: str | None, latest_seen: int | None = None) -> Draft:
+    """A new draft holding `bpmn` (`latest_seen`: it is its key's next version, see `Draft.latest_seen`)."""
     draft = Draft(id=str(uuid.uuid4()), process_key=process_key, name=name, bpmn=bpmn, copied_from=copied_from,
-                  author=author, created_at=now, updated_at=now)
+                  author=author, created_at=now, updated_at=now, latest_seen=latest_seen)
     session.add(draft)
     session.flush()
     return draft
@@ -49,13 +52,23 @@ def load(session: Session, draft_id: str, lock: bool = False) -> Draft:
 
 def replace(draft: Draft, bpmn: bytes, now: datetime, expected_revision: int | None) -> None:
     """Store new bytes in a draft. :raises Conflict: when someone else saved it meanwhile"""
+    _check_editable(draft, expected_revision)
+    draft.bpmn, draft.updated_at = bpmn, now
+
+
+def rebase(draft: Draft, base: str, latest: int, now: datetime, expected_revision: int | None) -> None:
+    """Move a next-version draft onto `base` (key@version), `latest` being its key's newest version."""
+    _check_editable(draft, expected_revision)
+    draft.copied_from, draft.latest_seen, draft.updated_at = base, latest, now
+
+
+def _check_editable(draft: Draft, expected_revision: int | None) -> None:
     if expected_revision is not None and draft.revision != expected_revision:
         raise Conflict(f"draft '{draft.id}' was changed by someone else (revision {draft.revision}, you have "
                        f"{expected_revision}); reload it and apply your change again")
     if draft.deployed_version is not None:
         raise Conflict(f"draft '{draft.id}' was deployed as version {draft.deployed_version}; copy that version "
                        "to change it further")
-    draft.bpmn, draft.updated_at = bpmn, now
 
 
 def holding_key(session: Session, process_key: str) -> Draft | None:

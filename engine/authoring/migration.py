@@ -3,7 +3,8 @@
 `plan` gives a verdict and a reason per instance without changing anything; `execute`
 migrates each instance in its own transaction (under its row lock), checks the new state
 survives a save/load round trip before committing, and records the move in the history.
-An instance waiting on a step the new version removed or changed is refused and untouched.
+An instance waiting on a step the new version removed or changed moves only where the
+administrator maps that step (old step id -> new step id); otherwise it is refused and untouched.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from ..errors import Conflict
+from ..errors import Conflict, FieldError, InvalidData
 from ..intake.scripting import SandboxScriptEngine
 from ..runtime.instance_run import restore
 from ..runtime.unit_of_work import UnitOfWork
@@ -28,80 +29,132 @@ MIGRATABLE = ("running", "waiting", "error", "suspended")
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def plan(engine: Engine, process_key: str, from_version: int, to_version: int) -> list[dict[str, Any]]:
-    """A verdict (`ok` / `refused`) and a reason for every unfinished instance on `from_version`."""
+def plan(engine: Engine, process_key: str, from_version: int, to_version: int,
+         mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """A verdict (`ok` / `refused`) and a reason for every unfinished instance on `from_version`.
+
+    :raises InvalidData: a mapping naming a step that is not in the version it should be in
+    """
+    if from_version == to_version:
+        raise InvalidData([FieldError("to_version", f"is the same as from_version ({from_version})")])
+    mapping = mapping or {}
     with engine.store.read() as session:
         source = find_version(session, process_key, from_version)
         target = find_version(session, process_key, to_version)
         specs = engine.specs.specs(session, target.id)
+        _check_mapping(mapping, engine.specs.specs(session, source.id), specs, from_version, to_version)
         rows = session.scalars(select(Instance).where(Instance.version_id == source.id,
                                                       Instance.status.in_(MIGRATABLE))
                                .options(undefer(Instance.state)).order_by(Instance.started_at)).all()
         verdicts = []
         for row in rows:
-            ok, reason = _verdict(engine, restore(engine, session, row), specs, to_version)
+            workflow = restore(engine, session, row)
+            ok, reason = _verdict(engine, workflow, specs, to_version, mapping)
             verdicts.append({"instance_id": row.id, "business_key": row.business_key, "status": row.status,
-                             "verdict": "ok" if ok else "refused", "reason": reason})
+                             "waits_at": _waiting(workflow), "verdict": "ok" if ok else "refused", "reason": reason})
     return verdicts
 
 
-def execute(engine: Engine, process_key: str, from_version: int, to_version: int,
-            actor: str | None) -> list[dict[str, Any]]:
+def execute(engine: Engine, process_key: str, from_version: int, to_version: int, actor: str | None,
+            mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Migrate every instance the plan allows, one transaction each; returns each outcome."""
     outcomes = []
-    for verdict in plan(engine, process_key, from_version, to_version):
+    for verdict in plan(engine, process_key, from_version, to_version, mapping):
         if verdict["verdict"] != "ok":
             outcomes.append({**verdict, "migrated": False})
             continue
         try:
-            engine.execute(_migrate_one, verdict["instance_id"], process_key, to_version, actor=actor)
+            engine.execute(_migrate_one, verdict["instance_id"], process_key, to_version, mapping or {}, actor=actor)
             outcomes.append({**verdict, "migrated": True})
         except Conflict as exc:  # changed since the plan: refused under the lock
             outcomes.append({**verdict, "verdict": "refused", "reason": exc.message, "migrated": False})
     return outcomes
 
 
-def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version: int) -> None:
+def _check_mapping(mapping: dict[str, str], source: Specs, target: Specs, from_version: int, to_version: int) -> None:
+    old_steps, new_steps = _steps(source), _steps(target)
+    problems = []
+    for old, new in mapping.items():
+        if old not in old_steps:
+            problems.append(FieldError(f"mapping.{old}"[:200], f"'{old}' is not a step of version {from_version}"))
+        elif not isinstance(new, str) or new not in new_steps:
+            problems.append(FieldError(f"mapping.{old}"[:200], f"'{new}' is not a step of version {to_version}; "
+                                       f"use one of {', '.join(sorted(new_steps)[:30])}"))
+    if problems:
+        raise InvalidData(problems, "the step mapping names steps that do not exist")
+
+
+def _steps(specs: Specs) -> dict[str, Any]:
+    """The task specs of the top-level process that model a BPMN element, by element id."""
+    return {spec.bpmn_id: spec for spec in specs.spec.task_specs.values() if getattr(spec, "bpmn_id", None)}
+
+
+def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version: int,
+                 mapping: dict[str, str]) -> None:
     run = uow.lock_instance(instance_id)
     run.require_status(*MIGRATABLE)
     target = find_version(uow.session, process_key, to_version)
     specs = uow.engine.specs.specs(uow.session, target.id)
     workflow = run.workflow
-    ok, reason = _verdict(uow.engine, workflow, specs, to_version)
+    ok, reason = _verdict(uow.engine, workflow, specs, to_version, mapping)
     if not ok:
         raise Conflict(reason)
-    from_version = run.row.version
+    from_version, moved = run.row.version, _waiting(workflow)
     top, subprocesses = diff_workflow(uow.engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
+    new_steps = _steps(specs)
+    for task in top.removed + top.changed:
+        if task.state & ACTIVE and task.task_spec.bpmn_id in mapping:
+            top.alignment[task] = new_steps[mapping[task.task_spec.bpmn_id]]
     migrate_workflow(top, workflow, specs.spec)
     for subprocess_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[subprocess_id]
         migrate_workflow(sub_diff, sub, specs.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = specs.subprocess_specs
     state = uow.engine.serializer.dumps(workflow)
-    reloaded = uow.engine.serializer.loads(state, specs, SandboxScriptEngine(uow.engine.pack))
-    if uow.engine.serializer.dumps(reloaded) != state:
+    try:
+        reloaded = uow.engine.serializer.loads(state, specs, SandboxScriptEngine(uow.engine.pack))
+        round_trip = uow.engine.serializer.dumps(reloaded) == state
+    except Exception:  # noqa: BLE001 - any failure to read the new state back means: do not store it
+        round_trip = False
+    if not round_trip:
         raise Conflict(f"instance '{instance_id}' does not survive a save/load round trip on version {to_version}")
     run.row.version_id, run.row.version = target.id, target.version
-    run.event("instance_migrated", data={"from_version": from_version, "to_version": to_version})
+    run.event("instance_migrated", data={"from_version": from_version, "to_version": to_version,
+                                         **({"moved": {"from": moved, "to": _waiting(workflow)}}
+                                            if any(step in mapping for step in moved) else {})})
     run.save()
 
 
-def _verdict(engine: Engine, workflow: Any, specs: Specs, to_version: int) -> tuple[bool, str]:
+def _verdict(engine: Engine, workflow: Any, specs: Specs, to_version: int,
+             mapping: dict[str, str]) -> tuple[bool, str]:
     top, subprocesses = diff_workflow(engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
-    for task in top.removed:
-        if task.state & ACTIVE:
-            return False, f"waits at '{_name(task)}', which version {to_version} removed"
-    for task in top.changed:
-        if task.state & ACTIVE:
-            return False, f"waits at '{_name(task)}', which version {to_version} changed"
+    moves = []
+    for task, what in [(t, "removed") for t in top.removed] + [(t, "changed") for t in top.changed]:
+        step = getattr(task.task_spec, "bpmn_id", None)
+        if task.state & ACTIVE and step in mapping:
+            moves.append(f"moves from '{_name(task)}' to '{mapping[step]}'")
+        elif task.state & ACTIVE:
+            return False, (f"waits at '{_name(task)}' ({step}), which version {to_version} {what}; map it to a "
+                           f"step of version {to_version} to move it")
+        elif task.state & TaskState.FINISHED_MASK and what == "removed" and step:
+            return False, (f"has passed '{_name(task)}' ({step}), which version {to_version} removed; its record "
+                           "would point at a step that no longer exists")
     for sub_diff in subprocesses.values():
         if sub_diff is None:
             return False, f"runs a subprocess that version {to_version} no longer has"
         if any(t.state & ACTIVE for t in sub_diff.removed + sub_diff.changed):
             return False, f"waits inside a subprocess that version {to_version} changed"
+    if moves:
+        return True, "; ".join(moves)
     waiting = sorted({_name(t) for t in workflow.get_tasks(state=ACTIVE) if getattr(t.task_spec, "bpmn_id", None)})
     return True, "can move: " + (", ".join(f"waits at '{w}'" for w in waiting) or "nothing active") + \
         f" (unchanged in version {to_version})"
+
+
+def _waiting(workflow: Any) -> list[str]:
+    """The element ids an instance waits at."""
+    return sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=ACTIVE)
+                   if getattr(t.task_spec, "bpmn_id", None)})
 
 
 def _name(task: Any) -> str:

@@ -20,7 +20,9 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, SandboxViolation
+from ..intake.pipeline import process_parameters
+from ..intake.sandbox import compile_expression
 from ..intake.xml import BPMN, NS, local_name, reparse, serialize
 from .layout import layout
 from .model_tree import (
@@ -92,11 +94,15 @@ class _Edit:
 
 
 def _insert_task(edit: _Edit) -> None:
+    """A user task on the one flow after (or before) an element; with `when`, behind a gateway that skips it."""
     after, before = edit.op.get("after"), edit.op.get("before")
     if (after is None) == (before is None):
         raise OperationError("after", "give exactly one of 'after' or 'before'")
     anchor = edit.element("after" if after else "before")
     name = edit.arg("name")
+    when = edit.arg("when", required=False)
+    if when is not None:
+        _check_condition(when, "when")
     task_id = edit.arg("id", required=False) or edit.new_id("Task", name)
     check_id(task_id, "id")
     if edit.process.getroottree().getroot().find(f".//*[@id='{task_id}']") is not None:
@@ -106,40 +112,93 @@ def _insert_task(edit: _Edit) -> None:
         side = "outgoing" if after else "incoming"
         raise OperationError("after" if after else "before", f"'{anchor.get('id')}' has {len(rewired)} {side} flows; "
                              "insert next to an element with exactly one")
+    flow = rewired[0]
+    lane = edit.arg("lane", required=False) or lane_of(edit.process, anchor.get("id"))
     task = etree.Element(f"{{{BPMN}}}userTask", id=task_id, name=name)
     anchor.addnext(task)
-    flow = etree.Element(f"{{{BPMN}}}sequenceFlow", id=edit.new_id("Flow", f"To {name}" if after else f"From {name}"))
-    if after:
-        rewired[0].set("sourceRef", task_id)
-        flow.set("sourceRef", anchor.get("id"))
+    set_lane(edit.process, task_id, lane)
+    if when is None:
+        _connect(edit, task_id, flow.get("targetRef"), after=flow)
         flow.set("targetRef", task_id)
-    else:
-        rewired[0].set("targetRef", task_id)
-        flow.set("sourceRef", task_id)
-        flow.set("targetRef", anchor.get("id"))
-    rewired[0].addnext(flow)
-    set_lane(edit.process, task_id, edit.arg("lane", required=False) or lane_of(edit.process, anchor.get("id")))
+    else:  # flow source -> split -(when)-> task -> join -> flow target; split -(otherwise)-> join
+        split, join = (edit.new_id("Gateway", f"{name} needed"), edit.new_id("Gateway", f"{name} done"))
+        task.addprevious(etree.Element(f"{{{BPMN}}}exclusiveGateway", id=split, name=f"{name}?"))
+        task.addnext(etree.Element(f"{{{BPMN}}}exclusiveGateway", id=join))
+        for gateway in (split, join):
+            set_lane(edit.process, gateway, lane)
+        _connect(edit, join, flow.get("targetRef"), after=flow)
+        skip = _connect(edit, split, join, after=flow, name="otherwise")
+        etree.SubElement(_connect(edit, split, task_id, after=flow, name="yes"),
+                         f"{{{BPMN}}}conditionExpression").text = when
+        _connect(edit, task_id, join, after=flow)
+        edit.process.find(f"bpmn:exclusiveGateway[@id='{split}']", NS).set("default", skip.get("id"))
+        flow.set("targetRef", split)
     for key, prop in (("form_key", "formKey"), ("assignee", "assignee"), ("candidate_group", "candidateGroup"),
-                      ("due_in", "dueIn")):
+                      ("due_in", "dueIn"), ("name_zh", "nameZh")):
         if edit.op.get(key) is not None:
             set_property(task, prop, edit.arg(key))
 
 
-def _remove_step(edit: _Edit) -> None:
+def _connect(edit: _Edit, source: str, target: str, after: etree._Element, name: str | None = None) -> etree._Element:
+    """A new sequence flow from `source` to `target`, written after the flow `after`."""
+    flow = etree.Element(f"{{{BPMN}}}sequenceFlow", id=edit.new_id("Flow", f"{source} to {target}"),
+                         sourceRef=source, targetRef=target)
+    if name:
+        flow.set("name", name)
+    after.addnext(flow)
+    return flow
+
+
+def _check_condition(condition: str, field: str) -> None:
+    try:
+        compile_expression(condition)
+    except SandboxViolation as exc:
+        raise OperationError(field, f"'{condition[:80]}' is not a condition crmflow can run: {exc.message}") from None
+
+
+def _remove_task(edit: _Edit) -> None:
     step = edit.element("element_id")
     step_id = step.get("id")
+    if local_name(step) in ("startEvent", "endEvent") or local_name(step).endswith("Gateway"):
+        raise OperationError("element_id", f"'{step_id}' is a {local_name(step)}; only tasks and intermediate "
+                             "events can be removed this way")
     incoming, outgoing = edit.flows("targetRef", step_id), edit.flows("sourceRef", step_id)
     if len(incoming) != 1 or len(outgoing) != 1:
         raise OperationError("element_id", f"'{step_id}' has {len(incoming)} incoming and {len(outgoing)} outgoing "
                              "flows; only a step with one of each can be removed and reconnected")
     if edit.process.find(f"bpmn:boundaryEvent[@attachedToRef='{step_id}']", NS) is not None:
         raise OperationError("element_id", f"'{step_id}' has timers or other boundary events; remove them first")
+    if incoming[0].get("sourceRef") == outgoing[0].get("targetRef"):
+        raise OperationError("element_id", f"removing '{step_id}' would leave '{incoming[0].get('sourceRef')}' "
+                             "flowing into itself")
+    reachable_before = reachable(edit.process) - {step_id}
     incoming[0].set("targetRef", outgoing[0].get("targetRef"))
     for element in (outgoing[0], step):
         element.getparent().remove(element)
     for ref in edit.process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
         if ref.text == step_id:
             ref.getparent().remove(ref)
+    cut_off = sorted(reachable_before - reachable(edit.process))
+    if cut_off:
+        raise OperationError("element_id", f"removing '{step_id}' would disconnect {', '.join(cut_off[:5])} "
+                             "from the start")
+
+
+def reachable(process: etree._Element) -> set[str]:
+    """Ids of the flow nodes a start event reaches through sequence flows (boundary events count with their host)."""
+    targets: dict[str, list[str]] = {}
+    for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
+        targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
+        targets.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
+    seen: set[str] = set()
+    todo = [e.get("id") for e in process.iter(f"{{{BPMN}}}startEvent")]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(targets.get(node, ()))
+    return seen
 
 
 def _set_condition(edit: _Edit) -> None:
@@ -147,20 +206,58 @@ def _set_condition(edit: _Edit) -> None:
     if local_name(flow) != "sequenceFlow":
         raise OperationError("flow_id", f"'{flow.get('id')}' is not a sequence flow")
     condition = edit.arg("condition")
+    _check_condition(condition, "condition")
     expression = flow.find("bpmn:conditionExpression", NS)
     if expression is None:
         expression = etree.SubElement(flow, f"{{{BPMN}}}conditionExpression")
     expression.text = condition
 
 
+# A number as people write it: 3000000, 3,000,000 (also with a full-width comma), -2.5
+_NUMBER = re.compile(r"^-?(\d{1,3}([,，]\d{3})+|\d+)(\.\d+)?$")
+
+
 def _set_parameter(edit: _Edit) -> None:
+    """Change a threshold, keeping its kind: a number stays a number (text like "3,000,000" is read as one)."""
     name = edit.arg("name")
     check_id(name, "name")
-    value = edit.op.get("value")
-    if not isinstance(value, (int, float, str, bool)):
-        raise OperationError("value", "must be a number, text or true/false")
     holder = properties(edit.process, create=True)
-    put_property(holder, name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
+    current = process_parameters(edit.process.getroottree().getroot(), edit.process.get("id"))
+    if name not in current and not edit.arg("add", required=False, kind=bool):
+        known = ", ".join(sorted(current)) or "none"
+        raise OperationError("name", f"'{name}' is not a parameter of this process (it has: {known}); "
+                             "give \"add\": true to add a new one")
+    value = edit.op.get("value")
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        text = value.strip().replace(",", "").replace("，", "")
+        value = float(text) if "." in text else int(text)
+    if value is None or not isinstance(value, (int, float, str, bool)) or isinstance(value, str) and not value.strip():
+        raise OperationError("value", "must be a number (3000000 or \"3,000,000\"), text or true/false")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if name in current and _kind(current[name]) != _kind(value):
+        raise OperationError("value", f"'{name}' is {_kind(current[name])} ({current[name]!r}); {value!r} is "
+                             f"{_kind(value)}")
+    put_property(holder, name, value if isinstance(value, str) else json.dumps(value))
+
+
+def _kind(value: Any) -> str:
+    return "true/false" if isinstance(value, bool) else "a number" if isinstance(value, (int, float)) else "text"
+
+
+def _remove_parameter(edit: _Edit) -> None:
+    name = edit.arg("name")
+    holder = properties(edit.process, create=False)
+    prop = holder.find(f"spiffworkflow:property[@name='{name}']", NS) if holder is not None and ID.match(name) else None
+    if holder is None or prop is None:
+        raise OperationError("name", f"'{name}' is not a parameter of this process")
+    used = re.compile(rf"\b{re.escape(name)}\b")
+    for text in edit.process.xpath(".//bpmn:conditionExpression | .//bpmn:script", namespaces=NS):
+        if text.text and used.search(text.text):
+            owner = text.getparent()
+            raise OperationError("name", f"'{name}' is still used by '{owner.get('name') or owner.get('id')}' "
+                                 f"({text.text.strip()[:80]}); change that first")
+    holder.remove(prop)
 
 
 def _change_lane(edit: _Edit) -> None:
@@ -183,7 +280,10 @@ def _set_form(edit: _Edit) -> None:
 
 
 def _rename(edit: _Edit) -> None:
-    edit.element("element_id").set("name", edit.arg("name"))
+    element = edit.element("element_id")
+    element.set("name", edit.arg("name"))
+    if edit.op.get("name_zh") is not None:
+        set_property(element, "nameZh", edit.arg("name_zh"))
 
 
 def _set_timer(edit: _Edit) -> None:
@@ -240,6 +340,9 @@ FIELDS = {f.name: f for f in (
     Field("before", "element", "Before", "插在此前"),
     Field("flow_id", "flow", "Flow", "连线"),
     Field("name", "text", "Name", "名称"),
+    Field("name_zh", "text", "Name in Chinese", "中文名称"),
+    Field("when", "text", "Only when (condition, e.g. amount > 1000000)", "仅当（条件，如 amount > 1000000）"),
+    Field("add", "flag", "Add it if new", "不存在时新增"),
     Field("id", "text", "Id (optional)", "标识（可选）"),
     Field("condition", "text", "Condition", "条件"),
     Field("value", "value", "Value", "值"),
@@ -280,17 +383,20 @@ class Operation:
 
 OPERATIONS: dict[str, Operation] = {o.op: o for o in (
     Operation("insert_task", "Insert a step", "插入步骤", _insert_task, ("name",),
-              ("after", "before", "id", "lane", "form_key", "assignee", "candidate_group", "due_in"), ("steps_added",)),
-    Operation("remove_step", "Remove a step", "删除步骤", _remove_step, ("element_id",), (), ("steps_removed",)),
+              ("after", "before", "when", "name_zh", "id", "lane", "form_key", "assignee", "candidate_group", "due_in"),
+              ("steps_added",)),
+    Operation("remove_task", "Remove a step", "删除步骤", _remove_task, ("element_id",), (), ("steps_removed",)),
     Operation("set_condition", "Change a condition", "修改条件", _set_condition, ("flow_id", "condition"), (),
               ("conditions_changed",)),
-    Operation("set_parameter", "Change a threshold", "修改阈值", _set_parameter, ("name", "value"), (),
+    Operation("set_parameter", "Change a threshold", "修改阈值", _set_parameter, ("name", "value"), ("add",),
+              ("thresholds_changed",)),
+    Operation("remove_parameter", "Remove a threshold", "删除阈值", _remove_parameter, ("name",), (),
               ("thresholds_changed",)),
     Operation("set_lane", "Change the lane", "修改泳道", _change_lane, ("element_id", "lane"), (), ("lanes_changed",)),
     Operation("set_assignment", "Change who does it", "修改处理人规则", _set_assignment, ("element_id",),
               ("assignee", "candidate_group", "assignee_from"), ("assignments_changed",)),
     Operation("set_form", "Change the form", "修改表单", _set_form, ("element_id", "form_key"), (), ("forms_changed",)),
-    Operation("rename", "Rename", "重命名", _rename, ("element_id", "name"), (), ("steps_renamed",)),
+    Operation("rename", "Rename", "重命名", _rename, ("element_id", "name"), ("name_zh",), ("steps_renamed",)),
     Operation("set_timer", "Set a timer", "设置定时器", _set_timer, ("element_id", "duration"),
               ("target", "name", "interrupting"), ("timers_changed",)),
 )}

@@ -53,7 +53,8 @@ def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str
               for event in process.iterfind(f"bpmn:boundaryEvent[@attachedToRef='{element.get('id')}']", NS)
               if event.find("bpmn:timerEventDefinition", NS) is not None]
     return {
-        "type": local_name(element), "name": element.get("name"), "lane": lanes.get(element.get("id")),
+        "type": local_name(element), "name": element.get("name"), "name_zh": properties.get("nameZh"),
+        "lane": lanes.get(element.get("id")),
         "form": properties.get("formKey"), "due_in": properties.get("dueIn"),
         "assignment": {k: properties[k] for k in ("assignee", "candidateGroup", "assigneeFrom") if properties.get(k)},
         "service": operator.get("id") if operator is not None else None, "timers": timers,
@@ -65,32 +66,146 @@ def _text(element: etree._Element | None) -> str | None:
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """What changed between two outlines, in business terms, with a count per kind."""
+    """What changed between two outlines, in business terms, with a count per kind.
+
+    Every change carries `text_en` and `text_zh`: the sentence an analyst or manager reads
+    ("Step 'Key account review' added after 'Credit limit review', only when ...").
+    """
     before, after = old["steps"], new["steps"]
     changes: dict[str, list[Any]] = {kind: [] for kind in CHANGE_KINDS}
-    changes["steps_added"] = [_brief(i, after[i]) for i in after if i not in before]
-    changes["steps_removed"] = [_brief(i, before[i]) for i in before if i not in after]
+    changes["steps_added"] = [_added(i, new) for i in after if i not in before and not _is_gateway(after[i])]
+    changes["steps_removed"] = [_removed(i, old) for i in before if i not in after and not _is_gateway(before[i])]
     for step_id in before.keys() & after.keys():
         a, b = before[step_id], after[step_id]
         for field, kind in (("name", "steps_renamed"), ("lane", "lanes_changed"), ("assignment", "assignments_changed"),
                             ("form", "forms_changed"), ("timers", "timers_changed"), ("service", "services_changed")):
-            if a[field] != b[field]:
-                changes[kind].append({"element_id": step_id, "name": b["name"], "from": a[field], "to": b[field]})
+            if a[field] != b[field] or field == "name" and a["name_zh"] != b["name_zh"]:
+                changes[kind].append(_changed(kind, step_id, b, a[field], b[field], a["name_zh"], b["name_zh"]))
     for flow_id, flow in new["flows"].items():
         was = old["flows"].get(flow_id)
         if flow["condition"] and (was is None or was["condition"] != flow["condition"]):
-            changes["conditions_changed"].append({"flow_id": flow_id, "from": was and was["condition"],
-                                                  "to": flow["condition"]})
+            changes["conditions_changed"].append(_condition(flow_id, new, was and was["condition"], flow["condition"]))
     for flow_id, flow in old["flows"].items():
         if flow["condition"] and flow_id not in new["flows"]:
-            changes["conditions_changed"].append({"flow_id": flow_id, "from": flow["condition"], "to": None})
+            changes["conditions_changed"].append(_condition(flow_id, old, flow["condition"], None))
     for name in sorted(old["parameters"].keys() | new["parameters"].keys()):
         if old["parameters"].get(name) != new["parameters"].get(name):
-            changes["thresholds_changed"].append({"name": name, "from": old["parameters"].get(name),
-                                                  "to": new["parameters"].get(name)})
+            changes["thresholds_changed"].append(_threshold(name, old["parameters"], new["parameters"]))
     return {"summary": {kind: len(items) for kind, items in changes.items()}, **changes}
 
 
-def _brief(step_id: str, step: dict[str, Any]) -> dict[str, Any]:
+def overlap(theirs: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]]:
+    """The elements, flows and thresholds two diffs from the same base both changed."""
+    def touched(changes: dict[str, Any]) -> dict[str, str]:
+        return {item.get("element_id") or item.get("flow_id") or item.get("name"): kind
+                for kind in CHANGE_KINDS for item in changes[kind]}
+
+    mine = touched(ours)
+    return [{"id": key, "theirs": kind, "ours": mine[key]} for key, kind in touched(theirs).items() if key in mine]
+
+
+def _is_gateway(step: dict[str, Any]) -> bool:
+    return str(step["type"]).endswith("Gateway")
+
+
+def _label(step_id: str | None, outline: dict[str, Any]) -> str:
+    step = outline["steps"].get(step_id or "")
+    return (step and step["name"]) or step_id or "?"
+
+
+def _anchor(step_id: str, outline: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The step before `step_id` (looking through unnamed or generated gateways) and the condition on the way."""
+    condition, seen = None, {step_id}
+    node = step_id
+    while True:
+        into = [f for f in outline["flows"].values() if f["to"] == node]
+        if len(into) != 1 or into[0]["from"] in seen:
+            return None, condition
+        condition = condition or into[0]["condition"]
+        node = into[0]["from"]
+        seen.add(node)
+        step = outline["steps"].get(node)
+        if step is None or not _is_gateway(step):
+            return node, condition
+
+
+def _added(step_id: str, new: dict[str, Any]) -> dict[str, Any]:
+    step = new["steps"][step_id]
+    anchor, condition = _anchor(step_id, new)
+    where_en = f" after '{_label(anchor, new)}'" if anchor else ""
+    where_zh = f"，位于“{_label(anchor, new)}”之后" if anchor else ""
+    when_en = f", only when {condition}" if condition else ""
+    when_zh = f"，仅当 {condition} 时执行" if condition else ""
     return {"element_id": step_id, "name": step["name"], "type": step["type"], "lane": step["lane"],
-            "form": step["form"]}
+            "form": step["form"], "after": anchor, "when": condition,
+            "text_en": f"Step '{step['name'] or step_id}' added{where_en}{when_en}",
+            "text_zh": f"新增步骤“{step['name'] or step_id}”{where_zh}{when_zh}"}
+
+
+def _removed(step_id: str, old: dict[str, Any]) -> dict[str, Any]:
+    step = old["steps"][step_id]
+    anchor, _ = _anchor(step_id, old)
+    where_en = f" (it came after '{_label(anchor, old)}')" if anchor else ""
+    where_zh = f"（原在“{_label(anchor, old)}”之后）" if anchor else ""
+    return {"element_id": step_id, "name": step["name"], "type": step["type"], "lane": step["lane"],
+            "form": step["form"], "text_en": f"Step '{step['name'] or step_id}' removed{where_en}",
+            "text_zh": f"删除步骤“{step['name'] or step_id}”{where_zh}"}
+
+
+_WHAT = {"lanes_changed": ("Lane", "泳道"), "assignments_changed": ("Assignee", "处理人"),
+         "forms_changed": ("Form", "表单"), "timers_changed": ("Timers", "定时器"),
+         "services_changed": ("Service", "服务")}
+
+
+def _changed(kind: str, step_id: str, step: dict[str, Any], was: Any, now: Any, was_zh: str | None,
+             now_zh: str | None) -> dict[str, Any]:
+    item = {"element_id": step_id, "name": step["name"], "from": was, "to": now}
+    if kind == "steps_renamed":
+        old_name, new_name = " / ".join(filter(None, (was, was_zh))), " / ".join(filter(None, (now, now_zh)))
+        return {**item, "from_zh": was_zh, "to_zh": now_zh, "text_en": f"'{old_name}' renamed '{new_name}'",
+                "text_zh": f"“{old_name}”改名为“{new_name}”"}
+    en, zh = _WHAT[kind]
+    return {**item, "text_en": f"{en} of '{step['name'] or step_id}': {_words(kind, was, 'en')} -> "
+                               f"{_words(kind, now, 'en')}",
+            "text_zh": f"“{step['name'] or step_id}”的{zh}：{_words(kind, was, 'zh')} → {_words(kind, now, 'zh')}"}
+
+
+def _words(kind: str, value: Any, language: str) -> str:
+    zh = language == "zh"
+    if value in (None, {}, []):
+        return {"assignments_changed": "由泳道决定" if zh else "the lane decides"}.get(kind, "无" if zh else "none")
+    if kind == "assignments_changed":
+        parts = [("用户 " if zh else "user ") + value["assignee"] if value.get("assignee") else "",
+                 ("组 " if zh else "group ") + value["candidateGroup"] if value.get("candidateGroup") else "",
+                 ("数据字段 " if zh else "the person in field ") + value["assigneeFrom"]
+                 if value.get("assigneeFrom") else ""]
+        return ", ".join(p for p in parts if p)
+    if kind == "timers_changed":
+        return ", ".join(f"{t['name'] or t['id']} {str(t['duration'] or '').strip(chr(34))}"
+                         + ("" if t["interrupting"] else (" (不中断)" if zh else " (non-interrupting)"))
+                         for t in value)
+    return str(value)
+
+
+def _condition(flow_id: str, outline: dict[str, Any], was: str | None, now: str | None) -> dict[str, Any]:
+    flow = outline["flows"][flow_id]
+    path = f"'{_label(flow['from'], outline)}' -> '{_label(flow['to'], outline)}'"
+    path_zh = f"“{_label(flow['from'], outline)}”→“{_label(flow['to'], outline)}”"
+    return {"flow_id": flow_id, "from": was, "to": now,
+            "text_en": f"Condition on {path}: {was or 'none'} -> {now or 'removed'}",
+            "text_zh": f"{path_zh} 的条件：{was or '无'} → {now or '已删除'}"}
+
+
+def _threshold(name: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    was, now = old.get(name), new.get(name)
+    if name not in old:
+        en, zh = f"Threshold {name} added: {_number(now)}", f"新增阈值 {name}：{_number(now)}"
+    elif name not in new:
+        en, zh = f"Threshold {name} removed (was {_number(was)})", f"删除阈值 {name}（原为 {_number(was)}）"
+    else:
+        en, zh = f"Threshold {name} {_number(was)} -> {_number(now)}", f"阈值 {name}：{_number(was)} → {_number(now)}"
+    return {"name": name, "from": was, "to": now, "text_en": en, "text_zh": zh}
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)

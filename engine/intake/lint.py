@@ -23,7 +23,8 @@ _CONTAINERS = ("process", "subProcess", "transaction")
 def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
-    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _start_forms, _reachability):
+    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _step_names, _start_forms,
+                  _reachability):
         problems.extend(check(root, pack))
     return problems
 
@@ -60,6 +61,14 @@ def _conditions(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         elif program is not None and _constant_false(program):
             yield _problem("condition_never_true", f"condition '{text}' can never be true, so this flow "
                            "is never taken", flow, "warning")
+
+
+def condition_problem(text: str, pack: Pack) -> Problem | None:
+    """What intake would say about one gateway condition, if anything."""
+    flow = etree.Element(f"{{{BPMN}}}sequenceFlow")
+    if not text.strip():
+        return _problem("empty_condition", "condition is empty", flow)
+    return _compile(text.strip(), "eval", flow, pack)[1]
 
 
 def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -138,6 +147,22 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         form_key = properties.get("formKey")
         if form_key and not pack.knows_form(form_key):
             yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
+
+
+def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    """Two steps of one process with the same name read as one in task lists, reports and the audit trail."""
+    for process in root.iterfind("bpmn:process", NS):
+        first: dict[str, str] = {}
+        for step in process.iter(f"{{{BPMN}}}*"):
+            name = (step.get("name") or "").strip()
+            if not name or not local_name(step).endswith("Task") and local_name(step) not in ("subProcess",
+                                                                                            "callActivity"):
+                continue
+            if name.casefold() in first:
+                yield _problem("duplicate_name", f"another step ('{first[name.casefold()]}') is also called "
+                               f"'{name}'; task lists and reports could not tell them apart", step, "warning")
+            else:
+                first[name.casefold()] = step.get("id")
 
 
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:

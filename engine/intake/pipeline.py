@@ -52,9 +52,12 @@ def content_hash(bpmn: bytes) -> str:
     return hashlib.sha256(bpmn).hexdigest()
 
 
-def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
-            max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
-    """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem"""
+def readable(bpmn: bytes, process_key: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """The first half of intake: safe, well-formed, schema-valid BPMN (holding `process_key`, when given).
+
+    A draft is saved once it is readable; lint findings are shown on it and block only its deploy.
+    :raises InvalidModel:
+    """
     root = parse_xml(bpmn, max_bytes)
     problems = structural_problems(root)
     if problems:
@@ -62,6 +65,17 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     problems = schema_problems(root)
     if problems:
         raise InvalidModel(problems)
+    if process_key is not None and root.find(f"bpmn:process[@id='{process_key}']", NS) is None:
+        found = [p.get("id") for p in root.iterfind("bpmn:process", NS)]
+        raise InvalidModel([Problem("wrong_process", f"the model holds no process '{process_key}' (it holds "
+                                    f"{', '.join(found) or 'none'}); keep the process id of the draft")])
+    return root
+
+
+def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
+    """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem"""
+    root = readable(bpmn, None, max_bytes)
     findings = lint(root, pack)
     errors = [p for p in findings if p.severity == "error"]
     if errors:

@@ -103,8 +103,22 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column()
     revision: Mapped[int] = mapped_column(Integer)
     deployed_version: Mapped[int | None] = mapped_column(Integer)
+    # A draft of its key's next version: the newest version of the key when it was copied or rebased (None for a
+    # draft of a new key). A deploy after someone else's is refused until the draft is rebased.
+    latest_seen: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": revision}
+
+    @property
+    def base_version(self) -> int | None:
+        """The version this draft adapts (from `copied_from`, "key@version")."""
+        _, _, number = (self.copied_from or "").partition("@")
+        return int(number) if number.isdigit() else None
+
+    @property
+    def next_version_of(self) -> bool:
+        """Whether this draft becomes its key's next version (not a new process)."""
+        return self.latest_seen is not None
 
 
 class Instance(Base):

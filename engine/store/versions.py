@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, StaleBase
 from ..intake.pipeline import Model, parse_specs, process_parameters, start_form
 from ..intake.xml import reparse
 from .tables import Process, ProcessVersion
@@ -68,8 +68,11 @@ def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,
-                  activate: bool, now: datetime) -> tuple[ProcessVersion, bool]:
-    """Insert a version for `model`, or return the one with the same bytes. Returns (version, created)."""
+                  activate: bool, now: datetime, latest_seen: int | None = None) -> tuple[ProcessVersion, bool]:
+    """Insert a version for `model`, or return the one with the same bytes. Returns (version, created).
+
+    :raises StaleBase: when `latest_seen` is given and a newer version of the key was deployed since
+    """
     existing = session.scalars(select(ProcessVersion).where(
         ProcessVersion.process_key == model.process_key,
         ProcessVersion.content_hash == model.content_hash)).one_or_none()
@@ -81,8 +84,10 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
         session.add(process)
     else:
         process.name = model.name
-    latest = session.scalar(select(func.max(ProcessVersion.version))
-                            .where(ProcessVersion.process_key == model.process_key)) or 0
+    latest = latest_version(session, model.process_key)
+    if latest_seen is not None and latest > latest_seen:
+        raise StaleBase(f"'{model.process_key}' v{latest} was deployed after this draft was copied (the newest then "
+                        f"was v{latest_seen}); rebase the draft on v{latest} first", latest)
     version = ProcessVersion(process_key=model.process_key, version=latest + 1, content_hash=model.content_hash,
                              bpmn=model.bpmn, name=model.name, active=activate, copied_from=copied_from,
                              author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings])
@@ -92,6 +97,12 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
     except IntegrityError:
         raise Conflict(f"another deploy of '{model.process_key}' ran at the same moment; try again") from None
     return version, True
+
+
+def latest_version(session: Session, process_key: str) -> int:
+    """The number of the newest version of a key, active or not (0: none)."""
+    return session.scalar(select(func.max(ProcessVersion.version))
+                          .where(ProcessVersion.process_key == process_key)) or 0
 
 
 def find_version(session: Session, process_key: str, version: int | None = None) -> ProcessVersion:

@@ -34,7 +34,9 @@ def test_an_analyst_adapts_a_copy_and_staff_run_it(as_user):
     diff = ok(ann.get(f"/api/drafts/{draft['id']}/diff"))
     assert {k: v for k, v in diff["summary"].items() if v} == {"steps_added": 1, "thresholds_changed": 1}
     assert diff["steps_added"][0]["element_id"] == "Task_KeyAccountGmApproval"
-    assert diff["thresholds_changed"] == [{"name": "credit_band", "from": 500000, "to": 2000000}]
+    assert [(c["name"], c["from"], c["to"], c["text_en"]) for c in diff["thresholds_changed"]] == \
+        [("credit_band", 500000, 2000000, "Threshold credit_band 500,000 -> 2,000,000")]
+    assert diff["steps_added"][0]["text_en"] == "Step 'General manager approval' added after 'Credit limit review'"
 
     simulation = ok(ann.post(f"/api/drafts/{draft['id']}/simulation", json={"answers": {
         "Task_CustomerInfoEntry": INFO,

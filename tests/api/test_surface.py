@@ -18,8 +18,12 @@ def draft(as_user):
     ("post", "/api/processes/order_release/copy", {"new_key": "or_b", "name": "a\x00b"}, "name"),
     ("post", "/api/processes/order_release/copy", {"new_key": "order_release\n"}, "new_key"),
     ("post", "/api/processes/order_release/copy", {"new_key": "Order-Release"}, "new_key"),
-    ("post", "/api/processes/order_release/copy", {}, "new_key"),
+    ("post", "/api/processes/order_release/copy", {"new_key": None, "name": ""}, "name"),
     ("post", "/api/processes/order_release/migrations/plan", {}, "from_version"),
+    ("post", "/api/processes/order_release/migrations", {"from_version": 1}, "to_version"),
+    ("post", "/api/processes/order_release/migrations/plan", {"from_version": 1, "to_version": 1}, "to_version"),
+    ("post", "/api/processes/order_release/migrations/plan",
+     {"from_version": 1, "to_version": 2, "mapping": {"Task_X": 5}}, "mapping.Task_X"),
     ("get", "/api/tasks?offset=99999999999999999999999", None, "offset"),
     ("post", "/api/processes/order_release/instances", {"business_key": {"a": 1}}, "business_key"),
 ])

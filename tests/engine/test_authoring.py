@@ -43,7 +43,7 @@ def test_an_inserted_step_is_in_the_outline_and_the_business_diff(engine, deploy
 
 def test_removing_a_step_reconnects_the_flow_around_it(engine, deployed):
     draft = new_draft(engine)
-    engine.authoring.edit(draft.id, [{"op": "remove_step", "element_id": "Task_Check"}], "ann")
+    engine.authoring.edit(draft.id, [{"op": "remove_task", "element_id": "Task_Check"}], "ann")
     flows = engine.authoring.outline(f"draft:{draft.id}")["flows"].values()
     assert {"from": "StartEvent_1", "to": "Gateway_Amount"}.items() <= next(
         f for f in flows if f["from"] == "StartEvent_1").items()
@@ -61,9 +61,20 @@ def test_a_batch_with_one_bad_operation_changes_nothing_and_names_it(engine, dep
 
 def test_a_threshold_change_is_listed_with_its_old_and_new_value(engine, deployed):
     draft = new_draft(engine)
-    engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "amount_limit", "value": 5000}], "ann")
+    with pytest.raises(InvalidData) as misspelled:  # a new name is a typo until the analyst says it is new
+        engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "amount_limit", "value": 5000}], "ann")
+    assert misspelled.value.fields[0].field == "operations[0].name" and '"add": true' in misspelled.value.message
+    engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "amount_limit", "value": "5,000", "add": True}],
+                          "ann")
+    engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "amount_limit", "value": "1,250,000"}], "ann")
     changes = engine.authoring.diff(f"{KEY}@1", f"draft:{draft.id}")["thresholds_changed"]
-    assert changes == [{"name": "amount_limit", "from": None, "to": 5000}]
+    assert changes == [{"name": "amount_limit", "from": None, "to": 1250000,
+                        "text_en": "Threshold amount_limit added: 1,250,000", "text_zh": "新增阈值 amount_limit：1,250,000"}]
+    with pytest.raises(InvalidData) as wrong_kind:
+        engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "amount_limit", "value": "lots"}], "ann")
+    assert "is a number" in wrong_kind.value.message
+    engine.authoring.edit(draft.id, [{"op": "remove_parameter", "name": "amount_limit"}], "ann")
+    assert engine.authoring.outline(f"draft:{draft.id}")["parameters"] == {}
 
 
 def test_simulation_follows_the_branch_the_sample_data_decides(engine, deployed):
@@ -87,26 +98,66 @@ def test_simulation_refuses_an_answer_the_form_does_not_accept(engine, deployed)
     assert result["status"] == "invalid_answer" and result["invalid_answer"]["element_id"] == "Task_Review"
 
 
+def next_version(engine: Engine, operations: list[dict], base: int | None = None):
+    """Copy KEY into its next version, change it, deploy it."""
+    draft = engine.authoring.copy(f"{KEY}@{base}" if base else KEY, author="ann")
+    engine.authoring.edit(draft.id, operations, "ann")
+    return engine.authoring.deploy(draft.id, "root")
+
+
 def test_migration_moves_a_case_whose_step_is_unchanged_and_refuses_one_whose_step_is_gone(engine, deployed):
     waiting = engine.start(KEY, {"amount": 500}, "T-1", "bob")
     assert [t.element_id for t in engine.tasks(instance_id=waiting.id)] == ["Task_Review"]
-    draft = engine.authoring.copy(f"{KEY}@1", KEY + "_2", author="ann")
-    engine.authoring.edit(draft.id, [{"op": "rename", "element_id": "Task_Check", "name": "Check amount"}], "ann")
-    renamed, _ = engine.authoring.bpmn(f"draft:{draft.id}")
-    v2 = engine.deploy(renamed.replace(f'id="{KEY}_2"'.encode(), f'id="{KEY}"'.encode()), KEY, author="root")
+    v2 = next_version(engine, [{"op": "rename", "element_id": "Task_Check", "name": "Check amount"}])
     [verdict] = engine.authoring.plan_migration(KEY, 1, v2.version)
     assert verdict["verdict"] == "ok" and "Review" in verdict["reason"]
     [outcome] = engine.authoring.migrate(KEY, 1, v2.version, "root")
     assert outcome["migrated"] and engine.instance(waiting.id).version == v2.version
     assert [e.type for e in engine.history(waiting.id)][-1] == "instance_migrated"
 
-    removed = engine.authoring.copy(f"{KEY}@{v2.version}", KEY + "_3", author="ann")
-    engine.authoring.edit(removed.id, [{"op": "remove_step", "element_id": "Task_Review"}], "ann")
-    without, _ = engine.authoring.bpmn(f"draft:{removed.id}")
-    v3 = engine.deploy(without.replace(f'id="{KEY}_3"'.encode(), f'id="{KEY}"'.encode()), KEY, author="root")
+    v3 = next_version(engine, [{"op": "remove_task", "element_id": "Task_Review"}])
     [refused] = engine.authoring.migrate(KEY, v2.version, v3.version, "root")
     assert refused["verdict"] == "refused" and not refused["migrated"] and "removed" in refused["reason"]
     assert engine.instance(waiting.id).version == v2.version
+    with pytest.raises(InvalidData) as unknown:
+        engine.authoring.plan_migration(KEY, v2.version, v3.version, {"Task_Review": "Task_Nowhere"})
+    assert unknown.value.fields[0].field == "mapping.Task_Review"
+
+
+def test_a_case_that_passed_a_removed_step_is_refused_with_a_reason_not_an_error(engine, deployed):
+    waiting = engine.start(KEY, {"amount": 500}, "T-1", "bob")  # the script step 'Check' is behind it
+    v2 = next_version(engine, [{"op": "remove_task", "element_id": "Task_Check"}])
+    [verdict] = engine.authoring.migrate(KEY, 1, v2.version, "root")
+    assert verdict["verdict"] == "refused" and "has passed 'Check'" in verdict["reason"]
+    assert engine.instance(waiting.id).version == 1
+
+
+def test_a_step_inserted_with_when_runs_only_when_its_condition_holds(engine, deployed):
+    draft = new_draft(engine)
+    with pytest.raises(InvalidData) as unsafe:
+        engine.authoring.edit(draft.id, [{"op": "insert_task", "after": "Task_Review", "name": "Second review",
+                                          "when": "__import__('os').system('id')"}], "ann")
+    assert unsafe.value.fields[0].field == "operations[0].when"
+    engine.authoring.edit(draft.id, [{"op": "insert_task", "after": "Task_Review", "name": "Second review",
+                                      "when": "amount > 300"}], "ann")
+    ref = f"draft:{draft.id}"
+    assert engine.authoring.validate(ref)["errors"] == []
+    large = engine.authoring.simulate(ref, {"amount": 500}, {})
+    medium = engine.authoring.simulate(ref, {"amount": 200}, {"Task_Review": {}})
+    assert large["waiting_at"] == ["Task_Review"]
+    assert engine.authoring.simulate(ref, {"amount": 500}, {"Task_Review": {}})["waiting_at"] == ["Task_SecondReview"]
+    assert medium["status"] == "completed"
+
+
+def test_a_second_step_with_the_same_name_is_a_warning_and_removal_never_disconnects(engine, deployed):
+    draft = new_draft(engine)
+    engine.authoring.edit(draft.id, [{"op": "insert_task", "before": "Task_Review", "name": "review"}], "ann")
+    report = engine.authoring.validate(f"draft:{draft.id}")
+    assert report["valid"] and [w["code"] for w in report["warnings"]] == ["duplicate_name"]
+    for element_id, words in (("Gateway_Amount", "exclusiveGateway"), ("StartEvent_1", "startEvent")):
+        with pytest.raises(InvalidData) as refused:
+            engine.authoring.edit(draft.id, [{"op": "remove_task", "element_id": element_id}], "ann")
+        assert words in refused.value.message
 
 
 def test_every_operation_is_declared_once_with_titles_fields_and_diff_kinds():
