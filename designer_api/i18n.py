@@ -53,6 +53,29 @@ ZH = {
     "Mark read": "标为已读", "Unread": "未读", "No messages": "没有消息",
     # reports
     "Reports for managers": "管理报表", "Nothing yet": "暂无数据",
+    # the modeler and next-version drafts
+    "Process parameters": "流程参数", "Name in Chinese": "中文名称",
+    "drag the step into another lane to change it": "把步骤拖到另一个泳道即可更改",
+    "Candidate group": "候选组", "Due in (e.g. P3D)": "期限（如 P3D）", "Service": "服务", "Parameter": "参数",
+    "Condition": "条件", "default flow: taken when no condition holds": "默认连线：其他条件都不成立时走这里",
+    "a number": "数字", "text": "文本", "new parameter name": "新参数名",
+    "value": "值", "Add parameter": "添加参数", "a parameter name is letters, digits and _": "参数名只能包含字母、数字和下划线",
+    "the engine can run this condition": "引擎可以执行此条件", "problems to fix before deploying": "个问题需在部署前修复",
+    "the server refused the change": "服务器拒绝了此修改", "Saving…": "正在保存…", "Saved": "已保存",
+    "Unsaved changes": "有未保存的修改", "next version": "下一版本", "Model": "模型", "Download XML": "下载 XML",
+    "Upload XML": "上传 XML", "Upload": "上传", "Properties": "属性", "Model uploaded": "模型已上传",
+    "Draft rebased": "草稿已变基", "A newer version was deployed meanwhile": "此期间已部署了更新的版本",
+    "Deploying this draft would undo these changes unless you make them here too":
+        "除非在此草稿中也做这些修改，否则部署此草稿会撤销它们",
+    "Changed on both sides": "双方都修改了", "Rebase on": "变基到",
+    "Leave empty to adapt the process into its own next version": "留空则改编为该流程自身的下一版本",
+    "Migrate running cases": "迁移运行中的案例", "From version": "源版本", "To version": "目标版本",
+    "Map the steps that changed": "映射已变更的步骤", "Cases waiting at these steps move to the step you choose":
+        "停在这些步骤的案例将移到您选择的步骤", "leave them where they are": "不迁移", "Dry run": "试运行",
+    "Migrate the cases marked ok": "迁移标记为 ok 的案例", "Result": "结果", "No running cases on this version":
+        "此版本没有运行中的案例", "Verdict": "结论", "Reason": "原因", "Migrated": "已迁移",
+    "Deactivate": "停用", "Activate": "启用", "Roll back to the version before": "回滚到上一版本", "Lineage": "流程谱系",
+    "Activated": "已启用", "Deactivated": "已停用", "Rolled back; new cases start on": "已回滚；新案例使用",
 }
 
 _FIELD_MESSAGE = re.compile(r"^(is required|must be a number|must be at least|must be at most|must be one of|"

@@ -23,6 +23,11 @@ def is_page_request() -> bool:
     return not request.path.startswith("/api/")
 
 
+def wants_page() -> bool:
+    """A page request answered with HTML, even when it fails (the modeler's calls ask for JSON instead)."""
+    return is_page_request() and request.accept_mimetypes.best != "application/json"
+
+
 def signed_in():
     """Before every page: the signed-in user as the principal, or a redirect to sign in."""
     if not is_page_request() or request.endpoint in OPEN_PAGES or request.endpoint is None:

@@ -1,22 +1,36 @@
 """The draft editor: copy a process, apply edit operations through forms, validate, diff, simulate, deploy."""
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData
 
 from ..auth import AUTHORS, require
 from ..catalog import catalog
 from ..diagram import render_svg
-from ..http import engine
+from ..http import engine, reply
+from ..i18n import translate
+from .context import csrf_token, language
 from .formfields import parse_number
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
+VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "bpmn-js"
+# The modeler's words, translated on the server like every page's.
+MODELER_TEXTS = (
+    "Process parameters", "Name", "Name in Chinese", "Lane", "drag the step into another lane to change it",
+    "Candidate group", "Assignee", "Form", "Due in (e.g. P3D)", "Service", "Parameter", "Condition",
+    "default flow: taken when no condition holds", "must be a number", "a number", "text", "new parameter name",
+    "value", "Add parameter", "a parameter name is letters, digits and _", "the engine can run this condition",
+    "problems to fix before deploying", "No problems", "the server refused the change", "Saving…", "Saved",
+    "Revision", "Unsaved changes",
+)
 
 @bp.get("")
 def draft_list():
@@ -28,7 +42,7 @@ def draft_list():
 def copy():
     analyst = require("analyst")
     form = request.form
-    draft = engine().authoring.copy(form.get("source", ""), form.get("new_key", "").strip(),
+    draft = engine().authoring.copy(form.get("source", ""), form.get("new_key", "").strip() or None,
                                     form.get("name", "").strip() or None, author=analyst.username)
     flash("Draft created")
     return redirect(url_for("draft_pages.editor", draft_id=draft.id))
@@ -49,6 +63,61 @@ def apply(draft_id: str):
     except InvalidData as refused:
         return _render_editor(draft_id, edit_errors=refused.fields, posted=request.form), 422
     flash("Changes applied")
+    return redirect(url_for("draft_pages.editor", draft_id=draft_id))
+
+
+@bp.get("/<draft_id>/bpmn")
+def download(draft_id: str):
+    """The draft's XML: for the modeler, or as a file to open in another modeler (?download=1)."""
+    require(*AUTHORS)
+    draft = engine().authoring.draft(draft_id)
+    bpmn, _ = engine().authoring.bpmn(f"draft:{draft_id}")
+    response = Response(bpmn, mimetype="application/xml")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = \
+            f'attachment; filename="{draft.process_key}-draft-r{draft.revision}.bpmn"'
+    return response
+
+
+@bp.put("/<draft_id>/bpmn")
+def save(draft_id: str):
+    """The modeler saves: XML body, If-Match: the revision it loaded; answers the draft and its validation."""
+    analyst = require("analyst")
+    revision = request.headers.get("If-Match", "")
+    draft = engine().authoring.upload(draft_id, request.get_data(cache=False), analyst.username,
+                                      int(revision) if revision.isdigit() and len(revision) < 10 else None)
+    return reply({"draft": draft, "validation": engine().authoring.validate(f"draft:{draft_id}")})
+
+
+@bp.post("/<draft_id>/upload")
+def upload(draft_id: str):
+    """A .bpmn file chosen on the page (works without JavaScript)."""
+    analyst = require("analyst")
+    file = request.files.get("bpmn")
+    if file is None or not file.filename:
+        raise InvalidData([FieldError("bpmn", "choose a .bpmn file to upload")])
+    engine().authoring.upload(draft_id, file.read(engine().max_model_bytes + 1), analyst.username,
+                              _revision(request.form))
+    flash("Model uploaded")
+    return redirect(url_for("draft_pages.editor", draft_id=draft_id))
+
+
+@bp.post("/<draft_id>/condition")
+def check_condition(draft_id: str):
+    """Whether a condition typed in the modeler would pass intake (JSON {"condition"})."""
+    require(*AUTHORS)
+    body = request.get_json(silent=True)
+    condition = body.get("condition") if isinstance(body, dict) else None
+    if not isinstance(condition, str) or len(condition) > 2000:
+        raise InvalidData([FieldError("condition", "send {\"condition\": \"text\"} (at most 2000 characters)")])
+    return reply(engine().authoring.check_condition(condition))
+
+
+@bp.post("/<draft_id>/rebase")
+def rebase(draft_id: str):
+    analyst = require("analyst")
+    engine().authoring.rebase(draft_id, analyst.username, _revision(request.form))
+    flash("Draft rebased")
     return redirect(url_for("draft_pages.editor", draft_id=draft_id))
 
 
@@ -123,14 +192,44 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         source_diagram = render_svg(source_bpmn, current=removed)
     changed = {s["element_id"] for kind in ("steps_added", "steps_renamed", "lanes_changed", "assignments_changed",
                                             "forms_changed", "timers_changed") for s in (diff or {}).get(kind, [])}
+    validation = authoring.validate(ref)
     return render_template(
-        "draft.html", draft=draft, outline=outline, validation=authoring.validate(ref), diff=diff,
+        "draft.html", draft=draft, outline=outline, validation=validation, diff=diff, stale=_stale(draft),
+        modeler=_modeler_config(draft, validation) if draft.deployed_version is None else None,
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
         changes=CHANGES,
         forms=sorted(engine().pack.forms),
         sample_answers=json.dumps(sample_answers(outline, engine().pack.forms), ensure_ascii=False,
                                   indent=1))
+
+
+def _stale(draft: Any) -> dict[str, Any] | None:
+    """The three-way diff of a next-version draft when another version of its key was deployed since."""
+    if not draft.next_version_of or draft.deployed_version is not None:
+        return None
+    newest = max((v.version for v in engine().versions(draft.process_key)), default=0)
+    return engine().authoring.three_way(draft.id, newest) if newest > (draft.latest_seen or 0) else None
+
+
+def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | None:
+    """What the bpmn-js modeler reads (None when `make frontend` has not installed it: the page works without)."""
+    if not (VENDOR / "bpmn-modeler.production.min.js").is_file():
+        return None
+    pack, reader = engine().pack, language()
+    return {
+        "processKey": draft.process_key, "revision": draft.revision, "csrf": csrf_token(),
+        "urls": {"bpmn": url_for("draft_pages.download", draft_id=draft.id),
+                 "condition": url_for("draft_pages.check_condition", draft_id=draft.id)},
+        "forms": sorted(pack.forms), "validation": validation,
+        "services": {name: _parameters(function) for name, function in sorted(pack.services.items())},
+        "labels": {text: translate(text, reader) for text in MODELER_TEXTS},
+    }
+
+
+def _parameters(function: Any) -> list[str]:
+    """The parameter names of a pack service (its first parameter is the engine's ServiceCall)."""
+    return list(inspect.signature(function).parameters)[1:]
 
 
 def sample_answers(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

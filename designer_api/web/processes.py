@@ -1,7 +1,7 @@
 """The process catalog, a version's diagram with the time spent per step, and one instance's path."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import reports
 
@@ -32,6 +32,45 @@ def version_page(key: str, version: int):
                            versions=engine().versions(key), durations=durations,
                            diagram=render_svg(bpmn, heat=reports.heat(durations)),
                            instances=engine().instances(process_key=key, limit=20))
+
+
+@bp.post("/<key>/<int(max=2147483647):version>/<any(activate, deactivate):action>")
+def set_active(key: str, version: int, action: str):
+    admin = require("admin")
+    engine().set_active(key, version, action == "activate", actor=admin.username)
+    flash(f"{'Activated' if action == 'activate' else 'Deactivated'}|{key} v{version}")
+    return redirect(url_for("process_pages.version_page", key=key, version=version))
+
+
+@bp.post("/<key>/rollback")
+def rollback(key: str):
+    admin = require("admin")
+    version = engine().authoring.rollback(key, admin.username)
+    flash(f"Rolled back; new cases start on|{key} v{version.version}")
+    return redirect(url_for("process_pages.version_page", key=key, version=version.version))
+
+
+@bp.route("/<key>/migration", methods=["GET", "POST"])
+def migration(key: str):
+    """Plan a migration (verdict per running case), map the steps that changed, then execute it."""
+    admin = require("admin")
+    versions = engine().versions(key)
+    source = request.values.get("from_version", type=int)
+    target = request.values.get("to_version", type=int)
+    mapping = {name.removeprefix("map."): value for name, value in request.form.items()
+               if name.startswith("map.") and value}
+    plan = outcome = None
+    if source and target:
+        authoring = engine().authoring
+        if request.method == "POST" and request.form.get("execute"):
+            outcome = authoring.migrate(key, source, target, admin.username, mapping)
+        else:
+            plan = authoring.plan_migration(key, source, target, mapping)
+    targets = engine().authoring.outline(f"{key}@{target}")["steps"] if target else {}
+    return render_template("migration.html", key=key, versions=versions, source=source, target=target, plan=plan,
+                           outcome=outcome, mapping=mapping, target_steps=targets,
+                           to_map=sorted({step for row in plan or [] if row["verdict"] == "refused"
+                                          for step in row["waits_at"]} | set(mapping)))
 
 
 @bp.get("/instances/<instance_id>")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
-from ..intake.lint import condition_problem
+from ..intake.lint import condition_problem, lint
 from ..intake.pipeline import readable
 from ..runtime.commands import check_data
 from ..runtime.unit_of_work import UnitOfWork
@@ -102,11 +102,15 @@ class Authoring:
     def upload(self, draft_id: str, bpmn: bytes, actor: str | None, expected_revision: int | None = None) -> DraftView:
         """Replace a draft with XML from a modeler (or a file).
 
-        It must be safe, schema-valid BPMN holding the draft's process; lint findings (a missing condition while
-        the analyst is still drawing) are kept and shown, and block only the deploy. :raises InvalidModel, Conflict:
+        It must be safe, schema-valid BPMN holding the draft's process, with no code the sandbox refuses; other
+        lint findings (a missing condition while the analyst is still drawing) are kept and shown, and block only
+        the deploy. :raises InvalidModel, Conflict:
         """
         current = self.draft(draft_id)
-        readable(bpmn, current.process_key, self.engine.max_model_bytes)
+        root = readable(bpmn, current.process_key, self.engine.max_model_bytes)
+        unsafe = [p for p in lint(root, self.engine.pack) if p.code == "sandbox"]
+        if unsafe:
+            raise InvalidModel(unsafe)
         return self._store(draft_id, lambda _: bpmn, actor, expected_revision)
 
     def check_condition(self, condition: str) -> dict[str, Any]:

@@ -104,3 +104,23 @@ def test_a_copy_to_a_new_key_still_makes_a_new_process(as_user):
     assert refused.status_code == 409 and "new process" in refused.get_json()["error"]["message"]
     taken = ann.post("/api/processes/customer_approval/copy", json={"new_key": "order_release"})
     assert taken.status_code == 409 and "leave new_key out" in taken.get_json()["error"]["message"]
+
+
+def test_a_modeler_save_keeps_a_half_drawn_model_and_refuses_a_foreign_or_unsafe_one(as_user):
+    ann = as_user("ann")
+    draft = ok(ann.post("/api/processes/customer_approval/copy", json={}), 201)
+    xml = ann.get(f"/api/drafts/{draft['id']}/bpmn").data
+    half_drawn = xml.replace(b"<bpmn:conditionExpression>approved_credit_limit &gt; credit_band"
+                             b"</bpmn:conditionExpression>", b"")
+    saved = ok(ann.put(f"/api/drafts/{draft['id']}/bpmn", data=half_drawn,
+                       headers={"Content-Type": "application/xml", "If-Match": str(draft["revision"])}))
+    report = ok(ann.get(f"/api/drafts/{draft['id']}/validation"))
+    assert not report["valid"] and report["errors"][0]["element_id"] == "Flow_AboveBand"  # shown, blocks deploy
+    assert as_user("root").post(f"/api/drafts/{draft['id']}/deploy").status_code == 422
+
+    foreign = xml.replace(b'id="customer_approval"', b'id="someone_else"')
+    refused = ann.put(f"/api/drafts/{draft['id']}/bpmn", data=foreign, headers={"Content-Type": "application/xml"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["details"][0]["code"] == "wrong_process"
+    stale = ann.put(f"/api/drafts/{draft['id']}/bpmn", data=xml,
+                    headers={"Content-Type": "application/xml", "If-Match": str(draft["revision"])})
+    assert stale.status_code == 409 and saved["revision"] == draft["revision"] + 1

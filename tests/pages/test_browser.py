@@ -137,6 +137,52 @@ def test_an_analyst_copies_a_process_inserts_a_step_and_sees_the_diff(page, serv
     shot(page, "06-draft-simulation")
 
 
+def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, server):
+    engine, base = server
+    sign_in(page, base, "ann")
+    page.goto(f"{base}/drafts")
+    page.select_option("#source", "customer_approval@1")
+    page.fill("#new_key", "")  # no new key: the next version of customer_approval
+    page.click("#copy")
+    assert "next version" in page.inner_text("h1")
+    page.wait_for_selector("#modeler.ready .djs-container")
+    assert page.locator(".djs-element[data-element-id='Task_CreditLimitReview']").count() == 1
+
+    page.click(".djs-element[data-element-id='Task_CreditLimitReview'] .djs-hit")  # its properties
+    page.fill("#properties label:has-text('Name in Chinese') input", "信用额度审核")
+    page.press("#properties label:has-text('Name in Chinese') input", "Tab")
+    page.select_option("#properties label:has-text('Form') select", "general_manager_approval")
+    page.click(".djs-element[data-element-id='Flow_AboveBand_label'] .djs-hit")  # a gateway condition, checked live
+    condition = page.locator("#properties textarea")
+    condition.fill("approved_credit_limit >")
+    page.wait_for_selector("#properties output.error")
+    condition.fill("approved_credit_limit > credit_band * 2")
+    page.wait_for_selector("#properties output.ok")
+    condition.press("Tab")
+    page.click("#modeler-save")
+    page.wait_for_selector("#modeler-status:has-text('Saved')")
+    shot(page, "07-draft-modeler")
+
+    page.reload()  # what was saved is what comes back, and the validation reads it
+    page.wait_for_selector("#modeler.ready .djs-container")
+    draft_id = page.url.rsplit("/", 1)[-1]
+    outline = engine.authoring.outline(f"draft:{draft_id}")
+    review = outline["steps"]["Task_CreditLimitReview"]
+    assert (review["name_zh"], review["form"]) == ("信用额度审核", "general_manager_approval")
+    assert outline["flows"]["Flow_AboveBand"]["condition"] == "approved_credit_limit > credit_band * 2"
+    assert "Forms changed" in page.inner_text("#diff") and "No problems" in page.inner_text("#validation")
+    assert engine.authoring.draft(draft_id).revision == 2
+
+    # A stale tab saving over a newer revision is refused, and says so.
+    engine.authoring.edit(draft_id, [{"op": "set_parameter", "name": "credit_band", "value": 600000}], "ann")
+    page.click(".djs-element[data-element-id='Task_CreditLimitReview'] .djs-hit")
+    page.fill("#properties label:has-text('Due in') input", "P5D")
+    page.press("#properties label:has-text('Due in') input", "Tab")
+    page.click("#modeler-save")
+    page.wait_for_selector("#modeler-status.error")
+    assert "409" in page.inner_text("#modeler-status") and "someone else" in page.inner_text("#modeler-status")
+
+
 def test_a_manager_opens_the_reports(page, server):
     engine, base = server
     sign_in(page, base, "carol")

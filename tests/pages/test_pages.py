@@ -223,3 +223,28 @@ def test_an_unknown_user_costs_the_same_password_work_as_a_known_one(engine, mon
         assert directory.user_for_password(session, "alice", "wrong") is None
         assert directory.user_for_password(session, "nobody_at_all", "wrong") is None
     assert calls == [16384, 16384]
+
+
+def test_an_administrator_plans_maps_and_executes_a_migration_and_manages_versions(engine, signed_in):
+    waiting = engine.start("customer_approval", {}, "CA-MIGRATE", "alice")  # waits at the info entry
+    draft = engine.authoring.copy("customer_approval", author="ann")
+    engine.authoring.edit(draft.id, [{"op": "set_form", "element_id": "Task_CustomerInfoEntry",
+                                      "form_key": "customer_application_start"}], "ann")
+    engine.authoring.deploy(draft.id, "root")
+    root = signed_in("root")
+    page = root.get("/processes/customer_approval/2").get_data(as_text=True)
+    assert 'id="deactivate-2"' in page and 'id="rollback"' in page and "customer_approval@1" in page
+
+    plan = root.post("/processes/customer_approval/migration", from_version="1", to_version="2", plan="1")
+    text = plan.get_data(as_text=True)
+    assert plan.status_code == 200 and "refused" in text and 'name="map.Task_CustomerInfoEntry"' in text
+    done = root.post("/processes/customer_approval/migration", from_version="1", to_version="2", execute="1",
+                     **{"map.Task_CustomerInfoEntry": "Task_CustomerInfoEntry"})
+    assert done.status_code == 200 and 'id="outcome"' in done.get_data(as_text=True)
+    assert engine.instance(waiting.id).version == 2
+
+    assert root.post("/processes/customer_approval/rollback").status_code == 302
+    assert {v.version: v.active for v in engine.versions("customer_approval")} == {1: True, 2: False}
+    assert root.post("/processes/customer_approval/2/activate").status_code == 302
+    assert {v.version: v.active for v in engine.versions("customer_approval")}[2]
+    assert signed_in("ann").get("/processes/customer_approval/migration").status_code == 403
