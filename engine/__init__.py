@@ -5,7 +5,6 @@ from `engine` only, never from its rooms (intake/, store/, runtime/, authoring/)
 """
 from .authoring import KEY_PATTERN, TEXT_PATTERN
 from .authoring.drafts import DraftView
-from .authoring.layout import layout_bytes
 from .authoring.operations import FIELDS, OPERATIONS, Field, Operation, batch_schema
 from .authoring.outline import CHANGES
 from .errors import (
@@ -24,6 +23,7 @@ from .errors import (
 )
 from .facade import Engine
 from .intake.data import DataLimits
+from .intake.layout import layout_bytes
 from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS

@@ -140,15 +140,20 @@ class Pack:
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
         """Pick the assignee or candidate group of a ready user task (inside the command's transaction)."""
-        return default_assignment(task)
+        return default_assignment(task, data)
 
     def migration_locations(self) -> list[str]:
         """Folders of Alembic revisions for the pack's own tables."""
         return []
 
 
-def default_assignment(task: HumanTask) -> Assignment:
-    """Explicit `assignee`/`candidateGroup` properties on the task win; else the lane is the group."""
+def default_assignment(task: HumanTask, data: Mapping[str, Any] | None = None) -> Assignment:
+    """The person in the case data field `assigneeFrom` names, else explicit `assignee`/`candidateGroup`
+    properties on the task; else the lane is the group."""
+    field = task.properties.get("assigneeFrom")
+    person = (data or {}).get(field) if field else None
+    if isinstance(person, str) and person.strip() and len(person) <= 128:
+        return Assignment(person.strip(), None, f"assigned to {person.strip()}, named by '{field}' in the case data")
     if task.properties.get("assignee"):
         return Assignment(task.properties["assignee"], None, "named as assignee in the model")
     if task.properties.get("candidateGroup"):

@@ -9,7 +9,7 @@ import re
 from lxml import etree
 
 from ..errors import FieldError, InvalidData
-from ..intake.xml import BPMN, NS, SPIFF, local_name, reparse, serialize
+from ..intake.xml import BPMN, NS, local_name, reparse, serialize
 
 ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 
@@ -60,34 +60,6 @@ def set_lane(process: etree._Element, element_id: str, lane_name: str | None) ->
     etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = element_id
 
 
-def properties(owner: etree._Element, create: bool) -> etree._Element | None:
-    holder = owner.find("bpmn:extensionElements/spiffworkflow:properties", NS)
-    if holder is None and create:
-        extensions = owner.find("bpmn:extensionElements", NS)
-        if extensions is None:
-            extensions = etree.Element(f"{{{BPMN}}}extensionElements")
-            documentation = owner.find("bpmn:documentation", NS)
-            (documentation.addnext if documentation is not None else lambda e: owner.insert(0, e))(extensions)
-        holder = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
-    return holder
-
-
-def set_property(owner: etree._Element, name: str, value: str | None) -> None:
-    holder = properties(owner, create=value is not None)
-    if holder is None:
-        return
-    if value is None:
-        for prop in holder.iterfind(f"spiffworkflow:property[@name='{name}']", NS):
-            holder.remove(prop)
-    else:
-        put_property(holder, name, value)
-
-
-def put_property(holder: etree._Element, name: str, value: str) -> None:
-    prop = holder.find(f"spiffworkflow:property[@name='{name}']", NS)
-    if prop is None:
-        prop = etree.SubElement(holder, f"{{{SPIFF}}}property", name=name)
-    prop.set("value", value)
 
 
 def lane_of(process: etree._Element, element_id: str) -> str | None:

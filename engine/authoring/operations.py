@@ -21,22 +21,11 @@ from typing import Any
 from lxml import etree
 
 from ..errors import FieldError, InvalidData, SandboxViolation
+from ..intake.layout import layout
 from ..intake.pipeline import process_parameters
 from ..intake.sandbox import compile_expression
-from ..intake.xml import BPMN, NS, local_name, reparse, serialize
-from .layout import layout
-from .model_tree import (
-    ID,
-    OperationError,
-    check_id,
-    lane_of,
-    process_of,
-    properties,
-    put_property,
-    set_lane,
-    set_property,
-    unused_id,
-)
+from ..intake.xml import BPMN, NS, local_name, properties, put_property, reparse, serialize, set_property
+from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100
 

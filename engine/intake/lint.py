@@ -127,13 +127,15 @@ def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     lanes = {ref.text for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
-    # SpiffWorkflow runs a plain bpmn:task as a manual step, so it needs someone to do it too.
+    # A plain or manual task needs nobody named (whoever works the case confirms it); a user task with nobody to do
+    # it deploys, and waits in the administrators' queue.
     for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
         properties = {p.get("name"): p.get("value") for p in
                       task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
-        if task.get("id") not in lanes and not (properties.get("assignee") or properties.get("candidateGroup")):
-            yield _problem("no_assignment", "user task is in no lane and names no assignee or candidate "
-                           "group, so nobody would get it", task)
+        if (local_name(task) == "userTask" and task.get("id") not in lanes
+                and not any(properties.get(k) for k in ("assignee", "candidateGroup", "assigneeFrom"))):
+            yield _problem("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
+                           "will wait in the administrators' queue", task, "warning")
         if properties.get("dueIn"):
             try:
                 parse_duration(properties["dueIn"])
@@ -185,8 +187,19 @@ def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
             edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
         for event in container.iterfind("bpmn:boundaryEvent", NS):
             edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
-        start = [i for i, e in nodes.items() if local_name(e) == "startEvent" or
-                 (local_name(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
+        # A link throw event goes on at the link catch event of the same name (a page connector).
+        catches: dict[str, list[str]] = {}
+        for event in container.iterfind("bpmn:intermediateCatchEvent", NS):
+            link = event.find("bpmn:linkEventDefinition", NS)
+            if link is not None:
+                catches.setdefault(link.get("name") or "", []).append(event.get("id"))
+        for event in container.iterfind("bpmn:intermediateThrowEvent", NS):
+            link = event.find("bpmn:linkEventDefinition", NS)
+            if link is not None:
+                edges.setdefault(event.get("id"), []).extend(catches.get(link.get("name") or "", []))
+        # A compensation handler is reached by compensation (an association from a compensation boundary event).
+        start = [i for i, e in nodes.items() if local_name(e) == "startEvent" or e.get("isForCompensation") == "true"
+                 or (local_name(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
         seen, stack = set(start), list(start)
         while stack:
             for target in edges.get(stack.pop(), []):

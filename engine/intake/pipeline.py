@@ -19,9 +19,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import InvalidModel, Problem
 from ..pack import Pack
-from . import timers
+from . import dialects, timers
+from .layout import has_diagram, with_diagram
 from .lint import lint
-from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml
+from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml, serialize
 
 MAX_FLOW_NODES = 400  # in a process, counting the steps inside its sub-processes
 MAX_BRANCHES = 50  # flows leaving one element (parallel branches, gateway choices)
@@ -76,7 +77,10 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
             max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
     """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem"""
     root = readable(bpmn, None, max_bytes)
-    findings = lint(root, pack)
+    translated, findings = dialects.translate(root, pack)
+    if not has_diagram(root):
+        root, translated = with_diagram(root), True
+    findings += lint(root, pack)
     errors = [p for p in findings if p.severity == "error"]
     if errors:
         raise InvalidModel(errors)
@@ -89,6 +93,8 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     if unresolved:
         raise InvalidModel(unresolved)
     warnings = [p for p in findings if p.severity != "error"]
+    if translated:  # what is stored and run is the model as crmflow reads it
+        bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings, start_form(root, key))
 
@@ -223,7 +229,9 @@ def _path_back(calls: dict[str, list[tuple[etree._Element, str]]], start: str, t
 
 
 def schema_problems(root: etree._Element) -> list[Problem]:
-    """Validate against the BPMN 2.0 and SpiffWorkflow XSDs; every violation is listed."""
+    """Validate against the BPMN 2.0 and SpiffWorkflow XSDs, after SpiffWorkflow's own preprocessing (bpmn-js
+    writes a formalExpression where the XSD wants a messagePath); every violation is listed."""
+    VALIDATOR.preprocess(root)
     validator = VALIDATOR.validator
     if validator.validate(root):
         return []

@@ -79,3 +79,36 @@ def serialize(root: etree._Element) -> bytes:
 def local_name(element: etree._Element) -> str:
     """The tag without its namespace (`userTask`)."""
     return etree.QName(element).localname
+
+
+def properties(owner: etree._Element, create: bool) -> etree._Element | None:
+    """The spiffworkflow:properties holder of an element (made when `create`)."""
+    holder = owner.find("bpmn:extensionElements/spiffworkflow:properties", NS)
+    if holder is None and create:
+        extensions = owner.find("bpmn:extensionElements", NS)
+        if extensions is None:
+            extensions = etree.Element(f"{{{BPMN}}}extensionElements")
+            documentation = owner.find("bpmn:documentation", NS)
+            (documentation.addnext if documentation is not None else lambda e: owner.insert(0, e))(extensions)
+        holder = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
+    return holder
+
+
+def set_property(owner: etree._Element, name: str, value: str | None) -> None:
+    """Set (or, with None, remove) one crmflow property of an element."""
+    holder = properties(owner, create=value is not None)
+    if holder is None:
+        return
+    if value is None:
+        for prop in holder.iterfind(f"spiffworkflow:property[@name='{name}']", NS):
+            holder.remove(prop)
+    else:
+        put_property(holder, name, value)
+
+
+def put_property(holder: etree._Element, name: str, value: str) -> None:
+    """Set one property in a holder."""
+    prop = holder.find(f"spiffworkflow:property[@name='{name}']", NS)
+    if prop is None:
+        prop = etree.SubElement(holder, f"{{{SPIFF}}}property", name=name)
+    prop.set("value", value)

@@ -121,9 +121,21 @@ def test_every_problem_is_reported_at_once(engine):
     assert {"sandbox", "unknown_function", "missing_condition"} <= codes
 
 
-def test_a_user_task_nobody_would_get_is_refused(engine):
+def test_a_user_task_nobody_would_get_deploys_with_a_warning_and_waits_for_the_administrators(engine):
     bpmn = gateway_model().replace(b"<bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef>", b"")
-    assert only(refusal(engine, bpmn), "no_assignment")["element_id"] == "Task_Review"
+    version = engine.deploy(bpmn)
+    assert [(w["code"], w["element_id"]) for w in version.warnings] == [("no_assignment", "Task_Review")]
+    instance = engine.start("test_process", {"amount": 500}, "T-1", "bob")
+    [task] = engine.tasks(instance_id=instance.id)
+    assert (task.assignee, task.candidate_group) == (None, None) and "administrators" in task.assignment_reason
+
+
+def test_plain_and_manual_tasks_need_nobody_named(engine):
+    for kind in ("task", "manualTask"):
+        bpmn = gateway_model().replace(b"<bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef>", b"").replace(
+            b'<bpmn:userTask id="Task_Review" name="Review" />',
+            f'<bpmn:{kind} id="Task_Review" name="Review" />'.encode())
+        assert engine.check(bpmn).warnings == []
 
 
 def test_an_unreachable_element_is_refused(engine):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..intake.xml import BPMNDI, DC, DI, NS, local_name, parse_xml, serialize
+from .xml import BPMN, BPMNDI, DC, DI, NS, local_name, parse_xml, serialize
 
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 COLUMN_WIDTH, ROW_HEIGHT, LANE_HEADER, POOL_HEADER, LEFT = 160, 120, 30, 30, 160
@@ -58,6 +58,44 @@ def layout(root: etree._Element) -> None:
         if collaboration is not None and index > 0:
             continue  # one collaboration diagram holds every pool; extra pools are laid out below
         _layout_process(root, process, participant, plane_owner)
+    flow_refs(root)
+
+
+# What may precede bpmn:incoming in a flow node (the BPMN XSD's order).
+_BEFORE_REFS = {"documentation", "extensionElements", "auditing", "monitoring", "categoryValueRef"}
+
+
+def flow_refs(root: etree._Element) -> None:
+    """Write every flow node's bpmn:incoming and bpmn:outgoing references (bpmnlint and other tools read them)."""
+    for container in root.iter(f"{{{BPMN}}}process", f"{{{BPMN}}}subProcess", f"{{{BPMN}}}transaction",
+                               f"{{{BPMN}}}adHocSubProcess"):
+        flows = container.findall("bpmn:sequenceFlow", NS)
+        for node in container:
+            if not isinstance(node.tag, str) or local_name(node) in SKIP and local_name(node) != "boundaryEvent":
+                continue
+            for old in node.findall("bpmn:incoming", NS) + node.findall("bpmn:outgoing", NS):
+                node.remove(old)
+            refs = [("incoming", f.get("id")) for f in flows if f.get("targetRef") == node.get("id")]
+            refs += [("outgoing", f.get("id")) for f in flows if f.get("sourceRef") == node.get("id")]
+            position = sum(1 for child in node if isinstance(child.tag, str) and local_name(child) in _BEFORE_REFS)
+            for offset, (kind, flow_id) in enumerate(refs):
+                ref = etree.Element(f"{{{BPMN}}}{kind}")
+                ref.text = flow_id
+                node.insert(position + offset, ref)
+
+
+def has_diagram(root: etree._Element) -> bool:
+    """Whether the model carries diagram interchange for its flow nodes."""
+    return root.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane/bpmndi:BPMNShape", NS) is not None
+
+
+def with_diagram(root: etree._Element) -> etree._Element:
+    """The model laid out (a model without layout would show an empty diagram); returns the root to use."""
+    for prefix, uri in (("bpmndi", BPMNDI), ("dc", DC), ("di", DI)):
+        if uri not in root.nsmap.values():
+            root = _with_namespace(root, prefix, uri)
+    layout(root)
+    return root
 
 
 def _layout_process(root: etree._Element, process: etree._Element, participant: etree._Element | None,
@@ -220,12 +258,7 @@ def _n(value: float) -> str:
 
 def layout_bytes(bpmn: bytes) -> bytes:
     """Parse (hardened), lay out, and serialize a model."""
-    root = parse_xml(bpmn, max_bytes=len(bpmn))
-    for prefix, uri in (("bpmndi", BPMNDI), ("dc", DC), ("di", DI)):
-        if uri not in root.nsmap.values():
-            root = _with_namespace(root, prefix, uri)
-    layout(root)
-    return serialize(root)
+    return serialize(with_diagram(parse_xml(bpmn, max_bytes=len(bpmn))))
 
 
 def _with_namespace(root: etree._Element, prefix: str, uri: str) -> etree._Element:

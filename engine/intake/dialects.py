@@ -1,0 +1,178 @@
+"""Models from Camunda 7, Flowable and Activiti modelers: their attributes read as crmflow's.
+
+Runs on intake after the schema check and before lint, rewriting the tree in place:
+`assignee`, `candidateGroups`, `candidateUsers`, `formKey` and `dueDate` on user tasks become
+crmflow's properties; `${...}` conditions in the common JUEL subset become sandbox
+expressions; service tasks naming a class, delegate expression, expression or external topic
+run the pack service of that name. Anything outside the subset is a problem naming the element,
+its line and what to write instead. The translated tree is what is stored and run.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from ..errors import Problem
+from ..pack import Pack
+from .durations import parse_duration
+from .xml import BPMN, NS, SPIFF, local_name, set_property
+
+DIALECTS = {
+    "http://camunda.org/schema/1.0/bpmn": "camunda",
+    "http://flowable.org/bpmn": "flowable",
+    "http://activiti.org/bpmn": "activiti",
+}
+_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+_JUEL_TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+                             |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+                             |(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*/%()]))""", re.X)
+_WORDS = {"and": "and", "or": "or", "not": "not", "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=",
+          "ge": ">=", "div": "/", "mod": "%", "true": "True", "false": "False", "null": "None"}
+_OPERATORS = {"&&": "and", "||": "or", "!": "not"}
+_INSTEAD = "write it as a plain condition such as amount > 1000000 and region == 'east'"
+
+
+class Untranslatable(Exception):
+    """A `${...}` expression uses something outside the JUEL subset crmflow translates."""
+
+
+def juel(expression: str) -> str:
+    """The sandbox expression for a JUEL expression body (without `${}`). :raises Untranslatable:"""
+    out: list[str] = []
+    position, text = 0, expression.strip()
+    while position < len(text):
+        found = _JUEL_TOKEN.match(text, position)
+        if found is None or found.end() == position:
+            raise Untranslatable(f"'{text[position:position + 12].strip()}' is outside the JUEL subset crmflow "
+                                 "translates (comparisons, &&, ||, !, and/or/not, arithmetic, empty, a.b)")
+        position = found.end()
+        if found.group("number") or found.group("string"):
+            out.append(found.group("number") or found.group("string"))
+        elif found.group("op"):
+            out.append(_OPERATORS.get(found.group("op"), found.group("op")))
+        else:
+            name = found.group("name")
+            if text[position:].lstrip().startswith("("):
+                raise Untranslatable(f"'{name}(...)' calls a method; crmflow conditions read case data only")
+            if name in _WORDS:
+                out.append(_WORDS[name])
+            elif name == "empty":
+                out.append("not")
+            else:
+                first, *rest = name.split(".")
+                out.append(first + "".join(f"[{part!r}]" for part in rest))
+    return " ".join(out).replace("( ", "(").replace(" )", ")").replace("not not ", "")
+
+
+def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
+    """Rewrite the dialects' attributes in place. Returns (whether anything changed, problems found)."""
+    problems: list[Problem] = []
+    changed = False
+    for element in root.iter(f"{{{BPMN}}}*"):
+        foreign = {(DIALECTS[etree.QName(k).namespace], etree.QName(k).localname): v
+                   for k, v in element.attrib.items() if etree.QName(k).namespace in DIALECTS}
+        if foreign:
+            changed = True
+            problems.extend(_attributes(element, foreign, pack))
+        if local_name(element) == "conditionExpression" and element.text and _EXPRESSION.match(element.text):
+            changed = True
+            flow = element.getparent()
+            try:
+                element.text = juel(_EXPRESSION.match(element.text).group(1))  # type: ignore[union-attr]
+            except Untranslatable as exc:
+                problems.append(_problem("dialect", f"condition {element.text.strip()[:80]}: {exc}; {_INSTEAD}",
+                                         flow))
+    return changed, problems
+
+
+def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pack: Pack) -> Iterator[Problem]:
+    values = {name: value.strip() for (_, name), value in foreign.items()}
+    dialect = next(iter(foreign))[0]
+    kind = local_name(element)
+    if kind in ("userTask", "startEvent"):
+        if values.get("formKey"):
+            set_property(element, "formKey", values["formKey"])
+    if kind == "userTask":
+        yield from _people(element, values, dialect)
+        if values.get("dueDate"):
+            try:
+                parse_duration(values["dueDate"])
+                set_property(element, "dueIn", values["dueDate"])
+            except Exception:  # noqa: BLE001 - any unreadable value gets the same advice
+                yield _problem("dialect", f"{dialect}:dueDate '{values['dueDate'][:60]}' is not a duration crmflow "
+                               "reads; write an ISO 8601 duration such as P3D (due three days after the task starts)",
+                               element)
+    if kind in ("serviceTask", "sendTask", "businessRuleTask") and element.find(
+            "bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
+        yield from _service(element, values, dialect, pack)
+
+
+def _people(element: etree._Element, values: dict[str, str], dialect: str) -> Iterator[Problem]:
+    assignee = values.get("assignee")
+    if assignee:
+        found = _EXPRESSION.match(assignee)
+        if found is None:
+            set_property(element, "assignee", assignee)
+        elif re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*", found.group(1)):
+            set_property(element, "assigneeFrom", found.group(1).strip())
+        else:
+            yield _problem("dialect", f"{dialect}:assignee '{assignee[:60]}' is an expression crmflow does not "
+                           "translate; name a user, or ${field} for the user held in a case data field", element)
+    groups = [g.strip() for g in values.get("candidateGroups", "").split(",") if g.strip()]
+    users = [u.strip() for u in values.get("candidateUsers", "").split(",") if u.strip()]
+    if groups:
+        set_property(element, "candidateGroup", groups[0])
+        if len(groups) > 1:
+            yield _problem("dialect_partial", f"{dialect}:candidateGroups names {len(groups)} groups; crmflow offers "
+                           f"the task to the first, '{groups[0]}' (put the others in that group)", element, "warning")
+    if users and not assignee:
+        set_property(element, "assignee", users[0])
+        if len(users) > 1 or groups:
+            yield _problem("dialect_partial", f"{dialect}:candidateUsers: the task goes to '{users[0]}' only",
+                           element, "warning")
+
+
+def _service(element: etree._Element, values: dict[str, str], dialect: str, pack: Pack) -> Iterator[Problem]:
+    named = next(((k, values[k]) for k in ("topic", "class", "delegateExpression", "expression") if values.get(k)),
+                 None)
+    if named is None:
+        return
+    attribute, value = named
+    candidates = _service_names(value)
+    service = next((c for c in candidates if c in pack.services), None)
+    if service is None:
+        known = ", ".join(sorted(pack.services)[:40]) or "none"
+        yield _problem("unknown_service", f"{dialect}:{attribute} '{value[:80]}' names no service of the "
+                       f"'{pack.name}' pack; its services are: {known}", element)
+        return
+    extensions = element.find("bpmn:extensionElements", NS)
+    if extensions is None:
+        extensions = etree.Element(f"{{{BPMN}}}extensionElements")
+        documentation = element.find("bpmn:documentation", NS)
+        (documentation.addnext if documentation is not None else lambda e: element.insert(0, e))(extensions)
+    operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id=service,
+                                resultVariable=values.get("resultVariable") or service)
+    parameters = etree.SubElement(operator, f"{{{SPIFF}}}parameters")
+    for name, parameter in list(inspect.signature(pack.services[service]).parameters.items())[1:]:
+        if parameter.default is inspect.Parameter.empty:  # required: read from the case data field of that name
+            etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id=name, type="any", value=name)
+
+
+def _service_names(value: str) -> list[str]:
+    """What a class name, delegate expression or topic may call a pack service: RegisterCustomerDelegate,
+    ${registerCustomer}, register-customer -> register_customer."""
+    found = _EXPRESSION.match(value)
+    text = (found.group(1) if found else value).strip().split(".")[-1]
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text).replace("-", "_").lower()
+    names = [snake]
+    for suffix in ("_delegate", "_service", "_task", "_handler", "_worker"):
+        if snake.endswith(suffix):
+            names.append(snake.removesuffix(suffix))
+    return names
+
+
+def _problem(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
+    return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
