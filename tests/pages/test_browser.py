@@ -170,6 +170,12 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     review = outline["steps"]["Task_CreditLimitReview"]
     assert (review["name_zh"], review["form"]) == ("信用额度审核", "general_manager_approval")
     assert outline["flows"]["Flow_AboveBand"]["condition"] == "approved_credit_limit > credit_band * 2"
+    source = engine.authoring.outline("customer_approval@1")  # every other crmflow setting survived bpmn-js
+    for step_id, step in source["steps"].items():
+        kept = outline["steps"][step_id]
+        assert (kept["service"], kept["assignment"], kept["due_in"], kept["lane"]) == \
+            (step["service"], step["assignment"], step["due_in"], step["lane"]), step_id
+    assert outline["parameters"] == source["parameters"]
     assert "Forms changed" in page.inner_text("#diff") and "No problems" in page.inner_text("#validation")
     assert engine.authoring.draft(draft_id).revision == 2
 
