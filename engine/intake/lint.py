@@ -6,6 +6,7 @@ a model that would fail the sandbox never becomes a version.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -18,6 +19,8 @@ from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name
 
 _CONTAINERS = ("process", "subProcess", "transaction")
+# Five to seven cron fields (Quartz, as Camunda writes them: "0 0 9 * * ?", "0 9 * * MON-FRI").
+_CRON = re.compile(r"^\s*[0-9*?/,#LW-]+(\s+[0-9A-Za-z*?/,#LW-]+){4,6}\s*$")
 
 
 def lint(root: etree._Element, pack: Pack) -> list[Problem]:
@@ -100,7 +103,11 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
     if timers.literal(bare, kind):
         return
     expected = f"an ISO 8601 {timers.KINDS[kind]}"
-    if kind == "timeCycle" and bare.startswith("R") and "/" in bare:
+    if _CRON.fullmatch(text):
+        yield _problem("bad_timer", f"timer '{_short(text)}' is a cron expression (as Camunda writes them); crmflow "
+                       "reads ISO 8601 cycles: write R/P1D for every day, or R/2026-12-01T09:00:00+08:00/P1D for "
+                       "every day at 9:00 from that date", event)
+    elif kind == "timeCycle" and bare.startswith("R") and "/" in bare:
         yield _problem("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
     elif value is not None or timers.is_bare_name(text) or timers.looks_iso(bare) or not text:
         yield _problem("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "

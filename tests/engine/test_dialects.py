@@ -115,3 +115,17 @@ def test_link_events_and_plain_tasks_deploy(engine: Engine):
       <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Plain" targetRef="Link_Out" />
       <bpmn:sequenceFlow id="Flow_3" sourceRef="Link_In" targetRef="EndEvent_1" />""")
     assert engine.check(bpmn).warnings == []
+
+
+def test_a_camunda_cron_timer_is_refused_with_the_iso_cycle_to_write_instead(engine: Engine):
+    bpmn = model(CAMUNDA, """
+      <bpmn:startEvent id="StartEvent_1" name="Every morning">
+        <bpmn:timerEventDefinition id="Timer_1"><bpmn:timeCycle>0 0 9 * * ?</bpmn:timeCycle></bpmn:timerEventDefinition>
+      </bpmn:startEvent>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="EndEvent_1" />""")
+    with pytest.raises(InvalidModel) as caught:
+        engine.check(bpmn)
+    [problem] = caught.value.problems
+    assert (problem.code, problem.element_id) == ("bad_timer", "StartEvent_1")
+    assert "cron expression" in problem.message and "R/P1D" in problem.message
