@@ -150,6 +150,8 @@ class Authoring:
             its details hold the three-way business diff)
         """
         draft = self.draft(draft_id)
+        if draft.deployed_version is not None:
+            raise Conflict(f"draft '{draft_id}' is already deployed as version {draft.deployed_version}")
         bpmn, _ = self.bpmn(f"draft:{draft_id}")
 
         def _mark(uow: UnitOfWork, version: ProcessVersion) -> None:
