@@ -7,6 +7,7 @@ imports a pack's module; the web layer reads a pack only through this interface.
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,6 +118,11 @@ class Pack:
     def knows_form(self, form_key: str) -> bool:
         """True when `form_key` names a form this pack can validate."""
         return form_key in self.forms
+
+    def service_parameters(self, service: str) -> dict[str, bool]:
+        """A service's parameters (after the engine's ServiceCall), each with whether it is required."""
+        parameters = list(inspect.signature(self.services[service]).parameters.values())[1:]
+        return {p.name: p.default is inspect.Parameter.empty for p in parameters}
 
     def control_point_run_by(self, service: str | None) -> ControlPoint | None:
         """The control point a service task runs, if its operator is one."""

@@ -1,7 +1,6 @@
 """The draft editor: copy a process, apply edit operations through forms, validate, diff, simulate, deploy."""
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from contextlib import suppress
@@ -194,7 +193,7 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
                                             "forms_changed", "timers_changed") for s in (diff or {}).get(kind, [])}
     validation = authoring.validate(ref)
     return render_template(
-        "draft.html", draft=draft, outline=outline, validation=validation, diff=diff, stale=_stale(draft),
+        "draft.html", draft=draft, outline=outline, validation=validation, diff=diff, stale=authoring.stale(draft_id),
         modeler=_modeler_config(draft, validation) if draft.deployed_version is None else None,
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
@@ -202,14 +201,6 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         forms=sorted(engine().pack.forms),
         sample_answers=json.dumps(sample_answers(outline, engine().pack.forms), ensure_ascii=False,
                                   indent=1))
-
-
-def _stale(draft: Any) -> dict[str, Any] | None:
-    """The three-way diff of a next-version draft when another version of its key was deployed since."""
-    if not draft.next_version_of or draft.deployed_version is not None:
-        return None
-    newest = max((v.version for v in engine().versions(draft.process_key)), default=0)
-    return engine().authoring.three_way(draft.id, newest) if newest > (draft.latest_seen or 0) else None
 
 
 def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | None:
@@ -222,14 +213,9 @@ def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | 
         "urls": {"bpmn": url_for("draft_pages.download", draft_id=draft.id),
                  "condition": url_for("draft_pages.check_condition", draft_id=draft.id)},
         "forms": sorted(pack.forms), "validation": validation,
-        "services": {name: _parameters(function) for name, function in sorted(pack.services.items())},
+        "services": {name: list(pack.service_parameters(name)) for name in sorted(pack.services)},
         "labels": {text: translate(text, reader) for text in MODELER_TEXTS},
     }
-
-
-def _parameters(function: Any) -> list[str]:
-    """The parameter names of a pack service (its first parameter is the engine's ServiceCall)."""
-    return list(inspect.signature(function).parameters)[1:]
 
 
 def sample_answers(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

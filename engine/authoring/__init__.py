@@ -181,6 +181,15 @@ class Authoring:
                 "their_changes": their_changes, "our_changes": our_changes,
                 "both_changed": outlines.overlap(their_changes, our_changes)}
 
+    def stale(self, draft_id: str) -> dict[str, Any] | None:
+        """The three-way diff of an undeployed next-version draft whose key got a newer version since (else None)."""
+        draft = self.draft(draft_id)
+        if not draft.next_version_of or draft.deployed_version is not None:
+            return None
+        with self.engine.store.read() as session:
+            newest = latest_version(session, draft.process_key)
+        return self.three_way(draft_id, newest) if newest > (draft.latest_seen or 0) else None
+
     def rebase(self, draft_id: str, actor: str | None, expected_revision: int | None = None) -> dict[str, Any]:
         """Base a next-version draft on its key's newest version, keeping the draft's model.
 

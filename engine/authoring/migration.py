@@ -49,7 +49,7 @@ def plan(engine: Engine, process_key: str, from_version: int, to_version: int,
         verdicts = []
         for row in rows:
             workflow = restore(engine, session, row)
-            ok, reason = _verdict(engine, workflow, specs, to_version, mapping)
+            ok, reason = _verdict(*_diff(engine, workflow, specs), workflow, to_version, mapping)
             verdicts.append({"instance_id": row.id, "business_key": row.business_key, "status": row.status,
                              "waits_at": _waiting(workflow), "verdict": "ok" if ok else "refused", "reason": reason})
     return verdicts
@@ -96,11 +96,11 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     target = find_version(uow.session, process_key, to_version)
     specs = uow.engine.specs.specs(uow.session, target.id)
     workflow = run.workflow
-    ok, reason = _verdict(uow.engine, workflow, specs, to_version, mapping)
+    top, subprocesses = _diff(uow.engine, workflow, specs)
+    ok, reason = _verdict(top, subprocesses, workflow, to_version, mapping)
     if not ok:
         raise Conflict(reason)
     from_version, moved = run.row.version, _waiting(workflow)
-    top, subprocesses = diff_workflow(uow.engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
     new_steps = _steps(specs)
     for task in top.removed + top.changed:
         if task.state & ACTIVE and task.task_spec.bpmn_id in mapping:
@@ -125,9 +125,13 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     run.save()
 
 
-def _verdict(engine: Engine, workflow: Any, specs: Specs, to_version: int,
+def _diff(engine: Engine, workflow: Any, specs: Specs) -> tuple[Any, dict[str, Any]]:
+    """SpiffWorkflow's diff of an instance against the target version: the top level and each subprocess."""
+    return diff_workflow(engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
+
+
+def _verdict(top: Any, subprocesses: dict[str, Any], workflow: Any, to_version: int,
              mapping: dict[str, str]) -> tuple[bool, str]:
-    top, subprocesses = diff_workflow(engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
     moves = []
     for task, what in [(t, "removed") for t in top.removed] + [(t, "changed") for t in top.changed]:
         step = getattr(task.task_spec, "bpmn_id", None)

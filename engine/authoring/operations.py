@@ -22,6 +22,7 @@ from lxml import etree
 
 from ..errors import FieldError, InvalidData, SandboxViolation
 from ..intake.layout import layout
+from ..intake.lint import reachable
 from ..intake.pipeline import process_parameters
 from ..intake.sandbox import compile_expression
 from ..intake.xml import BPMN, NS, local_name, properties, put_property, reparse, serialize, set_property
@@ -171,23 +172,6 @@ def _remove_task(edit: _Edit) -> None:
     if cut_off:
         raise OperationError("element_id", f"removing '{step_id}' would disconnect {', '.join(cut_off[:5])} "
                              "from the start")
-
-
-def reachable(process: etree._Element) -> set[str]:
-    """Ids of the flow nodes a start event reaches through sequence flows (boundary events count with their host)."""
-    targets: dict[str, list[str]] = {}
-    for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
-        targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
-    for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
-        targets.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
-    seen: set[str] = set()
-    todo = [e.get("id") for e in process.iter(f"{{{BPMN}}}startEvent")]
-    while todo:
-        node = todo.pop()
-        if node not in seen:
-            seen.add(node)
-            todo.extend(targets.get(node, ()))
-    return seen
 
 
 def _set_condition(edit: _Edit) -> None:

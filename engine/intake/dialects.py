@@ -9,7 +9,6 @@ its line and what to write instead. The translated tree is what is stored and ru
 """
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from lxml import etree
 from ..errors import Problem
 from ..pack import Pack
 from .durations import parse_duration
-from .xml import BPMN, NS, SPIFF, local_name, set_property
+from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, set_property
 
 DIALECTS = {
     "http://camunda.org/schema/1.0/bpmn": "camunda",
@@ -83,7 +82,7 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
             try:
                 element.text = juel(_EXPRESSION.match(element.text).group(1))  # type: ignore[union-attr]
             except Untranslatable as exc:
-                problems.append(_problem("dialect", f"condition {element.text.strip()[:80]}: {exc}; {_INSTEAD}",
+                problems.append(problem_at("dialect", f"condition {element.text.strip()[:80]}: {exc}; {_INSTEAD}",
                                          flow))
     return changed, problems
 
@@ -102,7 +101,7 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
                 parse_duration(values["dueDate"])
                 set_property(element, "dueIn", values["dueDate"])
             except Exception:  # noqa: BLE001 - any unreadable value gets the same advice
-                yield _problem("dialect", f"{dialect}:dueDate '{values['dueDate'][:60]}' is not a duration crmflow "
+                yield problem_at("dialect", f"{dialect}:dueDate '{values['dueDate'][:60]}' is not a duration crmflow "
                                "reads; write an ISO 8601 duration such as P3D (due three days after the task starts)",
                                element)
     if kind in ("serviceTask", "sendTask", "businessRuleTask") and element.find(
@@ -119,19 +118,19 @@ def _people(element: etree._Element, values: dict[str, str], dialect: str) -> It
         elif re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*", found.group(1)):
             set_property(element, "assigneeFrom", found.group(1).strip())
         else:
-            yield _problem("dialect", f"{dialect}:assignee '{assignee[:60]}' is an expression crmflow does not "
+            yield problem_at("dialect", f"{dialect}:assignee '{assignee[:60]}' is an expression crmflow does not "
                            "translate; name a user, or ${field} for the user held in a case data field", element)
     groups = [g.strip() for g in values.get("candidateGroups", "").split(",") if g.strip()]
     users = [u.strip() for u in values.get("candidateUsers", "").split(",") if u.strip()]
     if groups:
         set_property(element, "candidateGroup", groups[0])
         if len(groups) > 1:
-            yield _problem("dialect_partial", f"{dialect}:candidateGroups names {len(groups)} groups; crmflow offers "
+            yield problem_at("dialect_partial", f"{dialect}:candidateGroups names {len(groups)} groups; crmflow offers "
                            f"the task to the first, '{groups[0]}' (put the others in that group)", element, "warning")
     if users and not assignee:
         set_property(element, "assignee", users[0])
         if len(users) > 1 or groups:
-            yield _problem("dialect_partial", f"{dialect}:candidateUsers: the task goes to '{users[0]}' only",
+            yield problem_at("dialect_partial", f"{dialect}:candidateUsers: the task goes to '{users[0]}' only",
                            element, "warning")
 
 
@@ -145,19 +144,14 @@ def _service(element: etree._Element, values: dict[str, str], dialect: str, pack
     service = next((c for c in candidates if c in pack.services), None)
     if service is None:
         known = ", ".join(sorted(pack.services)[:40]) or "none"
-        yield _problem("unknown_service", f"{dialect}:{attribute} '{value[:80]}' names no service of the "
+        yield problem_at("unknown_service", f"{dialect}:{attribute} '{value[:80]}' names no service of the "
                        f"'{pack.name}' pack; its services are: {known}", element)
         return
-    extensions = element.find("bpmn:extensionElements", NS)
-    if extensions is None:
-        extensions = etree.Element(f"{{{BPMN}}}extensionElements")
-        documentation = element.find("bpmn:documentation", NS)
-        (documentation.addnext if documentation is not None else lambda e: element.insert(0, e))(extensions)
-    operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id=service,
+    operator = etree.SubElement(extension_elements(element), f"{{{SPIFF}}}serviceTaskOperator", id=service,
                                 resultVariable=values.get("resultVariable") or service)
     parameters = etree.SubElement(operator, f"{{{SPIFF}}}parameters")
-    for name, parameter in list(inspect.signature(pack.services[service]).parameters.items())[1:]:
-        if parameter.default is inspect.Parameter.empty:  # required: read from the case data field of that name
+    for name, required in pack.service_parameters(service).items():
+        if required:  # read from the case data field of that name
             etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id=name, type="any", value=name)
 
 
@@ -172,7 +166,3 @@ def _service_names(value: str) -> list[str]:
         if snake.endswith(suffix):
             names.append(snake.removesuffix(suffix))
     return names
-
-
-def _problem(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
-    return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)

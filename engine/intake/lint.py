@@ -16,7 +16,7 @@ from ..pack import Pack
 from . import timers
 from .durations import parse_duration
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from .xml import BPMN, NOT_FLOW_NODES, NS, local_name
+from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at
 
 _CONTAINERS = ("process", "subProcess", "transaction")
 # Five to seven cron fields (Quartz, as Camunda writes them: "0 0 9 * * ?", "0 9 * * MON-FRI").
@@ -32,10 +32,6 @@ def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     return problems
 
 
-def _problem(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
-    return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
-
-
 def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for gateway in root.xpath(".//bpmn:exclusiveGateway | .//bpmn:inclusiveGateway", namespaces=NS):
         flows = root.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=gateway.get("id"))
@@ -44,10 +40,10 @@ def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         default = gateway.get("default")
         for flow in flows:
             if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
-                yield _problem("missing_condition", f"flow leaves gateway '{gateway.get('id')}' without a "
+                yield problem_at("missing_condition", f"flow leaves gateway '{gateway.get('id')}' without a "
                                "condition and is not its default flow", flow)
         if default is None:
-            yield _problem("no_default_flow", "gateway has no default flow: if no condition holds, "
+            yield problem_at("no_default_flow", "gateway has no default flow: if no condition holds, "
                            "the instance stops with an incident", gateway, "warning")
 
 
@@ -56,13 +52,13 @@ def _conditions(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         flow = expression.getparent()
         text = (expression.text or "").strip()
         if not text:
-            yield _problem("empty_condition", "condition is empty", flow)
+            yield problem_at("empty_condition", "condition is empty", flow)
             continue
         program, problem = _compile(text, "eval", flow, pack)
         if problem:
             yield problem
         elif program is not None and _constant_false(program):
-            yield _problem("condition_never_true", f"condition '{text}' can never be true, so this flow "
+            yield problem_at("condition_never_true", f"condition '{text}' can never be true, so this flow "
                            "is never taken", flow, "warning")
 
 
@@ -70,7 +66,7 @@ def condition_problem(text: str, pack: Pack) -> Problem | None:
     """What intake would say about one gateway condition, if anything."""
     flow = etree.Element(f"{{{BPMN}}}sequenceFlow")
     if not text.strip():
-        return _problem("empty_condition", "condition is empty", flow)
+        return problem_at("empty_condition", "condition is empty", flow)
     return _compile(text.strip(), "eval", flow, pack)[1]
 
 
@@ -78,7 +74,7 @@ def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for task in root.iterfind(".//bpmn:scriptTask", NS):
         script = task.find("bpmn:script", NS)
         if script is None or not (script.text or "").strip():
-            yield _problem("empty_script", "script task has no script", task)
+            yield problem_at("empty_script", "script task has no script", task)
             continue
         yield from _compiled_problems(script.text, "exec", task, pack)
     for hook in root.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
@@ -91,7 +87,7 @@ def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         event = timer.getparent()
         parts = [p for p in timer if isinstance(p.tag, str) and local_name(p) in timers.KINDS]
         if not parts or not any((p.text or "").strip() for p in parts):
-            yield _problem("empty_timer", "timer has no duration, date or cycle", event)
+            yield problem_at("empty_timer", "timer has no duration, date or cycle", event)
         for part in parts:
             yield from _timer_problems(part, event, pack)
 
@@ -104,18 +100,18 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
         return
     expected = f"an ISO 8601 {timers.KINDS[kind]}"
     if _CRON.fullmatch(text):
-        yield _problem("bad_timer", f"timer '{_short(text)}' is a cron expression (as Camunda writes them); crmflow "
+        yield problem_at("bad_timer", f"timer '{_short(text)}' is a cron expression (as Camunda writes them); crmflow "
                        "reads ISO 8601 cycles: write R/P1D for every day, or R/2026-12-01T09:00:00+08:00/P1D for "
                        "every day at 9:00 from that date", event)
     elif kind == "timeCycle" and bare.startswith("R") and "/" in bare:
-        yield _problem("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
+        yield problem_at("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
     elif value is not None or timers.is_bare_name(text) or timers.looks_iso(bare) or not text:
-        yield _problem("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
+        yield problem_at("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
                        "are not supported", event)
     else:
         _, problem = _compile(text, "eval", event, pack)
         if problem is not None:
-            yield _problem("bad_timer", f"timer '{_short(text)}' is neither {expected} nor an expression over "
+            yield problem_at("bad_timer", f"timer '{_short(text)}' is neither {expected} nor an expression over "
                            f"case data (such as sla['duration']): {problem.message}", event)
 
 
@@ -123,13 +119,13 @@ def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for operator in root.iterfind(".//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS):
         task = operator.getparent().getparent()
         if operator.get("id") not in pack.services:
-            yield _problem("unknown_service", f"service '{operator.get('id')}' is not provided by the "
+            yield problem_at("unknown_service", f"service '{operator.get('id')}' is not provided by the "
                            f"'{pack.name}' pack", task)
         for parameter in operator.iterfind(".//spiffworkflow:parameter", NS):
             yield from _compiled_problems(parameter.get("value") or "", "eval", task, pack)
     for task in root.iterfind(".//bpmn:serviceTask", NS):
         if task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
-            yield _problem("no_service", "service task names no service operator", task)
+            yield problem_at("no_service", "service task names no service operator", task)
 
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -141,21 +137,21 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                       task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
         if (local_name(task) == "userTask" and task.get("id") not in lanes
                 and not any(properties.get(k) for k in ("assignee", "candidateGroup", "assigneeFrom"))):
-            yield _problem("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
+            yield problem_at("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
                            "will wait in the administrators' queue", task, "warning")
         if properties.get("dueIn"):
             try:
                 parse_duration(properties["dueIn"])
             except InvalidData:
-                yield _problem("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
+                yield problem_at("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
                                "such as P3D or PT4H", task)
         for name in (properties.get("separateFrom") or "").split(","):
             if name.strip() and name.strip() != "starter" and not root.xpath("//*[@id=$id]", id=name.strip()):
-                yield _problem("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
+                yield problem_at("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
                                "a step of this model", task)
         form_key = properties.get("formKey")
         if form_key and not pack.knows_form(form_key):
-            yield _problem("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
+            yield problem_at("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
 
 
 def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -168,7 +164,7 @@ def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                                                                                             "callActivity"):
                 continue
             if name.casefold() in first:
-                yield _problem("duplicate_name", f"another step ('{first[name.casefold()]}') is also called "
+                yield problem_at("duplicate_name", f"another step ('{first[name.casefold()]}') is also called "
                                f"'{name}'; task lists and reports could not tell them apart", step, "warning")
             else:
                 first[name.casefold()] = step.get("id")
@@ -179,7 +175,7 @@ def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                               "spiffworkflow:property[@name='formKey']", NS):
         if not pack.knows_form(prop.get("value") or ""):
             event = prop.getparent().getparent().getparent()
-            yield _problem("unknown_form", f"start form '{prop.get('value')}' is not provided by the "
+            yield problem_at("unknown_form", f"start form '{prop.get('value')}' is not provided by the "
                            f"'{pack.name}' pack", event)
 
 
@@ -187,35 +183,41 @@ def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for container in root.iter(*(f"{{{BPMN}}}{name}" for name in _CONTAINERS)):
         if container.get("triggeredByEvent") == "true":
             continue
-        nodes = {e.get("id"): e for e in container if isinstance(e.tag, str) and e.get("id")
-                 and local_name(e) not in NOT_FLOW_NODES}
-        edges: dict[str, list[str]] = {}
-        for flow in container.iterfind("bpmn:sequenceFlow", NS):
-            edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
-        for event in container.iterfind("bpmn:boundaryEvent", NS):
-            edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
-        # A link throw event goes on at the link catch event of the same name (a page connector).
-        catches: dict[str, list[str]] = {}
-        for event in container.iterfind("bpmn:intermediateCatchEvent", NS):
-            link = event.find("bpmn:linkEventDefinition", NS)
-            if link is not None:
-                catches.setdefault(link.get("name") or "", []).append(event.get("id"))
-        for event in container.iterfind("bpmn:intermediateThrowEvent", NS):
-            link = event.find("bpmn:linkEventDefinition", NS)
-            if link is not None:
-                edges.setdefault(event.get("id"), []).extend(catches.get(link.get("name") or "", []))
-        # A compensation handler is reached by compensation (an association from a compensation boundary event).
-        start = [i for i, e in nodes.items() if local_name(e) == "startEvent" or e.get("isForCompensation") == "true"
-                 or (local_name(e) == "subProcess" and e.get("triggeredByEvent") == "true")]
-        seen, stack = set(start), list(start)
-        while stack:
-            for target in edges.get(stack.pop(), []):
-                if target not in seen:
-                    seen.add(target)
-                    stack.append(target)
-        for node_id, node in nodes.items():
-            if node_id not in seen:
-                yield _problem("unreachable", "no path from a start event reaches this element", node)
+        seen = reachable(container)
+        for node in container:
+            if (isinstance(node.tag, str) and node.get("id") and local_name(node) not in NOT_FLOW_NODES
+                    and node.get("id") not in seen):
+                yield problem_at("unreachable", "no path from a start event reaches this element", node)
+
+
+def reachable(container: etree._Element) -> set[str]:
+    """Ids of the flow nodes of a process (or subprocess) that its start events reach: through sequence flows,
+    from a task to its boundary events, from a link throw event to the link catch event of the same name.
+    Compensation handlers and event subprocesses count as starts (compensation and events reach them)."""
+    edges: dict[str, list[str]] = {}
+    for flow in container.iterfind("bpmn:sequenceFlow", NS):
+        edges.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    for event in container.iterfind("bpmn:boundaryEvent", NS):
+        edges.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
+    catches: dict[str, list[str]] = {}
+    for event in container.iterfind("bpmn:intermediateCatchEvent", NS):
+        link = event.find("bpmn:linkEventDefinition", NS)
+        if link is not None:
+            catches.setdefault(link.get("name") or "", []).append(event.get("id"))
+    for event in container.iterfind("bpmn:intermediateThrowEvent", NS):
+        link = event.find("bpmn:linkEventDefinition", NS)
+        if link is not None:
+            edges.setdefault(event.get("id"), []).extend(catches.get(link.get("name") or "", []))
+    start = [e.get("id") for e in container if isinstance(e.tag, str) and e.get("id") and (
+        local_name(e) == "startEvent" or e.get("isForCompensation") == "true"
+        or (local_name(e) == "subProcess" and e.get("triggeredByEvent") == "true"))]
+    seen, stack = set(start), list(start)
+    while stack:
+        for target in edges.get(stack.pop(), []):
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
 
 
 def _compiled_problems(text: str, mode: str, element: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -229,10 +231,10 @@ def _compile(text: str, mode: str, element: etree._Element, pack: Pack) -> tuple
         program = compile_expression(text) if mode == "eval" else compile_script(text)
     except SandboxViolation as exc:
         kind = "condition" if mode == "eval" else "script"
-        return None, _problem("sandbox", f"{kind} '{_short(text)}' refused: {exc}", element)
+        return None, problem_at("sandbox", f"{kind} '{_short(text)}' refused: {exc}", element)
     unknown = sorted(called_names(program) - set(pack.functions) - set(SAFE_BUILTINS))
     if unknown:
-        return program, _problem("unknown_function", f"'{_short(text)}' calls {', '.join(unknown)}, which the "
+        return program, problem_at("unknown_function", f"'{_short(text)}' calls {', '.join(unknown)}, which the "
                                  f"'{pack.name}' pack does not provide", element)
     return program, None
 

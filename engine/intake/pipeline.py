@@ -22,7 +22,7 @@ from ..pack import Pack
 from . import dialects, timers
 from .layout import has_diagram, with_diagram
 from .lint import lint
-from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml, serialize
+from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml, problem_at, serialize
 
 MAX_FLOW_NODES = 400  # in a process, counting the steps inside its sub-processes
 MAX_BRANCHES = 50  # flows leaving one element (parallel branches, gateway choices)
@@ -147,9 +147,8 @@ def structural_problems(root: etree._Element) -> list[Problem]:
             continue
         element_id = element.get("id")
         if element_id in seen:
-            problems.append(Problem("duplicate_id", f"id '{element_id}' is used more than once "
-                                    f"(first on line {seen[element_id].sourceline})", element_id,
-                                    element.get("name"), element.sourceline))
+            problems.append(problem_at("duplicate_id", f"id '{element_id}' is used more than once "
+                                       f"(first on line {seen[element_id].sourceline})", element))
         else:
             seen[element_id] = element
     problems.extend(_reserved_ids(seen))
@@ -160,14 +159,13 @@ def structural_problems(root: etree._Element) -> list[Problem]:
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if ref not in seen:
-                problems.append(Problem("dangling_flow", f"sequence flow {end} '{ref}' names no element",
-                                        flow.get("id"), flow.get("name"), flow.sourceline))
+                problems.append(problem_at("dangling_flow", f"sequence flow {end} '{ref}' names no element", flow))
     return problems
 
 
 def _reserved_ids(elements: dict[str, etree._Element]) -> list[Problem]:
-    return [Problem("reserved_id", f"id '{element_id}' is a name the engine uses for its own internal steps; "
-                    "give the element another id (e.g. StartEvent_1)", element_id, e.get("name"), e.sourceline)
+    return [problem_at("reserved_id", f"id '{element_id}' is a name the engine uses for its own internal steps; "
+                       "give the element another id (e.g. StartEvent_1)", e)
             for element_id, e in elements.items()
             if element_id in _RESERVED_IDS or element_id.endswith(_RESERVED_SUFFIXES)]
 
@@ -178,24 +176,22 @@ def _size_problems(process: etree._Element) -> list[Problem]:
              and e.tag.startswith(f"{{{BPMN}}}") and local_name(e) not in NOT_FLOW_NODES]
     problems = []
     if len(nodes) > MAX_FLOW_NODES:
-        problems.append(Problem("model_too_large", f"process has {len(nodes)} steps (sub-processes included); the "
-                                f"limit is {MAX_FLOW_NODES}: split it with call activities", process.get("id"),
-                                process.get("name"), process.sourceline))
+        problems.append(problem_at("model_too_large", f"process has {len(nodes)} steps (sub-processes included); "
+                                   f"the limit is {MAX_FLOW_NODES}: split it with call activities", process))
     outgoing: dict[str, int] = {}
     for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
         outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
     by_id = {e.get("id"): e for e in nodes}
     for element_id, count in outgoing.items():
         if count > MAX_BRANCHES and element_id in by_id:
-            element = by_id[element_id]
-            problems.append(Problem("too_many_branches", f"{count} flows leave this element; the limit is "
-                                    f"{MAX_BRANCHES}", element_id, element.get("name"), element.sourceline))
+            problems.append(problem_at("too_many_branches", f"{count} flows leave this element; the limit is "
+                                       f"{MAX_BRANCHES}", by_id[element_id]))
     for cardinality in process.iter(f"{{{BPMN}}}loopCardinality"):
         text = (cardinality.text or "").strip()
         if text.isdigit() and int(text) > MAX_BRANCHES:
             owner = cardinality.getparent().getparent()
-            problems.append(Problem("too_many_branches", f"multi-instance cardinality {text} exceeds the limit of "
-                                    f"{MAX_BRANCHES}", owner.get("id"), owner.get("name"), owner.sourceline))
+            problems.append(problem_at("too_many_branches", f"multi-instance cardinality {text} exceeds the limit "
+                                       f"of {MAX_BRANCHES}", owner))
     return problems
 
 
@@ -209,9 +205,8 @@ def _call_cycles(root: etree._Element) -> list[Problem]:
             path = _path_back(calls, called, process_id)
             if path is not None:
                 chain = " -> ".join([process_id, *path])
-                problems.append(Problem("call_cycle", f"calls '{called}', which leads back to '{process_id}' "
-                                        f"({chain}): such a case never ends", activity.get("id"),
-                                        activity.get("name"), activity.sourceline))
+                problems.append(problem_at("call_cycle", f"calls '{called}', which leads back to '{process_id}' "
+                                           f"({chain}): such a case never ends", activity))
     return problems
 
 

@@ -85,13 +85,23 @@ def properties(owner: etree._Element, create: bool) -> etree._Element | None:
     """The spiffworkflow:properties holder of an element (made when `create`)."""
     holder = owner.find("bpmn:extensionElements/spiffworkflow:properties", NS)
     if holder is None and create:
-        extensions = owner.find("bpmn:extensionElements", NS)
-        if extensions is None:
-            extensions = etree.Element(f"{{{BPMN}}}extensionElements")
-            documentation = owner.find("bpmn:documentation", NS)
-            (documentation.addnext if documentation is not None else lambda e: owner.insert(0, e))(extensions)
-        holder = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
+        holder = etree.SubElement(extension_elements(owner), f"{{{SPIFF}}}properties")
     return holder
+
+
+def extension_elements(owner: etree._Element) -> etree._Element:
+    """An element's bpmn:extensionElements, made where the XSD wants it (first, after any documentation)."""
+    extensions = owner.find("bpmn:extensionElements", NS)
+    if extensions is None:
+        extensions = etree.Element(f"{{{BPMN}}}extensionElements")
+        documentation = owner.find("bpmn:documentation", NS)
+        (documentation.addnext if documentation is not None else lambda e: owner.insert(0, e))(extensions)
+    return extensions
+
+
+def problem_at(code: str, message: str, element: etree._Element, severity: str = "error") -> Problem:
+    """A finding about one element of a model: its id, name and line."""
+    return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
 
 
 def set_property(owner: etree._Element, name: str, value: str | None) -> None:
