@@ -49,7 +49,7 @@ def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView
 
 def form_schema(engine: Engine, task: TaskView) -> Mapping[str, Any] | None:
     """The JSON Schema of a task's form (English and Chinese labels), if it has one."""
-    return engine.pack.forms.get(task.form_key) if task.form_key else None
+    return engine.form_schema(task.form_key)
 
 
 def task_form(engine: Engine, task: TaskView, values: dict[str, Any] | None = None) -> dict[str, Any]:

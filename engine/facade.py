@@ -5,19 +5,20 @@ Models come in through `deploy` (the intake pipeline); every state change goes t
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import BusinessKeyTaken, Conflict, Forbidden
+from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
 from .pack import Pack
 from .runtime import commands
+from .runtime.forms import Forms
 from .runtime.instance_run import task_data
 from .runtime.serializer import StateSerializer
 from .runtime.stepping import DEFAULT_STEP_LIMITS, StepLimits
@@ -46,6 +47,7 @@ class Engine:
         self.step_limits = step_limits
         self.serializer = StateSerializer()
         self.specs = SpecCache()
+        self.forms = Forms(self.pack)
         self.authoring = Authoring(self)
 
     def init_db(self) -> None:
@@ -103,6 +105,16 @@ class Engine:
         """The form key the active version of a process is started with (None: it takes any data). :raises NotFound:"""
         with self.store.read() as session:
             return self.specs.specs(session, find_version(session, process_key).id).start_form
+
+    def form_schema(self, form_key: str | None) -> Mapping[str, Any] | None:
+        """The JSON Schema a form key names (a pack form or one a deployed model carries), or None."""
+        with self.store.read() as session:
+            return self.forms.schema(session, form_key)
+
+    def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
+        """Field errors of data submitted with a form, as the command that takes it would find them."""
+        with self.store.read() as session:
+            return self.forms.validate(session, form_key, data)
 
     def versions(self, process_key: str | None = None) -> list[VersionView]:
         """Deployed versions with lineage."""

@@ -135,11 +135,6 @@ class Pack:
         """
         return [FieldError(name, "this task has no form, so it takes no data") for name in data]
 
-    def form_defaults(self, form_key: str) -> dict[str, Any]:
-        """Values a form gives the fields left out of a submission (optional fields the model reads)."""
-        return {name: spec["default"] for name, spec in self.forms.get(form_key, {}).get("properties", {}).items()
-                if "default" in spec}
-
     def task_context(self, form_key: str | None, data: Mapping[str, Any], session: Any) -> list[dict[str, Any]]:
         """The read-only case facts shown beside a form ({"key", "label", "label_zh", "value"} each)."""
         return []

@@ -50,7 +50,7 @@ def start_form(key: str):
     require("staff", "admin")
     form_key = engine().start_form(key)
     return reply({"process_key": key, "form_key": form_key,
-                  "schema": engine().pack.forms.get(form_key) if form_key else None})
+                  "schema": engine().form_schema(form_key)})
 
 
 @bp.get("/<key>/versions")

@@ -57,7 +57,7 @@ def complete(task_id: str):
     data, unreadable = submitted(form_schema(engine(), task), request.form)
     try:
         if unreadable:  # nothing runs; the form's own check names the other fields too
-            raise InvalidData(engine().pack.validate_form(task.form_key, data))
+            raise InvalidData(engine().validate_form(task.form_key, data))
         engine().complete(task_id, me.username, data, me.groups)
     except InvalidData as refused:
         errors = {f.field: f.message for f in refused.fields} | unreadable

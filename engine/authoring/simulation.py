@@ -50,8 +50,9 @@ class _Simulation:
                            "simulation", self.uow.now, self.events, [])
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.engine.forms.remember(self.model.forms)
         if self.model.start_form is not None:
-            errors = self.engine.pack.validate_form(self.model.start_form, data, self.uow.session)
+            errors = self.engine.forms.validate(self.uow.session, self.model.start_form, data)
             if errors:
                 raise InvalidData(errors)
         for task in self.workflow.get_tasks():
@@ -95,7 +96,7 @@ class _Simulation:
             problem = data_problem(answer, self.engine.data_limits) if isinstance(answer, dict) else None
             errors = ([FieldError("answers", f"the answer for {spec.bpmn_id} must be a JSON object")]
                       if not isinstance(answer, dict) else [FieldError(problem.path, problem.message)] if problem
-                      else self.engine.pack.validate_form(human.form_key, answer, self.uow.session))
+                      else self.engine.forms.validate(self.uow.session, human.form_key, answer))
             if errors:
                 outcome.update(status="invalid_answer", invalid_answer={
                     "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})

@@ -2,10 +2,11 @@
 
 Runs on intake after the schema check and before lint, rewriting the tree in place:
 `assignee`, `candidateGroups`, `candidateUsers`, `formKey` and `dueDate` on user tasks become
-crmflow's properties; `${...}` conditions in the common JUEL subset become sandbox
-expressions; service tasks naming a class, delegate expression, expression or external topic
-run the pack service of that name. Anything outside the subset is a problem naming the element,
-its line and what to write instead. The translated tree is what is stored and run.
+crmflow's properties and their declared form fields a JSON Schema form (forms.py); `${...}`
+conditions in the common JUEL subset become sandbox expressions; service tasks naming a class,
+delegate expression, expression or external topic run the pack service of that name. Anything
+outside the subset is a problem naming the element, its line and what to write instead. The
+translated tree is what is stored and run.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from lxml import etree
 
 from ..errors import Problem
 from ..pack import Pack
+from . import forms
 from .durations import parse_duration
 from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, set_property
 
@@ -71,6 +73,12 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
     problems: list[Problem] = []
     changed = False
     for element in root.iter(f"{{{BPMN}}}*"):
+        if local_name(element) in ("userTask", "startEvent"):
+            for namespace, dialect in DIALECTS.items():
+                fields = forms.declared_fields(element, namespace)
+                if fields:
+                    changed = True
+                    problems.extend(forms.translate(element, fields, dialect, namespace))
         foreign = {(DIALECTS[etree.QName(k).namespace], etree.QName(k).localname): v
                    for k, v in element.attrib.items() if etree.QName(k).namespace in DIALECTS}
         if foreign:
@@ -92,7 +100,7 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
     dialect = next(iter(foreign))[0]
     kind = local_name(element)
     if kind in ("userTask", "startEvent"):
-        if values.get("formKey"):
+        if values.get("formKey") and not _has_property(element, "formSchema"):
             set_property(element, "formKey", values["formKey"])
     if kind == "userTask":
         yield from _people(element, values, dialect)
@@ -153,6 +161,11 @@ def _service(element: etree._Element, values: dict[str, str], dialect: str, pack
     for name, required in pack.service_parameters(service).items():
         if required:  # read from the case data field of that name
             etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id=name, type="any", value=name)
+
+
+def _has_property(element: etree._Element, name: str) -> bool:
+    return element.find(f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{name}']",
+                        NS) is not None
 
 
 def _service_names(value: str) -> list[str]:

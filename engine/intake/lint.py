@@ -15,6 +15,7 @@ from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
 from . import timers
 from .durations import parse_duration
+from .forms import MODEL_FORM_PREFIX, lint_model_forms
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at
 
@@ -27,7 +28,7 @@ def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
     for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _step_names, _start_forms,
-                  _reachability):
+                  _model_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
 
@@ -150,7 +151,7 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                 yield problem_at("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
                                "a step of this model", task)
         form_key = properties.get("formKey")
-        if form_key and not pack.knows_form(form_key):
+        if form_key and not form_key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(form_key):
             yield problem_at("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
 
 
@@ -170,10 +171,15 @@ def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                 first[name.casefold()] = step.get("id")
 
 
+def _model_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    return lint_model_forms(root)
+
+
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for prop in root.iterfind("bpmn:process/bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
                               "spiffworkflow:property[@name='formKey']", NS):
-        if not pack.knows_form(prop.get("value") or ""):
+        key = prop.get("value") or ""
+        if not key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(key):
             event = prop.getparent().getparent().getparent()
             yield problem_at("unknown_form", f"start form '{prop.get('value')}' is not provided by the "
                            f"'{pack.name}' pack", event)

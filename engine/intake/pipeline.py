@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from ..errors import InvalidModel, Problem
 from ..pack import Pack
 from . import dialects, timers
+from .forms import model_forms
 from .layout import has_diagram, with_diagram
 from .lint import lint
 from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml, problem_at, serialize
@@ -46,6 +47,7 @@ class Model:
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     start_form: str | None = None
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # the forms the model carries (forms.py)
 
 
 def content_hash(bpmn: bytes) -> str:
@@ -96,7 +98,7 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     if translated:  # what is stored and run is the model as crmflow reads it
         bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
-                 process_parameters(root, key), warnings, start_form(root, key))
+                 process_parameters(root, key), warnings, start_form(root, key), model_forms(root))
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:

@@ -63,12 +63,12 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         if idempotency_key is not None and existing.start_key == idempotency_key:
             return InstanceRun(uow, existing)
         raise DuplicateCase(process_key, business_key, existing.id)
-    specs, pack = uow.engine.specs.specs(uow.session, found.id), uow.engine.pack
+    specs = uow.engine.specs.specs(uow.session, found.id)
     if specs.start_form is not None:  # checked before any row is written
-        errors = pack.validate_form(specs.start_form, data, uow.session)
+        errors = uow.engine.forms.validate(uow.session, specs.start_form, data)
         if errors:
             raise InvalidData(errors)
-        data = {**pack.form_defaults(specs.start_form), **data}
+        data = {**uow.engine.forms.defaults(uow.session, specs.start_form), **data}
     _refuse_parameter_overrides(data, specs.parameters)
     run = uow.create_instance(found, business_key, idempotency_key)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
@@ -86,7 +86,7 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
     run, task = uow.lock_task(task_id, expected_revision)
     _require_ready(task)
     _require_may_work(task, uow.actor, groups)
-    errors = uow.engine.pack.validate_form(task.form_key, data, uow.session)
+    errors = uow.engine.forms.validate(uow.session, task.form_key, data)
     if errors:
         raise InvalidData(errors)
     run.require_status("running", "waiting")

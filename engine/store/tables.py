@@ -88,6 +88,15 @@ class ProcessVersion(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
+class ModelForm(Base):
+    """A form a deployed model carries itself (Camunda formData ...), keyed by the digest of its schema."""
+
+    __tablename__ = "model_form"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    schema: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class Draft(Base):
     """A model being adapted by an analyst: editable, never run except in simulation, deployable."""
 

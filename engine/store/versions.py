@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, StaleBase
 from ..intake.pipeline import Model, parse_specs, process_parameters, start_form
 from ..intake.xml import reparse
-from .tables import Process, ProcessVersion
+from .tables import ModelForm, Process, ProcessVersion
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,21 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
         session.flush()
     except IntegrityError:
         raise Conflict(f"another deploy of '{model.process_key}' ran at the same moment; try again") from None
+    _store_forms(session, model.forms)
     return version, True
+
+
+def _store_forms(session: Session, forms: dict[str, dict[str, Any]]) -> None:
+    """Keep the forms a model carries; a key is a digest of its schema, so one already there is the same form."""
+    if not forms:
+        return
+    missing = set(forms) - set(session.scalars(select(ModelForm.key).where(ModelForm.key.in_(forms))))
+    for key in sorted(missing):
+        try:
+            with session.begin_nested():
+                session.add(ModelForm(key=key, schema=forms[key]))
+        except IntegrityError:
+            pass  # a concurrent deploy stored the same form
 
 
 def latest_version(session: Session, process_key: str) -> int:

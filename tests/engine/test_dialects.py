@@ -1,6 +1,8 @@
 """Models as Camunda Modeler and Flowable write them: their attributes and ${...} conditions run in crmflow."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import Engine, InvalidModel
@@ -129,3 +131,98 @@ def test_a_camunda_cron_timer_is_refused_with_the_iso_cycle_to_write_instead(eng
     [problem] = caught.value.problems
     assert (problem.code, problem.element_id) == ("bad_timer", "StartEvent_1")
     assert "cron expression" in problem.message and "R/P1D" in problem.message
+
+
+def form_data_model() -> bytes:
+    return model(CAMUNDA, """
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:userTask id="Task_Quote" name="Write quote" camunda:assignee="alice">
+        <bpmn:extensionElements>
+          <camunda:formData>
+            <camunda:formField id="amount" label="Amount" type="long">
+              <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="min" config="1" />
+              </camunda:validation>
+            </camunda:formField>
+            <camunda:formField id="note" label="Note" type="string" defaultValue="none">
+              <camunda:validation><camunda:constraint name="maxlength" config="20" /></camunda:validation>
+            </camunda:formField>
+            <camunda:formField id="valid_until" label="Valid until" type="date" />
+            <camunda:formField id="tier" label="Tier" type="enum">
+              <camunda:value id="gold" name="Gold" /><camunda:value id="silver" name="Silver" />
+            </camunda:formField>
+            <camunda:formField id="customer" label="Customer" type="string">
+              <camunda:validation><camunda:constraint name="readonly" /></camunda:validation>
+            </camunda:formField>
+          </camunda:formData>
+        </bpmn:extensionElements>
+      </bpmn:userTask>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Quote" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Quote" targetRef="EndEvent_1" />""")
+
+
+def test_camunda_form_data_becomes_a_form_that_labels_and_checks_the_fields(engine: Engine):
+    engine.deploy(form_data_model(), author="root")
+    case = engine.start("vendor_process", {"customer": "ACME"}, "Q-1", "bob")
+    [task] = engine.tasks(instance_id=case.id)
+    schema = engine.form_schema(task.form_key)
+    assert schema is not None and task.form_key.startswith("model:")
+    fields = schema["properties"]
+    assert {name: spec["title"] for name, spec in fields.items()} == {
+        "amount": "Amount", "note": "Note", "valid_until": "Valid until", "tier": "Tier"}  # readonly: shown only
+    assert schema["required"] == ["amount"] and fields["tier"]["enum"] == ["gold", "silver"]
+    refused = engine.validate_form(task.form_key, {"amount": 0, "note": "x" * 21, "valid_until": "tomorrow",
+                                                   "tier": "bronze", "extra": 1})
+    assert sorted(f.field for f in refused) == ["amount", "extra", "note", "tier", "valid_until"]
+    with pytest.raises(Exception) as missing:
+        engine.complete(task.id, "alice", {"note": "n"})
+    assert "amount" in str(getattr(missing.value, "fields", missing.value))
+    engine.complete(task.id, "alice", {"amount": 1200, "valid_until": "2026-12-31", "tier": "gold"})
+    assert engine.instance(case.id).status == "completed"
+
+
+def test_the_same_form_in_another_version_keeps_its_key_and_a_forged_schema_is_refused(engine: Engine):
+    first = engine.check(form_data_model())
+    again = engine.check(form_data_model().replace(b"Write quote", b"Write the quote"))
+    assert first.forms and set(first.forms) != set(again.forms)  # the title is part of the form
+    own = re.sub(rb"<camunda:formData>.*?</camunda:formData>", b"", first.bpmn, flags=re.S)  # crmflow's only
+    assert engine.check(own).forms == first.forms
+    forged = own.replace(b"&quot;maxLength&quot;:20", b"&quot;maxLength&quot;:20,&quot;pattern&quot;:&quot;(a+)+$&quot;")
+    assert forged != own
+    with pytest.raises(InvalidModel) as refused:
+        engine.check(forged)
+    assert refused.value.problems[0].code == "form_schema" and refused.value.problems[0].element_id == "Task_Quote"
+
+
+def test_flowable_form_properties_become_a_start_form(engine: Engine):
+    engine.deploy(model(FLOWABLE, """
+      <bpmn:startEvent id="StartEvent_1">
+        <bpmn:extensionElements>
+          <flowable:formProperty id="amount" name="Amount" type="double" required="true" />
+          <flowable:formProperty id="urgent" name="Urgent" type="boolean" default="false" />
+        </bpmn:extensionElements>
+      </bpmn:startEvent>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="EndEvent_1" />"""), author="root")
+    key = engine.start_form("vendor_process")
+    assert key is not None and key.startswith("model:")
+    with pytest.raises(Exception, match="amount"):
+        engine.start("vendor_process", {}, "F-1", "bob")
+    case = engine.start("vendor_process", {"amount": 9.5}, "F-2", "bob")
+    assert engine.history(case.id)[0].data["data"] == {"amount": 9.5, "urgent": False}
+
+
+def test_a_form_field_outside_the_dialect_subset_is_refused_by_name(engine: Engine):
+    with pytest.raises(InvalidModel) as refused:
+        engine.check(form_data_model().replace(b'type="date"', b'type="com.acme.Money"'))
+    problem = refused.value.problems[0]
+    assert problem.code == "form_field" and "valid_until" in problem.message and "long, double" in problem.message
+
+
+def test_a_default_of_the_wrong_type_is_left_out_with_a_warning(engine: Engine):
+    model_ = engine.check(form_data_model().replace(b'defaultValue="none"', b'defaultValue="none"').replace(
+        b'type="date" />', b'type="date" defaultValue="soon" />'))
+    [warning] = [w for w in model_.warnings if w.code == "form_default"]
+    assert "valid_until" in warning.message and "soon" in warning.message
+    [schema] = model_.forms.values()
+    assert "default" not in schema["properties"]["valid_until"] and schema["properties"]["note"]["default"] == "none"

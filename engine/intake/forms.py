@@ -1,0 +1,229 @@
+"""Forms a model carries itself: Camunda `formData`, Flowable/Activiti `formProperty` as JSON Schema.
+
+A task or start event whose model declares its fields gets a generated JSON Schema (labels as
+titles, types, required, bounds, options) stored in the model as the `formSchema` property, and
+a form key derived from that schema's content (`model:<digest>`), so the same key always means the
+same form, whichever version or process holds it. The schemas are a small, checked subset of JSON
+Schema: nothing uploaded can make validation slow (no patterns of its own, bounded sizes).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from lxml import etree
+
+from ..errors import FieldError, Problem
+from .xml import NS, local_name, problem_at, set_property
+
+MODEL_FORM_PREFIX = "model:"
+MAX_FIELDS = 60
+MAX_TEXT = 2000
+MAX_INTEGER = 2**53
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# JSON Schema keywords a generated field may use, with the JSON types their values take.
+_FIELD_KEYWORDS: dict[str, tuple[type, ...]] = {
+    "type": (str,), "title": (str,), "x-title-zh": (str,), "maxLength": (int,), "minLength": (int,),
+    "minimum": (int, float), "maximum": (int, float), "enum": (list,), "x-enum-labels": (dict,),
+    "default": (str, int, float, bool), "pattern": (str,), "format": (str,),
+}
+_FORM_KEYWORDS = {"type", "title", "x-title-zh", "properties", "required", "additionalProperties"}
+_TYPES: dict[str, dict[str, Any]] = {"string": {"type": "string", "maxLength": MAX_TEXT},
+          "long": {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+          "integer": {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+          "double": {"type": "number"},
+          "boolean": {"type": "boolean"},
+          "date": {"type": "string", "pattern": _DATE, "format": "date"},
+          "enum": {"type": "string"}}
+
+
+def form_key(schema: Mapping[str, Any]) -> str:
+    """The key of a model form: a digest of its schema's content."""
+    canonical = json.dumps(schema, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return MODEL_FORM_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def declared_fields(element: etree._Element, namespace: str) -> list[etree._Element]:
+    """The form fields a dialect declares on an element: Camunda's formData/formField or formProperty."""
+    extensions = element.find("bpmn:extensionElements", NS)
+    if extensions is None:
+        return []
+    declared = extensions.find(f"{{{namespace}}}formData")
+    return (list(declared.iterfind(f"{{{namespace}}}formField")) if declared is not None
+            else list(extensions.iterfind(f"{{{namespace}}}formProperty")))
+
+
+def translate(element: etree._Element, fields: list[etree._Element], dialect: str,
+              namespace: str) -> Iterator[Problem]:
+    """Turn declared form fields into the element's `formSchema` + `formKey`; problems name the field."""
+    if len(fields) > MAX_FIELDS:
+        yield problem_at("form_too_large", f"the form has {len(fields)} fields; the limit is {MAX_FIELDS}", element)
+        return
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in fields:
+        name = (field.get("id") or "").strip()
+        if not name.isidentifier():
+            yield problem_at("form_field", f"{dialect} form field id '{name[:40]}' must be a plain name "
+                             "(letters, digits, _), the case data field it fills", field)
+            continue
+        spec, problem, is_required = _field(field, dialect, namespace)
+        if problem is not None:
+            yield problem_at("form_field", f"{dialect} form field '{name}': {problem}", field)
+            continue
+        if spec is not None and spec.pop("x-unread-default", None) is not None:
+            yield problem_at("form_default", f"{dialect} form field '{name}': default "
+                             f"'{_default(field)[:30]}' is not a {field.get('type')}, so the field has none",
+                             field, "warning")
+        if spec is not None:
+            properties[name] = spec
+            if is_required:
+                required.append(name)
+    schema = {"type": "object", "title": element.get("name") or element.get("id") or "Form",
+              "properties": properties, "required": required, "additionalProperties": False}
+    set_property(element, "formSchema", json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+    set_property(element, "formKey", form_key(schema))
+
+
+def _field(field: etree._Element, dialect: str, namespace: str) -> tuple[dict[str, Any] | None, str | None, bool]:
+    """(schema of the field or None when it is only shown, problem, required)."""
+    kind = (field.get("type") or "string").strip()
+    if kind not in _TYPES:
+        return None, (f"type '{kind[:30]}' is not one crmflow reads; use string, long, double, boolean, date or "
+                      "enum"), False
+    constraints = {c.get("name"): c.get("config") for c in field.iterfind(f"{{{namespace}}}validation/"
+                                                                           f"{{{namespace}}}constraint")}
+    if "readonly" in constraints or field.get("writable") == "false":
+        return None, None, False  # shown, not filled: the case data already holds it
+    spec: dict[str, Any] = {**_TYPES[kind], "title": (field.get("label") or field.get("name") or field.get("id"))[:200]}
+    if kind == "enum":
+        options = {(v.get("id") or "").strip(): (v.get("name") or v.get("id") or "").strip()
+                   for v in field.iterfind(f"{{{namespace}}}value")}
+        options.pop("", None)
+        if not options:
+            return None, "an enum field needs at least one value", False
+        spec["enum"] = list(options)
+        spec["x-enum-labels"] = {value: {"en": label, "zh": label} for value, label in options.items()}
+    for name, keyword in (("minlength", "minLength"), ("maxlength", "maxLength"), ("min", "minimum"),
+                          ("max", "maximum")):
+        if name in constraints:
+            try:
+                bound = float(constraints[name] or "")
+            except ValueError:
+                return None, f"constraint {name} '{(constraints[name] or '')[:20]}' is not a number", False
+            spec[keyword] = int(bound) if bound.is_integer() else bound
+    if "maxLength" in spec and spec["type"] == "string":
+        spec["maxLength"] = min(spec["maxLength"], MAX_TEXT)
+    default = _default(field)
+    if default and "${" not in default:
+        value = _typed(default, spec["type"])
+        readable = value is not None and Draft202012Validator(spec).is_valid(value)
+        spec["default" if readable else "x-unread-default"] = value if readable else default
+    is_required = "required" in constraints or field.get("required") == "true"
+    return spec, None, is_required
+
+
+def _default(field: etree._Element) -> str:
+    return field.get("defaultValue") or field.get("default") or ""
+
+
+def _typed(text: str, kind: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+        if kind == "boolean":
+            return {"true": True, "false": False}[text.strip().lower()]
+    except (ValueError, KeyError):
+        return None
+    return text
+
+
+def model_forms(root: etree._Element) -> dict[str, dict[str, Any]]:
+    """The forms a model carries: form key -> schema (only those that pass `schema_problems`)."""
+    forms = {}
+    for prop in root.iterfind(".//spiffworkflow:property[@name='formSchema']", NS):
+        owner = prop.getparent().getparent().getparent()
+        key = next((p.get("value") for p in owner.iterfind(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formKey']", NS)), None)
+        schema = _loads(prop.get("value") or "")
+        if key and isinstance(schema, dict) and not schema_problems(schema) and form_key(schema) == key:
+            forms[key] = schema
+    return forms
+
+
+def lint_model_forms(root: etree._Element) -> Iterator[Problem]:
+    """A `model:` form key must come with its schema, and that schema must be the checked subset."""
+    for owner in root.iter():
+        if not isinstance(owner.tag, str) or local_name(owner) not in ("userTask", "startEvent", "manualTask"):
+            continue
+        props = {p.get("name"): p.get("value") or "" for p in owner.iterfind(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        if "formSchema" not in props:
+            continue
+        schema = _loads(props["formSchema"])
+        if not isinstance(schema, dict):
+            yield problem_at("form_schema", "the formSchema property is not a JSON object", owner)
+            continue
+        problems = schema_problems(schema)
+        if problems:
+            yield problem_at("form_schema", "formSchema: " + "; ".join(problems[:3]), owner)
+        elif props.get("formKey") != form_key(schema):
+            yield problem_at("form_schema", f"formKey must be {form_key(schema)} (the digest of formSchema), "
+                             f"not '{props.get('formKey', '')[:40]}'", owner)
+
+
+def schema_problems(schema: Mapping[str, Any]) -> list[str]:
+    """What takes a schema outside the subset crmflow generates."""
+    problems = []
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        return ["must be an object schema with properties"]
+    unexpected = set(schema) - _FORM_KEYWORDS
+    if unexpected:
+        problems.append(f"unexpected keywords {sorted(unexpected)[:3]}")
+    if len(schema["properties"]) > MAX_FIELDS:
+        problems.append(f"more than {MAX_FIELDS} fields")
+    for name, spec in schema["properties"].items():
+        if not isinstance(spec, dict) or spec.get("type") not in ("string", "integer", "number", "boolean"):
+            problems.append(f"field '{str(name)[:40]}' must have type string, integer, number or boolean")
+            continue
+        for keyword, value in spec.items():
+            if keyword not in _FIELD_KEYWORDS or not isinstance(value, _FIELD_KEYWORDS[keyword]):
+                problems.append(f"field '{name}': keyword '{str(keyword)[:30]}' is not allowed here")
+        if spec.get("pattern", _DATE) != _DATE:
+            problems.append(f"field '{name}': only the date pattern is allowed")
+        if len(json.dumps(spec.get("enum", []))) > 20_000:
+            problems.append(f"field '{name}': too many options")
+    if not isinstance(schema.get("required", []), list) or not set(schema.get("required", [])) <= set(
+            schema["properties"]):
+        problems.append("required must list fields of the form")
+    return problems
+
+
+def field_errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldError]:
+    """Every problem of submitted data against a model form, each naming its field."""
+    errors = []
+    for error in Draft202012Validator(schema).iter_errors(dict(data)):
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(schema["properties"]))
+            errors.append(FieldError(", ".join(extra), "is not a field of this form"))
+        elif error.validator == "required":
+            errors.append(FieldError(error.message.split("'")[1], "is required"))
+        else:
+            name = ".".join(str(p) for p in error.absolute_path) or "data"
+            reason = {"pattern": "must be a date written YYYY-MM-DD", "type": f"must be a {error.validator_value}",
+                      "enum": f"must be one of {error.validator_value}"}.get(
+                str(error.validator), f"{error.validator} {error.validator_value}")
+            errors.append(FieldError(name, reason))
+    return sorted(errors, key=lambda f: f.field)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text) if len(text) <= 200_000 else None
+    except ValueError:
+        return None

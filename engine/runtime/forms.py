@@ -1,0 +1,60 @@
+"""Which form a form key names, and whether submitted data fits it: the one place both are answered.
+
+Keys starting `model:` name forms a deployed model carries itself (intake/forms.py, stored at deploy
+in `model_form`); every other key names a form of the pack, which validates it (records included).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import FieldError
+from ..intake.forms import MODEL_FORM_PREFIX, field_errors
+from ..pack import Pack
+from ..store.tables import ModelForm
+
+
+class Forms:
+    """Form schemas and validation for pack forms and model forms (cached: a model form never changes)."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self._model_forms: dict[str, Mapping[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, forms: Mapping[str, Mapping[str, Any]]) -> None:
+        """Know a model's forms before (or without) deploying it: a draft's simulation."""
+        with self._lock:
+            self._model_forms.update(forms)
+
+    def schema(self, session: Session, form_key: str | None) -> Mapping[str, Any] | None:
+        """The JSON Schema a form key names, or None."""
+        if not form_key:
+            return None
+        if not form_key.startswith(MODEL_FORM_PREFIX):
+            return self.pack.forms.get(form_key)
+        found = self._model_forms.get(form_key)
+        if found is None:
+            row = session.get(ModelForm, form_key)
+            if row is None:
+                return None
+            found = row.schema
+            self.remember({form_key: found})
+        return found
+
+    def validate(self, session: Session, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
+        """Every problem of submitted data, each naming its field (the pack also checks the records named)."""
+        if not form_key or not form_key.startswith(MODEL_FORM_PREFIX):
+            return self.pack.validate_form(form_key, data, session)
+        schema = self.schema(session, form_key)
+        if schema is None:
+            return [FieldError("form", f"unknown form '{form_key}'")]
+        return field_errors(schema, data)
+
+    def defaults(self, session: Session, form_key: str) -> dict[str, Any]:
+        """Values the form gives the fields left out of a submission."""
+        schema = self.schema(session, form_key) or {}
+        return {name: spec["default"] for name, spec in schema.get("properties", {}).items() if "default" in spec}
