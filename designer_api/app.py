@@ -14,7 +14,7 @@ from engine import EngineError
 
 from . import docs
 from .auth import authenticate
-from .blueprints import drafts, inbox, instances, processes, reports, session, tasks
+from .blueprints import drafts, inbox, instances, integration, processes, reports, session, tasks
 from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON, read_json_first
@@ -22,7 +22,7 @@ from .web import init_pages
 from .web.context import wants_page
 from .wiring import build_engine
 
-BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp)
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp, integration.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -19,6 +19,19 @@ ZH = {
     "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
     "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",
     "Error": "错误", "Something went wrong": "出错了",
+    # integration
+    "Integration": "系统集成", "Webhooks": "Webhook 订阅", "No webhooks yet": "尚无 Webhook", "Events": "事件",
+    "Paused": "已暂停", "Pause": "暂停", "Resume": "恢复", "Register a webhook": "登记 Webhook", "Register": "登记",
+    "Secret (16 characters or more)": "密钥（至少 16 个字符）", "Dead letters": "投递失败（死信）",
+    "attempts": "次尝试", "Redeliver": "重新投递", "Delivery log": "投递记录", "All": "全部", "Event": "事件",
+    "Case": "案件", "Attempts": "尝试次数", "pending": "待投递", "delivered": "已投递", "dead": "已放弃",
+    "Webhook registered": "Webhook 已登记", "Delivery queued again": "已重新排队投递",
+    "Finance and ERP send messages to waiting cases with POST /api/messages; webhooks tell them what happened.":
+        "财务和 ERP 通过 POST /api/messages 向等待中的案件发送消息；Webhook 把发生的事件推送给它们。",
+    "Each delivery carries X-Crmflow-Delivery (the same on every retry) and X-Crmflow-Signature: sha256= the "
+    "HMAC-SHA256 of the raw body with the secret.":
+        "每次投递都带有 X-Crmflow-Delivery（重试时不变）和 X-Crmflow-Signature: sha256=（用密钥对原始请求体计算的 "
+        "HMAC-SHA256）。",
     # sign-in
     "Unknown user or wrong password": "用户名或密码错误",
     "Too many failed sign-ins; try again in": "登录失败次数过多，请稍后再试：", "minutes": "分钟",

@@ -19,11 +19,13 @@ from engine import (
     KEY_PATTERN,
     MAX_DATA_KEYS,
     TEXT_PATTERN,
+    DeliveryView,
     DraftView,
     EventView,
     InstanceView,
     TaskView,
     VersionView,
+    WebhookView,
 )
 
 
@@ -125,6 +127,39 @@ class SimulationIn(Body):
     answers: dict[str, Any] | None = None
 
 
+MessageName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
+                                   description="the name of the BPMN message, e.g. payment_received")]
+
+
+class MessageIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "payment_received", "business_key": "SO-1001", "message_id": "BANK-2026-000123",
+         "data": {"payment_amount": 50000, "payment_reference": "BANK-2026-000123"}}]})
+
+    name: MessageName
+    message_id: Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN, description=(
+        "the sender's unique id of this message: the same id again is a harmless duplicate"))]
+    business_key: Annotated[str, Field(min_length=1, max_length=128, pattern=TEXT_PATTERN)] | None = None
+    correlation: Annotated[dict[str, Annotated[str | int | float | bool, Field()]], Field(
+        max_length=20, description="instead of (or besides) business_key: instance_id, process_key, and case data "
+                                   "fields the waiting case must have")] | None = None
+    data: Data | None = None
+
+
+class WebhookIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"url": "https://erp.example.com/crmflow/events", "events": ["instance_completed", "control_point_triggered"],
+         "secret": "a-long-random-shared-secret"}]})
+
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    events: Annotated[list[Annotated[str, Field(max_length=48)]], Field(min_length=1, max_length=50)]
+    secret: Annotated[str, Field(min_length=16, max_length=256)]
+
+
+class WebhookPatch(Body):
+    active: bool
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -145,6 +180,10 @@ def _model_of(view: type) -> type[BaseModel]:
 
 
 TaskOut = _model_of(TaskView)
+WebhookOut = _model_of(WebhookView)
+DeliveryOut = _model_of(DeliveryView)
+Webhooks = RootModel[list[WebhookOut]]  # type: ignore[valid-type]
+Deliveries = RootModel[list[DeliveryOut]]  # type: ignore[valid-type]
 InstanceOut = _model_of(InstanceView)
 VersionOut = _model_of(VersionView)
 DraftOut = _model_of(DraftView)
@@ -159,6 +198,17 @@ class Open(BaseModel):
     """An object whose main fields are named here; more may follow."""
 
     model_config = ConfigDict(extra="allow")
+
+
+class MessageOut(Open):
+    message_id: str
+    name: str
+    instance_id: str
+    process_key: str
+    business_key: str | None
+    element_id: str
+    status: str
+    duplicate: bool
 
 
 class CatalogEntry(Open):
@@ -314,6 +364,12 @@ class TasksQuery(Query):
 
 class UnreadQuery(Query):
     unread: Annotated[str, Field(max_length=5)] | None = None
+
+
+class DeliveriesQuery(Query):
+    state: Annotated[str, Field(pattern=r"^(pending|delivered|dead)$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
 
 
 class HistoryQuery(Query):

@@ -31,12 +31,13 @@ def outbox_delivery(engine: Engine):
     """A callable that delivers one batch from the outbox with the configured senders.
 
     CRMFLOW_OUTBOX_JOURNAL (default var/outbox.jsonl) receives every message; with
-    CRMFLOW_SMTP_HOST set, notifications are also mailed to the user's address.
+    CRMFLOW_SMTP_HOST set, notifications are also mailed to the user's address. Webhook
+    deliveries are posted to their subscribers.
     """
-    from engine import JournalSender, SmtpSender, dispatch
+    from engine import JournalSender, Sender, SmtpSender, WebhookSender, dispatch
 
     journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))
-    senders = {}
+    senders: dict[str, Sender] = {"webhook": WebhookSender(engine)}
     if os.environ.get("CRMFLOW_SMTP_HOST"):
         senders["notification"] = SmtpSender(os.environ["CRMFLOW_SMTP_HOST"],
                                              int(os.environ.get("CRMFLOW_SMTP_PORT", "25")),

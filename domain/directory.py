@@ -31,6 +31,7 @@ ROLES: dict[str, tuple[str, str, str]] = {
     "analyst": ("Process analyst", "流程分析员", "copies, adapts, validates and simulates process models"),
     "manager": ("Manager", "经理", "reads reports and their groups' cases"),
     "admin": ("Administrator", "管理员", "deploys versions, migrates and repairs cases, manages users"),
+    "integration": ("Integration", "系统集成", "a system around crmflow (finance, ERP): sends messages to waiting cases"),
 }
 
 

@@ -18,6 +18,8 @@ class CrmPack(Pack):
     """CRM services, forms, assignment rules and control points, as one object for the engine."""
 
     name = "crm"
+    event_types = frozenset({"control_point_triggered", "control_point_overridden", "credit_used_changed",
+                             "customer_rejected"})
 
     def __init__(self) -> None:
         super().__init__(services=SERVICES, forms=forms.FORMS, control_points=CONTROL_POINTS)

@@ -33,6 +33,7 @@ USERS = {
     "sue": ("Sue Huang 黄素", ["staff"], ["service_supervisor"], None),
     "ann": ("Ann Xu 徐安 (process analyst)", ["analyst", "staff"], [], None),
     "root": ("Administrator 管理员", ["admin", "analyst", "manager", "staff"], [], None),
+    "erp": ("ERP / finance system 财务系统 (integration)", ["integration"], [], None),
 }
 # group, region, industry, user: the most specific match wins; finance has none (its tasks are claimed)
 RULES = [

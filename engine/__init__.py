@@ -29,9 +29,10 @@ from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, defaul
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
 from .runtime.stepping import StepLimits
+from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
 from .store import reports
-from .store.queries import EventView, InstanceView, TaskView, VersionView
+from .store.queries import DeliveryView, EventView, InstanceView, TaskView, VersionView, WebhookView
 from .store.tables import NAMING, UTCDateTime
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
     # structured edit operations and the business-diff kinds, declared once
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
-    "Worker", "Sender", "JournalSender", "SmtpSender", "dispatch",
+    "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch", "DeliveryView", "WebhookView",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
@@ -17,16 +18,18 @@ from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
 from .pack import Pack
-from .runtime import commands
+from .runtime import commands, messages, webhooks
 from .runtime.forms import Forms
 from .runtime.instance_run import task_data
+from .runtime.outbox import MAX_ATTEMPTS
 from .runtime.serializer import StateSerializer
 from .runtime.stepping import DEFAULT_STEP_LIMITS, StepLimits
 from .runtime.unit_of_work import UnitOfWork, utcnow
+from .runtime.webhooks import EVENT_TYPES, Subscriptions
 from .store import queries
 from .store.database import Store
-from .store.queries import EventView, InstanceView, TaskView, VersionView
-from .store.tables import ProcessVersion
+from .store.queries import DeliveryView, EventView, InstanceView, TaskView, VersionView, WebhookView
+from .store.tables import ProcessVersion, Webhook
 from .store.versions import SpecCache, find_version, set_active, store_version
 
 T = TypeVar("T")
@@ -48,6 +51,7 @@ class Engine:
         self.serializer = StateSerializer()
         self.specs = SpecCache()
         self.forms = Forms(self.pack)
+        self.subscriptions = Subscriptions()
         self.authoring = Authoring(self)
 
     def init_db(self) -> None:
@@ -165,6 +169,51 @@ class Engine:
     def retry(self, instance_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Re-run an instance stopped by an incident. :raises NotFound, Conflict, InvalidData:"""
         return InstanceView.of(self.execute(commands.retry, instance_id, data, actor=actor).row)
+
+    # -- the systems around it -------------------------------------------------------------------
+    def deliver_message(self, name: str, message_id: str, business_key: str | None = None,
+                        correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+                        actor: str | None = None) -> dict[str, Any]:
+        """Hand a message from outside to the case waiting for it; the same `message_id` again changes nothing
+        and answers the first result (with `duplicate: true`). :raises NotFound, InvalidData, Conflict:"""
+        try:
+            return {**self.execute(messages.deliver, name, message_id, business_key, correlation, data, actor=actor),
+                    "duplicate": False}
+        except messages.DuplicateMessage:
+            return self.execute(messages.first_result, message_id, name, business_key, actor=actor)
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The history event types webhooks may subscribe to: the engine's and the pack's."""
+        return EVENT_TYPES | self.pack.event_types
+
+    def register_webhook(self, url: str, events: list[str], secret: str, actor: str | None = None) -> WebhookView:
+        """Subscribe a URL to history events. :raises InvalidData:"""
+        row = self.execute(lambda uow: webhooks.register(uow.session, url, events, secret, uow.actor, uow.now,
+                                                         self.event_types), actor=actor)
+        self.subscriptions.invalidate()
+        return WebhookView.of(row)
+
+    def set_webhook_active(self, hook_id: int, active: bool, actor: str | None = None) -> WebhookView:
+        """Pause or resume a webhook. :raises NotFound:"""
+        row = self.execute(lambda uow: webhooks.set_active(uow.session, hook_id, active), actor=actor)
+        self.subscriptions.invalidate()
+        return WebhookView.of(row)
+
+    def webhooks(self) -> list[WebhookView]:
+        """Every webhook, without secrets."""
+        with self.store.read() as session:
+            return [WebhookView.of(h) for h in session.scalars(select(Webhook).order_by(Webhook.id))]
+
+    def webhook_deliveries(self, state: str | None = None, limit: int = 100, offset: int = 0) -> list[DeliveryView]:
+        """Deliveries newest first: `pending`, `delivered` or `dead` (given up after the last attempt)."""
+        with self.store.read() as session:
+            return queries.deliveries(session, webhooks.TOPIC, MAX_ATTEMPTS, state, limit, offset)
+
+    def redeliver(self, delivery_id: str, actor: str | None = None) -> DeliveryView:
+        """Send a delivery again with the same id (a dead letter, usually). :raises NotFound:"""
+        row = self.execute(lambda uow: webhooks.redeliver(uow.session, delivery_id), actor=actor)
+        return DeliveryView.of(row, MAX_ATTEMPTS)
 
     def record_case_denial(self, instance_id: str, actor: str, action: str, reason: str) -> None:
         """Note in a case's history that `actor` was refused `action` on it."""

@@ -102,6 +102,8 @@ class Pack:
     """The empty pack: no functions, no services, no forms; tasks go to the group named by their lane."""
 
     name = "none"
+    # History event types the pack's services record (ServiceCall.record): webhooks may subscribe to them.
+    event_types: frozenset[str] = frozenset()
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
                  services: Mapping[str, Callable[..., Any]] | None = None,

@@ -46,6 +46,16 @@ class Story:
         self.crm.complete(task.id, user, data, groups)
         self.report()
 
+    def message(self, name: str, message_id: str, system: str, **data) -> None:
+        """A system around crmflow (finance, ERP) sends message `name` for this case, by its business key."""
+        business_key = self.crm.instance(self.instance_id).business_key
+        shown = ", ".join(f"{k}={v}" for k, v in data.items())
+        print(f"   {system} sends '{name}' for {business_key} ({message_id}): {shown}")
+        answer = self.crm.deliver_message(name, message_id, business_key, None, data, system)
+        if answer["duplicate"]:
+            print(f"   ... the same message again ({message_id}): a duplicate, nothing moves")
+        self.report()
+
     def refused(self, element_id: str, user: str) -> None:
         """`user` tries to take the task `element_id` and is refused; the refusal is printed."""
         task = next(t for t in self.crm.tasks(instance_id=self.instance_id) if t.element_id == element_id)
@@ -72,6 +82,8 @@ class Story:
                 print(f"   !! control point '{data['control_point']}' overridden by {data['by']}: {data['reason']}")
             elif event.type == "gateway_decided":
                 print(f"   ?  {event.element_id} -> {', '.join(data['taken'])}")
+            elif event.type == "message_received":
+                print(f"   <- message '{data['name']}' received at {event.element_id}")
             elif event.type == "incident":
                 print(f"   XX incident at {event.element_id}: {data['message']}")
         self.seen_events = len(events)

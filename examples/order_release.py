@@ -1,5 +1,6 @@
 """Order release (订单放行): the control points fire — credit usage blocks, a manager overrides;
-a prepayment customer waits for the money; an order with no quote waits for a price exception,
+a prepayment customer waits until finance's system says the money arrived
+(POST /api/messages; sent twice, it counts once); an order with no quote waits for a price exception,
 which its own requester may not give.
 
     .venv/bin/python examples/order_release.py
@@ -12,7 +13,10 @@ blocked.work("Task_CreditOverride", "carol", override_approved=True, override_re
 blocked.finish()
 
 prepaid = Story(crm, "order_release", {"customer_id": 2, "amount": 30000, "quote_id": 3}, "SO-1002", "bob")
-prepaid.work("Task_RegisterPrepayment", "frank", payment_amount=30000, payment_reference="ICBC-20261124-01")
+prepaid.message("payment_received", "ICBC-20261124-01", "erp", payment_amount=30000,
+                payment_reference="ICBC-20261124-01")
+prepaid.message("payment_received", "ICBC-20261124-01", "erp", payment_amount=30000,
+                payment_reference="ICBC-20261124-01")
 prepaid.finish()
 
 unquoted = Story(crm, "order_release", {"customer_id": 3, "amount": 80000}, "SO-1003", "carol")

@@ -28,7 +28,7 @@ def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
     for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _step_names, _start_forms,
-                  _model_forms, _reachability):
+                  _model_forms, _message_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
 
@@ -173,6 +173,16 @@ def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 
 def _model_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     return lint_model_forms(root)
+
+
+def _message_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for message in root.iterfind("bpmn:message", NS):
+        for prop in message.iterfind("bpmn:extensionElements/spiffworkflow:properties/"
+                                     "spiffworkflow:property[@name='formKey']", NS):
+            key = prop.get("value") or ""
+            if not pack.knows_form(key):
+                yield problem_at("unknown_form", f"message '{message.get('name')}' names form '{key}', which the "
+                               f"'{pack.name}' pack does not provide", message)
 
 
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:

@@ -48,6 +48,7 @@ class Model:
     warnings: list[Problem] = field(default_factory=list)
     start_form: str | None = None
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # the forms the model carries (forms.py)
+    message_forms: dict[str, str] = field(default_factory=dict)  # message name -> the form its data must fit
 
 
 def content_hash(bpmn: bytes) -> str:
@@ -98,7 +99,8 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     if translated:  # what is stored and run is the model as crmflow reads it
         bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
-                 process_parameters(root, key), warnings, start_form(root, key), model_forms(root))
+                 process_parameters(root, key), warnings, start_form(root, key), model_forms(root),
+                 message_forms(root))
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:
@@ -115,6 +117,17 @@ def start_form(root: etree._Element, process_key: str) -> str | None:
             "spiffworkflow:properties/spiffworkflow:property[@name='formKey']")
     found = root.find(path, NS)
     return found.get("value") if found is not None else None
+
+
+def message_forms(root: etree._Element) -> dict[str, str]:
+    """Message name -> the form key (`formKey` property of the bpmn:message) its data is checked against."""
+    found = {}
+    for message in root.iterfind("bpmn:message", NS):
+        prop = message.find("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formKey']",
+                            NS)
+        if prop is not None and message.get("name") and prop.get("value"):
+            found[message.get("name")] = prop.get("value")
+    return found
 
 
 def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from ..intake.scripting import SandboxScriptEngine
 from ..pack import Assignment, ServiceCall
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow
 from ..store.versions import Specs
-from . import timers
+from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
 from .stepping import NoWaitState, reached_end, run_engine_steps
 
@@ -292,8 +292,13 @@ class InstanceRun:
             connection.execute(insert(HistoryEvent), [
                 {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key,
                  "at": now, **event} for event in self.events])
-        if self.messages:
-            connection.execute(insert(OutboxMessage), [
-                {"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
-                 "created_at": now, "attempts": 0} for m in self.messages])
+        outbox = [{"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
+                   "created_at": now, "attempts": 0} for m in self.messages]
+        subscribed = self.uow.engine.subscriptions.of(self.uow.session) if self.events else {}
+        if subscribed:
+            outbox += webhooks.deliveries(subscribed, self.events, {
+                "instance_id": row.id, "process_key": row.process_key, "version": row.version,
+                "business_key": row.business_key, "status": row.status}, now)
+        if outbox:
+            connection.execute(insert(OutboxMessage), outbox)
         self.events, self.messages = [], []

@@ -1,7 +1,9 @@
 """The outbox dispatcher: delivers messages written by commands, after they committed.
 
 Each round claims undelivered rows with SKIP LOCKED, hands each to the sender for its
-topic, and marks it delivered in the same transaction. A dispatcher that dies between
+topic, and marks it delivered in the same transaction. A failed delivery is tried again after
+a backoff that doubles each time (2 s, 4 s, ... at most an hour); after `MAX_ATTEMPTS` it is a
+dead letter (`dead_letters`), kept with its last error until someone redelivers it. A dispatcher that dies between
 sending and committing sends that message again after restart, with the same
 idempotency key: senders deliver once per key (the journal sender checks its journal;
 mail carries the key as its Message-ID).
@@ -12,11 +14,12 @@ import json
 import logging
 import smtplib
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..store.tables import OutboxMessage
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("crmflow.outbox")
 MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 3600
 
 
 class Sender(Protocol):
@@ -71,18 +75,21 @@ def dispatch(engine: Engine, senders: Mapping[str, Sender], default: Sender, bat
     """Deliver one batch of undelivered messages; returns how many were delivered."""
 
     def _round(uow: UnitOfWork) -> int:
-        rows = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None),
-                                                                OutboxMessage.attempts < MAX_ATTEMPTS)
-                                   .order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True)).all()
+        rows = uow.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dispatched_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= uow.now))
+            .order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True)).all()
         delivered = 0
         for row in rows:
             row.attempts += 1
             try:
                 senders.get(row.topic, default).send(row.idempotency_key, row.topic, row.payload)
-            except Exception:  # the next round tries again; after MAX_ATTEMPTS it stays for a person to look at
-                log.exception("delivery of %s failed (attempt %s)", row.idempotency_key, row.attempts)
+            except Exception as exc:  # tried again after the backoff; after MAX_ATTEMPTS a dead letter
+                log.warning("delivery of %s failed (attempt %s): %s", row.idempotency_key, row.attempts, exc)
+                row.last_error = f"{exc}"[:1000] or type(exc).__name__
+                row.next_attempt_at = uow.now + timedelta(seconds=min(2 ** row.attempts, MAX_BACKOFF_SECONDS))
                 continue
-            row.dispatched_at = uow.now
+            row.dispatched_at, row.last_error = uow.now, None
             delivered += 1
         return delivered
 

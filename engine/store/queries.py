@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from .tables import HistoryEvent, Instance, Process, ProcessVersion, TaskRow, Timer
+from .tables import HistoryEvent, Instance, OutboxMessage, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500
 
@@ -94,6 +94,56 @@ class EventView:
     actor: str | None
     data: dict[str, Any] | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookView(RowView):
+    """A webhook as administrators see it (never its secret)."""
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """One webhook delivery: pending (maybe after failures), delivered, or dead (given up; redeliver it)."""
+
+    delivery_id: str
+    webhook_id: int
+    event: str
+    instance_id: str | None
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    dispatched_at: datetime | None
+
+    @classmethod
+    def of(cls, row: OutboxMessage, max_attempts: int) -> DeliveryView:
+        state = ("delivered" if row.dispatched_at is not None else "dead" if row.attempts >= max_attempts
+                 else "pending")
+        return cls(row.idempotency_key, row.payload.get("webhook_id", 0), row.payload.get("event", ""),
+                   row.instance_id, state, row.attempts, row.last_error, row.next_attempt_at, row.created_at,
+                   row.dispatched_at)
+
+
+def deliveries(session: Session, topic: str, max_attempts: int, state: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[DeliveryView]:
+    """Webhook deliveries, newest first; `state` pending, delivered or dead."""
+    query = select(OutboxMessage).where(OutboxMessage.topic == topic)
+    if state == "delivered":
+        query = query.where(OutboxMessage.dispatched_at.is_not(None))
+    elif state == "dead":
+        query = query.where(OutboxMessage.dispatched_at.is_(None), OutboxMessage.attempts >= max_attempts)
+    elif state == "pending":
+        query = query.where(OutboxMessage.dispatched_at.is_(None), OutboxMessage.attempts < max_attempts)
+    rows = session.scalars(query.order_by(OutboxMessage.id.desc()).limit(min(limit, MAX_PAGE)).offset(offset))
+    return [DeliveryView.of(row, max_attempts) for row in rows]
 
 
 def instance_view(session: Session, instance_id: str) -> InstanceView:

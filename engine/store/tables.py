@@ -210,6 +210,34 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
 
 
+class MessageReceipt(Base):
+    """A message from outside (finance, ERP) taken once: its id is unique, so a second delivery changes nothing."""
+
+    __tablename__ = "message_receipt"
+
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    received_by: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column()
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Webhook(Base):
+    """A subscriber outside: history events of the named types are posted to its URL, signed with its secret."""
+
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column()
+
+
 class HistoryEvent(Base):
     """Append-only record of what happened to an instance: who, what, with what data, when."""
 
@@ -240,3 +268,5 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column()
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # after a failure: not before (backoff)
+    last_error: Mapped[str | None] = mapped_column(String(1000))

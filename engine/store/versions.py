@@ -6,7 +6,7 @@ command; instances store only their state and the id of their version.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, StaleBase
-from ..intake.pipeline import Model, parse_specs, process_parameters, start_form
+from ..intake.pipeline import Model, message_forms, parse_specs, process_parameters, start_form
 from ..intake.xml import reparse
 from .tables import ModelForm, Process, ProcessVersion
 
@@ -28,6 +28,7 @@ class Specs:
     subprocess_specs: dict[str, Any]
     parameters: dict[str, Any]
     start_form: str | None = None
+    message_forms: dict[str, str] = field(default_factory=dict)
 
 
 class SpecCache:
@@ -42,7 +43,7 @@ class SpecCache:
         """Keep the specs intake already parsed, so deploy does not parse twice."""
         with self._lock:
             self._by_hash.setdefault(model.content_hash, Specs(model.spec, model.subprocess_specs, model.parameters,
-                                                                 model.start_form))
+                                                                 model.start_form, model.message_forms))
             self._hash_of_version[version.id] = model.content_hash
 
     def specs(self, session: Session, version_id: int) -> Specs:
@@ -64,7 +65,8 @@ def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
     root = reparse(bpmn)
     spec, subprocess_specs = parse_specs(root, process_key)
-    return Specs(spec, subprocess_specs, process_parameters(root, process_key), start_form(root, process_key))
+    return Specs(spec, subprocess_specs, process_parameters(root, process_key), start_form(root, process_key),
+                 message_forms(root))
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,

@@ -196,3 +196,46 @@ def test_twenty_parallel_starts_with_one_business_key_make_one_case(engine, url)
 def test_parallel_starts_repeating_one_idempotency_key_all_answer_with_the_one_case(engine, url):
     outcomes = start_race(url, 8, "request-1")
     assert {o for o, _ in outcomes} == {"ok"} and len({i for _, i in outcomes}) == 1
+
+
+MESSAGE_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Definitions_m"
+    targetNamespace="http://crmflow.example/bpmn">
+  <bpmn:process id="waits_for_go" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:intermediateCatchEvent id="Event_Go" name="Go arrives">
+      <bpmn:messageEventDefinition id="MessageEventDefinition_Go" messageRef="Message_Go" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Event_Go" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Event_Go" targetRef="EndEvent_1" />
+  </bpmn:process>
+  <bpmn:message id="Message_Go" name="go" />
+</bpmn:definitions>"""
+
+
+def _message_at_barrier(url, barrier, results):
+    engine = Engine(url)
+    barrier.wait()
+    try:
+        answer = engine.deliver_message("go", "MSG-1", "M-1", data={"amount": 5})
+        results.put("duplicate" if answer["duplicate"] else "delivered")
+    except Conflict:
+        results.put("conflict")
+    finally:
+        engine.close()
+
+
+def test_one_message_delivered_twice_at_once_advances_the_case_once(engine, url):
+    engine.deploy(MESSAGE_MODEL)
+    case = engine.start("waits_for_go", {}, "M-1")
+    barrier, results = FORK.Barrier(2), FORK.Queue()
+    processes = [FORK.Process(target=_message_at_barrier, args=(url, barrier, results)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    outcomes = sorted(results.get(timeout=5) for _ in processes)
+    assert outcomes in (["delivered", "duplicate"], ["conflict", "delivered"])
+    assert engine.instance(case.id).status == "completed"
+    assert count(engine, case.id, "message_received") == 1

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.records import Customer, Notification, Order
-from engine import Engine, Forbidden
+from engine import Engine, Forbidden, InvalidData, NotFound, Worker
 from engine.store.tables import OutboxMessage
 
 PRECISION, FRESH_RETAIL, ENERGY = 1, 2, 3  # demo customers: 85% credit used, prepayment terms, healthy
@@ -77,15 +77,40 @@ def test_below_the_threshold_nothing_fires(crm, desk):
     assert order(crm, instance.id).status == "released"
 
 
-def test_a_prepayment_customer_waits_until_the_full_amount_has_arrived(crm, desk):
+def test_a_prepayment_order_waits_for_the_payment_message_from_finance(crm, desk):
     d = start_priced(crm, desk, FRESH_RETAIL, 30000, actor="bob")
     instance = crm.instance(d.instance_id)
-    assert d.waiting_at() == ["Task_RegisterPrepayment"] and order(crm, instance.id).status == "pending"
+    assert d.waiting_at() == [] and d.status == "waiting" and order(crm, instance.id).status == "pending"
     assert fired(d, "prepayment")
-    d.complete("Task_RegisterPrepayment", "frank", payment_amount=10000, payment_reference="ICBC-001")
-    assert d.waiting_at() == ["Task_RegisterPrepayment"]  # 10k of 30k: still waiting
-    d.complete("Task_RegisterPrepayment", "frank", payment_amount=20000, payment_reference="ICBC-002")
+    where = {"instance_id": instance.id}
+    first = crm.deliver_message("payment_received", "ICBC-001", correlation=where, actor="erp",
+                                data={"payment_amount": 10000, "payment_reference": "ICBC-001"})
+    assert (first["element_id"], first["duplicate"], first["status"]) == ("Task_AwaitPayment", False, "waiting")
+    again = crm.deliver_message("payment_received", "ICBC-001", correlation=where, actor="erp",
+                                data={"payment_amount": 10000, "payment_reference": "ICBC-001"})
+    assert again["duplicate"] is True and again["instance_id"] == instance.id
+    assert len(d.events("message_received")) == 1  # the duplicate advanced nothing
+    assert order(crm, instance.id).status == "pending"  # 10k of 30k: waits for the rest
+    with pytest.raises(InvalidData) as refused:
+        crm.deliver_message("payment_received", "ICBC-002", correlation=where, actor="erp",
+                            data={"payment_amount": -5, "payment_reference": "ICBC-002"})
+    assert [f.field for f in refused.value.fields] == ["payment_amount"]
+    crm.deliver_message("payment_received", "ICBC-002", correlation=where, actor="erp",
+                        data={"payment_amount": 20000, "payment_reference": "ICBC-002"})
     assert d.status == "completed" and order(crm, instance.id).status == "released"
+    assert [e.data["message_id"] for e in d.events("message_received")] == ["ICBC-001", "ICBC-002"]
+
+
+def test_without_a_payment_message_finance_registers_it_after_three_days(crm, desk, clock):
+    d = start_priced(crm, desk, FRESH_RETAIL, 30000, actor="bob")
+    clock.advance(days=3, minutes=1)
+    assert Worker(crm).run_once() == 1
+    assert d.waiting_at() == ["Task_RegisterPrepayment"]
+    with pytest.raises(NotFound, match="payment_received"):  # nobody waits for the message any more
+        crm.deliver_message("payment_received", "LATE-1", correlation={"instance_id": d.instance_id},
+                            data={"payment_amount": 30000, "payment_reference": "LATE-1"})
+    d.complete("Task_RegisterPrepayment", "frank", payment_amount=30000, payment_reference="ICBC-001")
+    assert d.status == "completed" and order(crm, d.instance_id).status == "released"
 
 
 def test_an_order_price_must_match_the_approved_quote_revision(crm, desk):

@@ -261,3 +261,31 @@ def test_a_stale_next_version_draft_shows_what_the_newer_version_changed_and_reb
     assert ann.post(f"/drafts/{mine.id}/rebase", revision=str(mine.revision)).status_code == 302
     assert 'id="stale"' not in ann.get(f"/drafts/{mine.id}").get_data(as_text=True)
     assert engine.authoring.draft(mine.id).copied_from == "customer_approval@2"
+
+
+def test_an_administrator_registers_a_webhook_and_redelivers_a_dead_letter(engine, signed_in, clock):
+    from designer_api.wiring import outbox_delivery
+
+    assert signed_in("alice").get("/admin/integration").status_code == 403
+    root = signed_in("root")
+    assert 'href="/admin/integration"' in root.get("/processes").get_data(as_text=True)
+    root.get("/admin/integration")
+    refused = root.post("/admin/integration/webhooks", url="ftp://erp.example.com", events=["instance_started"],
+                        secret="0123456789abcdef")
+    assert refused.status_code == 422 and "http:// or https://" in refused.get_data(as_text=True)
+    created = root.post("/admin/integration/webhooks", url="http://127.0.0.1:9/unreachable",
+                        events=["instance_started"], secret="0123456789abcdef")
+    assert created.status_code == 302
+    engine.start("order_release", {"customer_id": 3, "amount": 1000}, "SO-PAGE-1", "alice")
+    deliver = outbox_delivery(engine)
+    for _ in range(10):
+        deliver()
+        clock.advance(hours=2)
+    root = signed_in("root")  # a new morning, a new session
+    page = root.get("/admin/integration").get_data(as_text=True)
+    assert "http://127.0.0.1:9/unreachable" in page and "Dead letters (1)" in page
+    dead = engine.webhook_deliveries("dead")[0]
+    assert "could not be reached" in (dead.last_error or "")
+    again = root.post(f"/admin/integration/deliveries/{dead.delivery_id}/redeliver")
+    assert again.status_code == 302
+    assert engine.webhook_deliveries("pending")[0].delivery_id == dead.delivery_id

@@ -1,0 +1,108 @@
+"""Messages from the systems around the engine (finance, ERP): correlated to the case waiting for them.
+
+A message names a BPMN message and the case it is for — its business key, or a correlation of
+`instance_id`, `process_key` and case data fields. It goes to the first open case waiting for that
+message at an intermediate catch event, a receive task, a boundary event or an event-based gateway;
+its data enters the case there (checked against the message's form when the model gives it one), the
+case runs on, and all of it commits in one transaction. Its `message_id` is recorded in that same
+transaction under a unique key: the same id again changes nothing and answers the first result. A
+message no case waits for is refused (not buffered); the sender may send it again later.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, FieldError, InvalidData, NotFound
+from ..store.tables import Instance, MessageReceipt
+from .commands import check_data
+from .instance_run import InstanceRun
+from .unit_of_work import UnitOfWork
+
+MAX_CANDIDATES = 20
+_OPEN = ("running", "waiting")
+
+
+class DuplicateMessage(Conflict):
+    """This message id was taken before (by a delivery that committed)."""
+
+    code = "duplicate_message"
+
+
+def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | None = None,
+            correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Hand a message to the case waiting for it. :raises NotFound, InvalidData, DuplicateMessage:"""
+    data = check_data(data, uow.engine.data_limits)
+    correlation = dict(correlation or {})
+    if business_key is None and "instance_id" not in correlation:
+        raise InvalidData([FieldError("business_key", "give the business key of the case, or correlation.instance_id")])
+    receipt = MessageReceipt(message_id=message_id, name=name, business_key=business_key, received_by=uow.actor,
+                             received_at=uow.now, result={})
+    uow.session.add(receipt)
+    try:
+        uow.session.flush()  # the unique message id decides a race between two deliveries of one message here
+    except IntegrityError:
+        raise DuplicateMessage(f"message '{message_id}' was received before") from None
+    run, task = _waiting_case(uow, name, business_key, correlation)
+    form_key = run.specs.message_forms.get(name)
+    if form_key is not None:
+        errors = uow.engine.forms.validate(uow.session, form_key, data)
+        if errors:
+            raise InvalidData(errors)
+    receive(run, task, name, message_id, data)
+    run.save()
+    receipt.instance_id = run.row.id
+    receipt.result = {"message_id": message_id, "name": name, "instance_id": run.row.id,
+                      "process_key": run.row.process_key, "business_key": run.row.business_key,
+                      "element_id": task.task_spec.bpmn_id, "status": run.row.status}
+    return receipt.result
+
+
+def first_result(uow: UnitOfWork, message_id: str, name: str, business_key: str | None) -> dict[str, Any]:
+    """What the first delivery of a message id answered. :raises Conflict: when the id was used for another message"""
+    receipt = uow.session.get(MessageReceipt, message_id)
+    if receipt is None:  # the first delivery rolled back after all: nothing to repeat
+        raise Conflict(f"message '{message_id}' is being received by another request; send it again")
+    if (receipt.name, receipt.business_key) != (name, business_key):
+        raise Conflict(f"message id '{message_id}' was used for message '{receipt.name}' (business key "
+                       f"'{receipt.business_key}'); give every message its own id")
+    return {**receipt.result, "duplicate": True}
+
+
+def _waiting_case(uow: UnitOfWork, name: str, business_key: str | None,
+                  correlation: dict[str, Any]) -> tuple[InstanceRun, Any]:
+    instance_id = correlation.pop("instance_id", None)
+    process_key = correlation.pop("process_key", None)
+    query = select(Instance.id).where(Instance.status.in_(_OPEN)).order_by(Instance.started_at).limit(MAX_CANDIDATES)
+    if instance_id is not None:
+        query = query.where(Instance.id == str(instance_id))
+    if business_key is not None:
+        query = query.where(Instance.business_key == business_key)
+    if process_key is not None:
+        query = query.where(Instance.process_key == str(process_key))
+    for candidate in uow.session.scalars(query).all():
+        run = uow.lock_instance(candidate)
+        if run.row.status not in _OPEN:  # ended while we waited for its lock
+            continue
+        for task in run.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if (isinstance(definition, MessageEventDefinition) and definition.name == name
+                    and all(task.data.get(field) == value for field, value in correlation.items())):
+                return run, task
+    where = f"business key '{business_key}'" if business_key is not None else f"instance '{instance_id}'"
+    raise NotFound(f"no open case with {where} is waiting for message '{name}'"
+                   + (f" with {correlation}" if correlation else ""))
+
+
+def receive(run: InstanceRun, task: Any, name: str, message_id: str, data: dict[str, Any]) -> None:
+    """The waiting task catches the message: its data enters the case there, then the case runs on."""
+    run.workflow.catch(BpmnEvent(task.task_spec.event_definition, payload=data))
+    task.data.update(data)  # after the catch: catching merges the parent's data into the task first
+    run.event("message_received", task.task_spec.bpmn_id, None, {"name": name, "message_id": message_id,
+                                                                  "data": data})
+    run.advance()

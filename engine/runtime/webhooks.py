@@ -1,0 +1,168 @@
+"""Webhooks: history events posted to subscribers outside, signed, through the outbox.
+
+When a command writes history events of a type a webhook subscribes to, it writes one outbox
+message per event and webhook in the same transaction; the dispatcher posts it after commit. The
+body is fixed when the event happens, so every retry sends the same bytes with the same
+`X-Crmflow-Delivery` id and `X-Crmflow-Signature: sha256=<HMAC-SHA256 of the body with the secret>`.
+A delivery that fails is retried with backoff (outbox.py); after the last attempt it is a dead
+letter an administrator can redeliver.
+
+Subscriptions are read once per `REFRESH_SECONDS` per process (at once after a change made here):
+a webhook registered on one server is seen by the others within that time.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import FieldError, InvalidData, NotFound
+from ..store.tables import OutboxMessage, Webhook
+
+if TYPE_CHECKING:
+    from ..facade import Engine
+
+TOPIC = "webhook"
+# The engine's own history event types (the pack adds those its services record: Pack.event_types).
+EVENT_TYPES = frozenset({
+    "instance_started", "instance_completed", "instance_suspended", "instance_resumed", "instance_terminated",
+    "instance_retried", "instance_migrated", "incident", "task_created", "task_completed", "task_claimed",
+    "task_unclaimed", "task_delegated", "task_cancelled", "timer_fired", "message_received", "element_completed",
+    "gateway_decided"})
+REFRESH_SECONDS = 2.0
+TIMEOUT_SECONDS = 10
+MAX_EVENTS = 50
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The value of X-Crmflow-Signature for a body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Subscriptions:
+    """event type -> ids of the active webhooks subscribed to it, cached per process."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, list[int]] = {}
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._read_at = float("-inf")
+
+    def of(self, session: Session) -> dict[str, list[int]]:
+        if time.monotonic() - self._read_at < REFRESH_SECONDS:
+            return self._by_type
+        by_type: dict[str, list[int]] = {}
+        for hook_id, events in session.execute(select(Webhook.id, Webhook.events).where(Webhook.active.is_(True))):
+            for event in events:
+                by_type.setdefault(event, []).append(hook_id)
+        with self._lock:
+            self._by_type, self._read_at = by_type, time.monotonic()
+        return by_type
+
+
+def deliveries(subscribed: dict[str, list[int]], events: Iterable[dict[str, Any]], instance: dict[str, Any],
+               now: datetime) -> list[dict[str, Any]]:
+    """Outbox rows for the events a webhook subscribes to (one per event and webhook)."""
+    rows = []
+    for event in events:
+        for hook_id in subscribed.get(event["type"], ()):
+            delivery = str(uuid.uuid4())
+            body = {"delivery_id": delivery, "event": event["type"], **instance, "element_id": event.get("element_id"),
+                    "task_id": event.get("task_id"), "actor": event.get("actor"), "at": now.isoformat(),
+                    "data": event.get("data")}
+            rows.append({"idempotency_key": delivery, "instance_id": instance["instance_id"], "topic": TOPIC,
+                         "payload": {"webhook_id": hook_id, "event": event["type"],
+                                     "body": json.dumps(body, ensure_ascii=False, default=str)},
+                         "created_at": now, "attempts": 0})
+    return rows
+
+
+class WebhookSender:
+    """Posts a delivery to its webhook's URL; anything but a 2xx answer is a failure (retried)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def send(self, key: str, topic: str, payload: dict[str, Any]) -> None:
+        with self.engine.store.read() as session:
+            hook = session.get(Webhook, payload["webhook_id"])
+            if hook is None or not hook.active:
+                return  # unsubscribed since: nothing to deliver
+            url, secret = hook.url, hook.secret
+        body = payload["body"].encode()
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8", "User-Agent": "crmflow-webhook",
+            "X-Crmflow-Event": payload.get("event", ""), "X-Crmflow-Delivery": key,
+            "X-Crmflow-Signature": signature(secret, body)})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 - http(s) only
+                answer.read(1024)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{url} answered {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise RuntimeError(f"{url} could not be reached: {getattr(exc, 'reason', exc)}") from None
+
+
+def check_webhook(url: Any, events: Any, secret: Any, known_events: Iterable[str]) -> list[FieldError]:
+    """What is wrong with a webhook's settings, each naming its field."""
+    errors = []
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        errors.append(FieldError("url", "must be an http:// or https:// URL with a host (at most 2,000 characters)"))
+    known = set(known_events)
+    if not isinstance(events, list) or not events or len(events) > MAX_EVENTS:
+        errors.append(FieldError("events", f"must list 1 to {MAX_EVENTS} history event types"))
+    else:
+        unknown = [str(e)[:40] for e in events if e not in known]
+        if unknown:
+            errors.append(FieldError("events", f"unknown event types {unknown}; known: {', '.join(sorted(known))}"))
+    if not isinstance(secret, str) or not 16 <= len(secret) <= 256:
+        errors.append(FieldError("secret", "must be 16 to 256 characters (the receiver checks signatures with it)"))
+    return errors
+
+
+def register(session: Session, url: str, events: list[str], secret: str, actor: str | None, now: datetime,
+             known_events: Iterable[str]) -> Webhook:
+    """A new webhook. :raises InvalidData:"""
+    errors = check_webhook(url, events, secret, known_events)
+    if errors:
+        raise InvalidData(errors)
+    hook = Webhook(url=url, events=sorted(set(events)), secret=secret, active=True, created_by=actor,
+                   created_at=now)
+    session.add(hook)
+    session.flush()
+    return hook
+
+
+def set_active(session: Session, hook_id: int, active: bool) -> Webhook:
+    """Pause or resume a webhook. :raises NotFound:"""
+    hook = session.get(Webhook, hook_id)
+    if hook is None:
+        raise NotFound(f"webhook {hook_id} does not exist")
+    hook.active = active
+    return hook
+
+
+def redeliver(session: Session, delivery_id: str) -> OutboxMessage:
+    """Send a dead (or failing) delivery again, with the same id. :raises NotFound:"""
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key == delivery_id,
+                                                      OutboxMessage.topic == TOPIC).with_for_update()).one_or_none()
+    if row is None:
+        raise NotFound(f"webhook delivery '{delivery_id}' does not exist")
+    row.attempts, row.next_attempt_at, row.dispatched_at = 0, None, None
+    return row
