@@ -24,10 +24,10 @@ def integration_page():
 @bp.post("/webhooks")
 def register():
     admin = require("admin")
-    values = {"url": request.form.get("url", "").strip(), "secret": request.form.get("secret", ""),
-              "events": request.form.getlist("events")}
+    url, events = request.form.get("url", "").strip(), request.form.getlist("events")
+    values = {"url": url, "events": events}
     try:
-        engine().register_webhook(values["url"], values["events"], values["secret"], admin.username)
+        engine().register_webhook(url, events, request.form.get("secret", ""), admin.username)
     except InvalidData as refused:
         return render_template("integration.html", webhooks=engine().webhooks(), state=None,
                                deliveries=engine().webhook_deliveries(None, limit=100),
