@@ -12,7 +12,7 @@ import typing
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, field_validator
 
 from engine import (
     DATA_NAME_PATTERN,
@@ -325,9 +325,19 @@ class Health(Open):
 
 
 class Query(BaseModel):
-    """Query parameters: text as sent (checked further by the route); unknown parameters are ignored."""
+    """Query parameters: text as sent (checked further by the route); unknown parameters are ignored.
+
+    No parameter may hold a NUL character (no database column can, PostgreSQL refuses it).
+    """
 
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class DeployQuery(Query):

@@ -56,3 +56,9 @@ def test_hostile_models_are_refused_naming_the_element(as_user):
                                                 '</bpmn:intermediateCatchEvent>'))
     assert timer.status_code == 422
     assert {d["element_id"] for d in timer.get_json()["error"]["details"]} >= {"Timer_Soon"}
+
+
+def test_a_query_parameter_with_a_nul_character_is_422_naming_it(as_user):
+    refused = as_user("root").get("/api/tasks?business_key=SO%00-1")
+    assert refused.status_code == 422
+    assert "business_key" in str(refused.json["error"])
