@@ -274,7 +274,7 @@ class InstanceRun:
                        element_id=spec.bpmn_id, name=human.name, lane=spec.lane, form_key=human.form_key,
                        state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
                        assignment_reason=assignment.reason, created_at=now,
-                       due_at=now + due if due else None, excluded=sorted(excluded) or None)
+                       due_at=now + due if due else timers.deadline(task), excluded=sorted(excluded) or None)
 
     def _four_eyes(self, separate_from: str | None) -> set[str]:
         """Who may not do a step: `separateFrom="starter, Task_X"` names the case's starter and whoever did Task_X."""

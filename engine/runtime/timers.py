@@ -61,6 +61,17 @@ def sync(run: InstanceRun) -> None:
             row.due_at, row.attempts = due, 0
 
 
+def deadline(task: Any) -> datetime | None:
+    """When the earliest interrupting timer on a task's boundary fires (its SLA), if it has one.
+
+    Runs after `sync`, which gave every waiting timer its due time.
+    """
+    dues = [datetime.fromisoformat(sibling._get_internal_data(DUE_KEY)) for sibling in task.parent.children
+            if sibling is not task and sibling.state == TaskState.WAITING and _timer_definition(sibling)
+            and getattr(sibling.task_spec, "cancel_activity", False) and sibling._get_internal_data(DUE_KEY)]
+    return min(dues, default=None)
+
+
 def _schedule(run: InstanceRun, task: Any, now: datetime) -> datetime:
     """The first due time of a timer the workflow has just started waiting on, on the engine's clock.
 

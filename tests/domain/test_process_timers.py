@@ -1,6 +1,8 @@
 """Timer branches of the shipped processes, on an injected clock: reminders, escalations, SLAs."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from domain.records import Notification
@@ -46,6 +48,9 @@ def test_a_breached_complaint_sla_escalates_to_the_supervisor(crm, desk, clock):
     d.complete("Task_RegisterComplaint", "sam", customer_id=1, product="CNC-500", description="noisy spindle")
     d.complete("Task_ClassifyComplaint", "sam", severity="high", product="CNC-500")
     investigate = d.task("Task_Investigate")
+    assert investigate.due_at == clock() + timedelta(hours=24)  # the SLA is the task's due date: overdue-first sees it
+    overdue_first = crm.tasks(assignee=investigate.assignee, due_before=clock() + timedelta(days=2))
+    assert investigate.id in [t.id for t in overdue_first]
     clock.advance(hours=23)
     assert Worker(crm).run_once() == 0
     clock.advance(hours=2)
