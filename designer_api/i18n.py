@@ -19,6 +19,11 @@ ZH = {
     "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
     "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",
     "Error": "错误", "Something went wrong": "出错了",
+    # comments and case actions
+    "Add a comment": "添加备注", "Comment": "备注", "Comments": "备注", "Comment added": "备注已添加",
+    "Case actions": "案件操作", "Suspend": "挂起", "Retry": "重试", "Terminate": "终止",
+    "Corrected data (JSON object, optional)": "更正的数据（JSON 对象，可选）", "Case suspended": "案件已挂起",
+    "Case resumed": "案件已恢复", "Case terminated": "案件已终止", "Case retried": "案件已重试",
     # integration
     "Integration": "系统集成", "Webhooks": "Webhook 订阅", "No webhooks yet": "尚无 Webhook", "Events": "事件",
     "Paused": "已暂停", "Pause": "暂停", "Resume": "恢复", "Register a webhook": "登记 Webhook", "Register": "登记",

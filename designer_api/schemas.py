@@ -87,6 +87,12 @@ class TerminateIn(Body):
     reason: Annotated[str, Field(max_length=1000)] | None = None
 
 
+class CommentIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Customer called: payment comes Friday"}]})
+
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class RetryIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"data": {"limit": 100}}]})
 

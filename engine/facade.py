@@ -215,6 +215,10 @@ class Engine:
         row = self.execute(lambda uow: webhooks.redeliver(uow.session, delivery_id), actor=actor)
         return DeliveryView.of(row, MAX_ATTEMPTS)
 
+    def comment(self, instance_id: str, text: str, actor: str) -> EventView:
+        """Add a comment to a case's history (append-only). :raises NotFound, InvalidData:"""
+        return EventView.of(self.execute(commands.comment, instance_id, text, actor=actor))
+
     def record_case_denial(self, instance_id: str, actor: str, action: str, reason: str) -> None:
         """Note in a case's history that `actor` was refused `action` on it."""
         self.execute(commands.record_case_denial, instance_id, action, reason, actor=actor)

@@ -6,7 +6,7 @@ from flask import Blueprint
 from ..auth import require
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import Events, InstanceOut, RetryIn, TerminateIn, context_of
+from ..schemas import CommentIn, EventOut, Events, InstanceOut, RetryIn, TerminateIn, context_of
 from ..visibility import readable_case
 
 bp = Blueprint("instances", __name__, url_prefix="/api/instances")
@@ -26,6 +26,15 @@ def get_instance(instance_id: str):
 def history(instance_id: str):
     readable_case(engine(), require("staff", "manager", "admin"), instance_id)
     return reply(engine().history(instance_id))
+
+
+@bp.post("/<instance_id>/comments")
+@operation("Comment on a case (append-only; shown in its history)", READERS, json=CommentIn, ok=EventOut, status=201,
+           tags=TAGS)
+def add_comment(instance_id: str):
+    me = require("staff", "manager", "admin")
+    readable_case(engine(), me, instance_id)
+    return reply(engine().comment(instance_id, context_of("json").text, me.username), 201)
 
 
 @bp.post("/<instance_id>/suspend")

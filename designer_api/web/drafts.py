@@ -17,7 +17,7 @@ from ..diagram import render_svg
 from ..http import engine, reply
 from ..i18n import translate
 from .context import csrf_token, language
-from .formfields import parse_number
+from .formfields import json_field, parse_number
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
 VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "bpmn-js"
@@ -123,7 +123,7 @@ def rebase(draft_id: str):
 @bp.post("/<draft_id>/simulation")
 def simulate(draft_id: str):
     require(*AUTHORS)
-    data, answers = _json_field("data"), _json_field("answers")
+    data, answers = json_field("data"), json_field("answers")
     result = engine().authoring.simulate(f"draft:{draft_id}", data, answers)
     return _render_editor(draft_id, simulation=result, posted=request.form)
 
@@ -164,17 +164,6 @@ def editor_fields() -> list[tuple[Field, str]]:
 def _revision(form) -> int | None:
     value = form.get("revision", "")
     return int(value) if value.isdigit() else None
-
-
-def _json_field(name: str) -> dict[str, Any]:
-    text = request.form.get(name, "").strip() or "{}"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidData([FieldError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})")]) from None
-    if not isinstance(value, dict):
-        raise InvalidData([FieldError(name, "must be a JSON object")])
-    return value
 
 
 def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, simulation=None, posted=None):

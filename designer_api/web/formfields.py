@@ -1,11 +1,16 @@
 """A task form on a page: fields from the form's JSON Schema, and typed data from what was posted."""
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from flask import request
+
+from engine import FieldError, InvalidData
 
 
 @dataclass(frozen=True)
@@ -77,3 +82,15 @@ def parse_number(text: str) -> int | float:
     if not math.isfinite(number):
         raise ValueError(f"'{text}' is too large")
     return int(number) if number.is_integer() else number
+
+
+def json_field(name: str) -> dict[str, Any]:
+    """A form field holding a JSON object (empty: {}). :raises InvalidData: naming the field"""
+    text = request.form.get(name, "").strip() or "{}"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidData([FieldError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})")]) from None
+    if not isinstance(value, dict):
+        raise InvalidData([FieldError(name, "must be a JSON object")])
+    return value

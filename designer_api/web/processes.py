@@ -10,6 +10,7 @@ from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
 from ..visibility import readable_case
+from .formfields import json_field
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
 ANYONE = ("staff", "analyst", "manager", "admin")
@@ -79,3 +80,30 @@ def instance_page(instance_id: str):
     return render_template("instance.html", instance=instance, history=engine().history(instance_id),
                            tasks=engine().tasks(instance_id=instance_id, state=None),
                            diagram=instance_svg(engine(), instance))
+
+
+@bp.post("/instances/<instance_id>/comments")
+def comment(instance_id: str):
+    me = require("staff", "manager", "admin")
+    readable_case(engine(), me, instance_id)
+    engine().comment(instance_id, request.form.get("text", ""), me.username)
+    flash("Comment added")
+    back = request.form.get("next", "")
+    local = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return redirect(back if local else url_for("process_pages.instance_page", instance_id=instance_id))
+
+
+@bp.post("/instances/<instance_id>/<any(suspend, resume, terminate, retry):action>")
+def case_action(instance_id: str, action: str):
+    admin = require("admin").username
+    if action == "suspend":
+        engine().suspend(instance_id, admin)
+    elif action == "resume":
+        engine().resume(instance_id, admin)
+    elif action == "terminate":
+        engine().terminate(instance_id, admin, request.form.get("reason", "").strip() or None)
+    else:
+        engine().retry(instance_id, json_field("data"), admin)
+    flash({"suspend": "Case suspended", "resume": "Case resumed", "terminate": "Case terminated",
+           "retry": "Case retried"}[action])
+    return redirect(url_for("process_pages.instance_page", instance_id=instance_id))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData
+from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
@@ -241,6 +241,25 @@ def record_case_denial(uow: UnitOfWork, instance_id: str, action: str, reason: s
         uow.session.add(HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
                                      type="access_denied", actor=uow.actor, data={"action": action, "reason": reason},
                                      at=uow.now))
+
+
+MAX_COMMENT = 2000
+
+
+def comment(uow: UnitOfWork, instance_id: str, text: str) -> HistoryEvent:
+    """Add `uow.actor`'s comment to a case's history: append-only, never edited, the case itself untouched
+    (its revision too, so a comment never makes someone's open form stale). :raises NotFound, InvalidData:"""
+    row = uow.session.get(Instance, instance_id)
+    if row is None:
+        raise NotFound(f"instance '{instance_id}' does not exist")
+    text = (text or "").strip()
+    if not text or len(text) > MAX_COMMENT or "\x00" in text:
+        raise InvalidData([FieldError("text", f"write 1 to {MAX_COMMENT:,} characters")])
+    event = HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
+                         type="comment_added", actor=uow.actor, data={"text": text}, at=uow.now)
+    uow.session.add(event)
+    uow.session.flush()
+    return event
 
 
 def _refuse_four_eyes(task: TaskRow, user: str | None) -> None:

@@ -83,7 +83,7 @@ class VersionView(RowView):
 
 
 @dataclass(frozen=True)
-class EventView:
+class EventView(RowView):
     """One history event."""
 
     id: int

@@ -145,3 +145,13 @@ def test_webhooks_take_only_http_urls_and_known_events(as_user, body, field):
     refused = as_user("root").post("/api/webhooks", json=body)
     assert refused.status_code == 422 and refused.json["error"]["details"][0]["field"] == field
     assert as_user("alice").post("/api/webhooks", json={**body, "url": "https://x.example"}).status_code == 403
+
+
+def test_comments_are_append_only_history_that_readers_of_the_case_may_add(as_user):
+    case = prepaid_order(as_user, "SO-7005")
+    added = as_user("bob").post(f"/api/instances/{case}/comments", json={"text": "customer promised to pay Friday"})
+    assert added.status_code == 201 and added.json["type"] == "comment_added" and added.json["actor"] == "bob"
+    assert as_user("bob").post(f"/api/instances/{case}/comments", json={"text": "   "}).status_code == 422
+    assert as_user("sam").post(f"/api/instances/{case}/comments", json={"text": "hi"}).status_code == 403
+    history = as_user("root").get(f"/api/instances/{case}/history").json
+    assert [e["data"]["text"] for e in history if e["type"] == "comment_added"] == ["customer promised to pay Friday"]

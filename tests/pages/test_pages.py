@@ -289,3 +289,27 @@ def test_an_administrator_registers_a_webhook_and_redelivers_a_dead_letter(engin
     again = root.post(f"/admin/integration/deliveries/{dead.delivery_id}/redeliver")
     assert again.status_code == 302
     assert engine.webhook_deliveries("pending")[0].delivery_id == dead.delivery_id
+
+
+def test_comments_are_added_on_the_task_page_and_an_administrator_suspends_and_terminates_a_case(engine, signed_in):
+    case = engine.start("complaint_handling", {}, "C-COMMENT", "sam")
+    [task] = engine.tasks(instance_id=case.id)
+    sam = signed_in("sam")
+    sam.get(f"/tasks/{task.id}")
+    added = sam.post(f"/processes/instances/{case.id}/comments", text="Customer calls back at 3 pm",
+                     next=f"/tasks/{task.id}")
+    assert added.status_code == 302 and added.headers["Location"].endswith(f"/tasks/{task.id}")
+    page = sam.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Customer calls back at 3 pm" in page
+    assert sam.post(f"/processes/instances/{case.id}/suspend").status_code == 403  # staff: comments only
+    root = signed_in("root")
+    root.get(f"/processes/instances/{case.id}")
+    assert root.post(f"/processes/instances/{case.id}/comments", text="x", next="//evil.example").headers[
+        "Location"].endswith(f"/processes/instances/{case.id}")
+    root.post(f"/processes/instances/{case.id}/suspend")
+    assert engine.instance(case.id).status == "suspended"
+    root.post(f"/processes/instances/{case.id}/terminate", reason="entered twice")
+    assert engine.instance(case.id).status == "terminated"
+    events = [e for e in engine.history(case.id) if e.type in ("comment_added", "instance_terminated")]
+    assert [(e.type, e.actor) for e in events] == [("comment_added", "sam"), ("comment_added", "root"),
+                                                  ("instance_terminated", "root")]
