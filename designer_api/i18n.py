@@ -19,6 +19,9 @@ ZH = {
     "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
     "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",
     "Error": "错误", "Something went wrong": "出错了",
+    # the case search
+    "Cases": "案件", "cases": "个案件", "Customer": "客户", "Started from": "发起日期从", "to": "至",
+    "With incident": "有异常", "Field": "字段", "Search": "搜索", "Amount": "金额", "Started": "发起",
     # comments and case actions
     "Add a comment": "添加备注", "Comment": "备注", "Comments": "备注", "Comment added": "备注已添加",
     "Case actions": "案件操作", "Suspend": "挂起", "Retry": "重试", "Terminate": "终止",

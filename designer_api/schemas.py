@@ -217,6 +217,13 @@ class MessageOut(Open):
     duplicate: bool
 
 
+class InstancePage(Open):
+    items: list[InstanceOut]  # type: ignore[valid-type]
+    total: int
+    page: int
+    per_page: int
+
+
 class CatalogEntry(Open):
     process_key: str
     name: str
@@ -380,6 +387,25 @@ class TasksQuery(Query):
 
 class UnreadQuery(Query):
     unread: Annotated[str, Field(max_length=5)] | None = None
+
+
+class InstancesQuery(Query):
+    process_key: Annotated[str, Field(max_length=128)] | None = None
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    status: Annotated[str, Field(pattern=r"^(running|waiting|suspended|completed|terminated|error)$")] | None = None
+    business_key: Annotated[str, Field(max_length=128, description="a prefix: SO-10 finds SO-1001, SO-1002 ...")
+                            ] | None = None
+    customer_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    started_from: Moment | None = None
+    started_to: Moment | None = None
+    step: Annotated[str, Field(max_length=128, description="waiting at this element id")] | None = None
+    incident: bool | None = None
+    field: Annotated[str, Field(pattern=DATA_NAME_PATTERN, description="a case data field that must equal value")
+                     ] | None = None
+    value: Annotated[str, Field(max_length=200, description="read as a number or true/false when it is one")
+                     ] | None = None
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=200)] = 50
 
 
 class DeliveriesQuery(Query):

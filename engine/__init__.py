@@ -32,7 +32,7 @@ from .runtime.stepping import StepLimits
 from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
 from .store import reports
-from .store.queries import DeliveryView, EventView, InstanceView, TaskView, VersionView, WebhookView
+from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
 from .store.tables import NAMING, UTCDateTime
 
 __all__ = [
@@ -50,7 +50,8 @@ __all__ = [
     # structured edit operations and the business-diff kinds, declared once
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
-    "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch", "DeliveryView", "WebhookView",
+    "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
+    "DeliveryView", "WebhookView", "InstanceSearch",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",
 ]

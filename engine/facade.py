@@ -28,7 +28,7 @@ from .runtime.unit_of_work import UnitOfWork, utcnow
 from .runtime.webhooks import EVENT_TYPES, Subscriptions
 from .store import queries
 from .store.database import Store
-from .store.queries import DeliveryView, EventView, InstanceView, TaskView, VersionView, WebhookView
+from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
 from .store.tables import ProcessVersion, Webhook
 from .store.versions import SpecCache, find_version, set_active, store_version
 
@@ -242,6 +242,12 @@ class Engine:
         """The most recently updated instances."""
         with self.store.read() as session:
             return queries.list_instances(session, process_key, status, limit)
+
+    def search_instances(self, search: InstanceSearch, page: int = 1, per_page: int = 50
+                         ) -> tuple[list[InstanceView], int]:
+        """One page of the cases matching every filter given, newest first, and the number matching in all."""
+        with self.store.read() as session:
+            return queries.search_instances(session, search, page, per_page)
 
     def instance_path(self, instance_id: str) -> dict[str, set[str]]:
         """The elements an instance is at and has passed (for highlighting its diagram). :raises NotFound:"""

@@ -1,18 +1,73 @@
 """Instances: status, history, and administrators' controls: /api/instances."""
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+from typing import Any
+
 from flask import Blueprint
+
+from engine import FieldError, InstanceSearch, InvalidData
 
 from ..auth import require
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import CommentIn, EventOut, Events, InstanceOut, RetryIn, TerminateIn, context_of
+from ..schemas import (
+    CommentIn,
+    EventOut,
+    Events,
+    InstanceOut,
+    InstancePage,
+    InstancesQuery,
+    RetryIn,
+    TerminateIn,
+    context_of,
+)
 from ..visibility import readable_case
 
 bp = Blueprint("instances", __name__, url_prefix="/api/instances")
 READERS = ("admin; staff who started the case, worked on it or may claim one of its tasks; managers of groups "
            "with work in it")
 TAGS = ("instances",)
+
+
+@bp.get("")
+@operation("Search cases (the cockpit): filters, newest first, a page at a time", "admin, manager (read-only)",
+           query=InstancesQuery, ok=InstancePage, tags=TAGS)
+def search():
+    require("admin", "manager")
+    query = context_of("query")
+    found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
+    return reply({"items": found, "total": total, "page": query.page, "per_page": query.per_page})
+
+
+def instance_search(query: Any) -> InstanceSearch:
+    """The engine's search from the cockpit's query parameters (API and page share it). :raises InvalidData:"""
+    if (query.field is None) != (query.value is None):
+        raise InvalidData([FieldError("field" if query.field is None else "value", "give field and value together")])
+    fields: list[tuple[str, Any]] = []
+    if query.customer_id is not None:
+        fields.append(("customer_id", query.customer_id))
+    if query.field is not None:
+        fields.append((query.field, _typed(query.value)))
+    return InstanceSearch(query.process_key, query.version, query.status, query.business_key,
+                          _aware(query.started_from), _aware(query.started_to), query.step, query.incident,
+                          tuple(fields))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A date-time without a zone is read as UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _typed(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
 
 
 @bp.get("/<instance_id>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from flask import g, redirect, request, session, url_for
 
@@ -81,12 +81,18 @@ def local_path(target: str | None) -> str | None:
 def template_helpers() -> dict[str, Any]:
     """What templates can use: t(), label(), the language, the CSRF token, who is signed in."""
     lang = language()
+
+    def args_with(**changes: Any) -> str:
+        """The current query string with some parameters changed (pagination links)."""
+        return urlencode({**request.args.to_dict(), **{k: str(v) for k, v in changes.items()}})
+
     return {
         "t": lambda text: translate(text, lang), "lang": lang, "languages": LANGUAGES,
         "field_message": lambda message: field_message(message, lang),
         "label": lambda schema: (schema.get("x-title-zh") if lang == "zh" else None) or schema.get("title", ""),
         "title_of": lambda item: item.title_zh if lang == "zh" else item.title_en,
         "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
+        "args_with": args_with,
         "can": lambda *roles: bool(g.get("principal") and g.principal.roles & set(roles)),
     }
 

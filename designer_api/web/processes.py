@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
 
-from engine import reports
+from engine import InvalidData, reports
 
 from ..auth import require
+from ..blueprints.instances import instance_search
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
+from ..schemas import InstancesQuery
 from ..visibility import readable_case
 from .formfields import json_field
 
@@ -72,6 +75,27 @@ def migration(key: str):
                            outcome=outcome, mapping=mapping, target_steps=targets,
                            to_map=sorted({step for row in plan or [] if row["verdict"] == "refused"
                                           for step in row["waits_at"]} | set(mapping)))
+
+
+@bp.get("/instances")
+def instances_page():
+    require("admin", "manager")
+    try:
+        query = InstancesQuery.model_validate({k: v for k, v in request.args.items() if v.strip()})
+        found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
+    except (ValidationError, InvalidData) as refused:
+        return render_template("instances.html", instances=[], total=0, query=None, args=request.args,
+                               error=str(getattr(refused, "message", "")) or t_invalid(refused)), 422
+    return render_template("instances.html", instances=found, total=total, query=query, args=request.args,
+                           pages=max(1, -(-total // query.per_page)), error=None)
+
+
+def t_invalid(refused: Exception) -> str:
+    """The first problem of a refused search, naming the parameter."""
+    if isinstance(refused, ValidationError):
+        first = refused.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(refused)
 
 
 @bp.get("/instances/<instance_id>")

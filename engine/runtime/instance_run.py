@@ -57,6 +57,16 @@ def task_data(engine: Engine, session: Session, task_id: str) -> dict[str, Any]:
     return dict(task.data) if task is not None else {}
 
 
+SUMMARY_FIELDS, SUMMARY_TEXT = 60, 200
+
+
+def summary(data: dict[str, Any]) -> dict[str, Any]:
+    """The plain top-level fields of case data: what instance search can filter on."""
+    plain = {name: value for name, value in data.items() if isinstance(value, str | int | float | bool)
+             and not name.startswith("_") and not (isinstance(value, str) and len(value) > SUMMARY_TEXT)}
+    return dict(list(plain.items())[:SUMMARY_FIELDS])
+
+
 class InstanceRun:
     """An instance being worked on inside a unit of work."""
 
@@ -203,6 +213,8 @@ class InstanceRun:
         if self._workflow is not None:
             self._sync_timers()
             row.state = uow.engine.serializer.dumps(self._workflow)
+            if self._workflow.last_task is not None:
+                row.summary = summary(self._workflow.last_task.data)
             self._sync_tasks()
             row.status = self._status()
             if row.status in FINAL_STATUSES and row.ended_at is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -65,6 +65,22 @@ class InstanceView(RowView):
     started_at: datetime
     updated_at: datetime
     ended_at: datetime | None
+    summary: dict[str, Any] | None = None  # plain top-level case data fields (customer_id, amount ...)
+
+
+@dataclass(frozen=True)
+class InstanceSearch:
+    """Filters of the cockpit's case search; every one given must hold."""
+
+    process_key: str | None = None
+    version: int | None = None
+    status: str | None = None
+    business_key: str | None = None  # a prefix
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    step: str | None = None  # waiting at this element (an open task or a timer)
+    incident: bool | None = None
+    fields: tuple[tuple[str, Any], ...] = ()  # case data field == value
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,49 @@ def list_instances(session: Session, process_key: str | None = None, status: str
     if status is not None:
         query = query.where(Instance.status == status)
     return [InstanceView.of(row) for row in session.scalars(query)]
+
+
+def search_instances(session: Session, search: InstanceSearch, page: int = 1,
+                     per_page: int = 50) -> tuple[list[InstanceView], int]:
+    """One page of the cases matching `search`, newest first, and how many match in all."""
+    query = select(Instance)
+    if search.process_key is not None:
+        query = query.where(Instance.process_key == search.process_key)
+    if search.version is not None:
+        query = query.where(Instance.version == search.version)
+    if search.status is not None:
+        query = query.where(Instance.status == search.status)
+    if search.business_key:
+        escaped = search.business_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Instance.business_key.like(f"{escaped}%", escape="\\"))
+    if search.started_from is not None:
+        query = query.where(Instance.started_at >= search.started_from)
+    if search.started_to is not None:
+        query = query.where(Instance.started_at < search.started_to)
+    if search.incident is not None:
+        message = Instance.incident["message"].as_string()  # a cleared incident is JSON null, not SQL NULL
+        query = query.where(message.is_not(None) if search.incident else message.is_(None))
+    if search.step:
+        query = query.where(or_(
+            select(TaskRow.id).where(TaskRow.instance_id == Instance.id, TaskRow.element_id == search.step,
+                                     TaskRow.state == "ready").exists(),
+            select(Timer.id).where(Timer.instance_id == Instance.id, Timer.element_id == search.step).exists()))
+    textual = session.get_bind().dialect.name == "postgresql"  # ->> gives text: compare text, never cast
+    for name, value in search.fields:
+        field = Instance.summary[name]
+        if isinstance(value, bool):
+            query = query.where(field.as_string() == ("true" if value else "false") if textual
+                                else field.as_boolean() == value)
+        elif isinstance(value, int | float):
+            texts = {repr(float(value))} | ({str(int(value))} if float(value).is_integer() else set())
+            query = query.where(field.as_string().in_(texts) if textual else field.as_float() == float(value))
+        else:
+            query = query.where(field.as_string() == str(value))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    per_page = min(max(per_page, 1), MAX_PAGE)
+    rows = session.scalars(query.order_by(Instance.started_at.desc(), Instance.id)
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return [InstanceView.of(row) for row in rows], total
 
 
 PASSED = ("task_completed", "element_completed", "gateway_decided", "timer_fired")

@@ -156,6 +156,9 @@ class Instance(Base):
     updated_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     start_key: Mapped[str | None] = mapped_column(String(128))  # the Idempotency-Key of the start request
+    # The case's plain top-level data fields (text, numbers, flags), so lists can search them without
+    # deserializing `state`: customer_id, amount, severity ...
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # Every UPDATE checks and bumps `revision`: a lost update raises StaleDataError instead.
     __mapper_args__ = {"version_id_col": revision}

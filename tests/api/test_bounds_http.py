@@ -19,6 +19,8 @@ def test_a_loop_without_a_wait_state_answers_with_an_incident_and_the_case_stays
     assert case["status"] == "error" and "did not reach a wait state" in case["incident"]["message"]
     assert case["incident"]["element_id"] in ("Task_Count", "Gateway_More") and case["incident"]["reference"]
     assert as_user("root").get(f"/api/instances/{case['id']}/history").status_code == 200
+    found = as_user("root").get("/api/instances?incident=true&status=error").get_json()
+    assert [i["id"] for i in found["items"]] == [case["id"]]
     assert as_user("root").post(f"/api/instances/{case['id']}/terminate", json={"reason": "loop"}).status_code == 200
 
 

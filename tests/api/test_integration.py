@@ -155,3 +155,26 @@ def test_comments_are_append_only_history_that_readers_of_the_case_may_add(as_us
     assert as_user("sam").post(f"/api/instances/{case}/comments", json={"text": "hi"}).status_code == 403
     history = as_user("root").get(f"/api/instances/{case}/history").json
     assert [e["data"]["text"] for e in history if e["type"] == "comment_added"] == ["customer promised to pay Friday"]
+
+
+def test_the_cockpit_finds_cases_by_customer_prefix_step_and_data_a_page_at_a_time(as_user):
+    for number in range(3):
+        prepaid_order(as_user, f"SO-80{number}")
+    other = as_user("alice").post("/api/processes/order_release/instances", json={
+        "data": {"customer_id": 3, "amount": 1000, "quote_id": 1}, "business_key": "XO-1"})
+    assert other.status_code == 201
+    root = as_user("root")
+    first = root.get("/api/instances?customer_id=2&per_page=2").json
+    assert (first["total"], len(first["items"]), first["page"]) == (3, 2, 1)
+    second = root.get("/api/instances?customer_id=2&per_page=2&page=2").json
+    assert len(second["items"]) == 1
+    assert {i["business_key"] for i in first["items"] + second["items"]} == {"SO-800", "SO-801", "SO-802"}
+    assert root.get("/api/instances?business_key=SO-8&step=Task_AwaitPayment").json["total"] == 0  # a receive task
+    assert root.get("/api/instances?business_key=SO-80&status=waiting").json["total"] == 3
+    assert root.get("/api/instances?field=amount&value=30,000").json["total"] == 3
+    assert root.get("/api/instances?field=amount&value=abc").json["total"] == 0
+    assert root.get("/api/instances?business_key=%25").json["total"] == 0  # a % is a character, not a wildcard
+    assert root.get("/api/instances?incident=true").json["total"] == 0
+    assert root.get("/api/instances?field=amount").status_code == 422
+    assert as_user("carol").get("/api/instances").status_code == 200  # managers read
+    assert as_user("alice").get("/api/instances").status_code == 403

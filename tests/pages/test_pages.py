@@ -5,6 +5,7 @@ import pytest
 
 from designer_api.app import create_app
 from domain.reports import REPORTS
+from engine import InstanceSearch
 
 INFO = {"customer_name": "Ningbo Port Logistics", "region": "east", "industry": "services",
         "requested_credit_limit": "300000", "payment_terms": "net30", "contact_name": "Chen Hui"}
@@ -313,3 +314,20 @@ def test_comments_are_added_on_the_task_page_and_an_administrator_suspends_and_t
     events = [e for e in engine.history(case.id) if e.type in ("comment_added", "instance_terminated")]
     assert [(e.type, e.actor) for e in events] == [("comment_added", "sam"), ("comment_added", "root"),
                                                   ("instance_terminated", "root")]
+
+
+def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_cockpit(engine, signed_in):
+    engine.start("order_release", {"customer_id": 2, "amount": 30000, "quote_id": 3}, "SO-FIND-1", "bob")
+    engine.start("order_release", {"customer_id": 3, "amount": 1000, "quote_id": 1}, "SO-OTHER", "alice")
+    assert signed_in("alice").get("/processes/instances").status_code == 403
+    root = signed_in("root")
+    page = root.get("/processes/instances?customer_id=2&business_key=SO-&started_from=2000-01-01&status=")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "SO-FIND-1" in text and "SO-OTHER" not in text and "30,000" in text
+    refused = root.get("/processes/instances?customer_id=abc")
+    assert refused.status_code == 422 and "customer_id" in refused.get_data(as_text=True)
+    [case] = engine.search_instances(InstanceSearch(business_key="SO-FIND"))[0]
+    root.get(f"/processes/instances/{case.id}")
+    root.post(f"/processes/instances/{case.id}/terminate", reason="customer cancelled the order")
+    assert engine.instance(case.id).status == "terminated"
+    assert 'href="/processes/instances"' in signed_in("carol").get("/tasks").get_data(as_text=True)
