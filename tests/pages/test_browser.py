@@ -211,3 +211,23 @@ def test_catalog_process_view_and_inbox(page, server):
     page.goto(f"{base}/inbox")
     assert "Credit usage" in page.inner_text("ul.inbox")  # the control point's alert to the salesperson
     shot(page, "10-inbox")
+
+
+def test_on_a_390_px_phone_nothing_is_cut_off_and_sign_out_is_reachable(chromium, server):
+    _, base = server
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    try:
+        sign_in(phone, base, "root")  # the most navigation links
+        for path in ("/tasks", "/processes/instances", "/admin/integration", "/inbox"):
+            phone.goto(f"{base}{path}")
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 391, f"{path} is {width}px wide on a 390px screen"
+            box = phone.locator("button:has-text('Sign out')").bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"sign-out cut off on {path}"
+        shot(phone, "12-phone-header")
+        phone.click("button:has-text('Sign out')")
+        phone.wait_for_selector("input[name=username]")
+    finally:
+        context.close()
