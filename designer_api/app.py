@@ -14,7 +14,7 @@ from engine import EngineError
 
 from . import docs
 from .auth import authenticate
-from .blueprints import drafts, inbox, instances, integration, processes, reports, session, tasks
+from .blueprints import drafts, inbox, instances, integration, processes, reports, session, tasks, users
 from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON, read_json_first
@@ -22,7 +22,8 @@ from .web import init_pages
 from .web.context import wants_page
 from .wiring import build_engine
 
-BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp, integration.bp)
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp, integration.bp,
+              users.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

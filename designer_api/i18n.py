@@ -19,6 +19,11 @@ ZH = {
     "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
     "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",
     "Error": "错误", "Something went wrong": "出错了",
+    # users
+    "Users": "用户管理", "Roles": "角色", "Groups": "组", "Region": "区域", "Create": "创建", "New user": "新建用户",
+    "User saved": "用户已保存",
+    "Deactivating a user ends their sessions and tokens at once; their open tasks stay for their group.":
+        "停用用户会立即结束其会话和令牌；其未完成的任务留给所在组处理。",
     # the case search
     "Cases": "案件", "cases": "个案件", "Customer": "客户", "Started from": "发起日期从", "to": "至",
     "With incident": "有异常", "Field": "字段", "Search": "搜索", "Amount": "金额", "Started": "发起",

@@ -152,6 +152,29 @@ class MessageIn(Body):
     data: Data | None = None
 
 
+RoleName = Annotated[str, Field(max_length=32)]
+GroupKey = Annotated[str, Field(max_length=64)]
+
+
+class UserPatch(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}, {"groups": ["sales"], "region": "east"}]})
+
+    display_name: Annotated[str, Field(min_length=1, max_length=128, pattern=TEXT_PATTERN)] | None = None
+    email: Annotated[str, Field(max_length=256, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    region: Annotated[str, Field(max_length=64)] | None = None
+    roles: Annotated[list[RoleName], Field(min_length=1, max_length=10)] | None = None
+    groups: Annotated[list[GroupKey], Field(max_length=50)] | None = None
+    active: bool | None = None
+
+
+class UserIn(UserPatch):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"username": "dora", "display_name": "Dora Ma 马朵", "roles": ["staff"], "groups": ["sales"],
+         "region": "north", "email": "dora@example.com"}]})
+
+    username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]{1,63}$")]
+
+
 class WebhookIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"url": "https://erp.example.com/crmflow/events", "events": ["instance_completed", "control_point_triggered"],
@@ -222,6 +245,19 @@ class InstancePage(Open):
     total: int
     page: int
     per_page: int
+
+
+class UserOut(Open):
+    username: str
+    display_name: str
+    email: str | None
+    region: str | None
+    roles: list[str]
+    groups: list[str]
+    active: bool
+
+
+Users = RootModel[list[UserOut]]
 
 
 class CatalogEntry(Open):

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import Assignment, HumanTask, default_assignment
+from engine import Assignment, Conflict, FieldError, HumanTask, InvalidData, NotFound, default_assignment
 
+from .forms import REGIONS
 from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
 
 
@@ -194,3 +197,82 @@ def user_for_password(session: Session, username: str, password: str) -> User | 
     digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
     matches = secrets.compare_digest(digest.hex(), expected)
     return user if matches and user is not None and user.active and stored is not _NOBODY else None
+
+
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as administrators see and edit them (never a password or token)."""
+
+    username: str
+    display_name: str
+    email: str | None
+    region: str | None
+    roles: list[str]
+    groups: list[str]
+    active: bool
+
+
+def list_users(session: Session) -> list[UserView]:
+    """Every user with their groups, by username."""
+    members: dict[str, list[str]] = {}
+    for username, group in session.execute(select(Membership.username, Membership.group_key)
+                                           .order_by(Membership.group_key)):
+        members.setdefault(username, []).append(group)
+    return [_view(user, members.get(user.username, [])) for user in session.scalars(select(User).order_by(User.username))]
+
+
+def save_user(session: Session, username: str, changes: Mapping[str, Any], create: bool) -> UserView:
+    """Create a user, or change some of a user's settings (roles, groups, region, e-mail, name, active).
+
+    Deactivating ends the user's sessions and makes their tokens useless at once (both check `active`).
+    :raises Conflict: creating one that exists; NotFound: changing one that does not; InvalidData: bad values
+    """
+    user = session.get(User, username)
+    if create and user is not None:
+        raise Conflict(f"user '{username}' exists; change it with PATCH /api/users/{username}")
+    if not create and user is None:
+        raise NotFound(f"user '{username}' does not exist")
+    errors = _user_errors(session, username if create else None, changes)
+    if errors:
+        raise InvalidData(errors)
+    if user is None:
+        user = User(username=username, display_name=changes.get("display_name") or username, roles=["staff"],
+                    active=True)
+        session.add(user)
+    for name in ("display_name", "email", "region", "roles", "active"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    session.flush()
+    if "groups" in changes:
+        wanted, current = set(changes["groups"]), set(groups_of(session, username))
+        for group in current - wanted:
+            session.delete(session.get(Membership, (username, group)))
+        for group in wanted - current:
+            session.add(Membership(username=username, group_key=group))
+        session.flush()
+    return _view(user, groups_of(session, username))
+
+
+def _user_errors(session: Session, new_username: str | None, changes: Mapping[str, Any]) -> list[FieldError]:
+    errors = []
+    if new_username is not None and not USERNAME.match(new_username):
+        errors.append(FieldError("username", "2 to 64 lower-case letters, digits, _ . - starting with a letter"))
+    unknown_roles = set(changes.get("roles") or []) - ROLES.keys()
+    if unknown_roles or changes.get("roles") == []:
+        errors.append(FieldError("roles", f"one or more of {', '.join(ROLES)}"))
+    groups = set(changes.get("groups") or [])
+    known = set(session.scalars(select(Group.key).where(Group.key.in_(groups)))) if groups else set()
+    if groups - known:
+        errors.append(FieldError("groups", f"no such group: {', '.join(sorted(groups - known))}"))
+    region = changes.get("region")
+    if region is not None and region not in REGIONS:
+        errors.append(FieldError("region", f"one of {', '.join(REGIONS)}"))
+    return errors
+
+
+def _view(user: User, groups: list[str]) -> UserView:
+    return UserView(user.username, user.display_name, user.email, user.region, list(user.roles), sorted(groups),
+                    user.active)

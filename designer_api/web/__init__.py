@@ -9,10 +9,10 @@ import json
 
 from flask import Flask
 
-from . import drafts, inbox, integration, processes, reports, signin, tasks
+from . import drafts, inbox, integration, processes, reports, signin, tasks, users
 from .context import check_csrf, signed_in, template_helpers
 
-BLUEPRINTS = (signin.bp, tasks.bp, processes.bp, drafts.bp, inbox.bp, reports.bp, integration.bp)
+BLUEPRINTS = (signin.bp, tasks.bp, processes.bp, drafts.bp, inbox.bp, reports.bp, integration.bp, users.bp)
 
 
 

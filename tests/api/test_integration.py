@@ -178,3 +178,20 @@ def test_the_cockpit_finds_cases_by_customer_prefix_step_and_data_a_page_at_a_ti
     assert root.get("/api/instances?field=amount").status_code == 422
     assert as_user("carol").get("/api/instances").status_code == 200  # managers read
     assert as_user("alice").get("/api/instances").status_code == 403
+
+
+def test_administrators_create_change_and_deactivate_users(as_user):
+    root = as_user("root")
+    created = root.post("/api/users", json={"username": "dora", "display_name": "Dora Ma 马朵", "roles": ["staff"],
+                                            "groups": ["sales"], "region": "north"})
+    assert created.status_code == 201 and created.json["groups"] == ["sales"]
+    assert root.post("/api/users", json={"username": "dora"}).status_code == 409
+    bad = root.post("/api/users", json={"username": "eve", "roles": ["god"], "groups": ["nope"], "region": "mars"})
+    assert bad.status_code == 422 and {d["field"] for d in bad.json["error"]["details"]} == {"roles", "groups", "region"}
+    moved = root.patch("/api/users/dora", json={"groups": ["finance"], "region": "east"})
+    assert (moved.json["groups"], moved.json["region"]) == (["finance"], "east")
+    assert root.patch("/api/users/alice", json={"active": False}).json["active"] is False
+    assert as_user("alice").get("/api/tasks").status_code == 401  # her token stops working at once
+    assert {u["username"] for u in root.get("/api/users").json} >= {"dora", "alice", "erp"}
+    assert root.patch("/api/users/nobody", json={"active": False}).status_code == 404
+    assert as_user("bob").get("/api/users").status_code == 403

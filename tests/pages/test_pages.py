@@ -331,3 +331,25 @@ def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_co
     root.post(f"/processes/instances/{case.id}/terminate", reason="customer cancelled the order")
     assert engine.instance(case.id).status == "terminated"
     assert 'href="/processes/instances"' in signed_in("carol").get("/tasks").get_data(as_text=True)
+
+
+def test_an_administrator_creates_a_user_and_deactivates_another_from_the_users_page(engine, signed_in):
+    assert signed_in("alice").get("/admin/users").status_code == 403
+    root = signed_in("root")
+    assert "Alice Wang" in root.get("/admin/users").get_data(as_text=True)
+    refused = root.client.post("/admin/users", data={"csrf_token": root.token, "create": "1", "username": "Dora!",
+                                                     "roles": ["staff"]})
+    assert refused.status_code == 422 and "lower-case" in refused.get_data(as_text=True)
+    root.get("/admin/users")
+    created = root.client.post("/admin/users", data={"csrf_token": root.token, "create": "1", "username": "dora",
+                                                     "display_name": "Dora Ma", "roles": ["staff"],
+                                                     "groups": ["sales"], "region": "north"})
+    assert created.status_code == 302
+    root.get("/admin/users")
+    root.client.post("/admin/users", data={"csrf_token": root.token, "username": "bob", "roles": ["staff"],
+                                           "groups": ["sales"], "region": "south"})  # active left unticked
+    with engine.store.read() as session:
+        from domain.directory import list_users
+        users = {u.username: u for u in list_users(session)}
+    assert (users["dora"].groups, users["dora"].region, users["dora"].active) == (["sales"], "north", True)
+    assert users["bob"].active is False

@@ -1,0 +1,45 @@
+"""Users and their groups, roles and region (used by the assignment rules): /api/users, administrators only."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from domain.directory import list_users, save_user
+
+from ..auth import require
+from ..http import engine, reply
+from ..openapi import operation
+from ..schemas import UserIn, UserOut, UserPatch, Users, context_of
+
+bp = Blueprint("users", __name__, url_prefix="/api/users")
+TAGS = ("users",)
+
+
+@bp.get("")
+@operation("Users with their roles, groups and region", "admin", ok=Users, tags=TAGS)
+def users():
+    require("admin")
+    with engine().store.read() as session:
+        return reply(list_users(session))
+
+
+@bp.post("")
+@operation("Create a user", "admin", json=UserIn, ok=UserOut, status=201, tags=TAGS)
+def create():
+    admin = require("admin")
+    body = context_of("json")
+    changes = body.model_dump(exclude_unset=True, exclude={"username"})
+    return reply(_save(body.username, changes, True, admin.username), 201)
+
+
+@bp.patch("/<username>")
+@operation("Change a user: roles, groups, region, e-mail, name; active false ends their sessions and tokens",
+           "admin", json=UserPatch, ok=UserOut, tags=TAGS)
+def change(username: str):
+    admin = require("admin")
+    return reply(_save(username[:64], context_of("json").model_dump(exclude_unset=True), False, admin.username))
+
+
+def _save(username: str, changes: dict[str, Any], create: bool, actor: str) -> Any:
+    return engine().execute(lambda uow: save_user(uow.session, username, changes, create), actor=actor)
