@@ -224,7 +224,8 @@ def list_users(session: Session) -> list[UserView]:
     return [_view(user, members.get(user.username, [])) for user in session.scalars(select(User).order_by(User.username))]
 
 
-def save_user(session: Session, username: str, changes: Mapping[str, Any], create: bool) -> UserView:
+def save_user(session: Session, username: str, changes: Mapping[str, Any], create: bool,
+              actor: str | None = None) -> UserView:
     """Create a user, or change some of a user's settings (roles, groups, region, e-mail, name, active).
 
     Deactivating ends the user's sessions and makes their tokens useless at once (both check `active`).
@@ -238,6 +239,10 @@ def save_user(session: Session, username: str, changes: Mapping[str, Any], creat
     errors = _user_errors(session, username if create else None, changes)
     if errors:
         raise InvalidData(errors)
+    if username == actor and (changes.get("active") is False or "admin" not in changes.get("roles", ["admin"])):
+        raise Conflict("administrators cannot deactivate themselves or drop their own admin role; ask another "
+                       "administrator")
+    changes = {**changes, "region": changes["region"] or None} if "region" in changes else changes
     if user is None:
         user = User(username=username, display_name=changes.get("display_name") or username, roles=["staff"],
                     active=True)
@@ -268,7 +273,7 @@ def _user_errors(session: Session, new_username: str | None, changes: Mapping[st
     if groups - known:
         errors.append(FieldError("groups", f"no such group: {', '.join(sorted(groups - known))}"))
     region = changes.get("region")
-    if region is not None and region not in REGIONS:
+    if region and region not in REGIONS:
         errors.append(FieldError("region", f"one of {', '.join(REGIONS)}"))
     return errors
 

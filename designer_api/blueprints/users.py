@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from domain.directory import list_users, save_user
 
 from ..auth import require
+from ..errors import BadRequest
 from ..http import engine, reply
 from ..openapi import operation
 from ..schemas import UserIn, UserOut, UserPatch, Users, context_of
@@ -29,7 +30,7 @@ def users():
 def create():
     admin = require("admin")
     body = context_of("json")
-    changes = body.model_dump(exclude_unset=True, exclude={"username"})
+    changes = body.model_dump(exclude_none=True, exclude={"username"})
     return reply(_save(body.username, changes, True, admin.username), 201)
 
 
@@ -38,8 +39,11 @@ def create():
            "admin", json=UserPatch, ok=UserOut, tags=TAGS)
 def change(username: str):
     admin = require("admin")
-    return reply(_save(username[:64], context_of("json").model_dump(exclude_unset=True), False, admin.username))
+    if not request.get_data():
+        raise BadRequest("send a JSON object with the fields to change, e.g. {\"active\": false}")
+    return reply(_save(username[:64], context_of("json").model_dump(exclude_none=True), False, admin.username))
 
 
 def _save(username: str, changes: dict[str, Any], create: bool, actor: str) -> Any:
-    return engine().execute(lambda uow: save_user(uow.session, username, changes, create), actor=actor)
+    """`null` leaves a field as it is; `"region": ""` clears the region."""
+    return engine().execute(lambda uow: save_user(uow.session, username, changes, create, actor), actor=actor)

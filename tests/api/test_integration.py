@@ -195,3 +195,13 @@ def test_administrators_create_change_and_deactivate_users(as_user):
     assert {u["username"] for u in root.get("/api/users").json} >= {"dora", "alice", "erp"}
     assert root.patch("/api/users/nobody", json={"active": False}).status_code == 404
     assert as_user("bob").get("/api/users").status_code == 403
+
+
+def test_an_administrator_cannot_lock_themselves_out_and_null_leaves_a_field_alone(as_user):
+    root = as_user("root")
+    assert root.patch("/api/users/root", json={"active": False}).status_code == 409
+    assert root.patch("/api/users/root", json={"roles": ["staff"]}).status_code == 409
+    kept = root.patch("/api/users/bob", json={"display_name": None, "roles": None, "region": "east"})
+    assert kept.status_code == 200 and kept.json["display_name"].startswith("Bob") and kept.json["region"] == "east"
+    assert root.patch("/api/users/bob", json={"region": ""}).json["region"] is None
+    assert root.patch("/api/users/bob").status_code == 400
