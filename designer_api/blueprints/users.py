@@ -39,7 +39,7 @@ def create():
            "admin", json=UserPatch, ok=UserOut, tags=TAGS)
 def change(username: str):
     admin = require("admin")
-    if not request.get_data():
+    if not isinstance(request.get_json(silent=True), dict):
         raise BadRequest("send a JSON object with the fields to change, e.g. {\"active\": false}")
     return reply(_save(username[:64], context_of("json").model_dump(exclude_none=True), False, admin.username))
 

@@ -205,3 +205,5 @@ def test_an_administrator_cannot_lock_themselves_out_and_null_leaves_a_field_alo
     assert kept.status_code == 200 and kept.json["display_name"].startswith("Bob") and kept.json["region"] == "east"
     assert root.patch("/api/users/bob", json={"region": ""}).json["region"] is None
     assert root.patch("/api/users/bob").status_code == 400
+    assert root.patch("/api/users/bob", data="null", headers={"Content-Type": "application/json"}).status_code in (
+        400, 422)
