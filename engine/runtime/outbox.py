@@ -3,7 +3,7 @@
 Each round claims undelivered rows with SKIP LOCKED, hands each to the sender for its
 topic, and marks it delivered in the same transaction. A failed delivery is tried again after
 a backoff that doubles each time (2 s, 4 s, ... at most an hour); after `MAX_ATTEMPTS` it is a
-dead letter (`dead_letters`), kept with its last error until someone redelivers it. A dispatcher that dies between
+dead letter, kept with its last error until someone redelivers it. A dispatcher that dies between
 sending and committing sends that message again after restart, with the same
 idempotency key: senders deliver once per key (the journal sender checks its journal;
 mail carries the key as its Message-ID).
