@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from ..intake.pipeline import process_parameters
-from ..intake.xml import NS, local_name, reparse
+from ..intake.xml import NS, local_name, property_values, reparse
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
@@ -44,8 +44,7 @@ def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:
 
 
 def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str]) -> dict[str, Any]:
-    properties = {p.get("name"): p.get("value") for p in
-                  element.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+    properties = property_values(element)
     operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
     timers = [{"id": event.get("id"), "name": event.get("name"),
                "duration": _text(event.find("bpmn:timerEventDefinition/bpmn:timeDuration", NS)),

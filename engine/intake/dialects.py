@@ -19,7 +19,7 @@ from ..errors import Problem
 from ..pack import Pack
 from . import forms
 from .durations import parse_duration
-from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, set_property
+from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, property_values, set_property
 
 DIALECTS = {
     "http://camunda.org/schema/1.0/bpmn": "camunda",
@@ -100,7 +100,7 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
     dialect = next(iter(foreign))[0]
     kind = local_name(element)
     if kind in ("userTask", "startEvent"):
-        if values.get("formKey") and not _has_property(element, "formSchema"):
+        if values.get("formKey") and "formSchema" not in property_values(element):
             set_property(element, "formKey", values["formKey"])
     if kind == "userTask":
         yield from _people(element, values, dialect)
@@ -161,11 +161,6 @@ def _service(element: etree._Element, values: dict[str, str], dialect: str, pack
     for name, required in pack.service_parameters(service).items():
         if required:  # read from the case data field of that name
             etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id=name, type="any", value=name)
-
-
-def _has_property(element: etree._Element, name: str) -> bool:
-    return element.find(f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{name}']",
-                        NS) is not None
 
 
 def _service_names(value: str) -> list[str]:

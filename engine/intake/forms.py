@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from ..errors import FieldError, Problem
-from .xml import NS, local_name, problem_at, set_property
+from .xml import NS, local_name, problem_at, property_values, set_property
 
 MODEL_FORM_PREFIX = "model:"
 MAX_FIELDS = 60
@@ -147,9 +147,7 @@ def model_forms(root: etree._Element) -> dict[str, dict[str, Any]]:
     """The forms a model carries: form key -> schema (only those that pass `schema_problems`)."""
     forms = {}
     for prop in root.iterfind(".//spiffworkflow:property[@name='formSchema']", NS):
-        owner = prop.getparent().getparent().getparent()
-        key = next((p.get("value") for p in owner.iterfind(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formKey']", NS)), None)
+        key = property_values(prop.getparent().getparent().getparent()).get("formKey")
         schema = _loads(prop.get("value") or "")
         if key and isinstance(schema, dict) and not schema_problems(schema) and form_key(schema) == key:
             forms[key] = schema
@@ -161,11 +159,10 @@ def lint_model_forms(root: etree._Element) -> Iterator[Problem]:
     for owner in root.iter():
         if not isinstance(owner.tag, str) or local_name(owner) not in ("userTask", "startEvent", "manualTask"):
             continue
-        props = {p.get("name"): p.get("value") or "" for p in owner.iterfind(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        props = property_values(owner)
         if "formSchema" not in props:
             continue
-        schema = _loads(props["formSchema"])
+        schema = _loads(props["formSchema"] or "")
         if not isinstance(schema, dict):
             yield problem_at("form_schema", "the formSchema property is not a JSON object", owner)
             continue
@@ -174,7 +171,7 @@ def lint_model_forms(root: etree._Element) -> Iterator[Problem]:
             yield problem_at("form_schema", "formSchema: " + "; ".join(problems[:3]), owner)
         elif props.get("formKey") != form_key(schema):
             yield problem_at("form_schema", f"formKey must be {form_key(schema)} (the digest of formSchema), "
-                             f"not '{props.get('formKey', '')[:40]}'", owner)
+                             f"not '{(props.get('formKey') or '')[:40]}'", owner)
 
 
 def schema_problems(schema: Mapping[str, Any]) -> list[str]:

@@ -17,7 +17,7 @@ from . import timers
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at
+from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, property_values
 
 _CONTAINERS = ("process", "subProcess", "transaction")
 # Five to seven cron fields (Quartz, as Camunda writes them: "0 0 9 * * ?", "0 9 * * MON-FRI").
@@ -134,15 +134,15 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     # A plain or manual task needs nobody named (whoever works the case confirms it); a user task with nobody to do
     # it deploys, and waits in the administrators' queue.
     for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
-        properties = {p.get("name"): p.get("value") for p in
-                      task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        properties = property_values(task)
         if (local_name(task) == "userTask" and task.get("id") not in lanes
                 and not any(properties.get(k) for k in ("assignee", "candidateGroup", "assigneeFrom"))):
             yield problem_at("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
                            "will wait in the administrators' queue", task, "warning")
-        if properties.get("dueIn"):
+        due_in = properties.get("dueIn")
+        if due_in:
             try:
-                parse_duration(properties["dueIn"])
+                parse_duration(due_in)
             except InvalidData:
                 yield problem_at("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
                                "such as P3D or PT4H", task)
@@ -177,12 +177,11 @@ def _model_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 
 def _message_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for message in root.iterfind("bpmn:message", NS):
-        for prop in message.iterfind("bpmn:extensionElements/spiffworkflow:properties/"
-                                     "spiffworkflow:property[@name='formKey']", NS):
-            key = prop.get("value") or ""
-            if not pack.knows_form(key):
-                yield problem_at("unknown_form", f"message '{message.get('name')}' names form '{key}', which the "
-                               f"'{pack.name}' pack does not provide", message)
+        props = property_values(message)
+        key = props.get("formKey") or ""
+        if "formKey" in props and not pack.knows_form(key):
+            yield problem_at("unknown_form", f"message '{message.get('name')}' names form '{key}', which the "
+                           f"'{pack.name}' pack does not provide", message)
 
 
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:

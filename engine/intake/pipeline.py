@@ -23,7 +23,18 @@ from . import dialects, timers
 from .forms import model_forms
 from .layout import has_diagram, with_diagram
 from .lint import lint
-from .xml import BPMN, BPMNDI, DEFAULT_MAX_BYTES, NOT_FLOW_NODES, NS, local_name, parse_xml, problem_at, serialize
+from .xml import (
+    BPMN,
+    BPMNDI,
+    DEFAULT_MAX_BYTES,
+    NOT_FLOW_NODES,
+    NS,
+    local_name,
+    parse_xml,
+    problem_at,
+    property_values,
+    serialize,
+)
 
 MAX_FLOW_NODES = 400  # in a process, counting the steps inside its sub-processes
 MAX_BRANCHES = 50  # flows leaving one element (parallel branches, gateway choices)
@@ -121,13 +132,9 @@ def start_form(root: etree._Element, process_key: str) -> str | None:
 
 def message_forms(root: etree._Element) -> dict[str, str]:
     """Message name -> the form key (`formKey` property of the bpmn:message) its data is checked against."""
-    found = {}
-    for message in root.iterfind("bpmn:message", NS):
-        prop = message.find("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formKey']",
-                            NS)
-        if prop is not None and message.get("name") and prop.get("value"):
-            found[message.get("name")] = prop.get("value")
-    return found
+    keys = {message.get("name"): property_values(message).get("formKey")
+            for message in root.iterfind("bpmn:message", NS)}
+    return {name: key for name, key in keys.items() if name and key}
 
 
 def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:

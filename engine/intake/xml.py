@@ -104,6 +104,12 @@ def problem_at(code: str, message: str, element: etree._Element, severity: str =
     return Problem(code, message, element.get("id"), element.get("name"), element.sourceline, severity)
 
 
+def property_values(owner: etree._Element) -> dict[str, str | None]:
+    """The crmflow properties of an element, name -> value."""
+    return {p.get("name"): p.get("value") for p in
+            owner.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+
+
 def set_property(owner: etree._Element, name: str, value: str | None) -> None:
     """Set (or, with None, remove) one crmflow property of an element."""
     holder = properties(owner, create=value is not None)
