@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
-from engine import FieldError
+from engine import FieldError, field_error
 
 from .records import Customer, Quote
 
@@ -200,7 +200,7 @@ def validate(form_key: str | None, data: Mapping[str, Any], session: Session | N
     validator = _VALIDATORS.get(form_key)
     if validator is None:
         return [FieldError("form", f"unknown form '{form_key}'")]
-    errors = sorted((_field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
+    errors = sorted((field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
     if session is not None and not errors:
         errors = reference_errors(FORMS[form_key], data, session)
     return errors
@@ -224,20 +224,3 @@ def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session
         elif refers_to == "active_customer" and customer.status != "active":
             errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not active"))
     return errors
-
-
-def _field_error(error) -> FieldError:
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema["properties"]))
-        return FieldError(", ".join(extra), "is not a field of this form")
-    if error.validator == "required":
-        return FieldError(error.message.split("'")[1], "is required")
-    name = ".".join(str(p) for p in error.absolute_path) or "data"
-    messages = {"type": f"must be a {error.validator_value}", "enum": f"must be one of {error.validator_value}",
-                "minimum": f"must be at least {error.validator_value}",
-                "exclusiveMinimum": f"must be more than {error.validator_value}",
-                "maximum": f"must be at most {error.validator_value:,}" if isinstance(error.validator_value, int)
-                else f"must be at most {error.validator_value}",
-                "minLength": f"must be at least {error.validator_value} characters",
-                "maxLength": f"must be at most {error.validator_value} characters"}
-    return FieldError(name, messages.get(error.validator, error.message))

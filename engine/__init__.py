@@ -23,6 +23,7 @@ from .errors import (
 )
 from .facade import Engine
 from .intake.data import DataLimits
+from .intake.forms import field_error
 from .intake.layout import layout_bytes
 from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
@@ -51,7 +52,7 @@ __all__ = [
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
     "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
-    "DeliveryView", "WebhookView", "InstanceSearch",
+    "DeliveryView", "WebhookView", "InstanceSearch", "field_error",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",
 ]

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
 from ..errors import FieldError, Problem
@@ -203,20 +203,27 @@ def schema_problems(schema: Mapping[str, Any]) -> list[str]:
 
 def field_errors(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldError]:
     """Every problem of submitted data against a model form, each naming its field."""
-    errors = []
-    for error in Draft202012Validator(schema).iter_errors(dict(data)):
-        if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(schema["properties"]))
-            errors.append(FieldError(", ".join(extra), "is not a field of this form"))
-        elif error.validator == "required":
-            errors.append(FieldError(error.message.split("'")[1], "is required"))
-        else:
-            name = ".".join(str(p) for p in error.absolute_path) or "data"
-            reason = {"pattern": "must be a date written YYYY-MM-DD", "type": f"must be a {error.validator_value}",
-                      "enum": f"must be one of {error.validator_value}"}.get(
-                str(error.validator), f"{error.validator} {error.validator_value}")
-            errors.append(FieldError(name, reason))
-    return sorted(errors, key=lambda f: f.field)
+    return sorted((field_error(e) for e in Draft202012Validator(schema).iter_errors(dict(data))),
+                  key=lambda f: f.field)
+
+
+def field_error(error: ValidationError) -> FieldError:
+    """A JSON Schema validation error as a person reads it, naming the field (pack and model forms alike)."""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema["properties"]))
+        return FieldError(", ".join(extra), "is not a field of this form")
+    if error.validator == "required":
+        return FieldError(error.message.split("'")[1], "is required")
+    name = ".".join(str(p) for p in error.absolute_path) or "data"
+    value = error.validator_value
+    messages = {"type": f"must be a {value}", "enum": f"must be one of {value}",
+                "minimum": f"must be at least {value}", "exclusiveMinimum": f"must be more than {value}",
+                "maximum": f"must be at most {value:,}" if isinstance(value, int) else f"must be at most {value}",
+                "minLength": f"must be at least {value} characters",
+                "maxLength": f"must be at most {value} characters"}
+    if error.validator == "pattern" and value == _DATE:
+        return FieldError(name, "must be a date written YYYY-MM-DD")
+    return FieldError(name, messages.get(str(error.validator), error.message))
 
 
 def _loads(text: str) -> Any:
