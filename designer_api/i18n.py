@@ -5,6 +5,7 @@ translation falls back to English rather than to a key nobody understands.
 """
 from __future__ import annotations
 
+import math
 import re
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -127,3 +128,17 @@ def pick_language(requested: str | None, accept_language: str | None) -> str:
     if requested in LANGUAGES:
         return requested
     return "zh" if (accept_language or "").lower().startswith("zh") else "en"
+
+
+def parse_number(text: str) -> int | float:
+    """A number typed into a page ("800,000" and "800 000" are 800000): whole numbers as int.
+
+    :raises ValueError: for text that is no finite number (NaN, Infinity and 1e309 included)
+    """
+    cleaned = re.sub(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "", text.strip())
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", cleaned):
+        raise ValueError(f"'{text}' is not a number")
+    number = float(cleaned)
+    if not math.isfinite(number):
+        raise ValueError(f"'{text}' is too large")
+    return int(number) if number.is_integer() else number

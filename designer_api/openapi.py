@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from spectree import Response, SpecTree
 
+from domain.directory import USERNAME
 from engine import FieldError, InvalidData
 
 from .auth import PUBLIC
@@ -26,7 +27,7 @@ XML_REPLIES = ("/api/processes/{key}/versions/{version}/bpmn", "/api/drafts/{dra
 # What the ids in paths look like (a process key as models from any modeler name their processes).
 PATH_PATTERNS = {"key": r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", "draft_id": r"^[0-9a-f-]{1,36}$",
                  "instance_id": r"^[0-9a-f-]{1,36}$", "task_id": r"^[0-9a-f-]{1,36}$",
-                 "delivery_id": r"^[0-9a-f-]{1,36}$", "username": r"^[a-z][a-z0-9_.-]{1,63}$"}
+                 "delivery_id": r"^[0-9a-f-]{1,36}$", "username": USERNAME.pattern}
 DESCRIPTION = ("Copy and adapt CRM processes, deploy them, work their tasks. Every call needs "
                "'Authorization: Bearer TOKEN' (crmflow users token NAME makes one) except /api/health, /api/openapi.json "
                "and /api/docs. "

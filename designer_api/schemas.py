@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, field_validator
 
+from domain.directory import USERNAME, UserView
 from engine import (
     DATA_NAME_PATTERN,
     KEY_PATTERN,
@@ -172,7 +173,7 @@ class UserIn(UserPatch):
         {"username": "dora", "display_name": "Dora Ma 马朵", "roles": ["staff"], "groups": ["sales"],
          "region": "north", "email": "dora@example.com"}]})
 
-    username: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]{1,63}$")]
+    username: Annotated[str, Field(pattern=USERNAME.pattern)]
 
 
 class WebhookIn(Body):
@@ -212,6 +213,8 @@ TaskOut = _model_of(TaskView)
 WebhookOut = _model_of(WebhookView)
 DeliveryOut = _model_of(DeliveryView)
 Webhooks = RootModel[list[WebhookOut]]  # type: ignore[valid-type]
+UserOut = _model_of(UserView)
+Users = RootModel[list[UserOut]]  # type: ignore[valid-type]
 Deliveries = RootModel[list[DeliveryOut]]  # type: ignore[valid-type]
 InstanceOut = _model_of(InstanceView)
 VersionOut = _model_of(VersionView)
@@ -245,19 +248,6 @@ class InstancePage(Open):
     total: int
     page: int
     per_page: int
-
-
-class UserOut(Open):
-    username: str
-    display_name: str
-    email: str | None
-    region: str | None
-    roles: list[str]
-    groups: list[str]
-    active: bool
-
-
-Users = RootModel[list[UserOut]]
 
 
 class CatalogEntry(Open):

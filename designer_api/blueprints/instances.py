@@ -1,7 +1,6 @@
 """Instances: status, history, and administrators' controls: /api/instances."""
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from engine import FieldError, InstanceSearch, InvalidData
 
 from ..auth import require
 from ..http import engine, reply
+from ..i18n import parse_number
 from ..openapi import operation
 from ..schemas import (
     CommentIn,
@@ -61,13 +61,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _typed(text: str) -> Any:
+    """true/false, a number as the pages read one ("30,000"), else the text itself."""
     if text in ("true", "false"):
         return text == "true"
     try:
-        number = float(text.replace(",", ""))
+        return parse_number(text)
     except ValueError:
         return text
-    return number if math.isfinite(number) else text
 
 
 @bp.get("/<instance_id>")

@@ -15,9 +15,9 @@ from ..auth import AUTHORS, require
 from ..catalog import catalog
 from ..diagram import render_svg
 from ..http import engine, reply
-from ..i18n import translate
+from ..i18n import parse_number, translate
 from .context import csrf_token, language
-from .formfields import json_field, parse_number
+from .formfields import json_field
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
 VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "bpmn-js"

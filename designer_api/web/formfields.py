@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +9,8 @@ from typing import Any
 from flask import request
 
 from engine import FieldError, InvalidData
+
+from ..i18n import parse_number
 
 
 @dataclass(frozen=True)
@@ -68,20 +68,6 @@ def submitted(schema: Mapping[str, Any] | None, form: Mapping[str, str]) -> tupl
         else:
             data[name] = text
     return data, problems
-
-
-def parse_number(text: str) -> int | float:
-    """A number typed into a page ("800,000" and "800 000" are 800000): whole numbers as int.
-
-    :raises ValueError: for text that is no finite number (NaN, Infinity and 1e309 included)
-    """
-    cleaned = re.sub(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "", text.strip())
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", cleaned):
-        raise ValueError(f"'{text}' is not a number")
-    number = float(cleaned)
-    if not math.isfinite(number):
-        raise ValueError(f"'{text}' is too large")
-    return int(number) if number.is_integer() else number
 
 
 def json_field(name: str) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """The integration page for administrators: webhooks, their delivery log and dead letters (redeliver)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import InvalidData
@@ -11,14 +13,19 @@ from ..http import engine
 bp = Blueprint("integration_pages", __name__, url_prefix="/admin/integration")
 
 
-@bp.get("")
-def integration_page():
-    require("admin")
-    state = request.args.get("state") if request.args.get("state") in ("pending", "delivered", "dead") else None
+def _render(state: str | None, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+            status: int = 200) -> Any:
     return render_template("integration.html", webhooks=engine().webhooks(), state=state,
                            deliveries=engine().webhook_deliveries(state, limit=100),
                            dead=engine().webhook_deliveries("dead", limit=100),
-                           event_types=sorted(engine().event_types), errors={}, values={})
+                           event_types=sorted(engine().event_types), errors=errors or {}, values=values or {}), status
+
+
+@bp.get("")
+def integration_page():
+    require("admin")
+    state = request.args.get("state")
+    return _render(state if state in ("pending", "delivered", "dead") else None)
 
 
 @bp.post("/webhooks")
@@ -29,11 +36,7 @@ def register():
     try:
         engine().register_webhook(url, events, request.form.get("secret", ""), admin.username)
     except InvalidData as refused:
-        return render_template("integration.html", webhooks=engine().webhooks(), state=None,
-                               deliveries=engine().webhook_deliveries(None, limit=100),
-                               dead=engine().webhook_deliveries("dead", limit=100),
-                               event_types=sorted(engine().event_types),
-                               errors={f.field: f.message for f in refused.fields}, values=values), 422
+        return _render(None, {f.field: f.message for f in refused.fields}, values, 422)
     flash("Webhook registered")
     return redirect(url_for("integration_pages.integration_page"))
 
