@@ -34,11 +34,15 @@ DESCRIPTION = ("Copy and adapt CRM processes, deploy them, work their tasks. Eve
                "Every error has the shape {\"error\": {\"code\", \"message\", \"details\"}}.")
 
 
+def field_errors_of(error: Any) -> list[FieldError]:
+    """A pydantic validation error as field errors, each naming its field."""
+    return [FieldError(".".join(str(part) for part in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+
+
 def _refuse_invalid(req: Any, resp: Any, error: Any, instance: Any, *_: Any) -> None:
     """A request that does not fit its model: 422 naming each field, in the one error shape."""
     if error is not None:
-        raise InvalidData([FieldError(".".join(str(part) for part in e["loc"]) or "body", e["msg"])
-                           for e in error.errors()])
+        raise InvalidData(field_errors_of(error))
 
 
 API = SpecTree("flask", title="crmflow API", version="0.2.0", description=DESCRIPTION, path="api/spectree",

@@ -11,6 +11,7 @@ from ..blueprints.instances import instance_search
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
+from ..openapi import field_errors_of
 from ..schemas import InstancesQuery
 from ..visibility import readable_case
 from .formfields import json_field
@@ -81,21 +82,16 @@ def migration(key: str):
 def instances_page():
     require("admin", "manager")
     try:
-        query = InstancesQuery.model_validate({k: v for k, v in request.args.items() if v.strip()})
+        try:
+            query = InstancesQuery.model_validate({k: v for k, v in request.args.items() if v.strip()})
+        except ValidationError as invalid:
+            raise InvalidData(field_errors_of(invalid)) from None
         found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
-    except (ValidationError, InvalidData) as refused:
+    except InvalidData as refused:
         return render_template("instances.html", instances=[], total=0, query=None, args=request.args,
-                               error=str(getattr(refused, "message", "")) or t_invalid(refused)), 422
+                               error="; ".join(f"{f.field}: {f.message}" for f in refused.fields)), 422
     return render_template("instances.html", instances=found, total=total, query=query, args=request.args,
                            pages=max(1, -(-total // query.per_page)), error=None)
-
-
-def t_invalid(refused: Exception) -> str:
-    """The first problem of a refused search, naming the parameter."""
-    if isinstance(refused, ValidationError):
-        first = refused.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return str(refused)
 
 
 @bp.get("/instances/<instance_id>")
