@@ -22,8 +22,8 @@ from .web import init_pages
 from .web.context import wants_page
 from .wiring import build_engine
 
-BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, inbox.bp, reports.bp, integration.bp,
-              users.bp)
+BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, tasks.claims, inbox.bp, reports.bp,
+              integration.bp, users.bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -95,10 +95,12 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 
 
 @main.command()
-@click.option("--no-demo", is_flag=True, help="Skip the demo users, customers and assignment rules.")
+@click.option("--no-demo", is_flag=True, help="Skip the demo users, customers, rules and the demo quarter.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(0, 400),
+              help="Days of demo work to play on a fresh database (0: none).")
 @click.pass_context
-def setup(ctx: click.Context, no_demo: bool) -> None:
-    """Everything a fresh machine needs: schema, the shipped processes, demo data."""
+def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
+    """Everything a fresh machine needs: schema, the shipped processes, demo data and a quarter of work."""
     from domain.seed import DEMO_PASSWORD, load_demo
 
     engine = _engine(ctx)
@@ -118,6 +120,39 @@ def setup(ctx: click.Context, no_demo: bool) -> None:
                "(curl -H 'Authorization: Bearer TOKEN' ...):")
     for username, token in added["tokens"].items():
         click.echo(f"    {username:<7} {token}")
+    from domain.demo import played_already
+
+    if days and not played_already(engine):
+        _play(ctx, days)
+    elif days:
+        click.echo("  the database already holds cases: no demo quarter played (`crmflow demo` plays one anyway)")
+
+
+@main.command()
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 400), help="How many days to play.")
+@click.option("--seed", default=2026, show_default=True, help="The same seed plays the same quarter.")
+@click.pass_context
+def demo(ctx: click.Context, days: int, seed: int) -> None:
+    """Play DAYS of CRM work through the real processes (leads, customers, orders, complaints), ending now,
+    so every report has figures. Adds to what is there."""
+    _play(ctx, days, seed)
+
+
+def _play(ctx: click.Context, days: int, seed: int = 2026) -> None:
+    from domain.demo import Quarter
+
+    click.echo(f"  playing {days} days of work through the processes (leads, customers, orders, complaints) ...")
+
+    def progress(day: int, total: int, counts: dict[str, int]) -> None:
+        if day % 10 == 0 or day == total:
+            click.echo(f"    day {day}/{total}: {counts['cases']} cases, {counts['tasks']} tasks done, "
+                       f"{counts['timers']} timers fired")
+
+    quarter = Quarter(lambda clock: build_engine(ctx.obj["database"], clock), days, seed, progress)
+    try:
+        quarter.play()
+    finally:
+        quarter.engine.close()
 
 
 @main.command()

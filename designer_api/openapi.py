@@ -24,6 +24,8 @@ ERRORS = {"HTTP_400": ErrorOut, "HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTT
 # BPMN travels as XML, which the JSON request models do not describe.
 XML_BODIES = (("/api/processes", "post"), ("/api/drafts/{draft_id}/bpmn", "put"))
 XML_REPLIES = ("/api/processes/{key}/versions/{version}/bpmn", "/api/drafts/{draft_id}/bpmn")
+# Reports also come as CSV (format=csv) beside their JSON form.
+CSV_REPLIES = ("/api/reports/{key}",)
 # What the ids in paths look like (a process key as models from any modeler name their processes).
 PATH_PATTERNS = {"key": r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", "draft_id": r"^[0-9a-f-]{1,36}$",
                  "instance_id": r"^[0-9a-f-]{1,36}$", "task_id": r"^[0-9a-f-]{1,36}$",
@@ -75,6 +77,9 @@ def document() -> dict[str, Any]:
         spec["paths"][path][method]["requestBody"] = {"required": True, **xml}
     for path in XML_REPLIES:
         spec["paths"][path]["get"]["responses"]["200"].update(xml)
+    csv = {"schema": {"type": "string", "description": "UTF-8 with BOM, one header row"}}
+    for path in CSV_REPLIES:
+        spec["paths"][path]["get"]["responses"]["200"]["content"]["text/csv"] = csv
     for path in PUBLIC:
         spec["paths"][path]["get"]["security"] = []
     for operations in spec["paths"].values():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, field_validator
@@ -74,6 +74,23 @@ class CompleteIn(Body):
 
     data: Data | None = None
     revision: Id32 | None = None
+
+
+class ClaimIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"task_ids": ["0b9c…", "5e21…"]}]})
+
+    task_ids: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f-]{1,36}$")]],
+                        Field(min_length=1, max_length=100)]
+
+
+class ClaimResult(BaseModel):
+    task_id: str
+    claimed: bool
+    name: str | None
+    reason: str | None  # why it was not claimed (taken meanwhile, not the caller's group ...)
+
+
+ClaimResults = RootModel[list[ClaimResult]]
 
 
 class DelegateIn(Body):
@@ -356,7 +373,11 @@ class Report(Open):
     key: str
     title: str
     title_zh: str
-    rows: Any
+    columns: list[dict[str, Any]]
+    chart: list[str]
+    filters: list[str]
+    rows: list[dict[str, Any]]
+    drill: str | None = None
 
 
 class Health(Open):
@@ -401,7 +422,19 @@ def _iso(value: Any) -> Any:
 Moment = Annotated[datetime, Field(description="ISO 8601 date-time"), BeforeValidator(_iso)]
 
 
+def _day(value: Any) -> Any:
+    """A day parameter must be written as YYYY-MM-DD (pydantic alone would also read 0 as 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a day, e.g. 2026-12-01")
+    return value
+
+
+Day = Annotated[date, Field(description="a day, YYYY-MM-DD"), BeforeValidator(_day)]
+
+
 class TasksQuery(Query):
+    q: Annotated[str, Field(max_length=128, description="task or process name contains it, business key starts "
+                                                         "with it, or the case's customer is named like it")] | None = None
     process_key: Annotated[str, Field(max_length=128)] | None = None
     business_key: Annotated[str, Field(max_length=128)] | None = None
     due_before: Moment | None = None
@@ -449,3 +482,30 @@ def context_of(name: str) -> Any:
     from flask import request
 
     return getattr(request.context, name)  # type: ignore[attr-defined]
+
+
+class ReportQuery(Query):
+    since: Annotated[Day, Field(description="from this day (inclusive), YYYY-MM-DD")] | None = None
+    until: Annotated[Day, Field(description="to this day (inclusive), YYYY-MM-DD")] | None = None
+    owner: Annotated[str, Field(max_length=64)] | None = None
+    region: Annotated[str, Field(max_length=64)] | None = None
+    source: Annotated[str, Field(max_length=32)] | None = None
+    group: Annotated[str, Field(max_length=64)] | None = None
+    drill: Annotated[str, Field(max_length=200, description="a row's first value: the records and cases behind "
+                                                            "it")] | None = None
+    format: Annotated[str, Field(pattern="^(json|csv)$", description="csv: UTF-8 with BOM (Excel)")] = "json"
+    lang: Annotated[str, Field(pattern="^(en|zh)$", description="CSV column titles")] = "en"
+
+
+class ConformanceQuery(Query):
+    process_key: Annotated[str, Field(min_length=1, max_length=128)]
+    since: Annotated[Day, Field(description="cases started from this day, YYYY-MM-DD")] | None = None
+    until: Annotated[Day, Field(description="cases started to this day (inclusive), YYYY-MM-DD")] | None = None
+
+
+class Conformance(Open):
+    process_key: str
+    cases: int
+    variants: list[dict[str, Any]]
+    never_taken: list[dict[str, Any]]
+    departures: list[dict[str, Any]]

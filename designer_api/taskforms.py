@@ -1,18 +1,23 @@
 """What staff may see of a task, and its form: schema, labels and the current values."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from engine import Engine, FieldError, Forbidden, InvalidData, TaskView
+from domain import directory, lookup
+from engine import Engine, EngineError, FieldError, Forbidden, InvalidData, TaskView
 
 from .auth import Principal
+
+TASK_ID = re.compile(r"[0-9a-f-]{1,36}")
 
 
 def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
     """Task-list filters from query parameters. :raises InvalidData: naming the bad parameter"""
-    filters: dict[str, Any] = {"process_key": args.get("process_key"), "business_key": args.get("business_key")}
+    filters: dict[str, Any] = {"process_key": args.get("process_key", "").strip() or None,  # an empty box: any
+                               "business_key": args.get("business_key", "").strip() or None}
     errors = []
     for name in ("due_before", "created_since"):
         if args.get(name):
@@ -30,6 +35,68 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
     if errors:
         raise InvalidData(errors)
     return filters
+
+
+def text_search(engine: Engine, text: str | None) -> dict[str, Any]:
+    """Task-list filters for a search text: task, process, business key, or the customer's name."""
+    text = (text or "").strip()[:128]
+    if not text:
+        return {}
+    with engine.store.read() as session:
+        return {"text": text, "text_in_data": ("customer_id", lookup.customers_named(session, text))}
+
+
+def claim_all(engine: Engine, task_ids: list[str], principal: Principal) -> list[dict[str, Any]]:
+    """Claim each task in its own transaction: what one refuses (taken meanwhile, not the caller's group)
+    is reported with its reason and leaves the others claimed."""
+    results: list[dict[str, Any]] = []
+    for task_id in dict.fromkeys(task_ids):  # each once, in the order given
+        if not TASK_ID.fullmatch(task_id):
+            results.append({"task_id": task_id[:64], "claimed": False, "name": None, "reason": "is not a task id"})
+            continue
+        try:
+            task = engine.claim(task_id, principal.username, principal.groups)
+        except EngineError as refused:
+            results.append({"task_id": task_id, "claimed": False, "name": None, "reason": refused.message})
+        else:
+            results.append({"task_id": task_id, "claimed": True, "name": task.name, "reason": None})
+    return results
+
+
+def hand_over(engine: Engine, task_id: str, principal: Principal, to_user: str) -> TaskView:
+    """Hand a task to an active member of its group: by its assignee, or by an administrator (reassign).
+
+    :raises InvalidData: naming `to` when that person may not take it; NotFound, Conflict, Forbidden
+    """
+    task = engine.task(task_id)
+    with engine.store.read() as session:
+        problem = directory.delegation_problem(session, to_user, task.candidate_group)
+    if problem:
+        raise InvalidData([FieldError("to", problem)])
+    return engine.delegate(task_id, principal.username, to_user, admin="admin" in principal.roles)
+
+
+def colleagues(engine: Engine, task: TaskView) -> list[str]:
+    """Who a task may be handed to: the active members of its group other than its assignee."""
+    if task.candidate_group is None:
+        return []
+    with engine.store.read() as session:
+        return [name for name in directory.members_of(session, task.candidate_group)
+                if name != task.assignee and directory.delegation_problem(session, name, task.candidate_group) is None]
+
+
+def case_columns(engine: Engine, tasks: list[TaskView]) -> dict[str, dict[str, Any]]:
+    """Per task id, the customer's name and the amount from its case (for task lists)."""
+    ids = {t.case["customer_id"] for t in tasks if t.case and type(t.case.get("customer_id")) is int}
+    with engine.store.read() as session:
+        names = lookup.customer_names(session, ids)
+    columns = {}
+    for task in tasks:
+        case = task.case or {}
+        amount = case.get("amount")
+        columns[task.id] = {"customer": names.get(case.get("customer_id")),  # type: ignore[arg-type]
+                            "amount": amount if type(amount) in (int, float) else None}
+    return columns
 
 
 def aware(moment: datetime | None) -> datetime | None:

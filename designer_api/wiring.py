@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from domain import crm_pack
@@ -11,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BPMN = ROOT / "bpmn"
 
 
-def build_engine(url: str | None = None) -> Engine:
+def build_engine(url: str | None = None, clock: Callable[[], datetime] | None = None) -> Engine:
     """An engine on `url` (or CRMFLOW_DATABASE_URL, or the SQLite default) with the CRM pack.
 
     CRMFLOW_MAX_DATA_BYTES (default 262144) bounds one case's data; CRMFLOW_MAX_STEPS (default
@@ -19,7 +21,9 @@ def build_engine(url: str | None = None) -> Engine:
     """
     data = DataLimits(max_bytes=int(os.environ.get("CRMFLOW_MAX_DATA_BYTES", DataLimits.max_bytes)))
     steps = StepLimits(max_steps=int(os.environ.get("CRMFLOW_MAX_STEPS", StepLimits.max_steps)))
-    return Engine(url, pack=crm_pack(), data_limits=data, step_limits=steps)
+    if clock is None:
+        return Engine(url, pack=crm_pack(), data_limits=data, step_limits=steps)
+    return Engine(url, pack=crm_pack(), data_limits=data, step_limits=steps, clock=clock)
 
 
 def shipped_models() -> list[Path]:
@@ -30,19 +34,22 @@ def shipped_models() -> list[Path]:
 def outbox_delivery(engine: Engine):
     """A callable that delivers one batch from the outbox with the configured senders.
 
-    CRMFLOW_OUTBOX_JOURNAL (default var/outbox.jsonl) receives every message; with
-    CRMFLOW_SMTP_HOST set, notifications are also mailed to the user's address. Webhook
-    deliveries are posted to their subscribers.
+    CRMFLOW_OUTBOX_JOURNAL (default var/outbox.jsonl) receives every message. With
+    CRMFLOW_SMTP_HOST set, notifications are mailed to the user's address instead, through that
+    server: CRMFLOW_SMTP_PORT (default 25, or 587 with STARTTLS), CRMFLOW_SMTP_FROM (default
+    crmflow@localhost), CRMFLOW_SMTP_STARTTLS=1 to encrypt, CRMFLOW_SMTP_USER and
+    CRMFLOW_SMTP_PASSWORD to log in. Webhook deliveries are posted to their subscribers.
     """
     from engine import JournalSender, Sender, SmtpSender, WebhookSender, dispatch
 
     journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))
     senders: dict[str, Sender] = {"webhook": WebhookSender(engine)}
     if os.environ.get("CRMFLOW_SMTP_HOST"):
-        senders["notification"] = SmtpSender(os.environ["CRMFLOW_SMTP_HOST"],
-                                             int(os.environ.get("CRMFLOW_SMTP_PORT", "25")),
-                                             os.environ.get("CRMFLOW_SMTP_FROM", "crmflow@localhost"),
-                                             lambda user: _email_of(engine, user))
+        starttls = os.environ.get("CRMFLOW_SMTP_STARTTLS", "") in ("1", "true", "yes")
+        senders["notification"] = SmtpSender(
+            os.environ["CRMFLOW_SMTP_HOST"], int(os.environ.get("CRMFLOW_SMTP_PORT", "587" if starttls else "25")),
+            os.environ.get("CRMFLOW_SMTP_FROM", "crmflow@localhost"), lambda user: _email_of(engine, user),
+            os.environ.get("CRMFLOW_SMTP_USER") or None, os.environ.get("CRMFLOW_SMTP_PASSWORD"), starttls)
     return lambda: dispatch(engine, senders, journal)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
-from .records import Complaint, Customer, Quote, QuoteRevision
+from .records import Complaint, Contact, Customer, Quote, QuoteRevision
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 
@@ -93,6 +93,10 @@ def complaint(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     record = session.get(Complaint, complaint_id or 0)
     customer = session.get(Customer, (record.customer_id if record else None) or data.get("customer_id") or 0)
     facts = [fact("customer", "Customer", "客户", customer.name)] if customer else []
+    contact = session.get(Contact, data.get("contact_id") or 0) if isinstance(data.get("contact_id"), int) else None
+    if contact is not None:
+        facts.append(fact("contact", "Contact who complained", "投诉联系人",
+                          " · ".join(filter(None, (contact.name, contact.phone, contact.email)))))
     if record is not None:
         facts += [fact("product", "Product", "产品", record.product),
                   fact("description", "What happened", "投诉内容", record.description),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import FieldError, field_error
 
-from .records import Customer, Quote
+from .records import Contact, Customer, Quote
 
 Field = tuple[str, dict[str, Any]]
 MAX_AMOUNT = 10_000_000_000  # ten billion: anything above is a typing error, not an order
@@ -35,7 +35,10 @@ def amount(name: str, en: str, zh: str) -> Field:
 
 
 def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = False, **extra: Any) -> Field:
-    """The id of a record: `active_customer`, `customer` or `quote_of_customer` (checked against the records)."""
+    """The id of a record: `active_customer`, `customer`, `quote_of_customer` or `contact_of_customer`.
+
+    Checked against the records; pages show it as a picker that finds the record by name (lookup.py).
+    """
     kind: Any = ["integer", "null"] if nullable else "integer"
     return name, {"type": kind, "title": en, "x-title-zh": zh, "minimum": 1, "maximum": 2**31 - 1,
                   "x-references": refers_to, **extra}
@@ -166,8 +169,11 @@ FORMS: dict[str, dict[str, Any]] = {
     # complaint_handling
     "complaint_register": form("Register complaint", "登记投诉",
                                reference("customer_id", "Customer", "客户", "customer"),
+                               reference("contact_id", "Contact who complained", "投诉联系人", "contact_of_customer",
+                                         nullable=True),
                                text("product", "Product", "产品", 128),
-                               text("description", "What happened", "投诉内容", 4000, minLength=5)),
+                               text("description", "What happened", "投诉内容", 4000, minLength=5),
+                               optional=("contact_id",)),
     "complaint_classify": form("Classify complaint", "投诉分类",
                                choice("severity", "Severity", "严重程度", SEVERITIES),
                                text("product", "Product", "产品", 128),
@@ -213,10 +219,12 @@ def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session
         refers_to, value = spec.get("x-references"), data.get(name)
         if refers_to is None or value is None:
             continue
-        if refers_to == "quote_of_customer":
-            quote = session.get(Quote, value)
-            if quote is None or quote.customer_id != data.get("customer_id"):
-                errors.append(FieldError(name, "names no quote of this customer"))
+        if refers_to in ("quote_of_customer", "contact_of_customer"):
+            record: Quote | Contact | None = (session.get(Quote, value) if refers_to == "quote_of_customer"
+                                              else session.get(Contact, value))
+            if record is None or record.customer_id != data.get("customer_id"):
+                noun = "quote" if refers_to == "quote_of_customer" else "contact"
+                errors.append(FieldError(name, f"names no {noun} of this customer"))
             continue
         customer = session.get(Customer, value)
         if customer is None:

@@ -135,6 +135,7 @@ class Contact(Record):
     name: Mapped[str] = mapped_column(String(128))
     email: Mapped[str | None] = mapped_column(String(256))
     phone: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(24))  # decision_maker, influencer, buyer, user (see forms.ROLES)
 
 
 class Lead(Record):
@@ -174,6 +175,9 @@ class Opportunity(Record):
     probability: Mapped[int] = mapped_column(Integer, default=10)
     expected_close: Mapped[str | None] = mapped_column(String(10))  # ISO date
     owner: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime | None] = mapped_column()
+    stage_changed_at: Mapped[datetime | None] = mapped_column(index=True)  # stalled: no move for weeks
+    closed_at: Mapped[datetime | None] = mapped_column()  # won or lost
 
 
 class Quote(Record):

@@ -1,114 +1,384 @@
-"""The reports managers read, from the history and the CRM records (see ../shared/seeds).
+"""The reports managers read every morning (the seeds quote Salesforce's standard list), from the CRM
+records and the process history.
 
-`REPORTS` maps a report key to its titles (English, Chinese) and the function that builds
-it from a read session and the current time; the API and the pages serve this table.
+Each report is one table: columns labelled in English and Chinese, rows computed by SQL
+aggregates (never a Python loop over every record), a chart of its figures, the filters it
+honours, and a drill-down (`detail`) to the records and cases behind any row. The API, the
+CSV export and the pages all serve this one table.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, Select, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from engine import reports as process_reports
+from engine import reports as process
 
-from .records import Complaint, Customer, Lead, Opportunity
+from .forms import REGIONS, SEVERITIES, SOURCES
+from .records import Complaint, Contact, Customer, Lead, Opportunity
 
-LEAD_STEPS = ("captured", "qualified", "converted")
 OPEN_STAGES = ("qualification", "needs_analysis", "proposal", "negotiation")
+STAGES = {"qualification": ("Qualification", "资格确认"), "needs_analysis": ("Needs analysis", "需求分析"),
+          "proposal": ("Proposal", "方案报价"), "negotiation": ("Negotiation", "谈判"), "won": ("Won", "赢单"),
+          "lost": ("Lost", "输单")}
+ROLES = {"decision_maker": ("Decision maker", "决策人"), "influencer": ("Influencer", "影响者"),
+         "buyer": ("Buyer", "采购"), "user": ("User", "使用者")}
+LEAD_STATUSES = ("new", "qualified", "converted", "disqualified", "merged")
+STALLED_AFTER = timedelta(days=14)
+DETAIL_ROWS = 200
 
 
-def lead_funnel(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Leads per source: captured, qualified, converted, disqualified, merged, still open (or nurtured)."""
-    funnel: dict[str, Counter] = defaultdict(Counter)
-    for source, status in session.execute(select(Lead.source, Lead.status)):
-        row = funnel[source]
-        row["captured"] += 1
-        row["qualified"] += status in ("qualified", "converted")
-        row[status] += status in ("converted", "disqualified", "merged")
-        row["open"] += status == "new"
-    return [{"source": source, **{k: row[k] for k in (*LEAD_STEPS, "disqualified", "merged", "open")},
-             "conversion_rate": round(row["converted"] / row["captured"], 3)}
-            for source, row in sorted(funnel.items())]
+@dataclass(frozen=True)
+class Filters:
+    """What a manager narrows a report to; each report honours the ones in its `filters`."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    owner: str | None = None
+    region: str | None = None
+    source: str | None = None
+    group: str | None = None
 
 
-def lead_lifecycle(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Time leads spend in each step of lead_to_opportunity (hours, from the task history)."""
-    return process_reports.step_durations(session, "lead_to_opportunity")
+@dataclass(frozen=True)
+class Column:
+    """A report column: key, English and Chinese label, and kind (text, count, money, percent, hours, date)."""
 
-
-def pipeline(session: Session, now: datetime) -> dict[str, Any]:
-    """Opportunities by stage (count, amount, weighted) and the weighted forecast per quarter."""
-    stages: dict[str, dict[str, Any]] = {}
-    quarters: dict[str, Decimal] = defaultdict(Decimal)
-    for opportunity in session.scalars(select(Opportunity)):
-        weighted = opportunity.amount * opportunity.probability / 100
-        stage = stages.setdefault(opportunity.stage, {"stage": opportunity.stage, "count": 0,
-                                                      "amount": Decimal(0), "weighted": Decimal(0)})
-        stage["count"] += 1
-        stage["amount"] += opportunity.amount
-        stage["weighted"] += weighted
-        if opportunity.stage in OPEN_STAGES and opportunity.expected_close:
-            quarters[_quarter(date.fromisoformat(opportunity.expected_close))] += weighted
-    order = {stage: n for n, stage in enumerate((*OPEN_STAGES, "won", "lost"))}
-    return {"stages": [{**s, "amount": float(s["amount"]), "weighted": float(s["weighted"])}
-                       for s in sorted(stages.values(), key=lambda s: order.get(s["stage"], 99))],
-            "forecast": [{"quarter": q, "weighted": float(v)} for q, v in sorted(quarters.items())]}
-
-
-def _quarter(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def complaint_sla_breaches(session: Session, now: datetime) -> dict[str, Any]:
-    """Complaints open past their SLA, and the SLA escalations the timers fired."""
-    query = (select(Complaint, Customer.name).outerjoin(Customer, Customer.id == Complaint.customer_id)
-             .where(Complaint.status == "open", Complaint.sla_due_at < now).order_by(Complaint.sla_due_at))
-    open_breaches = [{"complaint_id": c.id, "customer": name, "product": c.product, "severity": c.severity,
-                      "sla_due_at": c.sla_due_at, "overdue_hours": round((now - c.sla_due_at).total_seconds() / 3600, 1)}
-                     for c, name in session.execute(query)]
-    escalations = [{"business_key": e.business_key, "instance_id": e.instance_id, "element_id": e.element_id,
-                    "at": e.at} for e in process_reports.events_of_type(session, "timer_fired")
-                   if e.process_key.startswith("complaint")]
-    return {"open_past_sla": open_breaches, "escalations": escalations}
-
-
-def control_points_fired(session: Session, now: datetime) -> dict[str, Any]:
-    """Control points triggered (per point and action) and overridden, with the latest evidence."""
-    fired = process_reports.events_of_type(session, "control_point_triggered", limit=1000)
-    overridden = process_reports.events_of_type(session, "control_point_overridden", limit=1000)
-    counts = Counter(((e.data or {}).get("control_point"), (e.data or {}).get("action")) for e in fired)
-    overrides = Counter((e.data or {}).get("control_point") for e in overridden)
-    return {"counts": [{"control_point": point, "action": action, "count": n, "overridden": overrides[point]}
-                       for (point, action), n in sorted(counts.items())],
-            "recent": [{"control_point": (e.data or {}).get("control_point"), "business_key": e.business_key,
-                        "instance_id": e.instance_id, "evidence": e.data, "at": e.at} for e in fired[:50]]}
+    key: str
+    en: str
+    zh: str
+    kind: str = "count"
 
 
 @dataclass(frozen=True)
 class Report:
-    """A report: its titles and how it is built."""
+    """A report: titles, columns (the first names the row), the series it charts, its filters and drill-down."""
 
     key: str
     title_en: str
     title_zh: str
-    build: Callable[[Session, datetime], Any]
+    columns: tuple[Column, ...]
+    chart: tuple[str, ...]
+    filters: tuple[str, ...]
+    build: Callable[[Session, datetime, Filters], list[dict[str, Any]]]
+    detail: Callable[[Session, datetime, Filters, str], list[dict[str, Any]]]
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # coded row names: value -> (en, zh)
 
 
+def _money(value: Any) -> float:
+    return float(value or 0)
+
+
+def _customer_scope(query: Select[Any], filters: Filters, owner_column: Any = Customer.owner) -> Select[Any]:
+    if filters.region:
+        query = query.where(Customer.region == filters.region)
+    if filters.owner:
+        query = query.where(owner_column == filters.owner)
+    return query
+
+
+def _between(column: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    return (([column >= filters.since] if filters.since else []) +
+            ([column < filters.until] if filters.until else []))
+
+
+# -- customers ---------------------------------------------------------------------------------
+def active_customers(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Active customers per region: how many, their credit limits and how much of it is used."""
+    query = _customer_scope(select(process.or_text(Customer.region, "-"), func.count(), func.sum(Customer.credit_limit),
+                                   func.sum(Customer.credit_used), func.sum(case(
+                                       (Customer.credit_used >= Customer.credit_limit * Decimal("0.9"), 1), else_=0)))
+                            .where(Customer.status == "active", *_between(Customer.created_at, filters))
+                            .group_by(process.or_text(Customer.region, "-")), filters)
+    return [{"region": region, "customers": int(n), "credit_limit": _money(limit), "credit_used": _money(used),
+             "usage": round(_money(used) / _money(limit), 3) if limit else None, "at_or_above_90": int(blocked or 0)}
+            for region, n, limit, used, blocked in session.execute(query.order_by(func.count().desc()))]
+
+
+def _customers(session: Session, now: datetime, filters: Filters, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    query = _customer_scope(select(Customer).where(where, *_between(Customer.created_at, filters)), filters)
+    return [{"customer": c.name, "number": f"C-{c.id:05d}", "region": c.region, "owner": c.owner, "status": c.status,
+             "credit_limit": _money(c.credit_limit), "credit_used": _money(c.credit_used)}
+            for c in session.scalars(query.order_by(Customer.name).limit(DETAIL_ROWS))]
+
+
+def customer_owners(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Customers per owner (account manager): active, pending approval, credit used."""
+    query = _customer_scope(select(process.or_text(Customer.owner, "-"), func.count(),
+                                   func.sum(case((Customer.status == "active", 1), else_=0)),
+                                   func.sum(case((Customer.status == "pending", 1), else_=0)),
+                                   func.sum(Customer.credit_used))
+                            .where(*_between(Customer.created_at, filters))
+                            .group_by(process.or_text(Customer.owner, "-")), filters)
+    return [{"owner": owner, "customers": int(n), "active": int(active or 0), "pending": int(pending or 0),
+             "credit_used": _money(used)} for owner, n, active, pending, used in session.execute(
+                 query.order_by(func.count().desc()))]
+
+
+# -- leads -------------------------------------------------------------------------------------
+def _lead_scope(query: Select[Any], filters: Filters) -> Select[Any]:
+    query = query.where(*_between(Lead.created_at, filters))
+    if filters.source:
+        query = query.where(Lead.source == filters.source)
+    if filters.region:
+        query = query.where(Lead.region == filters.region)
+    if filters.owner:
+        query = query.where(Lead.owner == filters.owner)
+    return query
+
+
+def lead_lifecycle(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Leads by where they are in their life: new, qualified, converted, disqualified, merged; average age."""
+    age = process.hours_between(session, Lead.created_at, now) / 24.0
+    query = _lead_scope(select(Lead.status, func.count(), func.avg(age)).group_by(Lead.status), filters)
+    found = {status: (int(n), avg) for status, n, avg in session.execute(query)}
+    total = sum(n for n, _ in found.values())
+    return [{"status": status, "leads": found.get(status, (0, None))[0],
+             "share": round(found.get(status, (0, None))[0] / total, 3) if total else 0.0,
+             "avg_age_days": None if found.get(status, (0, None))[1] is None else round(float(found[status][1]), 1)}
+            for status in LEAD_STATUSES]
+
+
+def lead_sources(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Lead source effectiveness: captured, qualified, converted, conversion rate, pipeline won from it."""
+    query = _lead_scope(select(
+        Lead.source, func.count(), func.sum(case((Lead.status.in_(("qualified", "converted")), 1), else_=0)),
+        func.sum(case((Lead.status == "converted", 1), else_=0)),
+        func.sum(case((Lead.status == "disqualified", 1), else_=0)), func.sum(Opportunity.amount))
+        .outerjoin(Opportunity, Opportunity.id == Lead.opportunity_id).group_by(Lead.source), filters)
+    return [{"source": source, "captured": int(n), "qualified": int(qualified or 0), "converted": int(converted or 0),
+             "disqualified": int(lost or 0), "conversion_rate": round(int(converted or 0) / int(n), 3),
+             "pipeline": _money(amount)}
+            for source, n, qualified, converted, lost, amount in session.execute(query.order_by(Lead.source))]
+
+
+def _leads(session: Session, filters: Filters, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    query = _lead_scope(select(Lead).where(where), filters).order_by(Lead.created_at.desc()).limit(DETAIL_ROWS)
+    return [{"lead": lead.company, "source": lead.source, "status": lead.status, "owner": lead.owner,
+             "region": lead.region, "score": lead.score, "created_at": lead.created_at}
+            for lead in session.scalars(query)]
+
+
+# -- opportunities -----------------------------------------------------------------------------
+def _opportunity_scope(query: Select[Any], filters: Filters, when: Any = Opportunity.created_at) -> Select[Any]:
+    query = query.join(Customer, Customer.id == Opportunity.customer_id).where(*_between(when, filters))
+    return _customer_scope(query, filters, Opportunity.owner)
+
+
+def pipeline(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Opportunities by stage: count, amount and amount weighted by probability."""
+    query = _opportunity_scope(select(Opportunity.stage, func.count(), func.sum(Opportunity.amount),
+                                      func.sum(Opportunity.amount * Opportunity.probability / 100))
+                               .group_by(Opportunity.stage), filters)
+    found = {stage: (int(n), amount, weighted) for stage, n, amount, weighted in session.execute(query)}
+    return [{"stage": stage, "opportunities": found[stage][0], "amount": _money(found[stage][1]),
+             "weighted": _money(found[stage][2])} for stage in STAGES if stage in found]
+
+
+def stalled_opportunities(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Open opportunities that have not moved stage for two weeks, per owner."""
+    stale = now - STALLED_AFTER
+    query = _opportunity_scope(select(process.or_text(Opportunity.owner, "-"), func.count(), func.sum(Opportunity.amount),
+                                      func.min(Opportunity.stage_changed_at))
+                               .where(Opportunity.stage.in_(OPEN_STAGES), Opportunity.stage_changed_at < stale)
+                               .group_by(process.or_text(Opportunity.owner, "-")), filters)
+    return [{"owner": owner, "opportunities": int(n), "amount": _money(amount),
+             "longest_days": round((now - oldest).total_seconds() / 86400, 1) if isinstance(oldest, datetime) else None}
+            for owner, n, amount, oldest in session.execute(query.order_by(func.count().desc()))]
+
+
+def closed_opportunities(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Opportunities won and lost per month of closing: counts, amounts, win rate."""
+    month = process.month_of(session, Opportunity.closed_at)
+    won = Opportunity.stage == "won"
+    query = _opportunity_scope(select(month, func.sum(case((won, 1), else_=0)), func.sum(case((won, 0), else_=1)),
+                                      func.sum(case((won, Opportunity.amount), else_=0)),
+                                      func.sum(case((won, 0), else_=Opportunity.amount)))
+                               .where(Opportunity.stage.in_(("won", "lost")), Opportunity.closed_at.is_not(None))
+                               .group_by(month), filters, Opportunity.closed_at)
+    return [{"month": m, "won": int(w or 0), "lost": int(lost or 0), "won_amount": _money(wa),
+             "lost_amount": _money(la), "win_rate": round(int(w or 0) / (int(w or 0) + int(lost or 0)), 3)}
+            for m, w, lost, wa, la in session.execute(query.order_by(month))]
+
+
+def forecast(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Open opportunities per quarter of expected close: commit (probability 70 % or more), best case (40 %
+    or more) and the whole pipeline."""
+    year, month = func.substr(Opportunity.expected_close, 1, 4), func.substr(Opportunity.expected_close, 6, 2)
+    quarter = year + "-Q" + cast((cast(month, Integer) + 2) // 3, String)
+    amount = Opportunity.amount
+    query = _opportunity_scope(select(quarter, func.count(),
+                                      func.sum(case((Opportunity.probability >= 70, amount), else_=0)),
+                                      func.sum(case((Opportunity.probability >= 40, amount), else_=0)),
+                                      func.sum(amount), func.sum(amount * Opportunity.probability / 100))
+                               .where(Opportunity.stage.in_(OPEN_STAGES), Opportunity.expected_close.is_not(None))
+                               .group_by(quarter), filters, Opportunity.created_at)
+    return [{"quarter": q, "opportunities": int(n), "commit": _money(c), "best_case": _money(b),
+             "pipeline": _money(p), "weighted": _money(w)} for q, n, c, b, p, w in session.execute(query.order_by(quarter))]
+
+
+def _opportunities(session: Session, filters: Filters, where: ColumnElement[bool],
+                   when: Any = Opportunity.created_at) -> list[dict[str, Any]]:
+    query = _opportunity_scope(select(Opportunity, Customer.name).where(where), filters, when)
+    return [{"opportunity": o.name, "customer": name, "stage": o.stage, "amount": _money(o.amount),
+             "probability": o.probability, "expected_close": o.expected_close, "owner": o.owner,
+             "stage_changed_at": o.stage_changed_at}
+            for o, name in session.execute(query.order_by(Opportunity.amount.desc()).limit(DETAIL_ROWS))]
+
+
+def contact_roles(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Contacts by the role they play in buying, and how many customers have one."""
+    role = process.or_text(Contact.role, "unknown")
+    query = _customer_scope(select(role, func.count(), func.count(Contact.customer_id.distinct()))
+                            .join(Customer, Customer.id == Contact.customer_id).group_by(role), filters)
+    return [{"role": r, "contacts": int(n), "customers": int(customers)}
+            for r, n, customers in session.execute(query.order_by(func.count().desc()))]
+
+
+# -- service, work and control -----------------------------------------------------------------
+def complaint_sla(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Complaints per severity: received, still open, past their SLA (open and late, or closed late)."""
+    late = case((Complaint.sla_due_at < now, 1), else_=0)
+    query = (select(process.or_text(Complaint.severity, "unclassified"), func.count(),
+                    func.sum(case((Complaint.status == "open", 1), else_=0)),
+                    func.sum(case((Complaint.status == "open", late), else_=0)))
+             .outerjoin(Customer, Customer.id == Complaint.customer_id)
+             .where(*_between(Complaint.created_at, filters)).group_by(process.or_text(Complaint.severity, "unclassified")))
+    rows = {sev: (int(n), int(o or 0), int(lt or 0)) for sev, n, o, lt in
+            session.execute(_customer_scope(query, filters))}
+    order = [*SEVERITIES, "unclassified"]
+    return [{"severity": sev, "complaints": rows[sev][0], "open": rows[sev][1], "open_past_sla": rows[sev][2],
+             "breach_rate": round(rows[sev][2] / rows[sev][1], 3) if rows[sev][1] else 0.0}
+            for sev in order if sev in rows]
+
+
+def workload(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Open tasks per group: open, unclaimed, overdue, and how many people hold them."""
+    return process.workload(session, now, filters.group)
+
+
+def stalled_work(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Open tasks past their due time (the SLA of the step), per process and step."""
+    tasks = process.stalled(session, now, limit=10_000)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for task in tasks:
+        row = rows.setdefault((task["process_key"], task["element_id"]), {
+            "step": f"{task['process_key']}:{task['element_id']}", "name": task["name"], "overdue": 0,
+            "worst_hours": 0.0})
+        row["overdue"] += 1
+        row["worst_hours"] = max(row["worst_hours"], task["overdue_hours"])
+    return sorted(rows.values(), key=lambda r: -r["overdue"])
+
+
+def control_points(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Control points fired, per point and action, and how often people overrode them."""
+    fired = process.event_counts(session, "control_point_triggered", ("control_point", "action"),
+                                 filters.since, filters.until)
+    overridden = dict(process.event_counts(session, "control_point_overridden", ("control_point",), filters.since,
+                                           filters.until))
+    return [{"control_point": p, "action": a, "fired": int(n), "overridden": int(overridden.get(p, 0))}
+            for p, a, n in sorted(fired, key=lambda r: (str(r[0]), str(r[1])))]
+
+
+def _complaints(session: Session, now: datetime, filters: Filters, severity: str) -> list[dict[str, Any]]:
+    query = (select(Complaint, Customer.name).outerjoin(Customer, Customer.id == Complaint.customer_id)
+             .where(process.or_text(Complaint.severity, "unclassified") == severity,
+                    *_between(Complaint.created_at, filters)).order_by(Complaint.created_at.desc()).limit(DETAIL_ROWS))
+    return [{"complaint": f"CP-{c.id:05d}", "customer": name, "product": c.product, "status": c.status,
+             "sla_due_at": c.sla_due_at, "past_sla": c.status == "open" and c.sla_due_at is not None
+             and c.sla_due_at < now} for c, name in session.execute(_customer_scope(query, filters))]
+
+
+def _stalled_detail(session: Session, now: datetime, value: str) -> list[dict[str, Any]]:
+    key, _, element = value.partition(":")
+    return process.open_tasks(session, step=(key, element), due_before=now, limit=DETAIL_ROWS)
+
+
+C = Column
 REPORTS: dict[str, Report] = {r.key: r for r in (
-    Report("lead_funnel", "Lead funnel by source", "线索漏斗（按来源）", lead_funnel),
-    Report("lead_lifecycle", "Lead lifecycle: time in each step", "线索生命周期：各步骤耗时", lead_lifecycle),
-    Report("pipeline", "Opportunity pipeline and quarterly forecast", "商机管道与季度预测", pipeline),
-    Report("stalled", "Stalled work: past the SLA of the current step", "停滞工作：超出当前步骤时限",
-           lambda session, now: process_reports.stalled(session, now)),
-    Report("complaint_sla", "Complaint SLA breaches", "投诉超时", complaint_sla_breaches),
-    Report("workload", "Workload per group", "各组工作量", lambda session, now: process_reports.workload(session, now)),
-    Report("control_points", "Control points fired", "控制点触发", control_points_fired),
-    Report("deviations", "Deviations from the standard path", "偏离标准流程",
-           lambda session, now: process_reports.deviations(session)),
+    Report("active_customers", "Active customers by region", "活跃客户（按区域）",
+           (C("region", "Region", "区域", "text"), C("customers", "Customers", "客户数"),
+            C("credit_limit", "Credit limit", "信用额度", "money"), C("credit_used", "Credit used", "已用额度", "money"),
+            C("usage", "Usage", "使用率", "percent"), C("at_or_above_90", "At or above 90 %", "使用率≥90%")),
+           ("customers", "at_or_above_90"), ("since", "until", "owner", "region"), active_customers,
+           lambda s, now, f, v: _customers(s, now, f, (Customer.status == "active") & (
+               process.or_text(Customer.region, "-") == v)), labels=REGIONS),
+    Report("customer_owners", "Customers per owner", "客户负责人", (
+        C("owner", "Owner", "负责人", "text"), C("customers", "Customers", "客户数"), C("active", "Active", "活跃"),
+        C("pending", "Awaiting approval", "待审批"), C("credit_used", "Credit used", "已用额度", "money")),
+           ("active", "pending"), ("since", "until", "owner", "region"), customer_owners,
+           lambda s, now, f, v: _customers(s, now, f, process.or_text(Customer.owner, "-") == v)),
+    Report("lead_lifecycle", "Lead lifecycle", "线索生命周期", (
+        C("status", "Status", "状态", "text"), C("leads", "Leads", "线索数"), C("share", "Share", "占比", "percent"),
+        C("avg_age_days", "Average age (days)", "平均时长（天）", "hours")),
+           ("leads",), ("since", "until", "owner", "region", "source"), lead_lifecycle,
+           lambda s, now, f, v: _leads(s, f, Lead.status == v),
+           labels={"new": ("New", "新建"), "qualified": ("Qualified", "已确认"), "converted": ("Converted", "已转化"),
+                   "disqualified": ("Disqualified", "已淘汰"), "merged": ("Merged", "已合并")}),
+    Report("lead_sources", "Lead source effectiveness", "线索来源效果", (
+        C("source", "Source", "来源", "text"), C("captured", "Captured", "获取"), C("qualified", "Qualified", "确认"),
+        C("converted", "Converted", "转化"), C("disqualified", "Disqualified", "淘汰"),
+        C("conversion_rate", "Conversion rate", "转化率", "percent"), C("pipeline", "Pipeline", "商机金额", "money")),
+           ("captured", "converted"), ("since", "until", "owner", "region", "source"), lead_sources,
+           lambda s, now, f, v: _leads(s, f, Lead.source == v), labels=SOURCES),
+    Report("pipeline", "Opportunity pipeline by stage", "商机管道（按阶段）", (
+        C("stage", "Stage", "阶段", "text"), C("opportunities", "Opportunities", "商机数"),
+        C("amount", "Amount", "金额", "money"), C("weighted", "Weighted", "加权金额", "money")),
+           ("amount", "weighted"), ("since", "until", "owner", "region"), pipeline,
+           lambda s, now, f, v: _opportunities(s, f, Opportunity.stage == v), labels=STAGES),
+    Report("stalled_opportunities", "Stalled opportunities (no stage change for 14 days)", "停滞商机（14天未推进）", (
+        C("owner", "Owner", "负责人", "text"), C("opportunities", "Opportunities", "商机数"),
+        C("amount", "Amount", "金额", "money"), C("longest_days", "Longest (days)", "最长（天）", "hours")),
+           ("opportunities",), ("owner", "region"), stalled_opportunities,
+           lambda s, now, f, v: _opportunities(s, f, (process.or_text(Opportunity.owner, "-") == v)
+                                               & Opportunity.stage.in_(OPEN_STAGES)
+                                               & (Opportunity.stage_changed_at < now - STALLED_AFTER))),
+    Report("closed_opportunities", "Closed opportunities per month", "已关闭商机（按月）", (
+        C("month", "Month", "月份", "text"), C("won", "Won", "赢单"), C("lost", "Lost", "输单"),
+        C("won_amount", "Won amount", "赢单金额", "money"), C("lost_amount", "Lost amount", "输单金额", "money"),
+        C("win_rate", "Win rate", "赢率", "percent")),
+           ("won", "lost"), ("since", "until", "owner", "region"), closed_opportunities,
+           lambda s, now, f, v: _opportunities(s, f, Opportunity.stage.in_(("won", "lost"))
+                                               & (process.month_of(s, Opportunity.closed_at) == v), Opportunity.closed_at)),
+    Report("forecast", "Quarterly forecast: commit, best case, pipeline", "季度预测：承诺、最佳、管道", (
+        C("quarter", "Quarter", "季度", "text"), C("opportunities", "Opportunities", "商机数"),
+        C("commit", "Commit", "承诺", "money"), C("best_case", "Best case", "最佳情况", "money"),
+        C("pipeline", "Pipeline", "管道", "money"), C("weighted", "Weighted", "加权", "money")),
+           ("commit", "best_case", "pipeline"), ("since", "until", "owner", "region"), forecast,
+           lambda s, now, f, v: _opportunities(s, f, Opportunity.stage.in_(OPEN_STAGES)
+                                               & Opportunity.expected_close.startswith(v[:4]))),
+    Report("contact_roles", "Contact roles", "联系人角色", (
+        C("role", "Role", "角色", "text"), C("contacts", "Contacts", "联系人数"), C("customers", "Customers", "客户数")),
+           ("contacts",), ("owner", "region"), contact_roles,
+           lambda s, now, f, v: [{"contact": c.name, "customer": name, "role": c.role, "phone": c.phone}
+                                 for c, name in s.execute(_customer_scope(select(Contact, Customer.name).join(
+                                     Customer, Customer.id == Contact.customer_id).where(
+                                     process.or_text(Contact.role, "unknown") == v), f).limit(DETAIL_ROWS))],
+           labels={**ROLES, "unknown": ("Not recorded", "未记录")}),
+    Report("complaint_sla", "Complaints and SLA breaches by severity", "投诉与超时（按严重程度）", (
+        C("severity", "Severity", "严重程度", "text"), C("complaints", "Complaints", "投诉数"), C("open", "Open", "未结"),
+        C("open_past_sla", "Open past SLA", "超时未结"),
+        C("breach_rate", "Open cases past SLA", "未结超时比例", "percent")),
+           ("complaints", "open_past_sla"), ("since", "until", "region", "owner"), complaint_sla,
+           _complaints, labels={**SEVERITIES, "unclassified": ("Unclassified", "未分类")}),
+    Report("stalled", "Stalled work: past the SLA of the current step", "停滞工作：超出当前步骤时限", (
+        C("step", "Step", "步骤", "text"), C("name", "Name", "名称", "text"), C("overdue", "Overdue tasks", "超期任务"),
+        C("worst_hours", "Worst (hours)", "最长超期（小时）", "hours")),
+           ("overdue",), (), stalled_work, lambda s, now, f, v: _stalled_detail(s, now, v)),
+    Report("workload", "Workload per group", "各组工作量", (
+        C("group", "Group", "组", "text"), C("open", "Open", "待办"), C("unclaimed", "Unclaimed", "未认领"),
+        C("overdue", "Overdue", "超期"), C("people", "People holding tasks", "处理人数")),
+           ("open", "overdue"), ("group",), workload,
+           lambda s, now, f, v: process.open_tasks(s, group=v, limit=DETAIL_ROWS)),
+    Report("control_points", "Control points fired", "控制点触发", (
+        C("control_point", "Control point", "控制点", "text"), C("action", "Action", "动作", "text"),
+        C("fired", "Fired", "触发次数"), C("overridden", "Overridden", "被特批次数")),
+           ("fired", "overridden"), ("since", "until"), control_points,
+           lambda s, now, f, v: process.events_with(s, "control_point_triggered", "control_point", v, f.since,
+                                                    f.until, DETAIL_ROWS)),
 )}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .directory import ensure_group, ensure_user, issue_token, set_password
-from .records import AssignmentRule, Customer, Quote, QuoteRevision, User
+from .records import AssignmentRule, Contact, Customer, Quote, QuoteRevision, User
 
 GROUPS = {
     "sales": ("Sales", "销售"), "sales_manager": ("Sales managers", "销售经理"), "finance": ("Finance", "财务"),
@@ -43,10 +43,13 @@ RULES = [
     ("service_supervisor", None, None, "sue"),
 ]
 CUSTOMERS = [
-    # name, region, industry, credit limit, credit used, terms, owner
-    ("Shanghai Precision Machinery 上海精密机械", "east", "manufacturing", 1_000_000, 850_000, "net30", "alice"),
-    ("Guangzhou Fresh Retail 广州鲜品零售", "south", "retail", 500_000, 50_000, "prepayment", "bob"),
-    ("Beijing Energy Group 北京能源集团", "north", "energy", 2_000_000, 200_000, "net60", "alice"),
+    # name, region, industry, credit limit, credit used, terms, owner, contact (name, phone)
+    ("Shanghai Precision Machinery 上海精密机械", "east", "manufacturing", 1_000_000, 850_000, "net30", "alice",
+     ("Zhou Min 周敏", "021-5555-0101")),
+    ("Guangzhou Fresh Retail 广州鲜品零售", "south", "retail", 500_000, 50_000, "prepayment", "bob",
+     ("Huang Lei 黄磊", "020-5555-0202")),
+    ("Beijing Energy Group 北京能源集团", "north", "energy", 2_000_000, 200_000, "net60", "alice",
+     ("Ma Jun 马骏", "010-5555-0303")),
 ]
 
 
@@ -68,10 +71,13 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
         session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)
         added["rules"] = len(RULES)
     if session.scalar(select(Customer.id).limit(1)) is None:
-        for name, region, industry, limit, used, terms, owner in CUSTOMERS:
-            session.add(Customer(name=name, region=region, industry=industry, status="active",
-                                 credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
-                                 owner=owner, created_at=now))
+        for name, region, industry, limit, used, terms, owner, (contact, phone) in CUSTOMERS:
+            customer = Customer(name=name, region=region, industry=industry, status="active",
+                                credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
+                                owner=owner, created_at=now)
+            session.add(customer)
+            session.flush()
+            session.add(Contact(customer_id=customer.id, name=contact, phone=phone))
         session.flush()
         ids = {industry: session.scalar(select(Customer.id).where(Customer.industry == industry))
                for industry in ("energy", "manufacturing", "retail")}

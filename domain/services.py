@@ -77,7 +77,8 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
     contact = Contact(customer_id=customer.id, name=lead.contact_name or lead.company, email=lead.email,
                       phone=lead.phone)
     opportunity = Opportunity(customer_id=customer.id, lead_id=lead.id, name=f"{lead.company} - first deal",
-                              amount=Decimal(str(amount)), owner=lead.owner)
+                              amount=Decimal(str(amount)), owner=lead.owner, created_at=call.now,
+                              stage_changed_at=call.now)
     call.session.add_all([contact, opportunity])
     call.session.flush()
     lead.status, lead.customer_id, lead.opportunity_id = "converted", customer.id, opportunity.id

@@ -1,33 +1,57 @@
 """Reports managers read, built from the history and the CRM records: /api/reports."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, abort
 
 from domain.reports import REPORTS
-from engine import NotFound
+from engine import Engine, reports
 
 from ..auth import REPORT_READERS, require
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import Report, Reports
+from ..reporting import csv_download, find, run
+from ..schemas import Conformance, ConformanceQuery, Report, ReportQuery, Reports, context_of
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
+READERS = ", ".join(REPORT_READERS)
 
 
 @bp.get("")
-@operation("The reports there are", ", ".join(REPORT_READERS), ok=Reports, tags=("reports",))
+@operation("The reports there are", READERS, ok=Reports, tags=("reports",))
 def list_reports():
     require(*REPORT_READERS)
     return reply([{"key": r.key, "title": r.title_en, "title_zh": r.title_zh} for r in REPORTS.values()])
 
 
+@bp.get("/conformance")
+@operation("How cases actually flowed through a process: path variants (count, share, hours), model steps never "
+           "taken, and departures from the standard path with the person and case", READERS, query=ConformanceQuery,
+           ok=Conformance, tags=("reports",))
+def conformance():
+    require(*REPORT_READERS)
+    return reply(conformance_of(engine(), context_of("query")))
+
+
+def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
+    """The conformance of the process's cases against its active version's steps (API and page share it)."""
+    outline = crmflow.authoring.outline(query.process_key)
+    steps = {element: step.get("name") or element for element, step in outline["steps"].items()
+             if not step["type"].endswith("Gateway")}
+    since = datetime.combine(query.since, time(), tzinfo=UTC) if query.since else None
+    until = datetime.combine(query.until, time(), tzinfo=UTC) + timedelta(days=1) if query.until else None
+    with crmflow.store.read() as session:
+        return reports.conformance(session, query.process_key, steps, since, until)
+
+
 @bp.get("/<key>")
-@operation("One report: " + ", ".join(REPORTS), ", ".join(REPORT_READERS), ok=Report, tags=("reports",))
+@operation("One report as a table: " + ", ".join(REPORTS) + "; filters, drill-down to the rows behind a figure, "
+           "CSV (format=csv, UTF-8 with BOM)", READERS, query=ReportQuery, ok=Report, tags=("reports",))
 def report(key: str):
     require(*REPORT_READERS)
-    found = REPORTS.get(key)
-    if found is None:
-        raise NotFound(f"no report '{key}'; known: {', '.join(REPORTS)}")
-    with engine().store.read() as session:
-        return reply({"key": key, "title": found.title_en, "title_zh": found.title_zh,
-                      "rows": found.build(session, engine().clock())})
+    found, query = find(key), context_of("query")
+    table = run(engine(), found, query)
+    if query.format == "csv":  # sent as is: the response model describes the JSON form
+        abort(csv_download(found, table, query.lang))
+    return reply(table)

@@ -3,14 +3,23 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from domain.directory import delegation_problem
-from engine import FieldError, InvalidData
-
 from ..auth import require
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import CompleteIn, DelegateIn, InstanceOut, TaskForm, TaskOut, Tasks, TasksQuery, Why, context_of
-from ..taskforms import aware, task_form, visible_task
+from ..schemas import (
+    ClaimIn,
+    ClaimResults,
+    CompleteIn,
+    DelegateIn,
+    InstanceOut,
+    TaskForm,
+    TaskOut,
+    Tasks,
+    TasksQuery,
+    Why,
+    context_of,
+)
+from ..taskforms import aware, claim_all, hand_over, task_form, text_search, visible_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 TAGS = ("tasks",)
@@ -22,7 +31,7 @@ TAGS = ("tasks",)
 def my_tasks():
     me = require("staff", "admin")
     query: TasksQuery = context_of("query")
-    filters = query.model_dump(exclude={"overdue"})
+    filters = query.model_dump(exclude={"overdue", "q"}) | text_search(engine(), query.q)
     for moment in ("due_before", "created_since"):
         filters[moment] = aware(filters[moment])
     if query.overdue:
@@ -62,14 +71,7 @@ def why(task_id: str):
 @operation("Hand a task to an active member of its group (audited)", "assignee or admin", json=DelegateIn,
            ok=TaskOut, tags=TAGS)
 def delegate(task_id: str):
-    me = require("staff", "admin")
-    to_user = context_of("json").to
-    task = engine().task(task_id)
-    with engine().store.read() as session:
-        problem = delegation_problem(session, to_user, task.candidate_group)
-    if problem:
-        raise InvalidData([FieldError("to", problem)])
-    return reply(engine().delegate(task_id, me.username, to_user, admin="admin" in me.roles))
+    return reply(hand_over(engine(), task_id, require("staff", "admin"), context_of("json").to))
 
 
 @bp.post("/<task_id>/unclaim")
@@ -84,3 +86,13 @@ def complete(task_id: str):
     me = require("staff")
     body: CompleteIn = context_of("json")
     return reply(engine().complete(task_id, me.username, body.data, me.groups, body.revision))
+
+
+claims = Blueprint("task_claims", __name__, url_prefix="/api/task-claims")
+
+
+@claims.post("")
+@operation("Claim several group tasks, each in its own transaction; a task taken meanwhile is reported with the "
+           "reason and the others are claimed", "staff", json=ClaimIn, ok=ClaimResults, tags=TAGS)
+def claim_many():
+    return reply(claim_all(engine(), context_of("json").task_ids, require("staff")))

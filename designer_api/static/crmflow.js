@@ -17,4 +17,31 @@ document.addEventListener("DOMContentLoaded", () => {
     box.scrollLeft += b.left - a.left - box.clientWidth / 2 + b.width / 2;
     box.scrollTop += b.top - a.top - box.clientHeight / 2 + b.height / 2;
   });
+  // Pickers: as people type part of a name, offer the matching records (the server resolves the label).
+  document.querySelectorAll("input[data-picker]").forEach((input) => {
+    const list = document.getElementById(input.getAttribute("list"));
+    let timer = null, asked = "";
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const within = input.dataset.within ? document.getElementById(input.dataset.within) : null;
+        const query = new URLSearchParams({q: input.value, customer: within ? within.value : ""});
+        if (query.toString() === asked) return;
+        asked = query.toString();
+        const response = await fetch(`${input.dataset.picker}?${query}`, {headers: {Accept: "application/json"}});
+        if (!response.ok) return;
+        list.replaceChildren(...(await response.json()).map((choice) => {
+          const option = document.createElement("option");
+          option.value = choice.label;
+          option.textContent = choice.detail;
+          return option;
+        }));
+      }, 150);
+    });
+  });
+  // Select every group task for "Claim selected".
+  const all = document.getElementById("select-all");
+  if (all) all.addEventListener("change", () => document.querySelectorAll('input[name="task"]').forEach((box) => {
+    box.checked = all.checked;
+  }));
 });

@@ -9,12 +9,11 @@ import json
 
 from flask import Flask
 
-from . import drafts, inbox, integration, processes, reports, signin, tasks, users
+from . import drafts, formfields, inbox, integration, processes, reports, signin, tasks, users
 from .context import check_csrf, signed_in, template_helpers
 
-BLUEPRINTS = (signin.bp, tasks.bp, processes.bp, drafts.bp, inbox.bp, reports.bp, integration.bp, users.bp)
-
-
+BLUEPRINTS = (signin.bp, tasks.bp, processes.bp, drafts.bp, inbox.bp, reports.bp, integration.bp, users.bp,
+              formfields.bp)
 
 def init_pages(app: Flask) -> None:
     """Register the page blueprints, the session check, CSRF and the template helpers."""

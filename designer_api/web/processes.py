@@ -1,10 +1,14 @@
 """The process catalog, a version's diagram with the time spent per step, and one instance's path."""
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from engine import InvalidData, reports
+from domain import lookup
+from engine import FieldError, InvalidData, reports
 
 from ..auth import require
 from ..blueprints.instances import instance_search
@@ -13,8 +17,9 @@ from ..diagram import instance_svg, render_svg
 from ..http import engine
 from ..openapi import field_errors_of
 from ..schemas import InstancesQuery
+from ..taskforms import colleagues
 from ..visibility import readable_case
-from .formfields import json_field
+from .formfields import fields, json_field, submitted
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
 ANYONE = ("staff", "analyst", "manager", "admin")
@@ -37,6 +42,40 @@ def version_page(key: str, version: int):
                            versions=engine().versions(key), durations=durations,
                            diagram=render_svg(bpmn, heat=reports.heat(durations)),
                            instances=engine().instances(process_key=key, limit=20))
+
+
+@bp.route("/<key>/start", methods=["GET", "POST"])
+def start_page(key: str):
+    """Start a case from the process's start form; errors are shown next to their fields.
+
+    The form carries a one-time key, so a double click or a resent form starts one case, not two.
+    """
+    me = require("staff", "admin")
+    schema = engine().form_schema(engine().start_form(key))
+    values: dict = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, errors = submitted(schema, request.form)
+        business_key = request.form.get("business_key", "").strip() or None
+        try:
+            if errors:  # nothing runs; the form's own check names the other fields too
+                raise InvalidData(engine().validate_form(engine().start_form(key), data))
+            if business_key and len(business_key) > 128:
+                raise InvalidData([FieldError("business_key", "must be at most 128 characters")])
+            case = engine().start(key, data, business_key, me.username,
+                                  idempotency_key=request.form.get("once", "")[:64] or None)
+        except InvalidData as refused:
+            errors = {f.field: f.message for f in refused.fields} | errors
+            values = {**data, **request.form}
+        else:
+            flash(f"Case started|{case.business_key or case.id[:8]}")
+            mine = engine().tasks(instance_id=case.id, assignee=me.username)
+            if mine:
+                return redirect(url_for("task_pages.task_page", task_id=mine[0].id))
+            return redirect(url_for("process_pages.instance_page", instance_id=case.id))
+    return render_template("start.html", key=key, name=catalog(engine().versions(key))[0]["name"],
+                           schema=schema, fields=fields(schema, values, errors), errors=errors,
+                           values=values, once=uuid.uuid4().hex), 422 if errors else 200
 
 
 @bp.post("/<key>/<int(max=2147483647):version>/<any(activate, deactivate):action>")
@@ -80,26 +119,42 @@ def migration(key: str):
 
 @bp.get("/instances")
 def instances_page():
+    """The cockpit's case search; the customer is found by name (a picker), never typed as an id."""
     require("admin", "manager")
+    params = {k: v for k, v in request.args.items() if v.strip() and k != "customer"}
     try:
-        try:
-            query = InstancesQuery.model_validate({k: v for k, v in request.args.items() if v.strip()})
-        except ValidationError as invalid:
-            raise InvalidData(field_errors_of(invalid)) from None
-        found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
+        with engine().store.read() as session:
+            if request.args.get("customer", "").strip():
+                params["customer_id"] = str(_customer(session, request.args["customer"]))
+            try:
+                query = InstancesQuery.model_validate(params)
+            except ValidationError as invalid:
+                raise InvalidData(field_errors_of(invalid)) from None
+            found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
+            names = lookup.customer_names(session, {i.summary["customer_id"] for i in found
+                                                    if i.summary and type(i.summary.get("customer_id")) is int})
     except InvalidData as refused:
-        return render_template("instances.html", instances=[], total=0, query=None, args=request.args,
+        return render_template("instances.html", instances=[], total=0, query=None, args=request.args, names={},
                                error="; ".join(f"{f.field}: {f.message}" for f in refused.fields)), 422
     return render_template("instances.html", instances=found, total=total, query=query, args=request.args,
-                           pages=max(1, -(-total // query.per_page)), error=None)
+                           pages=max(1, -(-total // query.per_page)), error=None, names=names)
+
+
+def _customer(session: Session, text: str) -> int:
+    try:
+        return lookup.resolve(session, "customer", text)
+    except lookup.Unresolved as unresolved:
+        raise InvalidData([FieldError("customer", str(unresolved))]) from None
 
 
 @bp.get("/instances/<instance_id>")
 def instance_page(instance_id: str):
-    instance = readable_case(engine(), require("staff", "manager", "admin"), instance_id)
-    return render_template("instance.html", instance=instance, history=engine().history(instance_id),
-                           tasks=engine().tasks(instance_id=instance_id, state=None),
-                           diagram=instance_svg(engine(), instance))
+    me = require("staff", "manager", "admin")
+    instance = readable_case(engine(), me, instance_id)
+    tasks = engine().tasks(instance_id=instance_id, state=None)
+    reassign_to = {t.id: colleagues(engine(), t) if "admin" in me.roles and t.state == "ready" else [] for t in tasks}
+    return render_template("instance.html", instance=instance, history=engine().history(instance_id), tasks=tasks,
+                           diagram=instance_svg(engine(), instance), reassign_to=reassign_to)
 
 
 @bp.post("/instances/<instance_id>/comments")

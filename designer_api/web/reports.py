@@ -1,20 +1,68 @@
-"""The reports page: every report of the CRM pack, built from the history and the records."""
+"""The report pages: an overview with a chart per report, each report with filters, chart, table,
+drill-down and CSV, and the conformance of a process drawn over its diagram."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import TypeVar
 
-from domain.reports import REPORTS
+from flask import Blueprint, render_template, request
+from pydantic import BaseModel, ValidationError
+
+from domain.forms import REGIONS, SOURCES
+from domain.reports import REPORTS, STAGES
+from engine import InvalidData
 
 from ..auth import REPORT_READERS, require
+from ..blueprints.reports import conformance_of
+from ..diagram import render_svg
 from ..http import engine
+from ..openapi import field_errors_of
+from ..reporting import chart_svg, csv_download, find, row_label, run
+from ..schemas import ConformanceQuery, ReportQuery
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def _query(model: type[Q], args: dict[str, str]) -> Q:
+    try:
+        return model.model_validate({k: v for k, v in args.items() if v.strip()})
+    except ValidationError as invalid:
+        raise InvalidData(field_errors_of(invalid)) from None
 
 
 @bp.get("")
 def reports_page():
+    """Every report with its chart, for the morning look; each links to its own page."""
     require(*REPORT_READERS)
-    now = engine().clock()
-    with engine().store.read() as session:
-        built = {key: report.build(session, now) for key, report in REPORTS.items()}
-    return render_template("reports.html", reports=REPORTS, built=built, now=now)
+    tables = {key: run(engine(), report, ReportQuery()) for key, report in REPORTS.items()}
+    return render_template("reports.html", reports=REPORTS, tables=tables, chart=chart_svg, label=row_label,
+                           processes=sorted({v.process_key for v in engine().versions()}))
+
+
+@bp.get("/<key>")
+def report_page(key: str):
+    """One report: filters, chart, table (each row drills down to what is behind it), CSV."""
+    require(*REPORT_READERS)
+    found = find(key)
+    query = _query(ReportQuery, request.args.to_dict())
+    table = run(engine(), found, query)
+    if query.format == "csv":
+        return csv_download(found, table, query.lang)
+    return render_template("report.html", report=found, table=table, chart=chart_svg, label=row_label,
+                           args=request.args, choices={"region": REGIONS, "source": SOURCES}, stages=STAGES)
+
+
+@bp.get("/conformance")
+def conformance_page():
+    """The path variants of a process over its diagram, steps never taken, departures with person and case."""
+    require(*REPORT_READERS)
+    query = _query(ConformanceQuery, request.args.to_dict())
+    result = conformance_of(engine(), query)
+    bpmn, _ = engine().authoring.bpmn(query.process_key)
+    passed: dict[str, int] = {}
+    for variant in result["variants"]:
+        for element in set(variant["elements"]):
+            passed[element] = passed.get(element, 0) + variant["cases"]
+    share = {element: n / result["cases"] for element, n in passed.items()} if result["cases"] else {}
+    return render_template("conformance.html", result=result, args=request.args,
+                           diagram=render_svg(bpmn, heat=share), share=share)

@@ -10,7 +10,17 @@ from engine import InvalidData, TaskView
 from ..auth import require
 from ..diagram import instance_svg
 from ..http import engine
-from ..taskforms import form_schema, task_filters, task_form, visible_task
+from ..taskforms import (
+    case_columns,
+    claim_all,
+    colleagues,
+    form_schema,
+    hand_over,
+    task_filters,
+    task_form,
+    text_search,
+    visible_task,
+)
 from .formfields import fields, submitted
 
 bp = Blueprint("task_pages", __name__)
@@ -21,13 +31,40 @@ def home():
     return redirect(url_for("task_pages.task_list"))
 
 
+PER_PAGE = 25
+
+
 @bp.get("/tasks")
 def task_list():
+    """My tasks and my groups' tasks to claim: overdue first, searchable, a page of each at a time."""
     me = require("staff", "admin")
-    filters = task_filters(request.args, engine().clock())
-    mine = engine().tasks(assignee=me.username, **filters)
-    claimable = engine().tasks(groups=me.groups, **filters) if me.groups else []
-    return render_template("tasks.html", mine=mine, claimable=claimable, now=engine().clock(), args=request.args)
+    filters = task_filters(request.args, engine().clock()) | text_search(engine(), request.args.get("q"))
+    pages = {name: _page_number(request.args.get(name)) for name in ("page", "group_page")}
+    del filters["limit"], filters["offset"]
+    mine = engine().tasks(assignee=me.username, limit=PER_PAGE + 1, offset=(pages["page"] - 1) * PER_PAGE,
+                          **filters)
+    claimable = engine().tasks(groups=me.groups, limit=PER_PAGE + 1, offset=(pages["group_page"] - 1) * PER_PAGE,
+                               **filters) if me.groups else []
+    lists = {"mine": mine[:PER_PAGE], "claimable": claimable[:PER_PAGE]}
+    more = {"page": len(mine) > PER_PAGE, "group_page": len(claimable) > PER_PAGE}
+    return render_template("tasks.html", **lists, columns=case_columns(engine(), lists["mine"] + lists["claimable"]),
+                           now=engine().clock(), args=request.args, pages=pages, more=more)
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+
+@bp.post("/tasks/claim")
+def claim_selected():
+    """Claim every ticked group task; each one taken meanwhile by someone else is named, the rest are claimed."""
+    me = require("staff")
+    results = claim_all(engine(), request.form.getlist("task")[:PER_PAGE * 4], me)
+    claimed = [r for r in results if r["claimed"]]
+    flash(f"Tasks claimed|{len(claimed)}")
+    for refused in (r for r in results if not r["claimed"]):
+        flash(f"Not claimed|{refused['reason']}")
+    return redirect(url_for("task_pages.task_list"))
 
 
 @bp.get("/tasks/<task_id>")
@@ -50,6 +87,17 @@ def unclaim(task_id: str):
     return redirect(url_for("task_pages.task_list"))
 
 
+@bp.post("/tasks/<task_id>/delegate")
+def delegate(task_id: str):
+    """Hand a task to a colleague in its group (its assignee), or reassign it (an administrator); audited."""
+    me = require("staff", "admin")
+    task = hand_over(engine(), task_id, me, request.form.get("to", ""))
+    flash(f"Task handed to|{task.assignee}")
+    back = request.form.get("next", "")
+    local = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return redirect(back if local else url_for("task_pages.task_list"))
+
+
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     me = require("staff")
@@ -61,7 +109,7 @@ def complete(task_id: str):
         engine().complete(task_id, me.username, data, me.groups)
     except InvalidData as refused:
         errors = {f.field: f.message for f in refused.fields} | unreadable
-        return _render_task(task, values={**request.form, **data}, errors=errors), 422
+        return _render_task(task, values={**data, **request.form}, errors=errors), 422
     flash("Task completed")
     return redirect(url_for("task_pages.task_list"))
 
@@ -71,4 +119,5 @@ def _render_task(task: TaskView, values: dict[str, Any] | None = None, errors: d
     return render_template("task.html", task=task, form=form, errors=errors or {},
                            fields=fields(form["schema"], form["values"], errors or {}),
                            diagram=instance_svg(engine(), engine().instance(task.instance_id)),
+                           colleagues=colleagues(engine(), task),
                            history=engine().history(task.instance_id))

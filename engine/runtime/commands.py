@@ -52,16 +52,19 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
           version: int | None = None, idempotency_key: str | None = None) -> InstanceRun:
     """Start an instance of the newest active version (or the given one) and run it to its first wait.
 
-    A business key names one open case per process: a second start with it is refused, unless it
-    repeats the first one's `idempotency_key`, which answers with the case that start made.
-    :raises NotFound, InvalidData, DuplicateCase:
+    A start repeating an earlier one's `idempotency_key` answers with the case that start made (a
+    double click or a retried request starts one case). A business key names one open case per
+    process: another start with it is refused. :raises NotFound, InvalidData, DuplicateCase:
     """
     data = check_data(data, uow.engine.data_limits)
     found = find_version(uow.session, process_key, version)
+    if idempotency_key is not None:
+        first = uow.session.scalars(select(Instance).where(Instance.process_key == process_key,
+                                                           Instance.start_key == idempotency_key)).first()
+        if first is not None:
+            return InstanceRun(uow, first)
     existing = _open_case(uow, process_key, business_key)
     if existing is not None:
-        if idempotency_key is not None and existing.start_key == idempotency_key:
-            return InstanceRun(uow, existing)
         raise DuplicateCase(process_key, business_key, existing.id)
     specs = uow.engine.specs.specs(uow.session, found.id)
     if specs.start_form is not None:  # checked before any row is written

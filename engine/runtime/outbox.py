@@ -54,21 +54,32 @@ class JournalSender:
 
 
 class SmtpSender:
-    """Mail for messages that name a user; the idempotency key is the Message-ID."""
+    """Mail for messages that name a user with an address; the idempotency key is the Message-ID.
 
-    def __init__(self, host: str, port: int, sender: str, address_of: Callable[[str], str | None]):
+    With `starttls` the connection is encrypted before anything is sent (and before the login, when a
+    username is given). A refused or unreachable server raises, so the outbox tries again later.
+    """
+
+    def __init__(self, host: str, port: int, sender: str, address_of: Callable[[str], str | None],
+                 username: str | None = None, password: str | None = None, starttls: bool = False):
         self.host, self.port, self.sender, self.address_of = host, port, sender, address_of
+        self.username, self.password, self.starttls = username, password, starttls
 
     def send(self, key: str, topic: str, payload: dict[str, Any]) -> None:
         address = self.address_of(payload.get("user", "")) if payload.get("user") else None
         if not address:
-            return
+            return  # nobody to mail: the inbox has it
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self.sender, address, payload.get("title", topic)
-        mail["Message-ID"] = f"<{key}@crmflow>"
+        mail["Message-ID"] = f"<{key.replace(':', '.')}@crmflow>"
         mail.set_content(payload.get("body") or payload.get("title", ""))
         with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
             smtp.send_message(mail)
+        log.info("mailed %s to %s", key, address)
 
 
 def dispatch(engine: Engine, senders: Mapping[str, Sender], default: Sender, batch: int = 100) -> int:

@@ -85,10 +85,10 @@ class UnitOfWork:
                        start_key=start_key)
         self.session.add(row)
         try:
-            self.session.flush()  # the open-business-key index decides a race for the key here
+            self.session.flush()  # the business-key and start-key indexes decide a race here
         except IntegrityError:
-            raise BusinessKeyTaken(f"another case with business key '{business_key}' was started at the "
-                                   "same moment") from None
+            raise BusinessKeyTaken(f"another case with business key '{business_key}' or this Idempotency-Key "
+                                   "was started at the same moment") from None
         run = InstanceRun(self, row)
         run._workflow = BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine())
         return run

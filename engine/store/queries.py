@@ -5,11 +5,11 @@ Nothing here deserializes an instance's state.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -19,12 +19,13 @@ MAX_PAGE = 500
 
 
 class RowView:
-    """A frozen dataclass copied from the same-named attributes of a database row."""
+    """A frozen dataclass copied from the same-named attributes of a database row (fields it lacks keep defaults)."""
 
     @classmethod
     def of(cls, row: Any) -> Self:
         """The view of `row`."""
-        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})  # type: ignore[attr-defined]
+        names = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        return cls(**{name: getattr(row, name) for name in names if hasattr(row, name)})  # the rest: defaults
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class TaskView(RowView):
     completed_at: datetime | None
     completed_by: str | None
     excluded: list[str] | None  # four eyes: who may not work it
+    case: dict[str, Any] | None = None  # in lists: the case's plain data summary (customer_id, amount ...)
 
 
 @dataclass(frozen=True)
@@ -206,22 +208,33 @@ def search_instances(session: Session, search: InstanceSearch, page: int = 1,
             select(TaskRow.id).where(TaskRow.instance_id == Instance.id, TaskRow.element_id == search.step,
                                      TaskRow.state == "ready").exists(),
             select(Timer.id).where(Timer.instance_id == Instance.id, Timer.element_id == search.step).exists()))
-    textual = session.get_bind().dialect.name == "postgresql"  # ->> gives text: compare text, never cast
     for name, value in search.fields:
-        field = Instance.summary[name]
-        if isinstance(value, bool):
-            query = query.where(field.as_string() == ("true" if value else "false") if textual
-                                else field.as_boolean() == value)
-        elif isinstance(value, int | float):
-            texts = {repr(float(value))} | ({str(int(value))} if float(value).is_integer() else set())
-            query = query.where(field.as_string().in_(texts) if textual else field.as_float() == float(value))
-        else:
-            query = query.where(field.as_string() == str(value))
+        query = query.where(data_field_in(session, name, [value]))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     per_page = min(max(per_page, 1), MAX_PAGE)
     rows = session.scalars(query.order_by(Instance.started_at.desc(), Instance.id)
                            .limit(per_page).offset((max(page, 1) - 1) * per_page))
     return [InstanceView.of(row) for row in rows], total
+
+
+def data_field_in(session: Session, name: str, values: Collection[Any]) -> ColumnElement[bool]:
+    """A case's summary field equals one of `values` (all of one kind: flags, numbers or text).
+
+    On PostgreSQL ->> gives text, so text is compared, never cast (a field holding text where
+    others hold numbers must not fail the query); SQLite's json_extract keeps the JSON type.
+    """
+    field, textual = Instance.summary[name], session.get_bind().dialect.name == "postgresql"
+    if not values:
+        return false()
+    if all(isinstance(value, bool) for value in values):
+        return (field.as_string().in_(["true" if v else "false" for v in values]) if textual
+                else field.as_boolean().in_(list(values)))
+    if all(isinstance(value, int | float) for value in values):
+        if not textual:
+            return field.as_float().in_([float(v) for v in values])
+        texts = {repr(float(v)) for v in values} | {str(int(v)) for v in values if float(v).is_integer()}
+        return field.as_string().in_(texts)
+    return field.as_string().in_([str(v) for v in values])
 
 
 PASSED = ("task_completed", "element_completed", "gateway_decided", "timer_fired")
@@ -245,12 +258,25 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
                instance_id: str | None = None, process_key: str | None = None, state: str | None = "ready",
                business_key: str | None = None, due_before: datetime | None = None,
-               created_since: datetime | None = None, limit: int = 100, offset: int = 0) -> list[TaskView]:
+               created_since: datetime | None = None, text: str | None = None,
+               text_in_data: tuple[str, Collection[Any]] | None = None, limit: int = 100,
+               offset: int = 0) -> list[TaskView]:
     """Tasks by assignee, by candidate groups (unclaimed only), by instance and more; index-backed.
 
-    Ordered overdue-first: by due time (tasks without one last), then by age.
+    `text` matches a task whose name or process contains it or whose business key starts with it,
+    or, with `text_in_data` (field, values), whose case has one of the values there (e.g. the ids
+    of the customers named like the text). Ordered overdue-first: by due time (tasks without one
+    last), then by age. Each task carries its case's data summary.
     """
-    query = select(TaskRow)
+    query = select(TaskRow, Instance.summary).join(Instance, Instance.id == TaskRow.instance_id)
+    if text:
+        lowered = text.lower()
+        matches = [func.lower(TaskRow.name).contains(lowered, autoescape=True),
+                   func.lower(TaskRow.process_key).contains(lowered, autoescape=True),
+                   TaskRow.business_key.startswith(text, autoescape=True)]
+        if text_in_data is not None and text_in_data[1]:
+            matches.append(data_field_in(session, *text_in_data))
+        query = query.where(or_(*matches))
     if business_key is not None:
         query = query.where(TaskRow.business_key == business_key)
     if due_before is not None:
@@ -272,7 +298,7 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
         query = query.where(TaskRow.process_key == process_key)
     query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
     query = query.limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
-    return [TaskView.of(row) for row in session.scalars(query)]
+    return [replace(TaskView.of(row), case=summary) for row, summary in session.execute(query).tuples()]
 
 
 def task_view(session: Session, task_id: str) -> TaskView:

@@ -1,51 +1,74 @@
 """Process reports read from the history and the task projection, never from live state.
 
-Each function takes a read session and returns plain data (lists of dicts), so the API
-serves it as JSON and the pages render it as tables.
+Every figure is a SQL aggregate (GROUP BY in the database), so a report costs about the same
+with a thousand cases as with a million; lists are bounded. Each function takes a read session
+and returns plain data (lists of dicts) the API serves as JSON and the pages render.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
-from .tables import HistoryEvent, TaskRow
+from .tables import HistoryEvent, Instance, TaskRow
 
 # How a history event departs from the modelled path, by event type.
 DEVIATIONS = {
-    "task_cancelled": "skipped",          # an interrupting timer or a terminate took the task away
+    "task_cancelled": "taken away",       # an interrupting timer (an SLA escalation) or a terminate
     "instance_retried": "reset",          # an administrator fixed the data and ran the step again
     "task_delegated": "reassigned",
-    "task_unclaimed": "reassigned",
+    "task_unclaimed": "given back",
     "control_point_overridden": "overridden",
     "instance_migrated": "migrated",
     "instance_terminated": "terminated",
 }
+PATH_EVENTS = ("task_completed", "element_completed", "timer_fired", "message_received")
+MAX_ROWS = 500
 
 
-def step_durations(session: Session, process_key: str | None = None) -> list[dict[str, Any]]:
+def hours_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
+    """SQL: the hours from `start` to `end` (two date-time columns), on SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def month_of(session: Session, moment: Any) -> ColumnElement[str]:
+    """SQL: YYYY-MM of a date-time column."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(moment, "YYYY-MM")
+    return func.strftime("%Y-%m", moment)
+
+
+def or_text(column: Any, fallback: str) -> ColumnElement[Any]:
+    """SQL: the column, or `fallback` (a plain word) where it is NULL; the fallback is a literal, not a
+    parameter, so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    assert fallback.replace("-", "").replace("_", "").isalnum() or fallback == "-", fallback
+    return func.coalesce(column, literal_column(f"'{fallback}'"))
+
+
+def step_durations(session: Session, process_key: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> list[dict[str, Any]]:
     """Time spent in each user task: completed count, average and longest hours, still open."""
-    query = select(TaskRow.process_key, TaskRow.element_id, TaskRow.name, TaskRow.state,
-                   TaskRow.created_at, TaskRow.completed_at)
+    done = TaskRow.state == "completed"
+    spent = case((done, hours_between(session, TaskRow.created_at, TaskRow.completed_at)))
+    query = (select(TaskRow.process_key, TaskRow.element_id, func.min(TaskRow.name),
+                    func.sum(case((done, 1), else_=0)), func.sum(case((TaskRow.state == "ready", 1), else_=0)),
+                    func.avg(spent), func.max(spent))
+             .group_by(TaskRow.process_key, TaskRow.element_id))
     if process_key is not None:
         query = query.where(TaskRow.process_key == process_key)
-    steps: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, element_id, name, state, created, completed in session.execute(query):
-        step = steps.setdefault((key, element_id), {"process_key": key, "element_id": element_id, "name": name,
-                                                    "completed": 0, "open": 0, "hours": []})
-        if state == "completed" and completed is not None:
-            step["completed"] += 1
-            step["hours"].append((completed - created).total_seconds() / 3600)
-        elif state == "ready":
-            step["open"] += 1
-    for step in steps.values():
-        hours = step.pop("hours")
-        step["avg_hours"] = round(sum(hours) / len(hours), 2) if hours else None
-        step["max_hours"] = round(max(hours), 2) if hours else None
-    return sorted(steps.values(), key=lambda s: (s["process_key"], -(s["avg_hours"] or 0)))
+    if since is not None:
+        query = query.where(TaskRow.created_at >= since)
+    if until is not None:
+        query = query.where(TaskRow.created_at < until)
+    rows = [{"process_key": key, "element_id": element, "name": name, "completed": int(completed or 0),
+             "open": int(open_ or 0), "avg_hours": _round(avg), "max_hours": _round(longest)}
+            for key, element, name, completed, open_, avg, longest in session.execute(query)]
+    return sorted(rows, key=lambda s: (s["process_key"], -(s["avg_hours"] or 0)))
 
 
 def heat(durations: list[dict[str, Any]]) -> dict[str, float]:
@@ -65,38 +88,33 @@ def stalled(session: Session, now: datetime, limit: int = 200) -> list[dict[str,
              "overdue_hours": _hours(now - t.due_at)} for t in session.scalars(query) if t.due_at is not None]
 
 
-def workload(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Open tasks per group: unclaimed, claimed or assigned, overdue, and who holds how many."""
-    rows = session.execute(select(TaskRow.candidate_group, TaskRow.assignee, TaskRow.due_at)
-                           .where(TaskRow.state == "ready"))
-    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"open": 0, "unclaimed": 0, "overdue": 0,
-                                                             "by_user": Counter()})
-    for group, assignee, due_at in rows:
-        entry = groups[group or "-"]
-        entry["open"] += 1
-        entry["unclaimed"] += assignee is None
-        entry["overdue"] += due_at is not None and due_at < now
-        if assignee:
-            entry["by_user"][assignee] += 1
-    return [{"group": group, **{k: v for k, v in entry.items() if k != "by_user"},
-             "by_user": dict(entry["by_user"].most_common())} for group, entry in sorted(groups.items())]
+def workload(session: Session, now: datetime, group: str | None = None) -> list[dict[str, Any]]:
+    """Open tasks per group: open, unclaimed, overdue, and the most any one person holds."""
+    ready = select(TaskRow.candidate_group.label("grp"), TaskRow.assignee, TaskRow.due_at).where(
+        TaskRow.state == "ready")
+    if group:
+        ready = ready.where(TaskRow.candidate_group == group)
+    tasks = ready.subquery()
+    grp = or_text(tasks.c.grp, "-")
+    query = (select(grp, func.count(), func.sum(case((tasks.c.assignee.is_(None), 1), else_=0)),
+                    func.sum(case((tasks.c.due_at < now, 1), else_=0)), func.count(tasks.c.assignee.distinct()))
+             .group_by(grp).order_by(grp))
+    return [{"group": grp, "open": int(n), "unclaimed": int(unclaimed or 0), "overdue": int(overdue or 0),
+             "people": int(people or 0)} for grp, n, unclaimed, overdue, people in session.execute(query)]
 
 
-def deviations(session: Session, limit: int = 100) -> dict[str, Any]:
+def deviations(session: Session, limit: int = 100, since: datetime | None = None,
+               until: datetime | None = None) -> dict[str, Any]:
     """Where work left the modelled path: counts per kind and process, and the latest cases."""
-    query = select(HistoryEvent).where(HistoryEvent.type.in_(DEVIATIONS)).order_by(HistoryEvent.id.desc())
-    counts: Counter[tuple[str, str]] = Counter()
-    recent: list[dict[str, Any]] = []
-    for event in session.scalars(query):
-        kind = DEVIATIONS[event.type]
-        counts[(event.process_key, kind)] += 1
-        if len(recent) < limit:
-            recent.append({"kind": kind, "event": event.type, "process_key": event.process_key,
-                           "business_key": event.business_key, "instance_id": event.instance_id,
-                           "element_id": event.element_id, "actor": event.actor, "data": event.data,
-                           "at": event.at})
-    return {"counts": [{"process_key": key, "kind": kind, "count": n} for (key, kind), n in sorted(counts.items())],
-            "recent": recent}
+    window = [HistoryEvent.type.in_(DEVIATIONS)] + _between(HistoryEvent.at, since, until)
+    counts = session.execute(select(HistoryEvent.process_key, HistoryEvent.type, func.count()).where(*window)
+                             .group_by(HistoryEvent.process_key, HistoryEvent.type))
+    merged: dict[tuple[str, str], int] = {}
+    for key, event_type, n in counts:
+        merged[(key, DEVIATIONS[event_type])] = merged.get((key, DEVIATIONS[event_type]), 0) + int(n)
+    recent = session.scalars(select(HistoryEvent).where(*window).order_by(HistoryEvent.id.desc()).limit(limit))
+    return {"counts": [{"process_key": key, "kind": kind, "count": n} for (key, kind), n in sorted(merged.items())],
+            "recent": [_departure(DEVIATIONS[e.type], e) for e in recent]}
 
 
 def events_of_type(session: Session, event_type: str, limit: int = 200) -> list[HistoryEvent]:
@@ -104,6 +122,111 @@ def events_of_type(session: Session, event_type: str, limit: int = 200) -> list[
     query = (select(HistoryEvent).where(HistoryEvent.type == event_type)
              .order_by(HistoryEvent.id.desc()).limit(limit))
     return list(session.scalars(query))
+
+
+def event_counts(session: Session, event_type: str, fields: tuple[str, ...], since: datetime | None = None,
+                 until: datetime | None = None) -> list[tuple[Any, ...]]:
+    """How many events of a type there are per value of some of their data fields: (values..., count) rows."""
+    keys = [HistoryEvent.data[name].as_string() for name in fields]
+    query = (select(*keys, func.count()).where(HistoryEvent.type == event_type,
+                                               *_between(HistoryEvent.at, since, until)).group_by(*keys))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def events_with(session: Session, event_type: str, field: str, value: str, since: datetime | None = None,
+                until: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest events of a type whose data field has a value (the cases behind a count)."""
+    query = (select(HistoryEvent).where(HistoryEvent.type == event_type, HistoryEvent.data[field].as_string() == value,
+                                        *_between(HistoryEvent.at, since, until))
+             .order_by(HistoryEvent.id.desc()).limit(limit))
+    return [{"business_key": e.business_key, "instance_id": e.instance_id, "actor": e.actor,
+             "element_id": e.element_id, "at": e.at} for e in session.scalars(query)]
+
+
+def open_tasks(session: Session, group: str | None = None, step: tuple[str, str] | None = None,
+               due_before: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Open tasks of a group ("-": of none) or at a step (process key, element), most urgent first."""
+    query = select(TaskRow).where(TaskRow.state == "ready")
+    if group is not None:
+        query = query.where(TaskRow.candidate_group == group if group != "-" else TaskRow.candidate_group.is_(None))
+    if step is not None:
+        query = query.where(TaskRow.process_key == step[0], TaskRow.element_id == step[1])
+    if due_before is not None:
+        query = query.where(TaskRow.due_at < due_before)
+    return [{"business_key": t.business_key, "instance_id": t.instance_id, "task": t.name, "assignee": t.assignee,
+             "group": t.candidate_group, "due_at": t.due_at}
+            for t in session.scalars(query.order_by(TaskRow.due_at, TaskRow.created_at).limit(limit))]
+
+
+def conformance(session: Session, process_key: str, steps: Mapping[str, str], since: datetime | None = None,
+                until: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+    """How work actually flowed through a process, against its model.
+
+    `steps` are the model's elements (id -> name). Returns the path variants of the cases
+    (elements in the order they were passed; counts, share, average hours of ended cases), the
+    steps never taken, and the departures from the standard path, each with the person and case.
+    """
+    window = [Instance.process_key == process_key] + _between(Instance.started_at, since, until)
+    total = session.scalar(select(func.count()).select_from(Instance).where(*window)) or 0
+    passed = (select(HistoryEvent.instance_id, HistoryEvent.element_id)
+              .join(Instance, Instance.id == HistoryEvent.instance_id)
+              .where(*window, HistoryEvent.type.in_(PATH_EVENTS), HistoryEvent.element_id.is_not(None))
+              .order_by(HistoryEvent.instance_id, HistoryEvent.id).subquery())
+    paths = (select(passed.c.instance_id, func.aggregate_strings(passed.c.element_id, ">").label("path"))
+             .group_by(passed.c.instance_id).subquery())
+    ended = Instance.ended_at.is_not(None)
+    variants_query = (select(paths.c.path, func.count(), func.avg(case((ended, hours_between(
+                                 session, Instance.started_at, Instance.ended_at)))),
+                             func.sum(case((Instance.status == "completed", 1), else_=0)), func.min(Instance.id))
+                      .join(Instance, Instance.id == paths.c.instance_id)
+                      .group_by(paths.c.path).order_by(func.count().desc(), paths.c.path).limit(limit))
+    variants = []
+    for rank, (path, n, avg_hours, completed, example) in enumerate(session.execute(variants_query), start=1):
+        elements = path.split(">") if path else []
+        variants.append({"variant": rank, "cases": int(n), "share": round(int(n) / total, 3) if total else 0.0,
+                         "completed": int(completed or 0), "avg_hours": _round(avg_hours),
+                         "path": [steps.get(e, e) for e in elements], "elements": elements, "example": example})
+    seen = set(session.scalars(select(HistoryEvent.element_id.distinct()).join(
+        Instance, Instance.id == HistoryEvent.instance_id).where(*window, HistoryEvent.type.in_(PATH_EVENTS))))
+    never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
+    return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
+            "departures": departures(session, window, limit)}
+
+
+def departures(session: Session, window: list[ColumnElement[bool]], limit: int) -> list[dict[str, Any]]:
+    """Overrides, reassignments, terminations, reopen loops and work done by someone other than the assignee."""
+    found = [_departure(DEVIATIONS[e.type], e) for e in session.scalars(
+        select(HistoryEvent).join(Instance, Instance.id == HistoryEvent.instance_id)
+        .where(*window, HistoryEvent.type.in_(DEVIATIONS)).order_by(HistoryEvent.id.desc()).limit(limit))]
+    created, completed = aliased(HistoryEvent), aliased(HistoryEvent)
+    assignee = created.data["assignee"].as_string()
+    other = (select(completed).join(created, and_(created.task_id == completed.task_id, created.type == "task_created"))
+             .join(Instance, Instance.id == completed.instance_id)
+             .where(*window, completed.type == "task_completed", assignee.is_not(None), completed.actor != assignee)
+             .order_by(completed.id.desc()).limit(limit))
+    found += [_departure("done by another", e) for e in session.scalars(other)]
+    loops = (select(HistoryEvent.instance_id, HistoryEvent.element_id, func.count(), func.max(HistoryEvent.id))
+             .join(Instance, Instance.id == HistoryEvent.instance_id)
+             .where(*window, HistoryEvent.type == "task_completed")
+             .group_by(HistoryEvent.instance_id, HistoryEvent.element_id).having(func.count() > 1).limit(limit))
+    last_ids = {row[3]: int(row[2]) for row in session.execute(loops)}
+    for event in session.scalars(select(HistoryEvent).where(HistoryEvent.id.in_(last_ids))):
+        found.append({**_departure("reopened", event), "times": last_ids[event.id]})
+    return sorted(found, key=lambda d: d["at"], reverse=True)[:limit]
+
+
+def _departure(kind: str, event: HistoryEvent) -> dict[str, Any]:
+    return {"kind": kind, "event": event.type, "process_key": event.process_key, "business_key": event.business_key,
+            "instance_id": event.instance_id, "element_id": event.element_id, "actor": event.actor,
+            "data": event.data, "at": event.at}
+
+
+def _between(column: Any, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    return ([column >= since] if since is not None else []) + ([column < until] if until is not None else [])
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
 
 
 def _hours(span: timedelta) -> float:

@@ -140,6 +140,8 @@ class Instance(Base):
         Index("uq_instance_open_business_key", "process_key", "business_key", unique=True,
               sqlite_where=text("ended_at IS NULL AND business_key IS NOT NULL"),
               postgresql_where=text("ended_at IS NULL AND business_key IS NOT NULL")),
+        # One case per start request: a start repeating an Idempotency-Key answers with the case it made.
+        Index("uq_instance_start_key", "process_key", "start_key", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -35,6 +35,15 @@ def test_the_same_start_repeated_with_its_idempotency_key_returns_the_case_it_ma
     assert other.status_code == 409
 
 
+def test_a_start_without_business_key_repeated_with_its_idempotency_key_makes_one_case(as_user, engine):
+    body = {"data": {"customer_id": 1, "amount": 1000}}
+    first = as_user("alice").post(ORDER, json=body, headers={"Idempotency-Key": "retry-1"}).get_json()
+    again = as_user("alice").post(ORDER, json=body, headers={"Idempotency-Key": "retry-1"})
+    assert again.status_code == 201 and again.get_json()["id"] == first["id"]
+    assert len(engine.instances(process_key="order_release")) == 1
+    assert as_user("alice").post(ORDER, json=body, headers={"Idempotency-Key": "retry-2"}).get_json()["id"] != first["id"]
+
+
 @pytest.mark.parametrize("key", [{"a": 1}, 5, "", "SO\n1", "x" * 200])
 def test_a_business_key_that_is_not_short_text_is_422(as_user, key):
     response = as_user("alice").post(ORDER, json={"data": {"customer_id": 1, "amount": 10}, "business_key": key})

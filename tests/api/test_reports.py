@@ -1,5 +1,8 @@
-"""Reports over HTTP, built from what processes did: funnel, pipeline, stalled work, control points, deviations."""
+"""Reports over HTTP, built from what processes did: tables with columns, filters, drill-down, CSV, conformance."""
 from __future__ import annotations
+
+import csv
+import io
 
 from domain.reports import REPORTS
 from tests.domain.conftest import Desk
@@ -8,13 +11,13 @@ from tests.domain.test_lead_to_opportunity import COLD, HOT, LEAD
 PRECISION = 1  # demo customer at 85% credit usage
 
 
-def report(as_user, key: str):
-    response = as_user("carol").get(f"/api/reports/{key}")
+def report(as_user, key: str, query: str = ""):
+    response = as_user("carol").get(f"/api/reports/{key}{query}")
     assert response.status_code == 200, response.get_json()
     return response.get_json()["rows"]
 
 
-def test_reports_follow_what_the_processes_did(app, engine, as_user, clock):
+def played(engine, clock) -> dict:
     hot = Desk(engine, engine.start("lead_to_opportunity", LEAD, "L-HOT", "marketing").id)
     hot.complete("Task_QualifyLead", "alice", **HOT)
     cold = Desk(engine, engine.start("lead_to_opportunity", {**LEAD, "company": "Cold Co", "source": "cold_call",
@@ -27,29 +30,69 @@ def test_reports_follow_what_the_processes_did(app, engine, as_user, clock):
     order.complete("Task_CreditOverride", "carol", override_approved=True, override_reason="strategic customer")
     waiting = engine.start("customer_approval", {}, "CA-LATE", "alice")
     clock.advance(days=2)
+    return {"order": order, "waiting": waiting}
 
-    funnel = {row["source"]: row for row in report(as_user, "lead_funnel")}
-    assert (funnel["referral"]["captured"], funnel["referral"]["converted"]) == (1, 1)
-    assert (funnel["cold_call"]["captured"], funnel["cold_call"]["disqualified"]) == (1, 1)
-    pipeline = report(as_user, "pipeline")
-    assert pipeline["stages"] == [{"stage": "qualification", "count": 1, "amount": 250000.0, "weighted": 25000.0}]
-    assert [s["element_id"] for s in report(as_user, "lead_lifecycle") if s["completed"]] \
-        >= ["Task_QualifyLead"]
+
+def test_reports_follow_what_the_processes_did(app, engine, as_user, clock):
+    cases = played(engine, clock)
+    sources = {row["source"]: row for row in report(as_user, "lead_sources")}
+    assert (sources["referral"]["captured"], sources["referral"]["converted"]) == (1, 1)
+    assert sources["referral"]["pipeline"] == 250000.0
+    assert (sources["cold_call"]["captured"], sources["cold_call"]["disqualified"]) == (1, 1)
+    assert report(as_user, "pipeline") == [{"stage": "qualification", "opportunities": 1, "amount": 250000.0,
+                                            "weighted": 25000.0}]
+    lifecycle = {row["status"]: row["leads"] for row in report(as_user, "lead_lifecycle")}
+    assert (lifecycle["converted"], lifecycle["disqualified"]) == (1, 1)
     stalled = report(as_user, "stalled")
-    assert [(s["instance_id"], s["element_id"]) for s in stalled] == [(waiting.id, "Task_CustomerInfoEntry")]
-    assert stalled[0]["overdue_hours"] == 24.0
-    sales = next(g for g in report(as_user, "workload") if g["group"] == "sales")
-    assert (sales["open"], sales["overdue"], sales["by_user"]) == (2, 1, {"alice": 2})
-    points = report(as_user, "control_points")["counts"]
-    assert points == [{"control_point": "credit_usage", "action": "block", "count": 1, "overridden": 1}]
-    kinds = {(d["process_key"], d["kind"]): d["count"] for d in report(as_user, "deviations")["counts"]}
-    assert kinds == {("order_release", "overridden"): 1}
+    assert [(s["step"], s["overdue"]) for s in stalled] == [("customer_approval:Task_CustomerInfoEntry", 1)]
+    behind = report(as_user, "stalled", "?drill=customer_approval:Task_CustomerInfoEntry")
+    assert [b["instance_id"] for b in behind] == [cases["waiting"].id]
+    points = report(as_user, "control_points")
+    assert points == [{"control_point": "credit_usage", "action": "block", "fired": 1, "overridden": 1}]
+    fired = report(as_user, "control_points", "?drill=credit_usage")
+    assert [f["business_key"] for f in fired] == ["SO-1"]
+    customers = {row["region"]: row for row in report(as_user, "active_customers")}
+    assert customers["east"]["at_or_above_90"] == 1 and customers["east"]["usage"] == 0.95
+
+
+def test_a_filter_narrows_a_report_and_a_bad_one_is_named(app, engine, as_user, clock):
+    played(engine, clock)
+    assert {r["source"] for r in report(as_user, "lead_sources", "?source=referral")} == {"referral"}
+    assert report(as_user, "lead_sources", "?since=2000-01-01&until=2000-12-31") == []
+    assert {r["region"] for r in report(as_user, "active_customers", "?region=north")} == {"north"}
+    refused = as_user("carol").get("/api/reports/lead_sources?since=yesterday")
+    assert refused.status_code == 422 and refused.get_json()["error"]["details"][0]["field"] == "since"
+    assert as_user("carol").get("/api/reports/lead_sources?format=pdf").status_code == 422
+
+
+def test_csv_opens_in_excel_with_chinese_column_titles(app, engine, as_user, clock):
+    played(engine, clock)
+    response = as_user("carol").get("/api/reports/active_customers?format=csv&lang=zh")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["区域", "客户数", "信用额度"] and "华东" in {r[0] for r in rows[1:]}
+    english = as_user("carol").get("/api/reports/active_customers?format=csv").data.decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("Region,Customers")
+
+
+def test_conformance_lists_variants_steps_never_taken_and_departures(app, engine, as_user, clock):
+    cases = played(engine, clock)
+    body = as_user("carol").get("/api/reports/conformance?process_key=order_release").get_json()
+    assert body["cases"] == 1 and body["variants"][0]["cases"] == 1 and body["variants"][0]["share"] == 1.0
+    assert "Task_CreditOverride" in body["variants"][0]["elements"]
+    assert "Task_PriceException" in {s["element_id"] for s in body["never_taken"]}
+    [override] = [d for d in body["departures"] if d["kind"] == "overridden"]
+    assert (override["actor"], override["instance_id"]) == ("carol", cases["order"].instance_id)
+    missing = as_user("carol").get("/api/reports/conformance?process_key=nope")
+    assert missing.status_code == 404
+    assert as_user("carol").get("/api/reports/conformance").status_code == 422
 
 
 def test_staff_may_not_read_reports_and_unknown_reports_are_404(app, as_user):
-    assert as_user("alice").get("/api/reports/lead_funnel").status_code == 403
+    assert as_user("alice").get("/api/reports/lead_sources").status_code == 403
     response = as_user("carol").get("/api/reports/nothing")
-    assert response.status_code == 404 and "lead_funnel" in response.get_json()["error"]["message"]
+    assert response.status_code == 404 and "lead_sources" in response.get_json()["error"]["message"]
 
 
 def test_every_registered_report_is_served_listed_and_documented(as_user):
@@ -58,3 +101,4 @@ def test_every_registered_report_is_served_listed_and_documented(as_user):
     assert listed == set(REPORTS) and all(key in documented["summary"] for key in REPORTS)
     for key in REPORTS:
         assert as_user("carol").get(f"/api/reports/{key}").status_code == 200
+        assert as_user("carol").get(f"/api/reports/{key}?format=csv").status_code == 200

@@ -38,7 +38,7 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
 def served_crmflow(database_url: str, setup_timeout: int = 120, *serve_options: str) -> Iterator[int]:
     """`crmflow setup` then `crmflow serve` on a free port, until the block ends; yields the port."""
     database = ["--database", database_url]
-    subprocess.run([*CLI, *database, "setup"], check=True, cwd=ROOT, capture_output=True, timeout=setup_timeout)
+    subprocess.run([*CLI, *database, "setup", "--days", "0"], check=True, cwd=ROOT, capture_output=True, timeout=setup_timeout)
     port = free_port()
     server = subprocess.Popen([*CLI, *database, "serve", "--port", str(port), *serve_options], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

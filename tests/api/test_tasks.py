@@ -9,6 +9,14 @@ INFO = dict(customer_name="Qingdao Beer Trading", region="north", industry="reta
             payment_terms="prepayment", contact_name="Sun")
 
 
+def to_finance_task(engine, business_key: str) -> str:
+    """A new-customer request past its first step (through the engine): the id of the finance task it waits at."""
+    instance = engine.start("customer_approval", {}, business_key, "alice")
+    first = engine.tasks(instance_id=instance.id)[0]
+    engine.complete(first.id, "alice", {**INFO, "requested_credit_limit": 300000})
+    return engine.tasks(instance_id=instance.id)[0].id
+
+
 def start_to_finance(as_user) -> dict:
     alice = as_user("alice")
     instance = alice.post("/api/processes/customer_approval/instances", json={"business_key": "NC-77"}).get_json()
@@ -96,3 +104,15 @@ def test_the_outbox_delivers_each_message_once_per_key_even_after_a_restart(as_u
     sender.send(line["key"], line["topic"], line["payload"])  # as after a crash before the commit
     keys = [json.loads(x)["key"] for x in journal.read_text().splitlines()]
     assert len(keys) == len(set(keys))
+
+
+def test_the_api_searches_tasks_and_claims_several(engine, as_user):
+    ids = [to_finance_task(engine, f"NC-A{n}") for n in range(2)]
+    frank = as_user("frank")
+    listed = frank.get("/api/tasks?q=NC-A1").get_json()
+    assert [t["id"] for t in listed] == [ids[1]] and listed[0]["case"]["customer_name"] == "Qingdao Beer Trading"
+    results = frank.post("/api/task-claims", json={"task_ids": [*ids, "deadbeef-0000"]}).get_json()
+    assert [(r["task_id"], r["claimed"]) for r in results] == [(ids[0], True), (ids[1], True), ("deadbeef-0000", False)]
+    assert "does not exist" in results[2]["reason"]
+    assert frank.post("/api/task-claims", json={"task_ids": []}).status_code == 422
+    assert frank.post("/api/task-claims", json={"task_ids": ["x"] * 101}).status_code == 422

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from werkzeug.serving import make_server
 
 from designer_api.app import create_app
 from domain import CrmPack
+from domain.demo import Quarter
 from domain.reports import REPORTS
 from engine import Engine
+from tests.api.test_served import served_crmflow
 from tests.crm import prepare_crm
 from tests.domain.conftest import Desk
 from tests.domain.test_lead_to_opportunity import HOT, LEAD
@@ -35,9 +38,13 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """crmflow served on a free local port, over a fresh SQLite database with the CRM pack and demo data."""
-    engine = Engine(f"sqlite:///{tmp_path_factory.mktemp('pages') / 'crmflow.sqlite'}", pack=CrmPack())
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'crmflow.sqlite'}"
+    engine = Engine(url, pack=CrmPack())
     engine.init_db()
     prepare_crm(engine)
+    played = Quarter(lambda clock: Engine(url, pack=CrmPack(), clock=clock), days=45)  # what setup plays
+    played.play()
+    played.engine.close()
     engine.start("customer_approval", {}, "CA-BROWSER", "alice")
     _history_for_the_reports(engine)
     app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test"})
@@ -85,7 +92,8 @@ def test_staff_claim_and_complete_a_task_through_its_form(page, server):
     engine, base = server
     sign_in(page, base, "alice")
     shot(page, "01-tasklist")
-    page.click("#my-tasks a:has-text('Customer info entry')")
+    page.goto(f"{base}/tasks?q=CA-BROWSER")
+    page.click("#my-tasks tr:has-text('CA-BROWSER') a:has-text('Customer info entry')")
     page.fill("#f-customer_name", "Ningbo Port Logistics 宁波港物流")
     page.select_option("#f-region", "east")
     page.select_option("#f-industry", "services")
@@ -99,8 +107,10 @@ def test_staff_claim_and_complete_a_task_through_its_form(page, server):
     page.click("#complete")
     assert "Task completed" in page.inner_text(".flash")
 
-    sign_in(page, base, "frank")  # finance: the next step is a group task to claim
-    page.click("#group-tasks button:has-text('Claim')")
+    sign_in(page, base, "frank")  # finance: the next step is a group task to claim, found by its business key
+    page.fill("#task-search input[name=q]", "CA-BROWSER")
+    page.click("#task-search button")
+    page.click("#group-tasks tr:has-text('CA-BROWSER') form.inline button:has-text('Claim')")
     assert "Task claimed" in page.inner_text(".flash")
     current = page.locator("svg g[data-element='Task_PaymentTermsReview'] rect").first
     assert current.get_attribute("stroke") == "#f59f00"  # the current position, highlighted
@@ -196,6 +206,32 @@ def test_a_manager_opens_the_reports(page, server):
     for key in REPORTS:
         assert page.is_visible(f"#{key}")
     shot(page, "07-reports")
+    for key in REPORTS:  # on a fresh set-up every report has figures: a chart and rows
+        page.goto(f"{base}/reports/{key}")
+        assert page.locator("#chart svg rect.bar").count() > 0, key
+        assert page.locator("table.report tbody tr").count() > 0, key
+    page.goto(f"{base}/reports/lead_sources")
+    everything = page.locator("table.report tbody tr").count()
+    page.select_option("select[name=source]", "fair")
+    page.click("#report-filters button")
+    assert page.locator("table.report tbody tr").count() == 1 < everything  # a filter narrows
+    shot(page, "17-report-filtered")
+    with page.expect_download() as download:
+        page.click("#csv")
+    assert download.value.suggested_filename == "lead_sources.csv"
+    assert Path(download.value.path()).read_bytes().startswith("\ufeff".encode())
+    page.click("table.report tbody tr a.drill")
+    assert page.locator("#drill").count() == 1 and page.locator("table.report tbody tr").count() > 0
+    page.goto(f"{base}/reports")
+    page.select_option("#conformance-pick select", "complaint_handling")
+    page.click("#conformance-pick button")
+    assert page.locator("#variants tr.variant").count() > 0
+    shot(page, "18-conformance")
+    page.click("a:has-text('中文')")
+    assert "路径变体" in page.inner_text("main")
+    page.goto(f"{base}/reports/pipeline")
+    assert "商机管道" in page.inner_text("h1") and "谈判" in page.inner_text("main")
+    page.click("a:has-text('English')")
 
 
 def test_catalog_process_view_and_inbox(page, server):
@@ -231,3 +267,88 @@ def test_on_a_390_px_phone_nothing_is_cut_off_and_sign_out_is_reachable(chromium
         phone.wait_for_selector("input[name=username]")
     finally:
         context.close()
+
+
+def choose(page, field: str, typed: str, label: str) -> None:
+    """Type part of a name into a picker, wait until it offers `label`, and choose it."""
+    page.fill(f"#f-{field}", "")
+    page.type(f"#f-{field}", typed)
+    page.wait_for_function("([list, label]) => [...document.getElementById(list).options].some(o => o.value === label)",
+                           arg=[f"choices-{field}", label])
+    page.fill(f"#f-{field}", label)
+
+
+def test_staff_start_an_order_from_its_page_choosing_customer_and_quote_by_name(page, server):
+    engine, base = server
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/processes")
+    page.click("#start-order_release")
+    page.fill("#f-business_key", "SO-FROM-PAGE")
+    page.fill("#f-amount", "-5000")
+    choose(page, "customer_id", "beij", "Beijing Energy Group 北京能源集团 · C-00003")
+    choose(page, "quote_id", "Q", "approved price 110,000.00 · Q-00001")  # only this customer's quotes
+    page.click("#start")
+    assert page.inner_text("#error-amount") == "must be more than 0"
+    shot(page, "13-start-order-refused-amount")
+    page.fill("#f-amount", "110,000")
+    page.click("#start")
+    assert "Case started SO-FROM-PAGE" in page.inner_text(".flash")
+    [case] = [i for i in engine.instances(process_key="order_release") if i.business_key == "SO-FROM-PAGE"]
+    assert case.summary["customer_id"] == 3 and case.summary["quote_id"] == 1 and case.summary["amount"] == 110000
+    shot(page, "14-order-started")
+
+
+def test_an_administrator_finds_a_case_by_customer_and_terminates_it(page, server):
+    engine, base = server
+    engine.start("order_release", {"customer_id": 2, "amount": 30000, "quote_id": 3}, "SO-TO-CANCEL", "bob")
+    sign_in(page, base, "root")
+    page.click("nav a:has-text('Cases')")
+    page.type("#f-customer", "guangzhou")
+    page.click("#case-search button")
+    page.click("a:has-text('SO-TO-CANCEL')")
+    shot(page, "15-case-found-by-customer")
+    page.fill("input[name=reason]", "customer cancelled the order")
+    page.click("button:has-text('Terminate')")
+    assert "Case terminated" in page.inner_text(".flash")
+    [case] = [i for i in engine.instances(process_key="order_release") if i.business_key == "SO-TO-CANCEL"]
+    assert case.status == "terminated"
+
+
+def test_a_complaint_s_sla_escalation_fires_under_plain_serve(page, tmp_path):
+    """`crmflow setup` and `crmflow serve` as `make run` starts them (the worker in-process), with a copy of the
+    complaint process whose SLA is two seconds: the breach reaches the supervisor without anyone ticking a clock."""
+    with served_crmflow(f"sqlite:///{tmp_path / 'sla.sqlite'}") as port:
+        base, root = f"http://127.0.0.1:{port}", {"Authorization": "Bearer demo-root"}
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{base}/api/processes/complaint_handling/versions/1/bpmn", headers=root), timeout=10) as answer:
+            shipped = answer.read().decode()
+        short = shipped.replace("sla['duration']", "'PT2S'")
+        assert short != shipped
+        urllib.request.urlopen(urllib.request.Request(
+            f"{base}/api/processes", data=short.encode(), method="POST",
+            headers={**root, "Content-Type": "application/xml"}), timeout=30)
+        sign_in(page, base, "sam")
+        page.goto(f"{base}/processes")
+        page.click("#start-complaint_handling")
+        page.fill("#f-business_key", "CP-SLA")
+        page.click("#start")  # straight to sam's first task: register the complaint
+        choose(page, "customer_id", "guang", "Guangzhou Fresh Retail 广州鲜品零售 · C-00002")
+        choose(page, "contact_id", "huang", "Huang Lei 黄磊 · P-00002")
+        page.fill("#f-product", "Cold chain box")
+        page.fill("#f-description", "arrived broken twice")
+        page.click("#complete")
+        page.click("#my-tasks a:has-text('Classify complaint')")
+        page.select_option("#f-severity", "high")
+        page.fill("#f-product", "Cold chain box")
+        page.click("#complete")
+        assert page.locator("#my-tasks a:has-text('Investigate')").count() == 1
+        sign_in(page, base, "sue")
+        for _ in range(60):  # the two-second SLA, then the worker's next round (every second)
+            page.goto(f"{base}/tasks")
+            if page.locator("a:has-text('Supervisor investigation')").count():
+                break
+            page.wait_for_timeout(500)
+        assert page.locator("a:has-text('Supervisor investigation')").count() == 1
+        page.goto(f"{base}/inbox")
+        assert "escalated" in page.inner_text("main")
+        shot(page, "16-sla-escalation-inbox")

@@ -321,11 +321,14 @@ def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_co
     engine.start("order_release", {"customer_id": 3, "amount": 1000, "quote_id": 1}, "SO-OTHER", "alice")
     assert signed_in("alice").get("/processes/instances").status_code == 403
     root = signed_in("root")
-    page = root.get("/processes/instances?customer_id=2&business_key=SO-&started_from=2000-01-01&status=")
+    page = root.get("/processes/instances?customer=guangzhou&business_key=SO-&started_from=2000-01-01&status=")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "SO-FIND-1" in text and "SO-OTHER" not in text and "30,000" in text
-    refused = root.get("/processes/instances?customer_id=abc")
-    assert refused.status_code == 422 and "customer_id" in refused.get_data(as_text=True)
+    assert "Guangzhou Fresh Retail" in text  # the customer by name, not by id
+    by_label = root.get("/processes/instances?customer=Guangzhou Fresh Retail 广州鲜品零售 · C-00002")
+    assert "SO-FIND-1" in by_label.get_data(as_text=True)
+    for refused in (root.get("/processes/instances?customer=Atlantis"), root.get("/processes/instances?customer_id=abc")):
+        assert refused.status_code == 422 and "customer" in refused.get_data(as_text=True)
     [case] = engine.search_instances(InstanceSearch(business_key="SO-FIND"))[0]
     root.get(f"/processes/instances/{case.id}")
     root.post(f"/processes/instances/{case.id}/terminate", reason="customer cancelled the order")

@@ -1,0 +1,124 @@
+"""Reports as the API, the CSV export and the pages serve them: filters in, one table out, a chart of it.
+
+A report's rows come from domain.reports (SQL aggregates); this module reads the filters from
+the query string, builds the table or the drill-down behind one row, writes CSV that Excel
+opens with Chinese intact (UTF-8 with a byte-order mark), and draws the chart as SVG.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Response
+from markupsafe import Markup, escape
+
+from domain.reports import REPORTS, Filters, Report
+from engine import Engine, NotFound
+
+from .schemas import ReportQuery
+
+COLORS = ("#1c7ed6", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#0c8599")
+
+
+def find(key: str) -> Report:
+    """:raises NotFound: naming the reports there are"""
+    report = REPORTS.get(key)
+    if report is None:
+        raise NotFound(f"no report '{key}'; known: {', '.join(REPORTS)}")
+    return report
+
+
+def filters_of(query: ReportQuery) -> Filters:
+    """The domain's filters from the query: days become UTC date-times, `until` includes its whole day."""
+    def start(day: date | None) -> datetime | None:
+        return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
+
+    until = start(query.until)
+    return Filters(start(query.since), until + timedelta(days=1) if until else None, query.owner, query.region,
+                   query.source, query.group)
+
+
+def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
+    """The report as one table (or the rows behind one of its rows, with `drill`)."""
+    filters, now = filters_of(query), engine.clock()
+    with engine.store.read() as session:
+        rows = (report.detail(session, now, filters, query.drill) if query.drill is not None
+                else report.build(session, now, filters))
+    columns = ([{"key": c.key, "en": c.en, "zh": c.zh, "kind": c.kind} for c in report.columns]
+               if query.drill is None else [{"key": k, "en": k.replace("_", " "), "zh": k.replace("_", " "),
+                                             "kind": "text"} for k in (rows[0] if rows else {})])
+    return {"key": report.key, "title": report.title_en, "title_zh": report.title_zh, "columns": columns,
+            "chart": list(report.chart) if query.drill is None else [], "filters": list(report.filters),
+            "rows": rows, "drill": query.drill}
+
+
+def row_label(report: Report, value: Any, lang: str) -> str:
+    """A row's first value as people read it: coded values (regions, stages ...) by their name."""
+    names = report.labels.get(value) if isinstance(value, str) else None
+    return (names[1] if lang == "zh" else names[0]) if names else ("—" if value in (None, "") else str(value))
+
+
+def to_csv(report: Report, table: dict[str, Any], lang: str) -> bytes:
+    """CSV with column titles in `lang`, coded values by name, and a BOM so Excel reads UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = table["columns"]
+    writer.writerow([c["zh"] if lang == "zh" else c["en"] for c in columns])
+    for row in table["rows"]:
+        values = [row.get(c["key"]) for c in columns]
+        if table["drill"] is None and values:
+            values[0] = row_label(report, values[0], lang)
+        writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def csv_download(report: Report, table: dict[str, Any], lang: str) -> Response:
+    """The table as a CSV attachment named after the report (and the row drilled into)."""
+    name = f"{report.key}{'-' + table['drill'] if table['drill'] else ''}"
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in name)[:80]
+    return Response(to_csv(report, table, lang), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
+
+
+def chart_svg(report: Report, table: dict[str, Any], lang: str, width: int = 640) -> Markup:
+    """A grouped bar chart of the report's charted columns, one group per row (server-side SVG)."""
+    rows, series = table["rows"][:24], table["chart"]
+    if not rows or not series:
+        return Markup("")
+    titles = {c["key"]: (c["zh"] if lang == "zh" else c["en"]) for c in table["columns"]}
+    peak = max((float(r.get(s) or 0) for r in rows for s in series), default=0) or 1.0
+    top, plot_h, left, band = 28, 180, 48, (width - 56) / len(rows)
+    bar = max(2.0, min(28.0, (band - 8) / len(series)))
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {top + plot_h + 48}" '
+             f'aria-label="{escape(report.title_zh if lang == "zh" else report.title_en)}" '
+             f'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">']
+    for n, name in enumerate(series):  # legend
+        parts.append(f'<rect x="{left + n * 150}" y="6" width="10" height="10" fill="{COLORS[n % len(COLORS)]}"/>'
+                     f'<text x="{left + n * 150 + 14}" y="15">{escape(titles.get(name, name))}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 8}" y2="{top + plot_h}" stroke="#868e96"/>'
+                 f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{_short(peak)}</text>'
+                 f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>')
+    first = table["columns"][0]["key"]
+    for i, row in enumerate(rows):
+        x0 = left + i * band + 4
+        for n, name in enumerate(series):
+            value = float(row.get(name) or 0)
+            height = plot_h * value / peak
+            parts.append(f'<rect class="bar" data-series="{escape(name)}" x="{x0 + n * bar:.1f}" '
+                         f'y="{top + plot_h - height:.1f}" width="{bar - 1:.1f}" height="{height:.1f}" '
+                         f'fill="{COLORS[n % len(COLORS)]}"><title>{escape(titles.get(name, name))}: '
+                         f'{_short(value)}</title></rect>')
+        label = row_label(report, row.get(first), lang)[:14]
+        parts.append(f'<text x="{x0 + band / 2 - 4:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
+                     f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{suffix}"
+    return f"{value:g}"

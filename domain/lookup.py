@@ -1,0 +1,154 @@
+"""Pickers: find the record a form field refers to by its name, never by a raw id.
+
+A form field that refers to a record (`x-references` in its schema, see forms.py) is shown
+as a picker: people type part of a name, choose one of the labels `search` offers, and
+`resolve` turns the chosen label (or a name typed in full) back into the record's id.
+Each label ends with the record's number (C-00012, Q-00003, P-00007), so two customers
+with the same name stay two choices.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from .records import Contact, Customer, Quote, QuoteRevision
+
+MAX_CHOICES = 20
+PREFIXES = {"customer": "C", "active_customer": "C", "quote_of_customer": "Q", "contact_of_customer": "P"}
+NUMBER = re.compile(r"(?:^|·)\s*([CQP])-(\d{1,10})\s*$")  # a number alone, or ending a label
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One record a picker offers: its id (what the form stores) and the label people choose."""
+
+    id: int
+    label: str
+    detail: str
+
+
+class Unresolved(ValueError):
+    """The text names no record of the kind, or several: the message says which and what to do."""
+
+
+def kinds() -> frozenset[str]:
+    """The reference kinds pickers know."""
+    return frozenset(PREFIXES)
+
+
+def search(session: Session, refers_to: str, text: str, customer_id: int | None = None,
+           limit: int = MAX_CHOICES) -> list[Choice]:
+    """Records of a kind whose name (or number) contains `text`, best first; quotes and contacts of `customer_id`."""
+    text = text.strip()[:200]
+    query = _candidates(refers_to, customer_id)
+    if query is None:
+        return []
+    number = NUMBER.search(text)
+    if number and number.group(1) == PREFIXES[refers_to]:
+        query = query.where(_entity(refers_to).id == int(number.group(2)))
+    elif text and refers_to != "quote_of_customer":
+        name = _entity(refers_to).name
+        query = query.where(func.lower(name).contains(text.lower(), autoescape=True)).order_by(
+            func.lower(name).startswith(text.lower(), autoescape=True).desc(), func.length(name))
+    return [_choice(refers_to, row, session) for row in session.scalars(query.limit(min(limit, MAX_CHOICES)))]
+
+
+def resolve(session: Session, refers_to: str, text: str, customer_id: int | None = None) -> int:
+    """The id of the one record the text names: a picker label, a number (C-00012), a name or its start.
+
+    :raises Unresolved: no such record of this kind, or several with that name
+    """
+    text = text.strip()
+    query = _candidates(refers_to, customer_id)
+    noun = _noun(refers_to)
+    if query is None:
+        raise Unresolved(f"choose the customer first, then the {noun}")
+    number = NUMBER.search(text)
+    if number:
+        if number.group(1) != PREFIXES[refers_to]:
+            raise Unresolved(f"'{text}' is not a {noun.removeprefix('active ')} number ({PREFIXES[refers_to]}-…)")
+        found = session.scalar(query.where(_entity(refers_to).id == int(number.group(2))))
+        if found is None:
+            raise Unresolved(f"there is no {noun} {text.split()[-1]} to choose here{_scope(refers_to)}")
+        return int(found.id)
+    if refers_to == "quote_of_customer":
+        raise Unresolved("choose a quote from the list (its number, e.g. Q-00003)")
+    name = func.lower(_entity(refers_to).name)
+    rows = list(session.scalars(query.where(name == text.lower()).limit(6)))
+    named = "are named"
+    if not rows:  # the start of one name is enough
+        rows, named = list(session.scalars(query.where(name.startswith(text.lower(), autoescape=True)).limit(6))), \
+            "have names starting with"
+    if not rows:
+        raise Unresolved(f"no {noun} named '{text}'{_scope(refers_to)}; type part of the name and choose from the list")
+    if len(rows) > 1:
+        numbers = ", ".join(f"{PREFIXES[refers_to]}-{row.id:05d}" for row in rows[:5])
+        raise Unresolved(f"several {noun}s {named} '{text}' ({numbers}); choose one from the list")
+    return int(rows[0].id)
+
+
+def label(session: Session, refers_to: str, record_id: Any) -> str | None:
+    """The picker label of a record (to show a stored id again), or None if there is none."""
+    if refers_to not in PREFIXES or not isinstance(record_id, int) or isinstance(record_id, bool):
+        return None
+    row = session.get(_entity(refers_to), record_id)
+    return None if row is None else _choice(refers_to, row, session).label
+
+
+def customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Customers' names by id, in one query (for lists of cases and tasks)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).tuples().all())
+
+
+def customers_named(session: Session, text: str, limit: int = 200) -> list[int]:
+    """The ids of customers whose name contains `text` (for searching cases and tasks by customer)."""
+    query = select(Customer.id).where(func.lower(Customer.name).contains(text.strip().lower(), autoescape=True))
+    return list(session.scalars(query.limit(limit)))
+
+
+def _entity(refers_to: str) -> Any:
+    return {"C": Customer, "Q": Quote, "P": Contact}[PREFIXES[refers_to]]
+
+
+def _noun(refers_to: str) -> str:
+    return {"active_customer": "active customer", "customer": "customer", "quote_of_customer": "quote",
+            "contact_of_customer": "contact"}.get(refers_to, refers_to)
+
+
+def _scope(refers_to: str) -> str:
+    return " of this customer" if refers_to in ("quote_of_customer", "contact_of_customer") else ""
+
+
+def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
+    """What a picker of this kind may choose from (None: it depends on a customer not chosen yet)."""
+    if refers_to == "customer":
+        return select(Customer).order_by(Customer.name)
+    if refers_to == "active_customer":
+        return select(Customer).where(Customer.status == "active").order_by(Customer.name)
+    if refers_to not in PREFIXES:
+        raise Unresolved(f"unknown kind of record '{refers_to}'")
+    if customer_id is None:
+        return None
+    entity = _entity(refers_to)
+    return select(entity).where(entity.customer_id == customer_id).order_by(entity.id.desc())
+
+
+def _choice(refers_to: str, row: Any, session: Session) -> Choice:
+    number = f"{PREFIXES[refers_to]}-{row.id:05d}"
+    if isinstance(row, Customer):
+        return Choice(row.id, f"{row.name} · {number}", f"{row.region or ''} · {row.status}")
+    if isinstance(row, Contact):
+        return Choice(row.id, f"{row.name} · {number}", " · ".join(filter(None, (row.email, row.phone))))
+    price: Decimal | None = None
+    if row.approved_revision is not None:
+        price = session.scalar(select(QuoteRevision.price).where(QuoteRevision.quote_id == row.id,
+                                                                 QuoteRevision.revision == row.approved_revision))
+    detail = f"approved price {price:,.2f}" if price is not None else "no approved revision"
+    return Choice(row.id, f"{detail} · {number}", detail)
