@@ -11,7 +11,6 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
@@ -107,7 +106,7 @@ def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> Task
     if task.assignee:
         raise Conflict(f"task '{task_id}' is already claimed by {task.assignee}")
     _require_may_work(task, uow.actor, groups)
-    task.assignee = uow.actor
+    run.update_task(task, assignee=uow.actor)
     run.event("task_claimed", task.element_id, task_id)
     run.save()
     return task
@@ -121,7 +120,7 @@ def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
         raise Forbidden(f"task '{task_id}' is not claimed by {uow.actor}")
     if not task.candidate_group:
         raise Conflict(f"task '{task_id}' was assigned directly and has no group to return to")
-    task.assignee = None
+    run.update_task(task, assignee=None)
     run.event("task_unclaimed", task.element_id, task_id)
     run.save()
     return task
@@ -134,8 +133,8 @@ def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -
     if not admin and task.assignee != uow.actor:
         raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
     _refuse_four_eyes(task, to_user)
-    previous, task.assignee = task.assignee, to_user
-    task.assignment_reason = f"delegated by {uow.actor} (was {previous or 'unassigned'})"
+    previous = task.assignee
+    run.update_task(task, assignee=to_user, assignment_reason=f"delegated by {uow.actor} (was {previous or 'unassigned'})")
     run.event("task_delegated", task.element_id, task_id, {"from": previous, "to": to_user})
     run.save()
     return task
@@ -146,7 +145,7 @@ def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     run = uow.lock_instance(instance_id)
     run.require_status("running", "waiting", "error")
     run.row.status = "suspended"
-    set_suspended(uow.session, instance_id, True)
+    set_suspended(uow.connection, instance_id, True)
     run.event("instance_suspended")
     run.save()
     return run
@@ -157,7 +156,7 @@ def resume(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     run = uow.lock_instance(instance_id)
     run.require_status("suspended")
     run.row.status = "running"
-    set_suspended(uow.session, instance_id, False)
+    set_suspended(uow.connection, instance_id, False)
     run.workflow  # noqa: B018 - load, so save() recomputes the status from the state
     run.event("instance_resumed")
     run.save()
@@ -192,14 +191,12 @@ def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None)
 
 def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
     """Fire one timer, if it is still due and nobody else holds its instance. Returns whether it fired."""
-    row = uow.session.scalars(select(Instance).where(Instance.id == instance_id).options(undefer(Instance.state))
-                              .with_for_update(skip_locked=True)).one_or_none()
-    if row is None:
+    run = uow.try_lock_instance(instance_id)
+    if run is None:
         return False  # another worker (or a command) has the instance: try again next round
     timer = uow.session.get(Timer, timer_id, populate_existing=True)
-    if timer is None or timer.due_at > uow.now or row.status not in ("running", "waiting"):
+    if timer is None or timer.due_at > uow.now or run.row.status not in ("running", "waiting"):
         return False
-    run = InstanceRun(uow, row)
     task = run.spiff_task(timer_id)
     timers.fire(task, timer.due_at)
     run.event("timer_fired", task.task_spec.bpmn_id, timer_id, {"due_at": timer.due_at.isoformat()})

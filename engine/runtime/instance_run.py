@@ -15,17 +15,16 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, EngineError, NotFound, new_reference
 from ..intake.durations import parse_duration
 from ..intake.scripting import SandboxScriptEngine
 from ..pack import Assignment, ServiceCall
-from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow
+from ..store import writes
+from ..store.tables import Instance, TaskRow
 from ..store.versions import Specs
 from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("crmflow.incidents")
-OPEN = ("ready", "suspended")
 FINAL_STATUSES = ("completed", "terminated")
 
 
@@ -74,6 +72,9 @@ class InstanceRun:
         self.uow = uow
         self.row = row
         self._workflow: BpmnWorkflow | None = None
+        # task id -> element id of the ready tasks when the workflow was loaded: the rows of the task
+        # projection that are open (every save leaves the projection equal to them)
+        self._open_tasks: dict[str, str] = {}
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.completed_task_ids: set[str] = set()
@@ -89,7 +90,13 @@ class InstanceRun:
         """The SpiffWorkflow instance, deserialized on first use only (claims never need it)."""
         if self._workflow is None:
             self._workflow = restore(self.uow.engine, self.uow.session, self.row, self.script_engine())
+            self._open_tasks = {str(task.id): task.task_spec.bpmn_id
+                                for task in self._workflow.get_tasks(state=TaskState.READY, manual=True)}
         return self._workflow
+
+    def begin(self, workflow: BpmnWorkflow) -> None:
+        """Run a new instance's workflow (it has no tasks in the projection yet)."""
+        self._workflow, self._open_tasks = workflow, {}
 
     def script_engine(self) -> SandboxScriptEngine:
         engine = self.uow.engine
@@ -210,9 +217,10 @@ class InstanceRun:
         """Write state, status, projection, history and outbox; bump the revision. :raises Conflict:"""
         uow, row = self.uow, self.row
         row.updated_at = uow.now
+        state = None
         if self._workflow is not None:
             self._sync_timers()
-            row.state = uow.engine.serializer.dumps(self._workflow)
+            state = uow.engine.serializer.dumps(self._workflow)
             if self._workflow.last_task is not None:
                 row.summary = summary(self._workflow.last_task.data)
             self._sync_tasks()
@@ -221,15 +229,17 @@ class InstanceRun:
                 row.ended_at = uow.now
                 if row.status == "completed":
                     self.event("instance_completed")
-        else:
-            flag_modified(row, "updated_at")  # a claim still bumps the revision
-        try:
-            uow.session.flush()
-        except StaleDataError:
-            raise Conflict(f"instance '{row.id}' was changed by another command; try again") from None
+        if not writes.update_instance(uow.connection, row, state):  # a claim, too, bumps the revision
+            raise Conflict(f"instance '{row.id}' was changed by another command; try again")
         self._write_events()
 
+    def update_task(self, task: TaskRow, **values: Any) -> None:
+        """Change a task's assignment (claim, unclaim, delegate); `save()` then bumps the instance's revision."""
+        writes.update_task(self.uow.connection, task, **values)
+
     def _sync_timers(self) -> None:
+        if not self.specs.has_timers:
+            return  # a model without timers never has timer rows
         try:
             timers.sync(self)
         except (WorkflowTaskException, SpiffWorkflowException) as exc:
@@ -248,22 +258,25 @@ class InstanceRun:
         return "running" if self.workflow.get_tasks(state=TaskState.READY, manual=True) else "waiting"
 
     def _sync_tasks(self) -> None:
-        session, now = self.uow.session, self.uow.now
-        open_rows = {t.id: t for t in session.scalars(select(TaskRow).where(
-            TaskRow.instance_id == self.row.id, TaskRow.state.in_(OPEN)))}
+        """Make the task projection match the workflow's ready tasks: close the rows of tasks done or gone,
+        add rows for tasks that became ready."""
+        connection, now = self.uow.connection, self.uow.now
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        for task_id, row in open_rows.items():
+        closed = []
+        for task_id, element_id in self._open_tasks.items():
             if task_id in ready:
                 continue
             if task_id in self.completed_task_ids:
-                row.state, row.completed_at, row.completed_by = "completed", now, self.uow.actor
+                closed.append({"id": task_id, "state": "completed", "completed_at": now,
+                               "completed_by": self.uow.actor})
             else:
-                row.state = "cancelled"
-                self.event("task_cancelled", row.element_id, task_id)
+                closed.append({"id": task_id, "state": "cancelled", "completed_at": None, "completed_by": None})
+                self.event("task_cancelled", element_id, task_id)
+        writes.close_tasks(connection, closed)
         state = "suspended" if self.row.status == "suspended" else "ready"
-        for task_id, task in ready.items():
-            if task_id not in open_rows:
-                session.add(self._new_task_row(task_id, task, state))
+        writes.insert_tasks(connection, [self._new_task_row(task_id, task, state)
+                                         for task_id, task in ready.items() if task_id not in self._open_tasks])
+        self._open_tasks = {task_id: task.task_spec.bpmn_id for task_id, task in ready.items()}
 
     def _new_task_row(self, task_id: str, task: Any, state: str) -> TaskRow:
         spec, row, now = task.task_spec, self.row, self.uow.now
@@ -293,17 +306,16 @@ class InstanceRun:
         names = {part.strip() for part in (separate_from or "").split(",") if part.strip()}
         excluded = {self.row.started_by} if "starter" in names and self.row.started_by else set()
         steps = names - {"starter"}
-        if steps:  # the query autoflushes this command's completions, so a step just done counts too
-            excluded |= {user for user in self.uow.session.scalars(select(TaskRow.completed_by).where(
+        if steps:  # this command's completions are written before new tasks are, so a step just done counts too
+            excluded |= {user for user in self.uow.connection.scalars(select(TaskRow.completed_by).where(
                 TaskRow.instance_id == self.row.id, TaskRow.element_id.in_(steps))) if user}
         return excluded
 
     def _write_events(self) -> None:
-        connection, row, now = self.uow.session.connection(), self.row, self.uow.now
-        if self.events:
-            connection.execute(insert(HistoryEvent), [
-                {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key,
-                 "at": now, **event} for event in self.events])
+        connection, row, now = self.uow.connection, self.row, self.uow.now
+        writes.append_history(connection, [
+            {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key, "at": now,
+             **event} for event in self.events])
         outbox = [{"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
                    "created_at": now, "attempts": 0} for m in self.messages]
         subscribed = self.uow.engine.subscriptions.of(self.uow.session) if self.events else {}
@@ -311,6 +323,5 @@ class InstanceRun:
             outbox += webhooks.deliveries(subscribed, self.events, {
                 "instance_id": row.id, "process_key": row.process_key, "version": row.version,
                 "business_key": row.business_key, "status": row.status}, now)
-        if outbox:
-            connection.execute(insert(OutboxMessage), outbox)
+        writes.queue_outbox(connection, outbox)
         self.events, self.messages = [], []

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..intake.timers import cycle_parts
+from ..store import writes
 from ..store.tables import Timer
 
 if TYPE_CHECKING:
@@ -44,21 +45,19 @@ def _timer_definition(task: Any) -> Any:
 
 def sync(run: InstanceRun) -> None:
     """Make the instance's timer rows match the timers its workflow waits on."""
-    session, now = run.uow.session, run.uow.now
+    connection, now = run.uow.connection, run.uow.now
     waiting = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
-    rows = {r.id: r for r in session.scalars(select(Timer).where(Timer.instance_id == run.row.id))}
-    for timer_id, stale in rows.items():
-        if timer_id not in waiting:
-            session.delete(stale)
+    rows = writes.timers_of(connection, run.row.id)
+    added, moved = [], {}
     for timer_id, task in waiting.items():
         due_text = task._get_internal_data(DUE_KEY)
         due = datetime.fromisoformat(due_text) if due_text else _schedule(run, task, now)
-        row = rows.get(timer_id)
-        if row is None:
-            session.add(Timer(id=timer_id, instance_id=run.row.id, element_id=task.task_spec.bpmn_id,
-                              due_at=due, attempts=0))
-        elif row.due_at != due:  # a cycle timer moved on to its next firing
-            row.due_at, row.attempts = due, 0
+        if timer_id not in rows:
+            added.append({"id": timer_id, "instance_id": run.row.id, "element_id": task.task_spec.bpmn_id,
+                          "due_at": due, "attempts": 0, "last_error": None})
+        elif rows[timer_id] != due:  # a cycle timer moved on to its next firing
+            moved[timer_id] = due
+    writes.write_timers(connection, added, moved, rows.keys() - waiting.keys())
 
 
 def deadline(task: Any) -> datetime | None:

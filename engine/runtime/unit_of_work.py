@@ -13,11 +13,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import select, update
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from ..errors import BusinessKeyTaken, Conflict, NotFound
+from ..store import writes
 from ..store.tables import Instance, ProcessVersion, TaskRow
 from .instance_run import InstanceRun
 
@@ -52,24 +53,30 @@ class UnitOfWork:
         self.session.commit()
         self._committed = True
 
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for the command path's Core statements (store/writes.py)."""
+        return self.session.connection()
+
     def lock_instance(self, instance_id: str, expected_revision: int | None = None) -> InstanceRun:
         """Load an instance under a row lock (FOR UPDATE; the write lock on SQLite). :raises NotFound, Conflict:"""
-        row = self.session.scalars(
-            select(Instance).where(Instance.id == instance_id).options(undefer(Instance.state))
-            .with_for_update()).one_or_none()
+        row = writes.lock_instance(self.connection, instance_id)
         if row is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
         _check_revision(row, expected_revision)
         return InstanceRun(self, row)
 
+    def try_lock_instance(self, instance_id: str) -> InstanceRun | None:
+        """The instance under a row lock, or None when it does not exist or another transaction holds it
+        (SKIP LOCKED: a worker moves on instead of waiting)."""
+        row = writes.lock_instance(self.connection, instance_id, skip_locked=True)
+        return InstanceRun(self, row) if row is not None else None
+
     def lock_task(self, task_id: str, expected_revision: int | None = None) -> tuple[InstanceRun, TaskRow]:
         """Lock a task's row and its instance's row in one statement. :raises NotFound, Conflict:"""
-        # FOR UPDATE re-reads both rows once the lock is granted, so a task completed by a
+        # FOR UPDATE reads both rows once the lock is granted, so a task completed by a
         # concurrent command is seen as completed here, never as ready.
-        found = self.session.execute(
-            select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
-            .where(TaskRow.id == task_id).options(undefer(Instance.state))
-            .with_for_update().execution_options(populate_existing=True)).one_or_none()
+        found = writes.lock_task(self.connection, task_id)
         if found is None:
             raise NotFound(f"task '{task_id}' does not exist")
         task, row = found
@@ -81,16 +88,15 @@ class UnitOfWork:
         """A new instance row and a fresh workflow on the version's cached spec. :raises BusinessKeyTaken:"""
         row = Instance(id=str(uuid.uuid4()), version_id=version.id, version=version.version,
                        process_key=version.process_key, business_key=business_key, status="running",
-                       state=b"", started_by=self.actor, started_at=self.now, updated_at=self.now,
-                       start_key=start_key)
-        self.session.add(row)
-        try:
-            self.session.flush()  # the business-key and start-key indexes decide a race here
+                       revision=1, state=b"", incident=None, started_by=self.actor, started_at=self.now,
+                       updated_at=self.now, ended_at=None, start_key=start_key, summary=None)
+        try:  # the business-key and start-key indexes decide a race here (the command then rolls back)
+            writes.insert_instance(self.connection, row)
         except IntegrityError:
             raise BusinessKeyTaken(f"another case with business key '{business_key}' or this Idempotency-Key "
                                    "was started at the same moment") from None
         run = InstanceRun(self, row)
-        run._workflow = BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine())
+        run.begin(BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine()))
         return run
 
 
@@ -100,10 +106,10 @@ def _check_revision(row: Instance, expected: int | None) -> None:
                        "reload and try again")
 
 
-def set_suspended(session: Session, instance_id: str, suspended: bool) -> None:
+def set_suspended(connection: Connection, instance_id: str, suspended: bool) -> None:
     """Hide (or show again) an instance's open tasks from task lists."""
     old, new = ("ready", "suspended") if suspended else ("suspended", "ready")
-    session.execute(update(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.state == old)
+    connection.execute(update(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.state == old)
                     .values(state=new))
 
 

@@ -5,7 +5,7 @@ Nothing here deserializes an instance's state.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
@@ -255,6 +255,12 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
     return {"current": current, "done": done - current}
 
 
+TASK = TaskRow.__table__
+_TASKS_WITH_CASE = select(TaskRow.__table__, Instance.__table__.c.summary.label("case")).join_from(
+    TASK, Instance.__table__, Instance.__table__.c.id == TASK.c.instance_id)
+_OVERDUE_FIRST = (TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.created_at, TASK.c.id)
+
+
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
                instance_id: str | None = None, process_key: str | None = None, state: str | None = "ready",
                business_key: str | None = None, due_before: datetime | None = None,
@@ -268,37 +274,36 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
     of the customers named like the text). Ordered overdue-first: by due time (tasks without one
     last), then by age. Each task carries its case's data summary.
     """
-    query = select(TaskRow, Instance.summary).join(Instance, Instance.id == TaskRow.instance_id)
+    query = _TASKS_WITH_CASE
     if text:
         lowered = text.lower()
-        matches = [func.lower(TaskRow.name).contains(lowered, autoescape=True),
-                   func.lower(TaskRow.process_key).contains(lowered, autoescape=True),
-                   TaskRow.business_key.startswith(text, autoescape=True)]
+        matches = [func.lower(TASK.c.name).contains(lowered, autoescape=True),
+                   func.lower(TASK.c.process_key).contains(lowered, autoescape=True),
+                   TASK.c.business_key.startswith(text, autoescape=True)]
         if text_in_data is not None and text_in_data[1]:
             matches.append(data_field_in(session, *text_in_data))
         query = query.where(or_(*matches))
     if business_key is not None:
-        query = query.where(TaskRow.business_key == business_key)
+        query = query.where(TASK.c.business_key == business_key)
     if due_before is not None:
-        query = query.where(TaskRow.due_at < due_before)
+        query = query.where(TASK.c.due_at < due_before)
     if created_since is not None:
-        query = query.where(TaskRow.created_at >= created_since)
+        query = query.where(TASK.c.created_at >= created_since)
     if state:
-        query = query.where(TaskRow.state == state)
+        query = query.where(TASK.c.state == state)
     if assignee is not None and groups is not None:
-        query = query.where(or_(TaskRow.assignee == assignee,
-                                TaskRow.assignee.is_(None) & TaskRow.candidate_group.in_(list(groups))))
+        query = query.where(or_(TASK.c.assignee == assignee,
+                                TASK.c.assignee.is_(None) & TASK.c.candidate_group.in_(list(groups))))
     elif assignee is not None:
-        query = query.where(TaskRow.assignee == assignee)
+        query = query.where(TASK.c.assignee == assignee)
     elif groups is not None:
-        query = query.where(TaskRow.assignee.is_(None), TaskRow.candidate_group.in_(list(groups)))
+        query = query.where(TASK.c.assignee.is_(None), TASK.c.candidate_group.in_(list(groups)))
     if instance_id is not None:
-        query = query.where(TaskRow.instance_id == instance_id)
+        query = query.where(TASK.c.instance_id == instance_id)
     if process_key is not None:
-        query = query.where(TaskRow.process_key == process_key)
-    query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-    query = query.limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
-    return [replace(TaskView.of(row), case=summary) for row, summary in session.execute(query).tuples()]
+        query = query.where(TASK.c.process_key == process_key)
+    query = query.order_by(*_OVERDUE_FIRST).limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
+    return [TaskView(**row) for row in session.connection().execute(query).mappings()]  # rows, no ORM objects
 
 
 def task_view(session: Session, task_id: str) -> TaskView:

@@ -162,7 +162,8 @@ class Instance(Base):
     # deserializing `state`: customer_id, amount, severity ...
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    # Every UPDATE checks and bumps `revision`: a lost update raises StaleDataError instead.
+    # Every UPDATE checks and bumps `revision` (the command path: store/writes.update_instance; the ORM: version_id_col),
+    # so a lost update is refused instead of overwriting.
     __mapper_args__ = {"version_id_col": revision}
 
 

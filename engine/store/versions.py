@@ -8,8 +8,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +31,13 @@ class Specs:
     parameters: dict[str, Any]
     start_form: str | None = None
     message_forms: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def has_timers(self) -> bool:
+        """Whether any event of the model (subprocesses included) is a timer: only such instances have timer rows."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return any(isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+                   for spec in specs for task_spec in spec.task_specs.values())
 
 
 class SpecCache:

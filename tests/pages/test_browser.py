@@ -132,7 +132,7 @@ def test_an_analyst_copies_a_process_inserts_a_step_and_sees_the_diff(page, serv
     page.fill("#name", "New key-account approval")
     page.click("#copy")
     page.select_option("#op", "insert_task")
-    assert page.is_hidden("#op_duration")  # the editor shows only what the operation needs
+    page.wait_for_selector("#op_duration", state="hidden")  # the editor shows only what the operation needs
     page.select_option("#op_after", "Task_CreditLimitReview")
     page.fill("#op_name", "General manager approval")
     page.select_option("#op_lane", "general_manager")
