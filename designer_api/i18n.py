@@ -88,7 +88,7 @@ ZH = {
     "Steps of the model never taken": "从未经过的模型步骤", "Where people left the standard path": "偏离标准路径之处",
     "taken away": "被收回（超时或终止）", "reset": "重置", "reassigned": "改派", "given back": "退回",
     "overridden": "特批", "migrated": "迁移", "terminated": "终止", "done by another": "非指派人完成",
-    "reopened": "重新打开",
+    "reopened": "重新打开", "changed outside any process": "流程外修改",
     "Start a case": "发起新案件", "Start": "发起", "Case started": "案件已发起",
     "optional, e.g. SO-1001": "可选，例如 SO-1001", "This process starts without data": "此流程发起时无需填写数据",
     "Type part of the name, then choose": "输入部分名称后选择",

@@ -48,7 +48,8 @@ def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
                 else report.build(session, now, filters))
     columns = ([{"key": c.key, "en": c.en, "zh": c.zh, "kind": c.kind} for c in report.columns]
                if query.drill is None else [{"key": k, "en": k.replace("_", " "), "zh": k.replace("_", " "),
-                                             "kind": "text"} for k in (rows[0] if rows else {})])
+                                             "kind": "text"} for k in (rows[0] if rows else {})
+                                            if not k.endswith("_zh")])  # a twin shows in its column
     return {"key": report.key, "title": report.title_en, "title_zh": report.title_zh, "columns": columns,
             "chart": list(report.chart) if query.drill is None else [], "filters": list(report.filters),
             "rows": rows, "drill": query.drill}
@@ -60,14 +61,20 @@ def row_label(report: Report, value: Any, lang: str) -> str:
     return (names[1] if lang == "zh" else names[0]) if names else ("—" if value in (None, "") else str(value))
 
 
+def localized(row: dict[str, Any], key: str, lang: str) -> Any:
+    """A row's value of `key` in `lang`: its `<key>_zh` twin for Chinese readers when there is one."""
+    return (row.get(f"{key}_zh") if lang == "zh" else None) or row.get(key)
+
+
 def to_csv(report: Report, table: dict[str, Any], lang: str) -> bytes:
-    """CSV with column titles in `lang`, coded values by name, and a BOM so Excel reads UTF-8."""
+    """CSV with column titles in `lang`, coded values by name (and a value's `<key>_zh` twin in Chinese), and a
+    BOM so Excel reads UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out)
     columns = table["columns"]
     writer.writerow([c["zh"] if lang == "zh" else c["en"] for c in columns])
     for row in table["rows"]:
-        values = [row.get(c["key"]) for c in columns]
+        values = [localized(row, c["key"], lang) for c in columns]
         if table["drill"] is None and values:
             values[0] = row_label(report, values[0], lang)
         writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in values])

@@ -509,3 +509,4 @@ class Conformance(Open):
     variants: list[dict[str, Any]]
     never_taken: list[dict[str, Any]]
     departures: list[dict[str, Any]]
+    names_zh: dict[str, str] = Field(default_factory=dict, description="element id -> its Chinese name (nameZh)")

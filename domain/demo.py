@@ -65,6 +65,8 @@ class Quarter:
                 self._work(share=0.45)
                 self.counts["timers"] += self.worker.run_once()
             self._move_opportunities()
+            if day == self.days * 2 // 3:
+                self._raise_a_limit_without_approval()
             if self.progress:
                 self.progress(day + 1, self.days, dict(self.counts))
             self.clock.now = (self.clock.now + timedelta(days=1)).replace(hour=8)
@@ -219,6 +221,16 @@ class Quarter:
                     opportunity.amount = Decimal(round(self.random.uniform(50_000, 900_000), -3))
 
         self.engine.execute(move, actor="demo")
+
+    def _raise_a_limit_without_approval(self) -> None:
+        """A salesperson cutting corners: one customer's credit limit raised in the CRM, no approval case."""
+        def raise_limit(uow: Any) -> None:
+            customer = uow.session.scalars(select(Customer).where(Customer.status == "active")
+                                           .order_by(Customer.credit_used.desc()).limit(1)).first()
+            if customer is not None:
+                customer.credit_limit = customer.credit_limit * Decimal("1.5")
+
+        self.engine.execute(raise_limit, actor="demo")
 
     def _give_contacts_roles(self) -> None:
         def roles(uow: Any) -> None:

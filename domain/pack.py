@@ -7,7 +7,7 @@ from typing import Any
 
 from engine import Assignment, FieldError, HumanTask, Pack
 
-from . import context, directory, forms
+from . import conformance, context, directory, forms
 from .control_points import CONTROL_POINTS
 from .services import SERVICES
 
@@ -32,6 +32,9 @@ class CrmPack(Pack):
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
         return directory.assign(session, task, data)
+
+    def departures(self, session: Any, process_key: str, limit: int) -> list[dict[str, Any]]:
+        return conformance.departures(session, process_key, limit)
 
     def migration_locations(self) -> list[str]:
         return [str(MIGRATIONS)]

@@ -123,6 +123,12 @@ class Customer(Record):
     payment_terms: Mapped[str] = mapped_column(String(16), default="net30")  # prepayment, net30, net60
     owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
+    # The credit limit the last completed approval set, by whom, in which case: a credit limit that differs
+    # from it was changed outside any process (conformance lists it).
+    approved_credit_limit: Mapped[Decimal | None] = mapped_column()
+    credit_approved_by: Mapped[str | None] = mapped_column(String(64))
+    credit_approved_in: Mapped[str | None] = mapped_column(String(36))  # the approving case's instance id
+    credit_approved_at: Mapped[datetime | None] = mapped_column()
 
 
 class Contact(Record):

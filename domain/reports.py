@@ -268,7 +268,8 @@ def stalled_work(session: Session, now: datetime, filters: Filters) -> list[dict
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for task in tasks:
         row = rows.setdefault((task["process_key"], task["element_id"]), {
-            "step": f"{task['process_key']}:{task['element_id']}", "name": task["name"], "overdue": 0,
+            "step": f"{task['process_key']}:{task['element_id']}", "name": task["name"],
+            "name_zh": task["name_zh"], "overdue": 0,
             "worst_hours": 0.0})
         row["overdue"] += 1
         row["worst_hours"] = max(row["worst_hours"], task["overdue_hours"])

@@ -74,7 +74,7 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
         for name, region, industry, limit, used, terms, owner, (contact, phone) in CUSTOMERS:
             customer = Customer(name=name, region=region, industry=industry, status="active",
                                 credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
-                                owner=owner, created_at=now)
+                                owner=owner, created_at=now, approved_credit_limit=Decimal(limit))
             session.add(customer)
             session.flush()
             session.add(Contact(customer_id=customer.id, name=contact, phone=phone))

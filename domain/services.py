@@ -109,6 +109,8 @@ def activate_customer(call: ServiceCall, customer_id: int, credit_limit: float, 
     """Approve a pending customer with its credit limit and payment terms."""
     customer = _get(call, Customer, customer_id)
     customer.status, customer.credit_limit = "active", Decimal(str(credit_limit))
+    customer.approved_credit_limit, customer.credit_approved_by = customer.credit_limit, call.actor
+    customer.credit_approved_in, customer.credit_approved_at = call.instance_id, call.now
     customer.payment_terms = payment_terms
     return {"status": "active"}
 

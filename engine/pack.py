@@ -145,6 +145,11 @@ class Pack:
         """Pick the assignee or candidate group of a ready user task (inside the command's transaction)."""
         return default_assignment(task, data)
 
+    def departures(self, session: Any, process_key: str, limit: int) -> list[dict[str, Any]]:
+        """Departures from a process that only the pack's records show: a record the process should have
+        changed, changed outside any case. Each is shaped like the engine's (kind, actor, instance_id, at ...)."""
+        return []
+
     def migration_locations(self) -> list[str]:
         """Folders of Alembic revisions for the pack's own tables."""
         return []

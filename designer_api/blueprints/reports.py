@@ -42,7 +42,11 @@ def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
     since = datetime.combine(query.since, time(), tzinfo=UTC) if query.since else None
     until = datetime.combine(query.until, time(), tzinfo=UTC) + timedelta(days=1) if query.until else None
     with crmflow.store.read() as session:
-        return reports.conformance(session, query.process_key, steps, since, until)
+        result = reports.conformance(session, query.process_key, steps, since, until,
+                                     recorded=crmflow.pack.departures(session, query.process_key, 50))
+    result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
+                          if step.get("name_zh") and element in steps}  # for Chinese readers
+    return result
 
 
 @bp.get("/<key>")

@@ -78,6 +78,10 @@ def local_path(target: str | None) -> str | None:
     return target if safe and not parsed.scheme and not parsed.netloc else None
 
 
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
 def template_helpers() -> dict[str, Any]:
     """What templates can use: t(), label(), the language, the CSRF token, who is signed in."""
     lang = language()
@@ -91,6 +95,8 @@ def template_helpers() -> dict[str, Any]:
         "field_message": lambda message: field_message(message, lang),
         "label": lambda schema: (schema.get("x-title-zh") if lang == "zh" else None) or schema.get("title", ""),
         "title_of": lambda item: item.title_zh if lang == "zh" else item.title_en,
+        # a step's name: its nameZh for zh readers when the model gives one (a task, an outline step, a path step)
+        "step_name": lambda item: (_get(item, "name_zh") if lang == "zh" else None) or _get(item, "name") or "",
         "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
         "args_with": args_with,
         "can": lambda *roles: bool(g.get("principal") and g.principal.roles & set(roles)),

@@ -296,7 +296,8 @@ class InstanceRun:
                          task_id=task_id, assignee=assignment.assignee, name=human.name,
                          instance_id=row.id, business_key=row.business_key)
         return TaskRow(id=task_id, instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
-                       element_id=spec.bpmn_id, name=human.name, lane=spec.lane, form_key=human.form_key,
+                       element_id=spec.bpmn_id, name=human.name, name_zh=properties.get("nameZh"), lane=spec.lane,
+                       form_key=human.form_key,
                        state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
                        assignment_reason=assignment.reason, created_at=now,
                        due_at=now + due if due else timers.deadline(task), excluded=sorted(excluded) or None)

@@ -38,6 +38,7 @@ class TaskView(RowView):
     business_key: str | None
     element_id: str
     name: str
+    name_zh: str | None
     lane: str | None
     form_key: str | None
     state: str

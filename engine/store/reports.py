@@ -6,7 +6,7 @@ and returns plain data (lists of dicts) the API serves as JSON and the pages ren
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,7 +55,7 @@ def step_durations(session: Session, process_key: str | None = None, since: date
     """Time spent in each user task: completed count, average and longest hours, still open."""
     done = TaskRow.state == "completed"
     spent = case((done, hours_between(session, TaskRow.created_at, TaskRow.completed_at)))
-    query = (select(TaskRow.process_key, TaskRow.element_id, func.min(TaskRow.name),
+    query = (select(TaskRow.process_key, TaskRow.element_id, func.min(TaskRow.name), func.min(TaskRow.name_zh),
                     func.sum(case((done, 1), else_=0)), func.sum(case((TaskRow.state == "ready", 1), else_=0)),
                     func.avg(spent), func.max(spent))
              .group_by(TaskRow.process_key, TaskRow.element_id))
@@ -65,9 +65,10 @@ def step_durations(session: Session, process_key: str | None = None, since: date
         query = query.where(TaskRow.created_at >= since)
     if until is not None:
         query = query.where(TaskRow.created_at < until)
-    rows = [{"process_key": key, "element_id": element, "name": name, "completed": int(completed or 0),
-             "open": int(open_ or 0), "avg_hours": _round(avg), "max_hours": _round(longest)}
-            for key, element, name, completed, open_, avg, longest in session.execute(query)]
+    rows = [{"process_key": key, "element_id": element, "name": name, "name_zh": name_zh,
+             "completed": int(completed or 0), "open": int(open_ or 0), "avg_hours": _round(avg),
+             "max_hours": _round(longest)}
+            for key, element, name, name_zh, completed, open_, avg, longest in session.execute(query)]
     return sorted(rows, key=lambda s: (s["process_key"], -(s["avg_hours"] or 0)))
 
 
@@ -83,7 +84,7 @@ def stalled(session: Session, now: datetime, limit: int = 200) -> list[dict[str,
     query = (select(TaskRow).where(TaskRow.state == "ready", TaskRow.due_at < now)
              .order_by(TaskRow.due_at).limit(limit))
     return [{"instance_id": t.instance_id, "process_key": t.process_key, "business_key": t.business_key,
-             "task_id": t.id, "element_id": t.element_id, "name": t.name, "assignee": t.assignee,
+             "task_id": t.id, "element_id": t.element_id, "name": t.name, "name_zh": t.name_zh, "assignee": t.assignee,
              "candidate_group": t.candidate_group, "due_at": t.due_at,
              "overdue_hours": _hours(now - t.due_at)} for t in session.scalars(query) if t.due_at is not None]
 
@@ -159,12 +160,14 @@ def open_tasks(session: Session, group: str | None = None, step: tuple[str, str]
 
 
 def conformance(session: Session, process_key: str, steps: Mapping[str, str], since: datetime | None = None,
-                until: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+                until: datetime | None = None, limit: int = 50,
+                recorded: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """How work actually flowed through a process, against its model.
 
     `steps` are the model's elements (id -> name). Returns the path variants of the cases
     (elements in the order they were passed; counts, share, average hours of ended cases), the
-    steps never taken, and the departures from the standard path, each with the person and case.
+    steps never taken, and the departures from the standard path, each with the person and case;
+    `recorded` adds the departures only the pack's records show (Pack.departures).
     """
     window = [Instance.process_key == process_key] + _between(Instance.started_at, since, until)
     total = session.scalar(select(func.count()).select_from(Instance).where(*window)) or 0
@@ -190,7 +193,8 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
         Instance, Instance.id == HistoryEvent.instance_id).where(*window, HistoryEvent.type.in_(PATH_EVENTS))))
     never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
     return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
-            "departures": departures(session, window, limit)}
+            "departures": sorted([*departures(session, window, limit), *recorded], key=lambda d: d["at"],
+                                 reverse=True)[:limit]}
 
 
 def departures(session: Session, window: list[ColumnElement[bool]], limit: int) -> list[dict[str, Any]]:

@@ -185,6 +185,7 @@ class TaskRow(Base):
     business_key: Mapped[str | None] = mapped_column(String(128), index=True)
     element_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(256))
+    name_zh: Mapped[str | None] = mapped_column(String(256))  # the element's nameZh property, for zh readers
     lane: Mapped[str | None] = mapped_column(String(128))
     form_key: Mapped[str | None] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(16))

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
+from sqlalchemy import select
+
+from domain.records import Customer
 from domain.reports import REPORTS
 from tests.domain.conftest import Desk
+from tests.domain.test_customer_approval import INFO
 from tests.domain.test_lead_to_opportunity import COLD, HOT, LEAD
 
 PRECISION = 1  # demo customer at 85% credit usage
@@ -102,3 +107,31 @@ def test_every_registered_report_is_served_listed_and_documented(as_user):
     for key in REPORTS:
         assert as_user("carol").get(f"/api/reports/{key}").status_code == 200
         assert as_user("carol").get(f"/api/reports/{key}?format=csv").status_code == 200
+
+
+def test_a_credit_limit_changed_outside_the_approval_process_is_a_departure(app, engine, as_user, clock):
+    approval = Desk(engine, engine.start("customer_approval", business_key="NC-9", actor="alice").id)
+    approval.complete("Task_CustomerInfoEntry", "alice", **INFO)
+    approval.complete("Task_PaymentTermsReview", "frank", payment_terms_approved=True, payment_terms="net30")
+    approval.complete("Task_CreditLimitReview", "cathy", credit_limit_approved=True, approved_credit_limit=300000)
+    approval.complete("Task_SalesExpenseEvaluation", "carol", expected_annual_revenue=2e6, sales_expense_budget=5e4,
+                      expense_approved=True)
+
+    def outside(url: str = "/api/reports/conformance?process_key=customer_approval") -> list[dict]:
+        departures = as_user("carol").get(url).get_json()["departures"]
+        return [d for d in departures if d["kind"] == "changed outside any process"]
+
+    assert outside() == []  # approved limits and the demo customers' limits are where their approvals left them
+
+    def raise_limit(uow):  # a salesperson raises it in the database: no case, no approval
+        customer = uow.session.scalars(select(Customer).where(Customer.name == INFO["customer_name"])).one()
+        customer.credit_limit = Decimal(900000)
+    engine.execute(raise_limit, actor="alice")
+
+    found = outside()
+    assert len(found) == 1
+    assert found[0]["actor"] == "alice"  # the customer's owner answers for it
+    assert found[0]["instance_id"] == approval.instance_id  # the last approval, which set 300,000
+    assert (found[0]["data"]["credit_limit"], found[0]["data"]["approved_credit_limit"]) == (900000, 300000)
+    assert found[0]["data"]["approved_by"] == "carol"
+    assert outside("/api/reports/conformance?process_key=order_release") == []  # not that process's record

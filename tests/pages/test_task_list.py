@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from domain.records import Customer
 from tests.pages.test_pages import INFO
 
 TASK_ROW = re.compile(r'<tr class="[^"]*" data-task="([^"]+)">')
@@ -92,3 +93,29 @@ def test_a_manager_filters_a_report_drills_into_a_row_and_downloads_it(engine, s
     carol.get("/language/zh")
     assert "活跃客户（按区域）" in carol.get("/reports").get_data(as_text=True)
     assert carol.get("/reports/active_customers?since=soon").status_code == 422
+
+
+def test_the_conformance_page_shows_a_credit_limit_raised_outside_any_approval_in_chinese(engine, signed_in):
+    def raise_limit(uow):  # no case, no approval: straight into the record
+        customer = uow.session.get(Customer, 1)
+        customer.credit_limit = customer.credit_limit * 2
+    engine.execute(raise_limit, actor="alice")
+    carol = signed_in("carol")
+    carol.get("/language/zh")
+    page = carol.get("/reports/conformance?process_key=customer_approval").get_data(as_text=True)
+    assert "流程外修改" in page and "上次核定" in page
+
+
+def test_steps_carry_their_chinese_names_in_task_lists_task_pages_and_conformance(engine, signed_in):
+    engine.start("customer_approval", business_key="NC-ZH", actor="alice")
+    alice = signed_in("alice")
+    alice.get("/language/zh")
+    tasks = alice.get("/tasks").get_data(as_text=True)
+    assert "客户信息录入" in tasks  # the model's nameZh of Task_CustomerInfoEntry
+    carol = signed_in("carol")
+    carol.get("/language/zh")
+    conformance = carol.get("/reports/conformance?process_key=customer_approval").get_data(as_text=True)
+    assert "总经理审批" in conformance  # a step never taken, by its Chinese name
+    carol.get("/language/en")
+    english = carol.get("/reports/conformance?process_key=customer_approval").get_data(as_text=True)
+    assert "General manager approval" in english
