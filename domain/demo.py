@@ -225,8 +225,9 @@ class Quarter:
     def _raise_a_limit_without_approval(self) -> None:
         """A salesperson cutting corners: one customer's credit limit raised in the CRM, no approval case."""
         def raise_limit(uow: Any) -> None:
-            customer = uow.session.scalars(select(Customer).where(Customer.status == "active")
-                                           .order_by(Customer.credit_used.desc()).limit(1)).first()
+            customer = uow.session.scalars(select(Customer).where(  # one approved during the quarter
+                Customer.status == "active", Customer.credit_approved_in.is_not(None))
+                .order_by(Customer.id.desc()).limit(1)).first()
             if customer is not None:
                 customer.credit_limit = customer.credit_limit * Decimal("1.5")
 

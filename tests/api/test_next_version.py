@@ -87,7 +87,7 @@ def test_a_draft_based_on_an_older_version_is_refused_with_a_three_way_diff_unti
     assert (three_way["base"], three_way["theirs"]) == ("customer_approval@1", "customer_approval@2")
     assert three_way["their_changes"]["summary"]["thresholds_changed"] == 1
     assert three_way["our_changes"]["steps_renamed"][0]["text_en"] == \
-        "'Credit limit review' renamed 'Credit check / 信用审核'"
+        "'Credit limit review / 信用额度审核' renamed 'Credit check / 信用审核'"
 
     rebased = ok(ann.post(f"/api/drafts/{mine['id']}/rebase", json={}))
     assert rebased["draft"]["copied_from"] == "customer_approval@2"
