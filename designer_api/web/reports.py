@@ -16,7 +16,7 @@ from ..blueprints.reports import conformance_of
 from ..diagram import render_svg
 from ..http import engine
 from ..openapi import field_errors_of
-from ..reporting import chart_svg, csv_download, find, row_label, run
+from ..reporting import chart_svg, csv_download, find, localized, row_label, run
 from ..schemas import ConformanceQuery, ReportQuery
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
@@ -36,7 +36,7 @@ def reports_page():
     require(*REPORT_READERS)
     tables = {key: run(engine(), report, ReportQuery()) for key, report in REPORTS.items()}
     return render_template("reports.html", reports=REPORTS, tables=tables, chart=chart_svg, label=row_label,
-                           processes=sorted({v.process_key for v in engine().versions()}))
+                           localized=localized, processes=sorted({v.process_key for v in engine().versions()}))
 
 
 @bp.get("/<key>")
@@ -49,7 +49,7 @@ def report_page(key: str):
     if query.format == "csv":
         return csv_download(found, table, query.lang)
     return render_template("report.html", report=found, table=table, chart=chart_svg, label=row_label,
-                           args=request.args, choices={"region": REGIONS, "source": SOURCES}, stages=STAGES)
+                           localized=localized, args=request.args, choices={"region": REGIONS, "source": SOURCES}, stages=STAGES)
 
 
 @bp.get("/conformance")

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from .tables import HistoryEvent, Instance, OutboxMessage, Process, ProcessVersion, TaskRow, Timer
+from .tables import INSTANCE, TASK, HistoryEvent, Instance, OutboxMessage, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500
 
@@ -256,9 +256,8 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
     return {"current": current, "done": done - current}
 
 
-TASK = TaskRow.__table__
-_TASKS_WITH_CASE = select(TaskRow.__table__, Instance.__table__.c.summary.label("case")).join_from(
-    TASK, Instance.__table__, Instance.__table__.c.id == TASK.c.instance_id)
+_TASKS_WITH_CASE = select(TASK, INSTANCE.c.summary.label("case")).join_from(
+    TASK, INSTANCE, INSTANCE.c.id == TASK.c.instance_id)
 _OVERDUE_FIRST = (TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.created_at, TASK.c.id)
 
 

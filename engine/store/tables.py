@@ -277,3 +277,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()  # after a failure: not before (backoff)
     last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
+# The tables as Core objects, for statements that build no ORM objects (the command path, task lists).
+TABLES = Base.metadata.tables
+INSTANCE, TASK, TIMER = TABLES[Instance.__tablename__], TABLES[TaskRow.__tablename__], TABLES[Timer.__tablename__]

@@ -17,12 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from .tables import Base, HistoryEvent, Instance, OutboxMessage, TaskRow, Timer
+from .tables import INSTANCE, TABLES, TASK, TIMER, HistoryEvent, Instance, OutboxMessage, TaskRow
 
-_TABLES = Base.metadata.tables
-INSTANCE, TASK, TIMER = _TABLES[Instance.__tablename__], _TABLES[TaskRow.__tablename__], _TABLES[Timer.__tablename__]
-_INSERT_EVENTS = insert(_TABLES[HistoryEvent.__tablename__])
-_INSERT_OUTBOX = insert(_TABLES[OutboxMessage.__tablename__])
+_INSERT_EVENTS = insert(TABLES[HistoryEvent.__tablename__])
+_INSERT_OUTBOX = insert(TABLES[OutboxMessage.__tablename__])
 # What a command may change on its instance (the rest is fixed when it starts).
 _INSTANCE_CHANGES = ("version_id", "version", "status", "incident", "updated_at", "ended_at", "summary")
 _TASK_COLUMNS = tuple(column.key for column in TASK.columns)
