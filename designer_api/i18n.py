@@ -64,7 +64,8 @@ ZH = {
     "Process catalog": "流程目录", "Copied from": "复制自", "Author": "作者", "Deployed": "部署时间",
     "Diagram": "流程图", "Outline": "流程概要", "Recent instances": "最近的流程实例", "Instance": "流程实例",
     "History": "历史记录", "Current position": "当前位置", "Completed path": "已完成路径",
-    "Average time per step": "各步骤平均耗时", "hours": "小时", "Copy to a draft": "复制为草稿",
+    "Average time per step": "各步骤平均耗时", "last 90 days": "近90天", "Longest (hours)": "最长（小时）",
+    "Open now": "当前待办", "hours": "小时", "Copy to a draft": "复制为草稿",
     "Control points": "控制点", "Threshold": "阈值", "Thresholds": "阈值", "Timers": "定时器",
     "Conditions": "条件", "Incident": "异常",
     # drafts
@@ -81,7 +82,7 @@ ZH = {
     "Not claimed": "未能认领：", "Previous": "上一页", "Next": "下一页", "Page": "页码",
     "task, customer or business key": "任务、客户或业务编号",
     "Hand to a colleague": "转交同事", "Reassign to": "改派给", "Hand over": "转交", "Task handed to": "任务已转交给",
-    "Is the standard process followed?": "是否遵循标准流程？", "Conformance": "流程符合度", "From": "从",
+    "Is the standard process followed?": "是否遵循标准流程？", "Conformance": "流程符合度", "From": "从", "Since": "起始日",
     "Owner": "负责人", "Behind": "明细", "Back to the report": "返回报表",
     "Download CSV": "下载 CSV", "Share of cases through each step": "经过各步骤的案件占比", "Path variants": "路径变体",
     "Share": "占比", "Completed": "已完成", "Average hours": "平均小时", "Path": "路径",
@@ -119,6 +120,32 @@ ZH = {
     "Deactivate": "停用", "Activate": "启用", "Roll back to the version before": "回滚到上一版本", "Lineage": "流程谱系",
     "Activated": "已启用", "Deactivated": "已停用", "Rolled back; new cases start on": "已回滚；新案例使用",
 }
+
+# History event types as people read them (the engine's and the CRM pack's); others read as their words.
+EVENTS = {
+    "instance_started": ("Case started", "案例开始"), "instance_completed": ("Case completed", "案例完成"),
+    "instance_suspended": ("Case suspended", "案例暂停"), "instance_resumed": ("Case resumed", "案例恢复"),
+    "instance_terminated": ("Case terminated", "案例终止"), "instance_retried": ("Step retried", "步骤重试"),
+    "instance_migrated": ("Case migrated", "案例迁移"), "incident": ("Incident", "故障"),
+    "task_created": ("Task created", "任务创建"), "task_completed": ("Task completed", "任务完成"),
+    "task_claimed": ("Task claimed", "任务认领"), "task_unclaimed": ("Task given back", "任务退回"),
+    "task_delegated": ("Task reassigned", "任务改派"), "task_cancelled": ("Task taken away", "任务收回"),
+    "timer_fired": ("Timer fired", "定时器触发"), "message_received": ("Message received", "收到消息"),
+    "element_completed": ("Step passed", "步骤通过"), "gateway_decided": ("Decision taken", "网关决策"),
+    "comment_added": ("Comment", "备注"), "access_denied": ("Access refused", "访问被拒"),
+    "control_point_triggered": ("Control point fired", "控制点触发"),
+    "control_point_overridden": ("Control point overridden", "控制点特批"),
+    "credit_used_changed": ("Credit used changed", "已用额度变更"), "customer_rejected": ("Customer rejected", "客户被拒"),
+}
+
+
+def event_name(event_type: str, language: str) -> str:
+    """A history event type as people read it in `language` ("task_completed": "Task completed", "任务完成")."""
+    names = EVENTS.get(event_type)
+    if names is None:
+        return event_type.replace("_", " ")
+    return names[1] if language == "zh" else names[0]
+
 
 _FIELD_MESSAGE = re.compile(r"^(is required|must be a number|must be at least|must be at most|must be one of|"
                             r"is not a field of this form)(.*)$")

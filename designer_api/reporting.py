@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response
 from markupsafe import Markup, escape
@@ -19,6 +19,7 @@ from engine import Engine, NotFound
 
 from .schemas import ReportQuery
 
+T = TypeVar("T")
 COLORS = ("#1c7ed6", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#0c8599")
 
 
@@ -30,19 +31,26 @@ def find(key: str) -> Report:
     return report
 
 
-def filters_of(query: ReportQuery) -> Filters:
-    """The domain's filters from the query: days become UTC date-times, `until` includes its whole day."""
+def filters_of(report: Report, query: ReportQuery, now: datetime) -> Filters:
+    """The domain's filters from the query, those the report honours: days become UTC date-times, `until`
+    includes its whole day, and a periodic report without `since` reads its default period."""
     def start(day: date | None) -> datetime | None:
         return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
+    def honoured(name: str, value: T | None) -> T | None:
+        return value if name in report.filters else None
+
     until = start(query.until)
-    return Filters(start(query.since), until + timedelta(days=1) if until else None, query.owner, query.region,
-                   query.source, query.group)
+    return report.in_period(Filters(
+        honoured("since", start(query.since)), honoured("until", until + timedelta(days=1) if until else None),
+        honoured("owner", query.owner), honoured("region", query.region), honoured("source", query.source),
+        honoured("group", query.group)), now)
 
 
 def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
-    """The report as one table (or the rows behind one of its rows, with `drill`)."""
-    filters, now = filters_of(query), engine.clock()
+    """The report as one table (or the rows behind one of its rows, with `drill`), with the period it read."""
+    now = engine.clock()
+    filters = filters_of(report, query, now)
     with engine.store.read() as session:
         rows = (report.detail(session, now, filters, query.drill) if query.drill is not None
                 else report.build(session, now, filters))
@@ -52,7 +60,8 @@ def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
                                             if not k.endswith("_zh")])  # a twin shows in its column
     return {"key": report.key, "title": report.title_en, "title_zh": report.title_zh, "columns": columns,
             "chart": list(report.chart) if query.drill is None else [], "filters": list(report.filters),
-            "rows": rows, "drill": query.drill}
+            "rows": rows, "drill": query.drill, "since": filters.since.date() if filters.since else None,
+            "until": (filters.until - timedelta(days=1)).date() if filters.until else None}
 
 
 def row_label(report: Report, value: Any, lang: str) -> str:

@@ -378,6 +378,9 @@ class Report(Open):
     filters: list[str]
     rows: list[dict[str, Any]]
     drill: str | None = None
+    since: date | None = Field(None, description="the first day read (a periodic report without `since`: 90 days "
+                                                "back)")
+    until: date | None = Field(None, description="the last day read (none: up to now)")
 
 
 class Health(Open):
@@ -499,7 +502,7 @@ class ReportQuery(Query):
 
 class ConformanceQuery(Query):
     process_key: Annotated[str, Field(min_length=1, max_length=128)]
-    since: Annotated[Day, Field(description="cases started from this day, YYYY-MM-DD")] | None = None
+    since: Annotated[Day, Field(description="cases started from this day, YYYY-MM-DD (default: 90 days back)")] | None = None
     until: Annotated[Day, Field(description="cases started to this day (inclusive), YYYY-MM-DD")] | None = None
 
 
@@ -510,3 +513,5 @@ class Conformance(Open):
     never_taken: list[dict[str, Any]]
     departures: list[dict[str, Any]]
     names_zh: dict[str, str] = Field(default_factory=dict, description="element id -> its Chinese name (nameZh)")
+    since: date | None = Field(None, description="cases started from this day (without `since`: 90 days back)")
+    until: date | None = Field(None, description="cases started to this day (none: up to now)")

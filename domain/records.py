@@ -164,13 +164,15 @@ class Lead(Record):
     reason: Mapped[str | None] = mapped_column(Text)
     customer_id: Mapped[int | None] = mapped_column(Integer)
     opportunity_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(index=True)  # reports read a period
 
 
 class Opportunity(Record):
     """A sales opportunity in the pipeline."""
 
     __tablename__ = "crm_opportunity"
+    # Stage first: the open stages are few rows however many deals were ever closed (stalled, forecast).
+    __table_args__ = (Index("ix_crm_opportunity_stage_changed", "stage", "stage_changed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
@@ -181,9 +183,9 @@ class Opportunity(Record):
     probability: Mapped[int] = mapped_column(Integer, default=10)
     expected_close: Mapped[str | None] = mapped_column(String(10))  # ISO date
     owner: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime | None] = mapped_column()
-    stage_changed_at: Mapped[datetime | None] = mapped_column(index=True)  # stalled: no move for weeks
-    closed_at: Mapped[datetime | None] = mapped_column()  # won or lost
+    created_at: Mapped[datetime | None] = mapped_column(index=True)
+    stage_changed_at: Mapped[datetime | None] = mapped_column()  # stalled: no move for weeks
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # won or lost
 
 
 class Quote(Record):
@@ -254,7 +256,7 @@ class Complaint(Record):
     resolution: Mapped[str | None] = mapped_column(Text)
     compensation: Mapped[Decimal | None] = mapped_column()
     root_cause: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Notification(Record):

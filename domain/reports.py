@@ -9,7 +9,7 @@ CSV export and the pages all serve this one table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,9 @@ ROLES = {"decision_maker": ("Decision maker", "决策人"), "influencer": ("Infl
          "buyer": ("Buyer", "采购"), "user": ("User", "使用者")}
 LEAD_STATUSES = ("new", "qualified", "converted", "disqualified", "merged")
 STALLED_AFTER = timedelta(days=14)
+# What a report of records over time reads when no `since` is given: the records of the last 90 days (a
+# quarter), so the morning report costs the same however many years of records lie behind it.
+PERIOD = timedelta(days=90)
 DETAIL_ROWS = 200
 
 
@@ -68,6 +71,15 @@ class Report:
     build: Callable[[Session, datetime, Filters], list[dict[str, Any]]]
     detail: Callable[[Session, datetime, Filters, str], list[dict[str, Any]]]
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # coded row names: value -> (en, zh)
+    periodic: bool = False  # reads records of a period: without `since`, the last PERIOD
+
+    def in_period(self, filters: Filters, now: datetime) -> Filters:
+        """The filters this report reads with: a periodic report without `since` starts PERIOD before
+        `until` (or now), at midnight."""
+        if filters.since is not None or not self.periodic:
+            return filters
+        since = ((filters.until or now) - PERIOD).replace(hour=0, minute=0, second=0, microsecond=0)
+        return replace(filters, since=since)
 
 
 def _money(value: Any) -> float:
@@ -208,7 +220,7 @@ def closed_opportunities(session: Session, now: datetime, filters: Filters) -> l
 
 def forecast(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
     """Open opportunities per quarter of expected close: commit (probability 70 % or more), best case (40 %
-    or more) and the whole pipeline."""
+    or more) and the whole pipeline, however long ago they were opened."""
     year, month = func.substr(Opportunity.expected_close, 1, 4), func.substr(Opportunity.expected_close, 6, 2)
     quarter = year + "-Q" + cast((cast(month, Integer) + 2) // 3, String)
     amount = Opportunity.amount
@@ -217,7 +229,7 @@ def forecast(session: Session, now: datetime, filters: Filters) -> list[dict[str
                                       func.sum(case((Opportunity.probability >= 40, amount), else_=0)),
                                       func.sum(amount), func.sum(amount * Opportunity.probability / 100))
                                .where(Opportunity.stage.in_(OPEN_STAGES), Opportunity.expected_close.is_not(None))
-                               .group_by(quarter), filters, Opportunity.created_at)
+                               .group_by(quarter), filters)
     return [{"quarter": q, "opportunities": int(n), "commit": _money(c), "best_case": _money(b),
              "pipeline": _money(p), "weighted": _money(w)} for q, n, c, b, p, w in session.execute(query.order_by(quarter))]
 
@@ -264,16 +276,9 @@ def workload(session: Session, now: datetime, filters: Filters) -> list[dict[str
 
 def stalled_work(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
     """Open tasks past their due time (the SLA of the step), per process and step."""
-    tasks = process.stalled(session, now, limit=10_000)
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for task in tasks:
-        row = rows.setdefault((task["process_key"], task["element_id"]), {
-            "step": f"{task['process_key']}:{task['element_id']}", "name": task["name"],
-            "name_zh": task["name_zh"], "overdue": 0,
-            "worst_hours": 0.0})
-        row["overdue"] += 1
-        row["worst_hours"] = max(row["worst_hours"], task["overdue_hours"])
-    return sorted(rows.values(), key=lambda r: -r["overdue"])
+    return [{"step": f"{row['process_key']}:{row['element_id']}", "name": row["name"], "name_zh": row["name_zh"],
+             "overdue": row["overdue"], "worst_hours": row["worst_hours"]}
+            for row in process.stalled_steps(session, now)]
 
 
 def control_points(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
@@ -320,18 +325,18 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
            ("leads",), ("since", "until", "owner", "region", "source"), lead_lifecycle,
            lambda s, now, f, v: _leads(s, f, Lead.status == v),
            labels={"new": ("New", "新建"), "qualified": ("Qualified", "已确认"), "converted": ("Converted", "已转化"),
-                   "disqualified": ("Disqualified", "已淘汰"), "merged": ("Merged", "已合并")}),
+                   "disqualified": ("Disqualified", "已淘汰"), "merged": ("Merged", "已合并")}, periodic=True),
     Report("lead_sources", "Lead source effectiveness", "线索来源效果", (
         C("source", "Source", "来源", "text"), C("captured", "Captured", "获取"), C("qualified", "Qualified", "确认"),
         C("converted", "Converted", "转化"), C("disqualified", "Disqualified", "淘汰"),
         C("conversion_rate", "Conversion rate", "转化率", "percent"), C("pipeline", "Pipeline", "商机金额", "money")),
            ("captured", "converted"), ("since", "until", "owner", "region", "source"), lead_sources,
-           lambda s, now, f, v: _leads(s, f, Lead.source == v), labels=SOURCES),
+           lambda s, now, f, v: _leads(s, f, Lead.source == v), labels=SOURCES, periodic=True),
     Report("pipeline", "Opportunity pipeline by stage", "商机管道（按阶段）", (
         C("stage", "Stage", "阶段", "text"), C("opportunities", "Opportunities", "商机数"),
         C("amount", "Amount", "金额", "money"), C("weighted", "Weighted", "加权金额", "money")),
            ("amount", "weighted"), ("since", "until", "owner", "region"), pipeline,
-           lambda s, now, f, v: _opportunities(s, f, Opportunity.stage == v), labels=STAGES),
+           lambda s, now, f, v: _opportunities(s, f, Opportunity.stage == v), labels=STAGES, periodic=True),
     Report("stalled_opportunities", "Stalled opportunities (no stage change for 14 days)", "停滞商机（14天未推进）", (
         C("owner", "Owner", "负责人", "text"), C("opportunities", "Opportunities", "商机数"),
         C("amount", "Amount", "金额", "money"), C("longest_days", "Longest (days)", "最长（天）", "hours")),
@@ -345,12 +350,13 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
         C("win_rate", "Win rate", "赢率", "percent")),
            ("won", "lost"), ("since", "until", "owner", "region"), closed_opportunities,
            lambda s, now, f, v: _opportunities(s, f, Opportunity.stage.in_(("won", "lost"))
-                                               & (process.month_of(s, Opportunity.closed_at) == v), Opportunity.closed_at)),
+                                               & (process.month_of(s, Opportunity.closed_at) == v), Opportunity.closed_at),
+           periodic=True),
     Report("forecast", "Quarterly forecast: commit, best case, pipeline", "季度预测：承诺、最佳、管道", (
         C("quarter", "Quarter", "季度", "text"), C("opportunities", "Opportunities", "商机数"),
         C("commit", "Commit", "承诺", "money"), C("best_case", "Best case", "最佳情况", "money"),
         C("pipeline", "Pipeline", "管道", "money"), C("weighted", "Weighted", "加权", "money")),
-           ("commit", "best_case", "pipeline"), ("since", "until", "owner", "region"), forecast,
+           ("commit", "best_case", "pipeline"), ("owner", "region"), forecast,
            lambda s, now, f, v: _opportunities(s, f, Opportunity.stage.in_(OPEN_STAGES)
                                                & Opportunity.expected_close.startswith(v[:4]))),
     Report("contact_roles", "Contact roles", "联系人角色", (
@@ -366,7 +372,7 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
         C("open_past_sla", "Open past SLA", "超时未结"),
         C("breach_rate", "Open cases past SLA", "未结超时比例", "percent")),
            ("complaints", "open_past_sla"), ("since", "until", "region", "owner"), complaint_sla,
-           _complaints, labels={**SEVERITIES, "unclassified": ("Unclassified", "未分类")}),
+           _complaints, labels={**SEVERITIES, "unclassified": ("Unclassified", "未分类")}, periodic=True),
     Report("stalled", "Stalled work: past the SLA of the current step", "停滞工作：超出当前步骤时限", (
         C("step", "Step", "步骤", "text"), C("name", "Name", "名称", "text"), C("overdue", "Overdue tasks", "超期任务"),
         C("worst_hours", "Worst (hours)", "最长超期（小时）", "hours")),
@@ -381,5 +387,5 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
         C("fired", "Fired", "触发次数"), C("overridden", "Overridden", "被特批次数")),
            ("fired", "overridden"), ("since", "until"), control_points,
            lambda s, now, f, v: process.events_with(s, "control_point_triggered", "control_point", v, f.since,
-                                                    f.until, DETAIL_ROWS)),
+                                                    f.until, DETAIL_ROWS), periodic=True),
 )}

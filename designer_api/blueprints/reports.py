@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort
 
-from domain.reports import REPORTS
+from domain.reports import PERIOD, REPORTS
 from engine import Engine, reports
 
 from ..auth import REPORT_READERS, require
@@ -35,15 +35,18 @@ def conformance():
 
 
 def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
-    """The conformance of the process's cases against its active version's steps (API and page share it)."""
+    """The conformance of the process's cases against its active version's steps (API and page share it): the
+    cases started in the period asked, or in the last 90 days."""
     outline = crmflow.authoring.outline(query.process_key)
     steps = {element: step.get("name") or element for element, step in outline["steps"].items()
              if not step["type"].endswith("Gateway")}
-    since = datetime.combine(query.since, time(), tzinfo=UTC) if query.since else None
     until = datetime.combine(query.until, time(), tzinfo=UTC) + timedelta(days=1) if query.until else None
+    since = (datetime.combine(query.since, time(), tzinfo=UTC) if query.since
+             else ((until or crmflow.clock()) - PERIOD).replace(hour=0, minute=0, second=0, microsecond=0))
     with crmflow.store.read() as session:
         result = reports.conformance(session, query.process_key, steps, since, until,
                                      recorded=crmflow.pack.departures(session, query.process_key, 50))
+    result["since"], result["until"] = since.date(), (until - timedelta(days=1)).date() if until else None
     result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
                           if step.get("name_zh") and element in steps}  # for Chinese readers
     return result

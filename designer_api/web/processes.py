@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from domain import lookup
+from domain.reports import PERIOD
 from engine import FieldError, InvalidData, reports
 
 from ..auth import require
@@ -37,7 +38,7 @@ def version_page(key: str, version: int):
     ref = f"{key}@{version}"
     bpmn, _ = engine().authoring.bpmn(ref)
     with engine().store.read() as session:
-        durations = reports.step_durations(session, key)
+        durations = reports.step_durations(session, key, since=engine().clock() - PERIOD)
     return render_template("process.html", key=key, version=version, outline=annotated_outline(engine(), ref),
                            versions=engine().versions(key), durations=durations,
                            diagram=render_svg(bpmn, heat=reports.heat(durations)),

@@ -79,14 +79,15 @@ def heat(durations: list[dict[str, Any]]) -> dict[str, float]:
     return {element: (hours / slowest if slowest else 0.0) for element, hours in averages.items()}
 
 
-def stalled(session: Session, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
-    """Open tasks past their due time (the SLA of the step an instance waits on), longest overdue first."""
-    query = (select(TaskRow).where(TaskRow.state == "ready", TaskRow.due_at < now)
-             .order_by(TaskRow.due_at).limit(limit))
-    return [{"instance_id": t.instance_id, "process_key": t.process_key, "business_key": t.business_key,
-             "task_id": t.id, "element_id": t.element_id, "name": t.name, "name_zh": t.name_zh, "assignee": t.assignee,
-             "candidate_group": t.candidate_group, "due_at": t.due_at,
-             "overdue_hours": _hours(now - t.due_at)} for t in session.scalars(query) if t.due_at is not None]
+def stalled_steps(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Steps with open tasks past their due time (the SLA of the step): how many, and the longest overdue hours."""
+    query = (select(TaskRow.process_key, TaskRow.element_id, func.min(TaskRow.name), func.min(TaskRow.name_zh),
+                    func.count(), func.min(TaskRow.due_at))
+             .where(TaskRow.state == "ready", TaskRow.due_at < now)
+             .group_by(TaskRow.process_key, TaskRow.element_id).order_by(func.count().desc()))
+    return [{"process_key": key, "element_id": element, "name": name, "name_zh": name_zh, "overdue": int(n),
+             "worst_hours": _hours(now - oldest)}
+            for key, element, name, name_zh, n, oldest in session.execute(query)]
 
 
 def workload(session: Session, now: datetime, group: str | None = None) -> list[dict[str, Any]]:
@@ -102,27 +103,6 @@ def workload(session: Session, now: datetime, group: str | None = None) -> list[
              .group_by(grp).order_by(grp))
     return [{"group": grp, "open": int(n), "unclaimed": int(unclaimed or 0), "overdue": int(overdue or 0),
              "people": int(people or 0)} for grp, n, unclaimed, overdue, people in session.execute(query)]
-
-
-def deviations(session: Session, limit: int = 100, since: datetime | None = None,
-               until: datetime | None = None) -> dict[str, Any]:
-    """Where work left the modelled path: counts per kind and process, and the latest cases."""
-    window = [HistoryEvent.type.in_(DEVIATIONS)] + _between(HistoryEvent.at, since, until)
-    counts = session.execute(select(HistoryEvent.process_key, HistoryEvent.type, func.count()).where(*window)
-                             .group_by(HistoryEvent.process_key, HistoryEvent.type))
-    merged: dict[tuple[str, str], int] = {}
-    for key, event_type, n in counts:
-        merged[(key, DEVIATIONS[event_type])] = merged.get((key, DEVIATIONS[event_type]), 0) + int(n)
-    recent = session.scalars(select(HistoryEvent).where(*window).order_by(HistoryEvent.id.desc()).limit(limit))
-    return {"counts": [{"process_key": key, "kind": kind, "count": n} for (key, kind), n in sorted(merged.items())],
-            "recent": [_departure(DEVIATIONS[e.type], e) for e in recent]}
-
-
-def events_of_type(session: Session, event_type: str, limit: int = 200) -> list[HistoryEvent]:
-    """The newest history events of one type (for reports a domain pack builds)."""
-    query = (select(HistoryEvent).where(HistoryEvent.type == event_type)
-             .order_by(HistoryEvent.id.desc()).limit(limit))
-    return list(session.scalars(query))
 
 
 def event_counts(session: Session, event_type: str, fields: tuple[str, ...], since: datetime | None = None,
@@ -169,11 +149,12 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
     steps never taken, and the departures from the standard path, each with the person and case;
     `recorded` adds the departures only the pack's records show (Pack.departures).
     """
-    window = [Instance.process_key == process_key] + _between(Instance.started_at, since, until)
+    window = _cases(process_key, since, until)
     total = session.scalar(select(func.count()).select_from(Instance).where(*window)) or 0
     passed = (select(HistoryEvent.instance_id, HistoryEvent.element_id)
               .join(Instance, Instance.id == HistoryEvent.instance_id)
-              .where(*window, HistoryEvent.type.in_(PATH_EVENTS), HistoryEvent.element_id.is_not(None))
+              .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type.in_(PATH_EVENTS),
+                     HistoryEvent.element_id.is_not(None))
               .order_by(HistoryEvent.instance_id, HistoryEvent.id).subquery())
     paths = (select(passed.c.instance_id, func.aggregate_strings(passed.c.element_id, ">").label("path"))
              .group_by(passed.c.instance_id).subquery())
@@ -190,28 +171,36 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
                          "completed": int(completed or 0), "avg_hours": _round(avg_hours),
                          "path": [steps.get(e, e) for e in elements], "elements": elements, "example": example})
     seen = set(session.scalars(select(HistoryEvent.element_id.distinct()).join(
-        Instance, Instance.id == HistoryEvent.instance_id).where(*window, HistoryEvent.type.in_(PATH_EVENTS))))
+        Instance, Instance.id == HistoryEvent.instance_id).where(*window, *_between(HistoryEvent.at, since, None),
+                                                                 HistoryEvent.type.in_(PATH_EVENTS))))
     never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
     return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
-            "departures": sorted([*departures(session, window, limit), *recorded], key=lambda d: d["at"],
+            "departures": sorted([*departures(session, process_key, since, until, limit), *recorded],
+                                 key=lambda d: d["at"],
                                  reverse=True)[:limit]}
 
 
-def departures(session: Session, window: list[ColumnElement[bool]], limit: int) -> list[dict[str, Any]]:
-    """Overrides, reassignments, terminations, reopen loops and work done by someone other than the assignee."""
+def departures(session: Session, process_key: str, since: datetime | None, until: datetime | None,
+               limit: int) -> list[dict[str, Any]]:
+    """Overrides, reassignments, terminations, reopen loops and work done by someone other than the assignee, in
+    the cases of a process started in the period."""
+    window = _cases(process_key, since, until)
     found = [_departure(DEVIATIONS[e.type], e) for e in session.scalars(
         select(HistoryEvent).join(Instance, Instance.id == HistoryEvent.instance_id)
-        .where(*window, HistoryEvent.type.in_(DEVIATIONS)).order_by(HistoryEvent.id.desc()).limit(limit))]
+        .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type.in_(DEVIATIONS))
+        .order_by(HistoryEvent.id.desc()).limit(limit))]
     created, completed = aliased(HistoryEvent), aliased(HistoryEvent)
     assignee = created.data["assignee"].as_string()
-    other = (select(completed).join(created, and_(created.task_id == completed.task_id, created.type == "task_created"))
+    other = (select(completed).join(created, and_(created.instance_id == completed.instance_id,  # its index
+                                                  created.task_id == completed.task_id, created.type == "task_created"))
              .join(Instance, Instance.id == completed.instance_id)
-             .where(*window, completed.type == "task_completed", assignee.is_not(None), completed.actor != assignee)
+             .where(*window, *_between(completed.at, since, None), completed.type == "task_completed",
+                    assignee.is_not(None), completed.actor != assignee)
              .order_by(completed.id.desc()).limit(limit))
     found += [_departure("done by another", e) for e in session.scalars(other)]
     loops = (select(HistoryEvent.instance_id, HistoryEvent.element_id, func.count(), func.max(HistoryEvent.id))
              .join(Instance, Instance.id == HistoryEvent.instance_id)
-             .where(*window, HistoryEvent.type == "task_completed")
+             .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type == "task_completed")
              .group_by(HistoryEvent.instance_id, HistoryEvent.element_id).having(func.count() > 1).limit(limit))
     last_ids = {row[3]: int(row[2]) for row in session.execute(loops)}
     for event in session.scalars(select(HistoryEvent).where(HistoryEvent.id.in_(last_ids))):
@@ -223,6 +212,12 @@ def _departure(kind: str, event: HistoryEvent) -> dict[str, Any]:
     return {"kind": kind, "event": event.type, "process_key": event.process_key, "business_key": event.business_key,
             "instance_id": event.instance_id, "element_id": event.element_id, "actor": event.actor,
             "data": event.data, "at": event.at}
+
+
+def _cases(process_key: str, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    """The cases of a process started in a period. Their events come after `since` too, which the queries
+    say as well, so the database can read either index (a case's history, or events by type and time)."""
+    return [Instance.process_key == process_key, *_between(Instance.started_at, since, until)]
 
 
 def _between(column: Any, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:

@@ -142,6 +142,7 @@ class Instance(Base):
               postgresql_where=text("ended_at IS NULL AND business_key IS NOT NULL")),
         # One case per start request: a start repeating an Idempotency-Key answers with the case it made.
         Index("uq_instance_start_key", "process_key", "start_key", unique=True),
+        Index("ix_instance_process_started", "process_key", "started_at"),  # reports: a process's cases in a period
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -176,7 +177,9 @@ class TaskRow(Base):
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_assignee_state", "assignee", "state"),
-        Index("ix_task_group_state", "candidate_group", "state"),
+        # State first: group lists (ready, in my groups) and the open-work reports (all ready tasks) both use it.
+        Index("ix_task_state_group", "state", "candidate_group"),
+        Index("ix_task_process_created", "process_key", "created_at"),  # step durations in a period
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -249,12 +252,13 @@ class HistoryEvent(Base):
     """Append-only record of what happened to an instance: who, what, with what data, when."""
 
     __tablename__ = "history_event"
+    __table_args__ = (Index("ix_history_event_type_at", "type", "at"),)  # events of a type in a period (reports)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
     process_key: Mapped[str] = mapped_column(String(128))
     business_key: Mapped[str | None] = mapped_column(String(128), index=True)
-    type: Mapped[str] = mapped_column(String(48), index=True)
+    type: Mapped[str] = mapped_column(String(48))
     element_id: Mapped[str | None] = mapped_column(String(128))
     task_id: Mapped[str | None] = mapped_column(String(36))
     actor: Mapped[str | None] = mapped_column(String(128))

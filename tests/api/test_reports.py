@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -135,3 +136,26 @@ def test_a_credit_limit_changed_outside_the_approval_process_is_a_departure(app,
     assert (found[0]["data"]["credit_limit"], found[0]["data"]["approved_credit_limit"]) == (900000, 300000)
     assert found[0]["data"]["approved_by"] == "carol"
     assert outside("/api/reports/conformance?process_key=order_release") == []  # not that process's record
+
+
+def test_reports_of_records_over_time_read_the_last_90_days_unless_asked_for_more(app, engine, as_user, clock):
+    played(engine, clock)
+    clock.advance(days=100)
+    fresh = Desk(engine, engine.start("lead_to_opportunity", {**LEAD, "company": "Fresh Co", "source": "web",
+                                                             "email": "hi@fresh.example", "phone": "+86 10 2222"},
+                                      "L-FRESH", "marketing").id)
+    fresh.complete("Task_QualifyLead", "alice", **HOT)
+    body = as_user("carol").get("/api/reports/lead_sources").get_json()
+    assert {r["source"] for r in body["rows"]} == {"web"}  # the two leads of 100 days ago are out of the quarter
+    assert body["since"] == (clock.now.date() - timedelta(days=90)).isoformat()
+    assert {r["source"] for r in report(as_user, "lead_sources", "?since=2000-01-01")} == {"web", "referral",
+                                                                                          "cold_call"}
+    assert report(as_user, "control_points") == []  # the override was 100 days ago
+    assert report(as_user, "control_points", "?since=2000-01-01")[0]["fired"] == 1
+    # An open opportunity stays open however long ago it was opened: a period is no filter of the stalled ones.
+    stalled = as_user("carol").get("/api/reports/stalled_opportunities?since=2100-01-01").get_json()
+    assert sum(r["opportunities"] for r in stalled["rows"]) == 1 and stalled["since"] is None
+    conformance = as_user("carol").get("/api/reports/conformance?process_key=order_release").get_json()
+    assert conformance["cases"] == 0
+    older = as_user("carol").get("/api/reports/conformance?process_key=order_release&since=2000-01-01").get_json()
+    assert older["cases"] == 1 and older["since"] == "2000-01-01"

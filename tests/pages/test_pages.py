@@ -314,6 +314,10 @@ def test_comments_are_added_on_the_task_page_and_an_administrator_suspends_and_t
     events = [e for e in engine.history(case.id) if e.type in ("comment_added", "instance_terminated")]
     assert [(e.type, e.actor) for e in events] == [("comment_added", "sam"), ("comment_added", "root"),
                                                   ("instance_terminated", "root")]
+    history = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    assert "Case terminated" in history and "instance_terminated</td>" not in history
+    root.get("/language/zh")
+    assert "案例终止" in root.get(f"/processes/instances/{case.id}").get_data(as_text=True)  # events read in Chinese
 
 
 def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_cockpit(engine, signed_in):
