@@ -158,11 +158,13 @@ def lead_lifecycle(session: Session, now: datetime, filters: Filters) -> list[di
 
 def lead_sources(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
     """Lead source effectiveness: captured, qualified, converted, conversion rate, pipeline won from it."""
+    # The deal of each lead of the period by its key (a subquery per lead), never a join over every deal.
+    amount = select(Opportunity.amount).where(Opportunity.id == Lead.opportunity_id).scalar_subquery()
     query = _lead_scope(select(
         Lead.source, func.count(), func.sum(case((Lead.status.in_(("qualified", "converted")), 1), else_=0)),
         func.sum(case((Lead.status == "converted", 1), else_=0)),
-        func.sum(case((Lead.status == "disqualified", 1), else_=0)), func.sum(Opportunity.amount))
-        .outerjoin(Opportunity, Opportunity.id == Lead.opportunity_id).group_by(Lead.source), filters)
+        func.sum(case((Lead.status == "disqualified", 1), else_=0)), func.sum(amount))
+        .group_by(Lead.source), filters)
     return [{"source": source, "captured": int(n), "qualified": int(qualified or 0), "converted": int(converted or 0),
              "disqualified": int(lost or 0), "conversion_rate": round(int(converted or 0) / int(n), 3),
              "pipeline": _money(amount)}
