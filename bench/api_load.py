@@ -2,9 +2,10 @@
 
 Each instance is five calls: start, list my tasks, complete "Qualify lead", list again,
 complete "Plan first meeting". Prints instances/second, p50/p95/p99 per call, errors
-(anything but 2xx, and 409s counted apart), and the same flow engine-direct for comparison.
+(anything but 2xx, and 409s counted apart), for each server size asked (1 and 2 gunicorn
+workers by default, and their ratio), and the same flow engine-direct for comparison.
 
-    python bench/api_load.py [--clients 8] [--instances 200] [--workers 4] [--postgres URL]
+    python bench/api_load.py [--clients 8] [--instances 200] [--workers 1,2] [--postgres URL]
 """
 from __future__ import annotations
 
@@ -102,15 +103,40 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
+def http_load(url: str, workers: int, clients: int, instances: int) -> tuple[float, dict, list]:
+    """Instances/second over HTTP with `workers` gunicorn processes; the call times and errors."""
+    server, port = serve(url, workers)
+    try:
+        warm_up = [Client(port, 3, defaultdict(list), []) for _ in range(workers * 2)]
+        for client in warm_up:  # every gunicorn worker parses the specs once, outside the figures
+            client.start()
+        for client in warm_up:
+            client.join()
+        stats: dict = defaultdict(list)
+        errors: list = []
+        runners = [Client(port, instances // clients, stats, errors) for _ in range(clients)]
+        began = time.perf_counter()
+        for client in runners:
+            client.start()
+        for client in runners:
+            client.join()
+        elapsed = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(10)
+    return (instances // clients) * clients / elapsed, stats, errors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--instances", type=int, default=200, help="in total, over all clients")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--instances", type=int, default=200, help="in total, over all clients, per server size")
+    parser.add_argument("--workers", default="1,2", help="gunicorn worker processes, one run per size (default 1,2)")
     parser.add_argument("--postgres", default=os.environ.get("CRMFLOW_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     if not args.postgres:
         sys.exit("needs --postgres URL (or CRMFLOW_TEST_POSTGRES_URL)")
+    sizes = [int(n) for n in args.workers.split(",")]
     url, drop = postgres_database(args.postgres)
     try:
         engine = build_engine(url)
@@ -118,39 +144,24 @@ def main() -> None:
         prepare_crm(engine)
         engine.close()
         direct = engine_direct(url, max(20, args.instances // 4))
-        server, port = serve(url, args.workers)
-        try:
-            warm_up = [Client(port, 3, defaultdict(list), []) for _ in range(args.workers * 2)]
-            for client in warm_up:  # every gunicorn worker parses the specs once, outside the figures
-                client.start()
-            for client in warm_up:
-                client.join()
-            stats, errors = defaultdict(list), []
-            clients = [Client(port, args.instances // args.clients, stats, errors) for _ in range(args.clients)]
-            began = time.perf_counter()
-            for client in clients:
-                client.start()
-            for client in clients:
-                client.join()
-            elapsed = time.perf_counter() - began
-        finally:
-            server.terminate()
-            server.wait(10)
+        runs = {workers: http_load(url, workers, args.clients, args.instances) for workers in sizes}
     finally:
         drop()
-    done = (args.instances // args.clients) * args.clients
-    rate = done / elapsed
-    print(f"{args.clients} clients, {args.workers} gunicorn workers, PostgreSQL: {done} instances in {elapsed:.1f}s")
-    print(f"HTTP:          {rate:8.1f} instances/s ({rate * 5:.0f} calls/s)")
-    print(f"engine-direct: {direct:8.1f} instances/s (one process)   ratio HTTP/direct = {rate / direct:.2f}")
-    for name in ("start", "list", "qualify", "meeting"):
-        values = stats[name]
-        print(f"  {name:<8} n={len(values):<5} p50 {percentile(values, 50):6.1f} ms  p95 {percentile(values, 95):6.1f} ms"
-              f"  p99 {percentile(values, 99):6.1f} ms")
-    conflicts = sum(1 for _, status, _ in errors if status == 409)
-    print(f"errors: {len(errors) - conflicts} (plus {conflicts} expected 409 conflicts)")
-    for name, status, payload in errors[:5]:
-        print(f"  {name} {status} {payload}")
+    print(f"engine-direct: {direct:8.1f} instances/s (one process, PostgreSQL)")
+    for workers, (rate, stats, errors) in runs.items():
+        print(f"\nHTTP, {args.clients} clients, {workers} gunicorn worker(s): {rate:8.1f} instances/s "
+              f"({rate * 5:.0f} calls/s)   HTTP/direct = {rate / direct:.2f}")
+        for name in ("start", "list", "qualify", "meeting"):
+            values = stats[name]
+            print(f"  {name:<8} n={len(values):<5} p50 {percentile(values, 50):6.1f} ms  "
+                  f"p95 {percentile(values, 95):6.1f} ms  p99 {percentile(values, 99):6.1f} ms")
+        conflicts = sum(1 for _, status, _ in errors if status == 409)
+        print(f"  errors: {len(errors) - conflicts} (plus {conflicts} expected 409 conflicts)")
+        for name, status, payload in errors[:5]:
+            print(f"    {name} {status} {payload}")
+    if len(runs) > 1:
+        (few, (slow, _, _)), (many, (fast, _, _)) = list(runs.items())[0], list(runs.items())[-1]
+        print(f"\n{many} workers / {few}: {fast / slow:.2f}x")
 
 
 if __name__ == "__main__":
