@@ -163,16 +163,15 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
                                  session, Instance.started_at, Instance.ended_at)))),
                              func.sum(case((Instance.status == "completed", 1), else_=0)), func.min(Instance.id))
                       .join(Instance, Instance.id == paths.c.instance_id)
-                      .group_by(paths.c.path).order_by(func.count().desc(), paths.c.path).limit(limit))
-    variants = []
+                      .group_by(paths.c.path).order_by(func.count().desc(), paths.c.path))
+    variants, seen = [], set()  # the most frequent variants; the steps of every variant
     for rank, (path, n, avg_hours, completed, example) in enumerate(session.execute(variants_query), start=1):
         elements = path.split(">") if path else []
-        variants.append({"variant": rank, "cases": int(n), "share": round(int(n) / total, 3) if total else 0.0,
-                         "completed": int(completed or 0), "avg_hours": _round(avg_hours),
-                         "path": [steps.get(e, e) for e in elements], "elements": elements, "example": example})
-    seen = set(session.scalars(select(HistoryEvent.element_id.distinct()).join(
-        Instance, Instance.id == HistoryEvent.instance_id).where(*window, *_between(HistoryEvent.at, since, None),
-                                                                 HistoryEvent.type.in_(PATH_EVENTS))))
+        seen.update(elements)
+        if rank <= limit:
+            variants.append({"variant": rank, "cases": int(n), "share": round(int(n) / total, 3) if total else 0.0,
+                             "completed": int(completed or 0), "avg_hours": _round(avg_hours),
+                             "path": [steps.get(e, e) for e in elements], "elements": elements, "example": example})
     never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
     return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
             "departures": sorted([*departures(session, process_key, since, until, limit), *recorded],
