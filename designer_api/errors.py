@@ -1,7 +1,7 @@
 """The API's errors: the engine's, plus the two only HTTP has; one table maps them to statuses."""
 from __future__ import annotations
 
-from engine import Conflict, EngineError, Forbidden, Incident, InvalidData, InvalidModel, ModelTooLarge, NotFound
+from engine import Conflict, EngineError, Forbidden, Incident, InvalidData, InvalidModel, ModelTooLarge, NotFound, Unavailable
 
 
 class Unauthorized(EngineError):
@@ -24,7 +24,7 @@ class UnsupportedMediaType(EngineError):
 
 STATUS: dict[type, int] = {
     UnsupportedMediaType: 415, BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Incident: 409,
-    ModelTooLarge: 413, InvalidModel: 422, InvalidData: 422,
+    ModelTooLarge: 413, InvalidModel: 422, InvalidData: 422, Unavailable: 503,
 }
 
 

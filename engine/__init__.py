@@ -20,6 +20,7 @@ from .errors import (
     NotFound,
     Problem,
     StateFormatError,
+    Unavailable,
 )
 from .facade import Engine
 from .intake.data import DataLimits
@@ -42,7 +43,7 @@ __all__ = [
     "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
     # errors
     "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
-    "StateFormatError", "Problem", "FieldError",
+    "StateFormatError", "Unavailable", "Problem", "FieldError",
     # read views and helpers
     "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
     "layout_bytes",

@@ -64,6 +64,12 @@ class StaleBase(Conflict):
         self.latest = latest
 
 
+class Unavailable(EngineError):
+    """The connection to the database was lost (a restart, a network cut); the request can be tried again."""
+
+    code = "database_unavailable"
+
+
 class StateFormatError(Conflict):
     """An instance's saved state is in a format this release does not read; it is left untouched."""
 

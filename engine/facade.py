@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden
+from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
@@ -64,16 +64,30 @@ class Engine:
 
     # -- the transaction path -------------------------------------------------------------------
     def execute(self, command: Callable[..., T], *args: Any, actor: str | None = None, **kwargs: Any) -> T:
-        """Run one command in one transaction as `actor`; commit only if it returns."""
-        try:
-            with UnitOfWork(self, actor) as uow:
-                result = command(uow, *args, **kwargs)
-                uow.commit()
-                return result
-        except OperationalError as exc:
-            if "locked" in str(exc.orig).lower():
-                raise Conflict("the database is busy with another change; try again") from None
-            raise
+        """Run one command in one transaction as `actor`; commit only if it returns.
+
+        A command whose database connection is found dead before its commit wrote nothing, and runs once more
+        on a fresh connection. :raises Unavailable: when that fails too, or the connection dropped during the
+        commit (whether it was saved is then unknown)
+        """
+        for attempt in (1, 2):
+            uow = UnitOfWork(self, actor)
+            try:
+                with uow:
+                    result = command(uow, *args, **kwargs)
+                    uow.commit()
+                    return result
+            except Unavailable:
+                if uow.committing:
+                    raise Unavailable("the connection to the database was lost while saving; the change may or "
+                                      "may not have been saved: reload before trying again") from None
+                if attempt == 2:
+                    raise
+            except OperationalError as exc:
+                if "locked" in str(exc.orig).lower():
+                    raise Conflict("the database is busy with another change; try again") from None
+                raise
+        raise AssertionError("unreachable")
 
     # -- models ---------------------------------------------------------------------------------
     def check(self, bpmn: bytes, process_key: str | None = None) -> Model:

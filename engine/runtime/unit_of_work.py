@@ -35,6 +35,7 @@ class UnitOfWork:
         self.now = engine.clock()
         self.session: Session = engine.store.write()
         self._committed = False
+        self.committing = False  # from the moment COMMIT is sent: after that, a lost connection leaves it unknown
 
     def __enter__(self) -> UnitOfWork:
         self.session.begin()
@@ -50,6 +51,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Make everything this command wrote durable, at once."""
+        self.committing = True
         self.session.commit()
         self._committed = True
 

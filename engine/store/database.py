@@ -13,7 +13,10 @@ from typing import Any
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, event, inspect
 from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import Unavailable
 
 DEFAULT_URL = "sqlite:///var/crmflow.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,7 +38,15 @@ class Store:
             self.write_engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(self.url, begin="BEGIN")
         else:
-            self.write_engine = self.read_engine = create_engine(self.url, pool_pre_ping=True)
+            # Commands do not ping a pooled connection first (a round trip each): a connection found dead
+            # fails the command before its commit, and Engine.execute runs it once more on a fresh one.
+            self.write_engine = create_engine(self.url)
+            # Reads do ping (a read is not retried), and run without a transaction: under READ COMMITTED every
+            # statement sees its own snapshot anyway, and with no ROLLBACK at the end psycopg keeps its
+            # prepared statements (a rollback discards them), so the command path's statements stay prepared.
+            self.read_engine = create_engine(self.url, pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+        for engine in {self.write_engine, self.read_engine}:
+            event.listen(engine, "handle_error", _lost_connection)
         self.writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self.reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -72,6 +83,14 @@ class Store:
         config.set_main_option("version_locations", os.pathsep.join(locations))
         config.attributes["connection"] = connection
         return config
+
+
+def _lost_connection(context: ExceptionContext) -> BaseException | None:
+    """A dropped database connection becomes `Unavailable` (SQLAlchemy has already discarded the pool's
+    connections made before it); other database errors pass unchanged."""
+    if not context.is_disconnect or context.is_pre_ping:  # a failed ping just makes the pool connect anew
+        return None
+    return Unavailable("the connection to the database was lost; try again")
 
 
 def _ensure_parent_dir(url: str) -> None:

@@ -164,7 +164,8 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
                              func.sum(case((Instance.status == "completed", 1), else_=0)), func.min(Instance.id))
                       .join(Instance, Instance.id == paths.c.instance_id)
                       .group_by(paths.c.path).order_by(func.count().desc(), paths.c.path))
-    variants, seen = [], set()  # the most frequent variants; the steps of every variant
+    variants: list[dict[str, Any]] = []  # the most frequent variants
+    seen: set[str] = set()  # the steps of every variant
     for rank, (path, n, avg_hours, completed, example) in enumerate(session.execute(variants_query), start=1):
         elements = path.split(">") if path else []
         seen.update(elements)

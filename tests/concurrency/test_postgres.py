@@ -239,3 +239,30 @@ def test_one_message_delivered_twice_at_once_advances_the_case_once(engine, url)
     assert outcomes in (["delivered", "duplicate"], ["conflict", "delivered"])
     assert engine.instance(case.id).status == "completed"
     assert count(engine, case.id, "message_received") == 1
+
+
+def _drop_connections(url: str) -> int:
+    """What a database restart does to a pool: the server ends every session of the database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            return len(connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                               "WHERE datname = :name"), {"name": make_url(url).database}).all())
+    finally:
+        admin.dispose()
+
+
+def test_a_command_whose_pooled_connection_was_dropped_runs_once_more_and_a_read_reconnects(engine, url):
+    first = engine.start("parallel_work", business_key="P-1", actor="ann")
+    assert engine.instance(first.id).status == "running"  # both pools now hold a connection
+    assert _drop_connections(url) >= 2
+    second = engine.start("parallel_work", business_key="P-2", actor="ann")  # the dead connection: run again, once
+    assert engine.instance(second.id).status == "running"  # the read pings its connection and reconnects
+    started = [i.business_key for i in engine.instances(process_key="parallel_work")]
+    assert sorted(started) == ["P-1", "P-2"] and first.id != second.id
+    _drop_connections(url)
+    engine.complete(ready(engine, first.id)["Task_A"], "alice")
+    assert count(engine, first.id, "task_completed") == 1  # written once
