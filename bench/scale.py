@@ -97,8 +97,13 @@ def main() -> None:
         engine.close()
     finally:
         drop()
+    print_ratios("query (median ms)", results)
+
+
+def print_ratios(title: str, results: dict[int, dict[str, float]]) -> None:
+    """One row per query: its time at each size, and the largest size's time over the smallest's."""
     sizes = list(results)
-    print(f"\n{'query (median ms)':<40}" + "".join(f"{s:>12,}" for s in sizes) + f"{'ratio':>9}")
+    print(f"\n{title:<40}" + "".join(f"{s:>12,}" for s in sizes) + f"{'ratio':>9}")
     for name in results[sizes[0]]:
         row = [results[s][name] for s in sizes]
         print(f"{name:<40}" + "".join(f"{v:12.2f}" for v in row) + f"{row[-1] / row[0]:9.2f}")

@@ -15,11 +15,9 @@ import argparse
 import io
 import json
 import os
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import psycopg  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.engine_throughput import postgres_database  # noqa: E402
+from bench.scale import print_ratios, timed  # noqa: E402
 from designer_api.blueprints.reports import conformance_of  # noqa: E402
 from designer_api.reporting import run  # noqa: E402
 from designer_api.schemas import ConformanceQuery, ReportQuery  # noqa: E402
@@ -124,25 +123,15 @@ def cases(rows: Copy, version_id: int, now: datetime, start: int, stop: int) -> 
                      "open" if n < OPEN else "closed", at)
 
 
-def timed(run_once: Callable[[], object], repeat: int = 10) -> float:
-    run_once()
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run_once()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples) * 1000
-
-
 def measure(engine: Engine) -> dict[str, float]:
-    found = {key: timed(lambda r=report: run(engine, r, ReportQuery())) for key, report in REPORTS.items()}
+    found = {key: timed(lambda r=report: run(engine, r, ReportQuery()), repeat=10) for key, report in REPORTS.items()}
     found["conformance (order_release)"] = timed(
-        lambda: conformance_of(engine, ConformanceQuery(process_key="order_release")))
+        lambda: conformance_of(engine, ConformanceQuery(process_key="order_release")), repeat=10)
 
     def step_times() -> object:
         with engine.store.read() as session:
             return reports.step_durations(session, "order_release", since=engine.clock() - PERIOD)
-    found["step times (process page)"] = timed(step_times)
+    found["step times (process page)"] = timed(step_times, repeat=10)
     return found
 
 
@@ -183,11 +172,7 @@ def main() -> None:
             print(f"kept {url}")
         else:
             drop()
-    sizes = list(results)
-    print(f"\n{'report (median ms)':<36}" + "".join(f"{s:>12,}" for s in sizes) + f"{'ratio':>9}")
-    for name in results[sizes[0]]:
-        row = [results[s][name] for s in sizes]
-        print(f"{name:<36}" + "".join(f"{v:12.2f}" for v in row) + f"{row[-1] / row[0]:9.2f}")
+    print_ratios("report (median ms)", results)
 
 
 if __name__ == "__main__":
