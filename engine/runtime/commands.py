@@ -64,6 +64,8 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
             return InstanceRun(uow, first)
     existing = _open_case(uow, process_key, business_key)
     if existing is not None:
+        if idempotency_key is not None and existing.start_key == idempotency_key:
+            return InstanceRun(uow, existing)  # the same request, committed between the two reads above
         raise DuplicateCase(process_key, business_key, existing.id)
     specs = uow.engine.specs.specs(uow.session, found.id)
     if specs.start_form is not None:  # checked before any row is written
