@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,15 +74,25 @@ def queries(engine: Engine, size: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options every scale bench takes: the PostgreSQL server and the largest size."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--postgres", default=os.environ.get("CRMFLOW_TEST_POSTGRES_URL"))
     parser.add_argument("--max", type=int, default=SIZES[-1])
-    args = parser.parse_args()
-    if not args.postgres:
+    return parser
+
+
+def database(postgres: str | None) -> tuple[str, str, Callable[[], None]]:
+    """A new database on the server: its SQLAlchemy URL, its libpq DSN (for COPY) and how to drop it."""
+    if not postgres:
         sys.exit("needs --postgres URL (or CRMFLOW_TEST_POSTGRES_URL)")
-    url, drop = postgres_database(args.postgres)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    url, drop = postgres_database(postgres)
+    return url, make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n")[0]).parse_args()
+    url, dsn, drop = database(args.postgres)
     try:
         engine = Engine(url)
         engine.init_db()

@@ -11,10 +11,8 @@ conformance of order_release and the step times of the process page, and prints 
 """
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import os
 import sys
 import time
 import uuid
@@ -24,10 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.engine_throughput import postgres_database  # noqa: E402
-from bench.scale import print_ratios, timed  # noqa: E402
+from bench.scale import SIZES, arguments, database, print_ratios, timed  # noqa: E402
 from designer_api.blueprints.reports import conformance_of  # noqa: E402
 from designer_api.reporting import run  # noqa: E402
 from designer_api.schemas import ConformanceQuery, ReportQuery  # noqa: E402
@@ -35,7 +31,6 @@ from designer_api.wiring import build_engine, shipped_models  # noqa: E402
 from domain.reports import PERIOD, REPORTS, SOURCES, STAGES  # noqa: E402
 from engine import Engine, reports  # noqa: E402
 
-SIZES = (1_000, 100_000, 1_000_000)
 RECENT, OPEN, CUSTOMERS = 1_000, 300, 2_000
 REGIONS, SEVERITIES = ("east", "south", "north", "west"), ("low", "medium", "high", "critical")
 STEPS = ("Task_CreditOverride", "Task_RegisterPrepayment", "Task_PriceException")
@@ -136,15 +131,10 @@ def measure(engine: Engine) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", default=os.environ.get("CRMFLOW_TEST_POSTGRES_URL"))
-    parser.add_argument("--max", type=int, default=SIZES[-1])
+    parser = arguments(__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="leave the database (to EXPLAIN a query); says its URL")
     args = parser.parse_args()
-    if not args.postgres:
-        sys.exit("needs --postgres URL (or CRMFLOW_TEST_POSTGRES_URL)")
-    url, drop = postgres_database(args.postgres)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    url, dsn, drop = database(args.postgres)
     try:
         engine = build_engine(url)
         engine.init_db()

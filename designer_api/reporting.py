@@ -31,20 +31,30 @@ def find(key: str) -> Report:
     return report
 
 
-def filters_of(report: Report, query: ReportQuery, now: datetime) -> Filters:
-    """The domain's filters from the query, those the report honours: days become UTC date-times, `until`
-    includes its whole day, and a periodic report without `since` reads its default period."""
+def moments(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Days asked for as UTC date-times: from `since`'s midnight to the end of `until` (the next midnight)."""
     def start(day: date | None) -> datetime | None:
         return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
+    end = start(until)
+    return start(since), end + timedelta(days=1) if end else None
+
+
+def days(since: datetime | None, until: datetime | None) -> tuple[date | None, date | None]:
+    """The first and the last day of a period read (the inverse of `moments`)."""
+    return since.date() if since else None, (until - timedelta(days=1)).date() if until else None
+
+
+def filters_of(report: Report, query: ReportQuery, now: datetime) -> Filters:
+    """The domain's filters from the query, those the report honours: days become UTC date-times, `until`
+    includes its whole day, and a periodic report without `since` reads its default period."""
     def honoured(name: str, value: T | None) -> T | None:
         return value if name in report.filters else None
 
-    until = start(query.until)
+    since, until = moments(query.since, query.until)
     return report.in_period(Filters(
-        honoured("since", start(query.since)), honoured("until", until + timedelta(days=1) if until else None),
-        honoured("owner", query.owner), honoured("region", query.region), honoured("source", query.source),
-        honoured("group", query.group)), now)
+        honoured("since", since), honoured("until", until), honoured("owner", query.owner),
+        honoured("region", query.region), honoured("source", query.source), honoured("group", query.group)), now)
 
 
 def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
@@ -58,10 +68,10 @@ def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
                if query.drill is None else [{"key": k, "en": k.replace("_", " "), "zh": k.replace("_", " "),
                                              "kind": "text"} for k in (rows[0] if rows else {})
                                             if not k.endswith("_zh")])  # a twin shows in its column
+    first, last = days(filters.since, filters.until)
     return {"key": report.key, "title": report.title_en, "title_zh": report.title_zh, "columns": columns,
             "chart": list(report.chart) if query.drill is None else [], "filters": list(report.filters),
-            "rows": rows, "drill": query.drill, "since": filters.since.date() if filters.since else None,
-            "until": (filters.until - timedelta(days=1)).date() if filters.until else None}
+            "rows": rows, "drill": query.drill, "since": first, "until": last}
 
 
 def row_label(report: Report, value: Any, lang: str) -> str:

@@ -78,8 +78,12 @@ class Report:
         `until` (or now), at midnight."""
         if filters.since is not None or not self.periodic:
             return filters
-        since = ((filters.until or now) - PERIOD).replace(hour=0, minute=0, second=0, microsecond=0)
-        return replace(filters, since=since)
+        return replace(filters, since=period_start(filters.until, now))
+
+
+def period_start(until: datetime | None, now: datetime) -> datetime:
+    """Where the default period begins: PERIOD before `until` (or now), at midnight."""
+    return ((until or now) - PERIOD).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _money(value: Any) -> float:
@@ -95,8 +99,7 @@ def _customer_scope(query: Select[Any], filters: Filters, owner_column: Any = Cu
 
 
 def _between(column: Any, filters: Filters) -> list[ColumnElement[bool]]:
-    return (([column >= filters.since] if filters.since else []) +
-            ([column < filters.until] if filters.until else []))
+    return process.between(column, filters.since, filters.until)
 
 
 # -- customers ---------------------------------------------------------------------------------

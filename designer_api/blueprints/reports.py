@@ -1,17 +1,15 @@
 """Reports managers read, built from the history and the CRM records: /api/reports."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
 from flask import Blueprint, abort
 
-from domain.reports import PERIOD, REPORTS
+from domain.reports import REPORTS, period_start
 from engine import Engine, reports
 
 from ..auth import REPORT_READERS, require
 from ..http import engine, reply
 from ..openapi import operation
-from ..reporting import csv_download, find, run
+from ..reporting import csv_download, days, find, moments, run
 from ..schemas import Conformance, ConformanceQuery, Report, ReportQuery, Reports, context_of
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
@@ -40,13 +38,12 @@ def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
     outline = crmflow.authoring.outline(query.process_key)
     steps = {element: step.get("name") or element for element, step in outline["steps"].items()
              if not step["type"].endswith("Gateway")}
-    until = datetime.combine(query.until, time(), tzinfo=UTC) + timedelta(days=1) if query.until else None
-    since = (datetime.combine(query.since, time(), tzinfo=UTC) if query.since
-             else ((until or crmflow.clock()) - PERIOD).replace(hour=0, minute=0, second=0, microsecond=0))
+    asked, until = moments(query.since, query.until)
+    since = asked or period_start(until, crmflow.clock())
     with crmflow.store.read() as session:
         result = reports.conformance(session, query.process_key, steps, since, until,
                                      recorded=crmflow.pack.departures(session, query.process_key, 50))
-    result["since"], result["until"] = since.date(), (until - timedelta(days=1)).date() if until else None
+    result["since"], result["until"] = days(since, until)
     result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
                           if step.get("name_zh") and element in steps}  # for Chinese readers
     return result

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from domain import lookup
@@ -19,9 +20,20 @@ from engine import FieldError, InvalidData
 from ..auth import require
 from ..http import engine
 from ..i18n import parse_number
+from ..openapi import field_errors_of
 
 bp = Blueprint("form_pages", __name__)
 Resolve = Callable[[str, str, Mapping[str, Any]], int]  # (refers_to, text, data so far) -> record id
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def query_of(model: type[Q], args: Mapping[str, str]) -> Q:
+    """A page's query string as the API's query model: empty fields are left out, so their defaults apply.
+    :raises InvalidData: naming each refused field"""
+    try:
+        return model.model_validate({name: value for name, value in args.items() if value.strip()})
+    except ValidationError as invalid:
+        raise InvalidData(field_errors_of(invalid)) from None
 
 
 @dataclass(frozen=True)

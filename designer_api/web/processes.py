@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from domain import lookup
@@ -16,11 +15,11 @@ from ..blueprints.instances import instance_search
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
-from ..openapi import field_errors_of
 from ..schemas import InstancesQuery
 from ..taskforms import colleagues
 from ..visibility import readable_case
-from .formfields import fields, json_field, submitted
+from .context import local_path
+from .formfields import fields, json_field, query_of, submitted
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
 ANYONE = ("staff", "analyst", "manager", "admin")
@@ -122,15 +121,12 @@ def migration(key: str):
 def instances_page():
     """The cockpit's case search; the customer is found by name (a picker), never typed as an id."""
     require("admin", "manager")
-    params = {k: v for k, v in request.args.items() if v.strip() and k != "customer"}
+    params = {k: v for k, v in request.args.items() if k != "customer"}
     try:
         with engine().store.read() as session:
             if request.args.get("customer", "").strip():
                 params["customer_id"] = str(_customer(session, request.args["customer"]))
-            try:
-                query = InstancesQuery.model_validate(params)
-            except ValidationError as invalid:
-                raise InvalidData(field_errors_of(invalid)) from None
+            query = query_of(InstancesQuery, params)
             found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
             names = lookup.customer_names(session, {i.summary["customer_id"] for i in found
                                                     if i.summary and type(i.summary.get("customer_id")) is int})
@@ -164,9 +160,8 @@ def comment(instance_id: str):
     readable_case(engine(), me, instance_id)
     engine().comment(instance_id, request.form.get("text", ""), me.username)
     flash("Comment added")
-    back = request.form.get("next", "")
-    local = back.startswith("/") and not back.startswith(("//", "/\\"))
-    return redirect(back if local else url_for("process_pages.instance_page", instance_id=instance_id))
+    return redirect(local_path(request.form.get("next"))
+                    or url_for("process_pages.instance_page", instance_id=instance_id))
 
 
 @bp.post("/instances/<instance_id>/<any(suspend, resume, terminate, retry):action>")

@@ -2,32 +2,20 @@
 drill-down and CSV, and the conformance of a process drawn over its diagram."""
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import Blueprint, render_template, request
-from pydantic import BaseModel, ValidationError
 
 from domain.forms import REGIONS, SOURCES
 from domain.reports import REPORTS, STAGES
-from engine import InvalidData
 
 from ..auth import REPORT_READERS, require
 from ..blueprints.reports import conformance_of
 from ..diagram import render_svg
 from ..http import engine
-from ..openapi import field_errors_of
 from ..reporting import chart_svg, csv_download, find, localized, row_label, run
 from ..schemas import ConformanceQuery, ReportQuery
+from .formfields import query_of
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
-Q = TypeVar("Q", bound=BaseModel)
-
-
-def _query(model: type[Q], args: dict[str, str]) -> Q:
-    try:
-        return model.model_validate({k: v for k, v in args.items() if v.strip()})
-    except ValidationError as invalid:
-        raise InvalidData(field_errors_of(invalid)) from None
 
 
 @bp.get("")
@@ -44,7 +32,7 @@ def report_page(key: str):
     """One report: filters, chart, table (each row drills down to what is behind it), CSV."""
     require(*REPORT_READERS)
     found = find(key)
-    query = _query(ReportQuery, request.args.to_dict())
+    query = query_of(ReportQuery, request.args)
     table = run(engine(), found, query)
     if query.format == "csv":
         return csv_download(found, table, query.lang)
@@ -56,7 +44,7 @@ def report_page(key: str):
 def conformance_page():
     """The path variants of a process over its diagram, steps never taken, departures with person and case."""
     require(*REPORT_READERS)
-    query = _query(ConformanceQuery, request.args.to_dict())
+    query = query_of(ConformanceQuery, request.args)
     result = conformance_of(engine(), query)
     bpmn, _ = engine().authoring.bpmn(query.process_key)
     passed: dict[str, int] = {}

@@ -21,6 +21,7 @@ from ..taskforms import (
     text_search,
     visible_task,
 )
+from .context import local_path
 from .formfields import fields, submitted
 
 bp = Blueprint("task_pages", __name__)
@@ -93,9 +94,7 @@ def delegate(task_id: str):
     me = require("staff", "admin")
     task = hand_over(engine(), task_id, me, request.form.get("to", ""))
     flash(f"Task handed to|{task.assignee}")
-    back = request.form.get("next", "")
-    local = back.startswith("/") and not back.startswith(("//", "/\\"))
-    return redirect(back if local else url_for("task_pages.task_list"))
+    return redirect(local_path(request.form.get("next")) or url_for("task_pages.task_list"))
 
 
 @bp.post("/tasks/<task_id>/complete")

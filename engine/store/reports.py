@@ -26,7 +26,6 @@ DEVIATIONS = {
     "instance_terminated": "terminated",
 }
 PATH_EVENTS = ("task_completed", "element_completed", "timer_fired", "message_received")
-MAX_ROWS = 500
 
 
 def hours_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
@@ -61,10 +60,7 @@ def step_durations(session: Session, process_key: str | None = None, since: date
              .group_by(TaskRow.process_key, TaskRow.element_id))
     if process_key is not None:
         query = query.where(TaskRow.process_key == process_key)
-    if since is not None:
-        query = query.where(TaskRow.created_at >= since)
-    if until is not None:
-        query = query.where(TaskRow.created_at < until)
+    query = query.where(*between(TaskRow.created_at, since, until))
     rows = [{"process_key": key, "element_id": element, "name": name, "name_zh": name_zh,
              "completed": int(completed or 0), "open": int(open_ or 0), "avg_hours": _round(avg),
              "max_hours": _round(longest)}
@@ -91,7 +87,7 @@ def stalled_steps(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def workload(session: Session, now: datetime, group: str | None = None) -> list[dict[str, Any]]:
-    """Open tasks per group: open, unclaimed, overdue, and the most any one person holds."""
+    """Open tasks per group: open, unclaimed, overdue, and how many people hold them."""
     ready = select(TaskRow.candidate_group.label("grp"), TaskRow.assignee, TaskRow.due_at).where(
         TaskRow.state == "ready")
     if group:
@@ -110,7 +106,7 @@ def event_counts(session: Session, event_type: str, fields: tuple[str, ...], sin
     """How many events of a type there are per value of some of their data fields: (values..., count) rows."""
     keys = [HistoryEvent.data[name].as_string() for name in fields]
     query = (select(*keys, func.count()).where(HistoryEvent.type == event_type,
-                                               *_between(HistoryEvent.at, since, until)).group_by(*keys))
+                                               *between(HistoryEvent.at, since, until)).group_by(*keys))
     return [tuple(row) for row in session.execute(query)]
 
 
@@ -118,7 +114,7 @@ def events_with(session: Session, event_type: str, field: str, value: str, since
                 until: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The newest events of a type whose data field has a value (the cases behind a count)."""
     query = (select(HistoryEvent).where(HistoryEvent.type == event_type, HistoryEvent.data[field].as_string() == value,
-                                        *_between(HistoryEvent.at, since, until))
+                                        *between(HistoryEvent.at, since, until))
              .order_by(HistoryEvent.id.desc()).limit(limit))
     return [{"business_key": e.business_key, "instance_id": e.instance_id, "actor": e.actor,
              "element_id": e.element_id, "at": e.at} for e in session.scalars(query)]
@@ -153,7 +149,7 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
     total = session.scalar(select(func.count()).select_from(Instance).where(*window)) or 0
     passed = (select(HistoryEvent.instance_id, HistoryEvent.element_id)
               .join(Instance, Instance.id == HistoryEvent.instance_id)
-              .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type.in_(PATH_EVENTS),
+              .where(*window, *between(HistoryEvent.at, since, None), HistoryEvent.type.in_(PATH_EVENTS),
                      HistoryEvent.element_id.is_not(None))
               .order_by(HistoryEvent.instance_id, HistoryEvent.id).subquery())
     paths = (select(passed.c.instance_id, func.aggregate_strings(passed.c.element_id, ">").label("path"))
@@ -187,20 +183,20 @@ def departures(session: Session, process_key: str, since: datetime | None, until
     window = _cases(process_key, since, until)
     found = [_departure(DEVIATIONS[e.type], e) for e in session.scalars(
         select(HistoryEvent).join(Instance, Instance.id == HistoryEvent.instance_id)
-        .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type.in_(DEVIATIONS))
+        .where(*window, *between(HistoryEvent.at, since, None), HistoryEvent.type.in_(DEVIATIONS))
         .order_by(HistoryEvent.id.desc()).limit(limit))]
     created, completed = aliased(HistoryEvent), aliased(HistoryEvent)
     assignee = created.data["assignee"].as_string()
     other = (select(completed).join(created, and_(created.instance_id == completed.instance_id,  # its index
                                                   created.task_id == completed.task_id, created.type == "task_created"))
              .join(Instance, Instance.id == completed.instance_id)
-             .where(*window, *_between(completed.at, since, None), completed.type == "task_completed",
+             .where(*window, *between(completed.at, since, None), completed.type == "task_completed",
                     assignee.is_not(None), completed.actor != assignee)
              .order_by(completed.id.desc()).limit(limit))
     found += [_departure("done by another", e) for e in session.scalars(other)]
     loops = (select(HistoryEvent.instance_id, HistoryEvent.element_id, func.count(), func.max(HistoryEvent.id))
              .join(Instance, Instance.id == HistoryEvent.instance_id)
-             .where(*window, *_between(HistoryEvent.at, since, None), HistoryEvent.type == "task_completed")
+             .where(*window, *between(HistoryEvent.at, since, None), HistoryEvent.type == "task_completed")
              .group_by(HistoryEvent.instance_id, HistoryEvent.element_id).having(func.count() > 1).limit(limit))
     last_ids = {row[3]: int(row[2]) for row in session.execute(loops)}
     for event in session.scalars(select(HistoryEvent).where(HistoryEvent.id.in_(last_ids))):
@@ -217,10 +213,11 @@ def _departure(kind: str, event: HistoryEvent) -> dict[str, Any]:
 def _cases(process_key: str, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
     """The cases of a process started in a period. Their events come after `since` too, which the queries
     say as well, so the database can read either index (a case's history, or events by type and time)."""
-    return [Instance.process_key == process_key, *_between(Instance.started_at, since, until)]
+    return [Instance.process_key == process_key, *between(Instance.started_at, since, until)]
 
 
-def _between(column: Any, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+def between(column: Any, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    """SQL conditions: `column` from `since` (inclusive) to `until` (exclusive); either may be open."""
     return ([column >= since] if since is not None else []) + ([column < until] if until is not None else [])
 
 
