@@ -432,7 +432,10 @@ def _day(value: Any) -> Any:
     return value
 
 
-Day = Annotated[date, Field(description="a day, YYYY-MM-DD"), BeforeValidator(_day)]
+# Days a period can start or end on: a year 1 or 9999 would overflow the date arithmetic of a period.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+Day = Annotated[date, Field(description="a day, YYYY-MM-DD, from 1900-01-01 to 2999-12-31", ge=FIRST_DAY, le=LAST_DAY),
+                BeforeValidator(_day)]
 
 
 class TasksQuery(Query):

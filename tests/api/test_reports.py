@@ -69,6 +69,10 @@ def test_a_filter_narrows_a_report_and_a_bad_one_is_named(app, engine, as_user, 
     refused = as_user("carol").get("/api/reports/lead_sources?since=yesterday")
     assert refused.status_code == 422 and refused.get_json()["error"]["details"][0]["field"] == "since"
     assert as_user("carol").get("/api/reports/lead_sources?format=pdf").status_code == 422
+    for query in ("until=9999-12-31", "since=0001-01-01"):  # a period would run off the calendar
+        for url in ("/api/reports/lead_sources?", "/api/reports/conformance?process_key=order_release&"):
+            off = as_user("carol").get(url + query)
+            assert off.status_code == 422 and off.get_json()["error"]["details"][0]["field"] == query.split("=")[0]
 
 
 def test_csv_opens_in_excel_with_chinese_column_titles(app, engine, as_user, clock):
