@@ -26,6 +26,7 @@ from .runtime.serializer import StateSerializer
 from .runtime.stepping import DEFAULT_STEP_LIMITS, StepLimits
 from .runtime.unit_of_work import UnitOfWork, utcnow
 from .runtime.webhooks import EVENT_TYPES, Subscriptions
+from .runtime.workflows import DEFAULT_SIZE, Workflows
 from .store import queries
 from .store.database import Store
 from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
@@ -40,7 +41,10 @@ class Engine:
 
     def __init__(self, url: str | None = None, pack: Pack | None = None,
                  clock: Callable[[], datetime] = utcnow, max_model_bytes: int = DEFAULT_MAX_BYTES,
-                 data_limits: DataLimits = DEFAULT_DATA_LIMITS, step_limits: StepLimits = DEFAULT_STEP_LIMITS):
+                 data_limits: DataLimits = DEFAULT_DATA_LIMITS, step_limits: StepLimits = DEFAULT_STEP_LIMITS,
+                 kept_workflows: int = DEFAULT_SIZE):
+        """`kept_workflows`: how many cases' workflows to keep in memory between commands (0: read each from the
+        database every time)."""
         check_lxml_version()
         self.store = Store(url)
         self.pack = pack or Pack()
@@ -50,6 +54,7 @@ class Engine:
         self.step_limits = step_limits
         self.serializer = StateSerializer()
         self.specs = SpecCache()
+        self.workflows = Workflows(kept_workflows)
         self.forms = Forms(self.pack)
         self.subscriptions = Subscriptions()
         self.authoring = Authoring(self)

@@ -119,6 +119,7 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     if not round_trip:
         raise Conflict(f"instance '{instance_id}' does not survive a save/load round trip on version {to_version}")
     run.row.version_id, run.row.version = target.id, target.version
+    run.keep_workflow = False  # rebuilt on the target's specs: the next command reads it back from what is stored
     run.event("instance_migrated", data={"from_version": from_version, "to_version": to_version,
                                          **({"moved": {"from": moved, "to": _waiting(workflow)}}
                                             if any(step in mapping for step in moved) else {})})

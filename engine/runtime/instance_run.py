@@ -78,6 +78,9 @@ class InstanceRun:
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.completed_task_ids: set[str] = set()
+        # Whether the next command may take this workflow from memory (runtime/workflows.py) once this one commits;
+        # a migration, which rebuilds it on other specs, says no.
+        self.keep_workflow = True
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -87,9 +90,14 @@ class InstanceRun:
 
     @property
     def workflow(self) -> BpmnWorkflow:
-        """The SpiffWorkflow instance, deserialized on first use only (claims never need it)."""
+        """The SpiffWorkflow instance, on first use only (claims never need it): the one the last command on this
+        revision saved, or else deserialized from the stored state."""
         if self._workflow is None:
-            self._workflow = restore(self.uow.engine, self.uow.session, self.row, self.script_engine())
+            self._workflow = self.uow.engine.workflows.take(self.row.id, self.row.revision)
+            if self._workflow is not None:
+                self._workflow.script_engine = self.script_engine()
+            else:
+                self._workflow = restore(self.uow.engine, self.uow.session, self.row, self.script_engine())
             self._open_tasks = {str(task.id): task.task_spec.bpmn_id
                                 for task in self._workflow.get_tasks(state=TaskState.READY, manual=True)}
         return self._workflow
@@ -218,6 +226,8 @@ class InstanceRun:
         uow, row = self.uow, self.row
         row.updated_at = uow.now
         state = None
+        # A save that leaves the state as it was (a claim) passes the workflow saved as the last revision on.
+        workflow = self._workflow if self._workflow is not None else uow.engine.workflows.take(row.id, row.revision)
         if self._workflow is not None:
             self._sync_timers()
             state = uow.engine.serializer.dumps(self._workflow)
@@ -232,6 +242,9 @@ class InstanceRun:
         if not writes.update_instance(uow.connection, row, state):  # a claim, too, bumps the revision
             raise Conflict(f"instance '{row.id}' was changed by another command; try again")
         self._write_events()
+        if workflow is not None and self.keep_workflow and row.status not in FINAL_STATUSES:
+            revision = row.revision
+            uow.after_commit(lambda: uow.engine.workflows.keep(row.id, revision, workflow))
 
     def update_task(self, task: TaskRow, **values: Any) -> None:
         """Change a task's assignment (claim, unclaim, delegate); `save()` then bumps the instance's revision."""

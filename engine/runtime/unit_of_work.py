@@ -8,6 +8,7 @@ rolls back all of it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.session: Session = engine.store.write()
         self._committed = False
         self.committing = False  # from the moment COMMIT is sent: after that, a lost connection leaves it unknown
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session.begin()
@@ -54,6 +56,12 @@ class UnitOfWork:
         self.committing = True
         self.session.commit()
         self._committed = True
+        for then in self._after_commit:
+            then()
+
+    def after_commit(self, then: Callable[[], None]) -> None:
+        """Run `then` once this command's changes are durable (never when it rolls back)."""
+        self._after_commit.append(then)
 
     @property
     def connection(self) -> Connection:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -259,6 +260,28 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
 _TASKS_WITH_CASE = select(TASK, INSTANCE.c.summary.label("case")).join_from(
     TASK, INSTANCE, INSTANCE.c.id == TASK.c.instance_id)
 _OVERDUE_FIRST = (TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.created_at, TASK.c.id)
+# The task list's filters, each with its value as a bound parameter of the same name.
+_TASK_FILTERS: dict[str, ColumnElement[bool]] = {
+    "business_key": TASK.c.business_key == bindparam("business_key"),
+    "due_before": TASK.c.due_at < bindparam("due_before"),
+    "created_since": TASK.c.created_at >= bindparam("created_since"),
+    "state": TASK.c.state == bindparam("state"),
+    "assignee": TASK.c.assignee == bindparam("assignee"),
+    "groups": TASK.c.assignee.is_(None) & TASK.c.candidate_group.in_(bindparam("groups", expanding=True)),
+    "instance_id": TASK.c.instance_id == bindparam("instance_id"),
+    "process_key": TASK.c.process_key == bindparam("process_key"),
+}
+
+
+@lru_cache(maxsize=None)  # one statement per combination of filters (at most 2^8): compiled once each
+def _task_list(filters: tuple[str, ...]) -> Select[Any]:
+    conditions = [_TASK_FILTERS[name] for name in filters if name not in ("assignee", "groups")]
+    if "assignee" in filters and "groups" in filters:  # mine, or unclaimed in my groups
+        conditions.append(or_(_TASK_FILTERS["assignee"], _TASK_FILTERS["groups"]))
+    else:
+        conditions += [_TASK_FILTERS[name] for name in filters if name in ("assignee", "groups")]
+    return (_TASKS_WITH_CASE.where(*conditions).order_by(*_OVERDUE_FIRST)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
@@ -274,7 +297,12 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
     of the customers named like the text). Ordered overdue-first: by due time (tasks without one
     last), then by age. Each task carries its case's data summary.
     """
-    query = _TASKS_WITH_CASE
+    values: dict[str, Any] = {
+        "business_key": business_key, "due_before": due_before, "created_since": created_since,
+        "state": state or None, "assignee": assignee, "groups": list(groups) if groups is not None else None,
+        "instance_id": instance_id, "process_key": process_key}
+    values = {name: value for name, value in values.items() if value is not None}
+    query = _task_list(tuple(values))
     if text:
         lowered = text.lower()
         matches = [func.lower(TASK.c.name).contains(lowered, autoescape=True),
@@ -283,27 +311,8 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
         if text_in_data is not None and text_in_data[1]:
             matches.append(data_field_in(session, *text_in_data))
         query = query.where(or_(*matches))
-    if business_key is not None:
-        query = query.where(TASK.c.business_key == business_key)
-    if due_before is not None:
-        query = query.where(TASK.c.due_at < due_before)
-    if created_since is not None:
-        query = query.where(TASK.c.created_at >= created_since)
-    if state:
-        query = query.where(TASK.c.state == state)
-    if assignee is not None and groups is not None:
-        query = query.where(or_(TASK.c.assignee == assignee,
-                                TASK.c.assignee.is_(None) & TASK.c.candidate_group.in_(list(groups))))
-    elif assignee is not None:
-        query = query.where(TASK.c.assignee == assignee)
-    elif groups is not None:
-        query = query.where(TASK.c.assignee.is_(None), TASK.c.candidate_group.in_(list(groups)))
-    if instance_id is not None:
-        query = query.where(TASK.c.instance_id == instance_id)
-    if process_key is not None:
-        query = query.where(TASK.c.process_key == process_key)
-    query = query.order_by(*_OVERDUE_FIRST).limit(min(max(limit, 1), MAX_PAGE)).offset(max(offset, 0))
-    return [TaskView(**row) for row in session.connection().execute(query).mappings()]  # rows, no ORM objects
+    values.update(limit=min(max(limit, 1), MAX_PAGE), offset=max(offset, 0))
+    return [TaskView(**row) for row in session.connection().execute(query, values).mappings()]  # no ORM objects
 
 
 def task_view(session: Session, task_id: str) -> TaskView:
