@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import cache
 from typing import Any, Self
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
@@ -273,7 +273,7 @@ _TASK_FILTERS: dict[str, ColumnElement[bool]] = {
 }
 
 
-@lru_cache(maxsize=None)  # one statement per combination of filters (at most 2^8): compiled once each
+@cache  # one statement per combination of filters (at most 2^8): compiled once each
 def _task_list(filters: tuple[str, ...]) -> Select[Any]:
     conditions = [_TASK_FILTERS[name] for name in filters if name not in ("assignee", "groups")]
     if "assignee" in filters and "groups" in filters:  # mine, or unclaimed in my groups
