@@ -280,8 +280,8 @@ class Engine:
 
     def tasks(self, **filters: Any) -> list[TaskView]:
         """Task list from the projection; see `queries.list_tasks` for the filters."""
-        with self.store.read() as session:
-            return queries.list_tasks(session, **filters)
+        with self.store.read_rows() as connection:
+            return queries.list_tasks(connection, **filters)
 
     def history(self, instance_id: str | None = None, business_key: str | None = None) -> list[EventView]:
         """History events, oldest first."""

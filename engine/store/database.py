@@ -58,6 +58,10 @@ class Store:
         """A session for queries only."""
         return self.reader()
 
+    def read_rows(self) -> Connection:
+        """A connection for queries of plain rows, lighter than a session (the task list)."""
+        return self.read_engine.connect()
+
     def upgrade(self, extra_locations: Iterable[str] = ()) -> None:
         """Bring the schema to the newest revision of the engine and any plugged-in packs."""
         from alembic import command

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -211,7 +211,7 @@ def search_instances(session: Session, search: InstanceSearch, page: int = 1,
                                      TaskRow.state == "ready").exists(),
             select(Timer.id).where(Timer.instance_id == Instance.id, Timer.element_id == search.step).exists()))
     for name, value in search.fields:
-        query = query.where(data_field_in(session, name, [value]))
+        query = query.where(data_field_in(session.get_bind().dialect.name, name, [value]))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     per_page = min(max(per_page, 1), MAX_PAGE)
     rows = session.scalars(query.order_by(Instance.started_at.desc(), Instance.id)
@@ -219,13 +219,13 @@ def search_instances(session: Session, search: InstanceSearch, page: int = 1,
     return [InstanceView.of(row) for row in rows], total
 
 
-def data_field_in(session: Session, name: str, values: Collection[Any]) -> ColumnElement[bool]:
+def data_field_in(dialect: str, name: str, values: Collection[Any]) -> ColumnElement[bool]:
     """A case's summary field equals one of `values` (all of one kind: flags, numbers or text).
 
     On PostgreSQL ->> gives text, so text is compared, never cast (a field holding text where
     others hold numbers must not fail the query); SQLite's json_extract keeps the JSON type.
     """
-    field, textual = Instance.summary[name], session.get_bind().dialect.name == "postgresql"
+    field, textual = Instance.summary[name], dialect == "postgresql"
     if not values:
         return false()
     if all(isinstance(value, bool) for value in values):
@@ -284,7 +284,7 @@ def _task_list(filters: tuple[str, ...]) -> Select[Any]:
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def list_tasks(session: Session, *, assignee: str | None = None, groups: Collection[str] | None = None,
+def list_tasks(connection: Connection, *, assignee: str | None = None, groups: Collection[str] | None = None,
                instance_id: str | None = None, process_key: str | None = None, state: str | None = "ready",
                business_key: str | None = None, due_before: datetime | None = None,
                created_since: datetime | None = None, text: str | None = None,
@@ -309,10 +309,10 @@ def list_tasks(session: Session, *, assignee: str | None = None, groups: Collect
                    func.lower(TASK.c.process_key).contains(lowered, autoescape=True),
                    TASK.c.business_key.startswith(text, autoescape=True)]
         if text_in_data is not None and text_in_data[1]:
-            matches.append(data_field_in(session, *text_in_data))
+            matches.append(data_field_in(connection.dialect.name, *text_in_data))
         query = query.where(or_(*matches))
     values.update(limit=min(max(limit, 1), MAX_PAGE), offset=max(offset, 0))
-    return [TaskView(**row) for row in session.connection().execute(query, values).mappings()]  # no ORM objects
+    return [TaskView(**row) for row in connection.execute(query, values).mappings()]  # no ORM objects
 
 
 def task_view(session: Session, task_id: str) -> TaskView:

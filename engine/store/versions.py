@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,14 +130,20 @@ def latest_version(session: Session, process_key: str) -> int:
                           .where(ProcessVersion.process_key == process_key)) or 0
 
 
+_NEWEST_ACTIVE = (select(ProcessVersion).where(ProcessVersion.process_key == bindparam("key"),
+                                                ProcessVersion.active.is_(True))
+                  .order_by(ProcessVersion.version.desc()).limit(1))
+_GIVEN_VERSION = select(ProcessVersion).where(ProcessVersion.process_key == bindparam("key"),
+                                              ProcessVersion.version == bindparam("version"))
+
+
 def find_version(session: Session, process_key: str, version: int | None = None) -> ProcessVersion:
-    """A given version of a key, or the newest active one. :raises NotFound:"""
-    query = select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+    """A given version of a key, or the newest active one (every start asks: the statements are built once).
+    :raises NotFound:"""
     if version is None:
-        query = query.where(ProcessVersion.active.is_(True)).order_by(ProcessVersion.version.desc()).limit(1)
+        found = session.scalars(_NEWEST_ACTIVE, {"key": process_key}).first()
     else:
-        query = query.where(ProcessVersion.version == version)
-    found = session.scalars(query).first()
+        found = session.scalars(_GIVEN_VERSION, {"key": process_key, "version": version}).first()
     if found is None:
         known = session.get(Process, process_key) is not None
         if not known:
