@@ -242,7 +242,8 @@ class InstanceRun:
         if not writes.update_instance(uow.connection, row, state):  # a claim, too, bumps the revision
             raise Conflict(f"instance '{row.id}' was changed by another command; try again")
         self._write_events()
-        if workflow is not None and self.keep_workflow and row.status not in FINAL_STATUSES:
+        # Not kept: an ended case, and one stopped by an incident (a step failed part-way; its retry reads it back).
+        if workflow is not None and self.keep_workflow and row.status not in (*FINAL_STATUSES, "error"):
             revision = row.revision
             uow.after_commit(lambda: uow.engine.workflows.keep(row.id, revision, workflow))
 

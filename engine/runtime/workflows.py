@@ -51,10 +51,6 @@ class Workflows:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 def _plain(workflow: BpmnWorkflow) -> bool:
     """Whether every step's data and every data object of the workflow (and its subprocesses) is a plain value."""
