@@ -40,8 +40,7 @@ def chain_model(steps: int) -> bytes:
     tasks = "".join(f'<bpmn:scriptTask id="Task_{i}"><bpmn:script>step = {i}</bpmn:script></bpmn:scriptTask>'
                     for i in range(steps))
     ids = ["StartEvent_1", *(f"Task_{i}" for i in range(steps)), "EndEvent_1"]
-    flows = "".join(f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef="{a}" targetRef="{b}" />'
-                    for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
+    flows = _in_a_row(ids)
     body = (f'<bpmn:process id="chain" isExecutable="true"><bpmn:startEvent id="StartEvent_1" />{tasks}'
             f'<bpmn:endEvent id="EndEvent_1" />{flows}</bpmn:process>')
     return (HEAD + body + "</bpmn:definitions>\n").encode()
@@ -137,3 +136,24 @@ def loop_model(limit: str = "limit") -> bytes:
   </bpmn:process>
 """
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def two_steps(first_script: str, second_script: str) -> bytes:
+    """start -> script -> user task Step_1 -> script -> user task Step_2 -> end."""
+    body = f"""
+  <bpmn:process id="two_steps" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:scriptTask id="Script_1"><bpmn:script>{escape(first_script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="Step_1" name="Step 1" />
+    <bpmn:scriptTask id="Script_2"><bpmn:script>{escape(second_script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="Step_2" name="Step 2" />
+    <bpmn:endEvent id="EndEvent_1" />
+    {_in_a_row(["StartEvent_1", "Script_1", "Step_1", "Script_2", "Step_2", "EndEvent_1"])}
+  </bpmn:process>"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def _in_a_row(ids: list[str]) -> str:
+    """Sequence flows joining the elements one after another."""
+    return "".join(f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef="{a}" targetRef="{b}" />'
+                   for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))

@@ -10,28 +10,9 @@ import pytest
 from engine import Engine
 from engine.store import writes
 from tests.conftest import fixture_bytes
-from tests.engine.bpmn_builder import HEAD
+from tests.engine.bpmn_builder import two_steps
 
 KEPT = pytest.mark.parametrize("kept", [1000, 0], ids=["kept", "read-back"])
-
-
-def two_steps(first_script: str, second_script: str) -> bytes:
-    """start -> script -> user task Step_1 -> script -> user task Step_2 -> end."""
-    body = f"""
-  <bpmn:process id="two_steps" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1" />
-    <bpmn:scriptTask id="Script_1"><bpmn:script>{first_script}</bpmn:script></bpmn:scriptTask>
-    <bpmn:userTask id="Step_1" name="Step 1" />
-    <bpmn:scriptTask id="Script_2"><bpmn:script>{second_script}</bpmn:script></bpmn:scriptTask>
-    <bpmn:userTask id="Step_2" name="Step 2" />
-    <bpmn:endEvent id="EndEvent_1" />
-    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Script_1" />
-    <bpmn:sequenceFlow id="F2" sourceRef="Script_1" targetRef="Step_1" />
-    <bpmn:sequenceFlow id="F3" sourceRef="Step_1" targetRef="Script_2" />
-    <bpmn:sequenceFlow id="F4" sourceRef="Script_2" targetRef="Step_2" />
-    <bpmn:sequenceFlow id="F5" sourceRef="Step_2" targetRef="EndEvent_1" />
-  </bpmn:process>"""
-    return (HEAD + body + "</bpmn:definitions>\n").encode()
 
 
 @pytest.fixture
