@@ -18,7 +18,7 @@ from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
 from ..store.versions import find_version
 from . import timers
 from .instance_run import InstanceRun
-from .unit_of_work import UnitOfWork, set_suspended
+from .unit_of_work import UnitOfWork
 
 DATA_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"  # the names of case data fields
 _NAME = re.compile(DATA_NAME_PATTERN)
@@ -147,7 +147,7 @@ def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     run = uow.lock_instance(instance_id)
     run.require_status("running", "waiting", "error")
     run.row.status = "suspended"
-    set_suspended(uow.connection, instance_id, True)
+    run.suspend_tasks(True)
     run.event("instance_suspended")
     run.save()
     return run
@@ -158,7 +158,7 @@ def resume(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     run = uow.lock_instance(instance_id)
     run.require_status("suspended")
     run.row.status = "running"
-    set_suspended(uow.connection, instance_id, False)
+    run.suspend_tasks(False)
     run.workflow  # noqa: B018 - load, so save() recomputes the status from the state
     run.event("instance_resumed")
     run.save()

@@ -24,6 +24,7 @@ from ..intake.durations import parse_duration
 from ..intake.scripting import SandboxScriptEngine
 from ..pack import Assignment, ServiceCall
 from ..store import writes
+from ..store.statements import Batch
 from ..store.tables import Instance, TaskRow
 from ..store.versions import Specs
 from . import timers, webhooks
@@ -78,6 +79,7 @@ class InstanceRun:
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.completed_task_ids: set[str] = set()
+        self.batch = Batch()  # what save() writes: the statements of update_task and suspend_tasks join it
         # Whether the next command may take this workflow from memory (runtime/workflows.py) once this one commits;
         # a migration, which rebuilds it on other specs, says no.
         self.keep_workflow = True
@@ -222,7 +224,7 @@ class InstanceRun:
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> None:
-        """Write state, status, projection, history and outbox; bump the revision. :raises Conflict:"""
+        """Write state, status, projection, history and outbox, all at once; bump the revision. :raises Conflict:"""
         uow, row = self.uow, self.row
         row.updated_at = uow.now
         state = None
@@ -239,9 +241,11 @@ class InstanceRun:
                 row.ended_at = uow.now
                 if row.status == "completed":
                     self.event("instance_completed")
-        if not writes.update_instance(uow.connection, row, state):  # a claim, too, bumps the revision
-            raise Conflict(f"instance '{row.id}' was changed by another command; try again")
+        instance = writes.update_instance(self.batch, row, state)  # a claim, too, bumps the revision
         self._write_events()
+        if self.batch.send(uow.connection)[instance] != 1:
+            raise Conflict(f"instance '{row.id}' was changed by another command; try again")
+        writes.saved(row, state)
         # Not kept: an ended case, and one stopped by an incident (a step failed part-way; its retry reads it back).
         if workflow is not None and self.keep_workflow and row.status not in (*FINAL_STATUSES, "error"):
             revision = row.revision
@@ -249,7 +253,12 @@ class InstanceRun:
 
     def update_task(self, task: TaskRow, **values: Any) -> None:
         """Change a task's assignment (claim, unclaim, delegate); `save()` then bumps the instance's revision."""
-        writes.update_task(self.uow.connection, task, **values)
+        writes.update_task(self.batch, task, **values)
+
+    def suspend_tasks(self, suspended: bool) -> None:
+        """Hide (or show again) the instance's open tasks from task lists."""
+        old, new = ("ready", "suspended") if suspended else ("suspended", "ready")
+        writes.move_tasks(self.batch, self.row.id, old, new)
 
     def _sync_timers(self) -> None:
         if not self.specs.has_timers:
@@ -274,7 +283,7 @@ class InstanceRun:
     def _sync_tasks(self) -> None:
         """Make the task projection match the workflow's ready tasks: close the rows of tasks done or gone,
         add rows for tasks that became ready."""
-        connection, now = self.uow.connection, self.uow.now
+        now = self.uow.now
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
         closed = []
         for task_id, element_id in self._open_tasks.items():
@@ -286,9 +295,9 @@ class InstanceRun:
             else:
                 closed.append({"id": task_id, "state": "cancelled", "completed_at": None, "completed_by": None})
                 self.event("task_cancelled", element_id, task_id)
-        writes.close_tasks(connection, closed)
+        writes.close_tasks(self.batch, closed)
         state = "suspended" if self.row.status == "suspended" else "ready"
-        writes.insert_tasks(connection, [self._new_task_row(task_id, task, state)
+        writes.insert_tasks(self.batch, [self._new_task_row(task_id, task, state)
                                          for task_id, task in ready.items() if task_id not in self._open_tasks])
         self._open_tasks = {task_id: task.task_spec.bpmn_id for task_id, task in ready.items()}
 
@@ -321,14 +330,16 @@ class InstanceRun:
         names = {part.strip() for part in (separate_from or "").split(",") if part.strip()}
         excluded = {self.row.started_by} if "starter" in names and self.row.started_by else set()
         steps = names - {"starter"}
-        if steps:  # this command's completions are written before new tasks are, so a step just done counts too
+        if steps:  # who did them before, and this command's actor if it just did one
             excluded |= {user for user in self.uow.connection.scalars(select(TaskRow.completed_by).where(
                 TaskRow.instance_id == self.row.id, TaskRow.element_id.in_(steps))) if user}
+            if self.uow.actor and any(self._open_tasks.get(done) in steps for done in self.completed_task_ids):
+                excluded.add(self.uow.actor)
         return excluded
 
     def _write_events(self) -> None:
-        connection, row, now = self.uow.connection, self.row, self.uow.now
-        writes.append_history(connection, [
+        row, now = self.row, self.uow.now
+        writes.append_history(self.batch, [
             {"instance_id": row.id, "process_key": row.process_key, "business_key": row.business_key, "at": now,
              **event} for event in self.events])
         outbox = [{"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
@@ -338,5 +349,5 @@ class InstanceRun:
             outbox += webhooks.deliveries(subscribed, self.events, {
                 "instance_id": row.id, "process_key": row.process_key, "version": row.version,
                 "business_key": row.business_key, "status": row.status}, now)
-        writes.queue_outbox(connection, outbox)
+        writes.queue_outbox(self.batch, outbox)
         self.events, self.messages = [], []

@@ -45,9 +45,9 @@ def _timer_definition(task: Any) -> Any:
 
 def sync(run: InstanceRun) -> None:
     """Make the instance's timer rows match the timers its workflow waits on."""
-    connection, now = run.uow.connection, run.uow.now
+    now = run.uow.now
     waiting = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
-    rows = writes.timers_of(connection, run.row.id)
+    rows = writes.timers_of(run.uow.connection, run.row.id)
     added, moved = [], {}
     for timer_id, task in waiting.items():
         due_text = task._get_internal_data(DUE_KEY)
@@ -57,7 +57,7 @@ def sync(run: InstanceRun) -> None:
                           "due_at": due, "attempts": 0, "last_error": None})
         elif rows[timer_id] != due:  # a cycle timer moved on to its next firing
             moved[timer_id] = due
-    writes.write_timers(connection, added, moved, rows.keys() - waiting.keys())
+    writes.write_timers(run.batch, added, moved, rows.keys() - waiting.keys())
 
 
 def deadline(task: Any) -> datetime | None:

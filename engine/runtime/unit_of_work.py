@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,13 +114,6 @@ def _check_revision(row: Instance, expected: int | None) -> None:
     if expected is not None and row.revision != expected:
         raise Conflict(f"instance '{row.id}' has changed (revision {row.revision}, you have {expected}); "
                        "reload and try again")
-
-
-def set_suspended(connection: Connection, instance_id: str, suspended: bool) -> None:
-    """Hide (or show again) an instance's open tasks from task lists."""
-    old, new = ("ready", "suspended") if suspended else ("suspended", "ready")
-    connection.execute(update(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.state == old)
-                    .values(state=new))
 
 
 def utcnow() -> datetime:

@@ -1,11 +1,9 @@
-"""The statements of the command path, built once and run as Core statements.
+"""The statements of the command path.
 
-Every command reads and writes its instance, its task projection and its timers with these
-statements on the unit of work's connection: no ORM objects are tracked or flushed on the hot
-path, each statement is compiled once per dialect (SQLAlchemy's compiled cache, keyed by these
-very objects), and rows of one kind go in one executemany. The rows a command holds are plain
-mapped objects the session never sees; the statements here are the only way they reach the
-database.
+A command reads its instance (and task) with one locking SELECT, run as a Core statement; a save then
+writes what changed through a `Batch` (statements.py): the instance's new state and revision, the task
+rows it closes and opens, timers, history and outbox, all sent at once. No ORM objects are tracked or
+flushed on the hot path; the rows a command holds are plain mapped objects the session never sees.
 
 The instance row keeps its optimistic lock: `UPDATE ... WHERE id = :id AND revision = :seen`
 must change exactly one row, or another command got there first.
@@ -17,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from .statements import Batch, Statement
 from .tables import INSTANCE, TABLES, TASK, TIMER, HistoryEvent, Instance, OutboxMessage, TaskRow
 
-_INSERT_EVENTS = insert(TABLES[HistoryEvent.__tablename__])
-_INSERT_OUTBOX = insert(TABLES[OutboxMessage.__tablename__])
+_INSERT_EVENTS = Statement(insert(TABLES[HistoryEvent.__tablename__]).inline())
+_INSERT_OUTBOX = Statement(insert(TABLES[OutboxMessage.__tablename__]).inline())
 # What a command may change on its instance (the rest is fixed when it starts).
 _INSTANCE_CHANGES = ("version_id", "version", "status", "incident", "updated_at", "ended_at", "summary")
 _TASK_COLUMNS = tuple(column.key for column in TASK.columns)
@@ -32,18 +31,16 @@ _LOCK_INSTANCE_OR_SKIP = select(INSTANCE).where(INSTANCE.c.id == bindparam("id")
 _LOCK_TASK = (select(*TASK.columns, *INSTANCE.columns).join_from(TASK, INSTANCE, TASK.c.instance_id == INSTANCE.c.id)
               .where(TASK.c.id == bindparam("id")).with_for_update())
 _INSERT_INSTANCE = insert(INSTANCE)
-_UPDATE_INSTANCE = (update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
-                                           INSTANCE.c.revision == bindparam("b_revision"))
-                    .values({name: bindparam(name) for name in (*_INSTANCE_CHANGES, "revision")}))
-_UPDATE_INSTANCE_STATE = _UPDATE_INSTANCE.values(state=bindparam("state"))
-_INSERT_TASKS = insert(TASK)
-_CLOSE_TASKS = (update(TASK).where(TASK.c.id == bindparam("b_id"))
-                .values(state=bindparam("state"), completed_at=bindparam("completed_at"),
-                        completed_by=bindparam("completed_by")))
+_UPDATE_INSTANCE = Statement(update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
+                                                    INSTANCE.c.revision == bindparam("b_revision")))
+_INSERT_TASKS = Statement(insert(TASK).inline())
+_UPDATE_TASKS = Statement(update(TASK).where(TASK.c.id == bindparam("b_id")))
+_MOVE_TASKS = Statement(update(TASK).where(TASK.c.instance_id == bindparam("b_instance_id"),
+                                           TASK.c.state == bindparam("b_state")))
 _TIMERS = select(TIMER.c.id, TIMER.c.due_at).where(TIMER.c.instance_id == bindparam("instance_id"))
-_INSERT_TIMERS = insert(TIMER)
-_MOVE_TIMERS = update(TIMER).where(TIMER.c.id == bindparam("b_id")).values(due_at=bindparam("due_at"), attempts=0)
-_DELETE_TIMERS = delete(TIMER).where(TIMER.c.id == bindparam("b_id"))
+_INSERT_TIMERS = Statement(insert(TIMER).inline())
+_UPDATE_TIMERS = Statement(update(TIMER).where(TIMER.c.id == bindparam("b_id")))
+_DELETE_TIMERS = Statement(delete(TIMER).where(TIMER.c.id == bindparam("b_id")))
 
 
 def lock_instance(connection: Connection, instance_id: str, skip_locked: bool = False) -> Instance | None:
@@ -69,40 +66,47 @@ def insert_instance(connection: Connection, row: Instance) -> None:
     connection.execute(_INSERT_INSTANCE, {name: getattr(row, name) for name in _INSTANCE_COLUMNS})
 
 
-def update_instance(connection: Connection, row: Instance, state: bytes | None) -> bool:
-    """Write what a command changed on its instance and bump the revision; False when the row is not at the
-    revision the command read (another command changed it). `state` None keeps the stored state."""
+def update_instance(batch: Batch, row: Instance, state: bytes | None) -> int:
+    """Queue what a command changed on its instance, and the revision bumped; `state` None keeps the stored state.
+
+    Returns the place of the statement's row count in what `batch.send` returns: 0 there means the row was not at
+    the revision the command read (another command changed it), and `saved` must not be called.
+    """
     values = {name: getattr(row, name) for name in _INSTANCE_CHANGES}
     values.update(b_id=row.id, b_revision=row.revision, revision=row.revision + 1)
     if state is not None:
         values["state"] = state
-    changed = connection.execute(_UPDATE_INSTANCE if state is None else _UPDATE_INSTANCE_STATE, values).rowcount
-    if changed != 1:
-        return False
+    return batch.add(_UPDATE_INSTANCE, [values])
+
+
+def saved(row: Instance, state: bytes | None) -> None:
+    """Bring the row the command holds in step with what `update_instance` wrote."""
     row.revision += 1
     if state is not None:
         row.state = state
-    return True
 
 
-def insert_tasks(connection: Connection, rows: Sequence[TaskRow]) -> None:
-    if rows:
-        connection.execute(_INSERT_TASKS, [{name: getattr(row, name) for name in _TASK_COLUMNS} for row in rows])
+def insert_tasks(batch: Batch, rows: Sequence[TaskRow]) -> None:
+    """New rows of the task projection."""
+    batch.add(_INSERT_TASKS, [{name: getattr(row, name) for name in _TASK_COLUMNS} for row in rows])
 
 
-def close_tasks(connection: Connection, closed: Iterable[Mapping[str, Any]]) -> None:
+def close_tasks(batch: Batch, closed: Iterable[Mapping[str, Any]]) -> None:
     """Mark open tasks completed or cancelled: each of `closed` has id, state, completed_at, completed_by."""
-    rows = [{"b_id": c["id"], "state": c["state"], "completed_at": c["completed_at"],
-             "completed_by": c["completed_by"]} for c in closed]
-    if rows:
-        connection.execute(_CLOSE_TASKS, rows)
+    batch.add(_UPDATE_TASKS, [{"b_id": c["id"], "state": c["state"], "completed_at": c["completed_at"],
+                               "completed_by": c["completed_by"]} for c in closed])
 
 
-def update_task(connection: Connection, task: TaskRow, **values: Any) -> None:
+def update_task(batch: Batch, task: TaskRow, **values: Any) -> None:
     """Change a task's assignment (claim, unclaim, delegate) on the row and in the database."""
     for name, value in values.items():
         setattr(task, name, value)
-    connection.execute(update(TASK).where(TASK.c.id == task.id).values(**values))
+    batch.add(_UPDATE_TASKS, [{"b_id": task.id, **values}])
+
+
+def move_tasks(batch: Batch, instance_id: str, old: str, new: str) -> None:
+    """Move an instance's tasks in state `old` to state `new` (suspended and back)."""
+    batch.add(_MOVE_TASKS, [{"b_instance_id": instance_id, "b_state": old, "state": new}])
 
 
 def timers_of(connection: Connection, instance_id: str) -> dict[str, Any]:
@@ -110,25 +114,19 @@ def timers_of(connection: Connection, instance_id: str) -> dict[str, Any]:
     return dict(connection.execute(_TIMERS, {"instance_id": instance_id}).tuples().all())
 
 
-def write_timers(connection: Connection, added: Sequence[Mapping[str, Any]], moved: Mapping[str, Any],
+def write_timers(batch: Batch, added: Sequence[Mapping[str, Any]], moved: Mapping[str, Any],
                  removed: Iterable[str]) -> None:
     """New timer rows, new due times (a cycle moved on; attempts start again), timers no longer waited on."""
-    gone = [{"b_id": timer_id} for timer_id in removed]
-    if gone:
-        connection.execute(_DELETE_TIMERS, gone)
-    if moved:
-        connection.execute(_MOVE_TIMERS, [{"b_id": timer_id, "due_at": due} for timer_id, due in moved.items()])
-    if added:
-        connection.execute(_INSERT_TIMERS, list(added))
+    batch.add(_DELETE_TIMERS, [{"b_id": timer_id} for timer_id in removed])
+    batch.add(_UPDATE_TIMERS, [{"b_id": timer_id, "due_at": due, "attempts": 0} for timer_id, due in moved.items()])
+    batch.add(_INSERT_TIMERS, added)
 
 
-def append_history(connection: Connection, events: Sequence[Mapping[str, Any]]) -> None:
-    """History events, in one executemany."""
-    if events:
-        connection.execute(_INSERT_EVENTS, list(events))
+def append_history(batch: Batch, events: Sequence[Mapping[str, Any]]) -> None:
+    """History events."""
+    batch.add(_INSERT_EVENTS, events)
 
 
-def queue_outbox(connection: Connection, messages: Sequence[Mapping[str, Any]]) -> None:
-    """Outbox messages to deliver after commit, in one executemany."""
-    if messages:
-        connection.execute(_INSERT_OUTBOX, list(messages))
+def queue_outbox(batch: Batch, messages: Sequence[Mapping[str, Any]]) -> None:
+    """Outbox messages to deliver after commit."""
+    batch.add(_INSERT_OUTBOX, messages)

@@ -8,9 +8,9 @@ import signal
 import pytest
 from sqlalchemy import func, select
 
-from engine import Conflict, Engine, NotFound, Pack
+from engine import Conflict, Engine, NotFound, Pack, Unavailable
 from engine.store.tables import OutboxMessage
-from tests.engine.bpmn_builder import parallel_model
+from tests.engine.bpmn_builder import gateway_model, parallel_model
 
 FORK = multiprocessing.get_context("fork")
 
@@ -266,3 +266,42 @@ def test_a_command_whose_pooled_connection_was_dropped_runs_once_more_and_a_read
     _drop_connections(url)
     engine.complete(ready(engine, first.id)["Task_A"], "alice")
     assert count(engine, first.id, "task_completed") == 1  # written once
+
+
+
+class _CutOnAssign(Pack):
+    """Ends its own command's database session while assigning a task of a case started with `cut`: after every
+    step ran and everything was read, just before the save's rows are sent."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+
+        super().__init__()
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.cuts: list[bool] = []
+
+    def assign(self, task, data, session):
+        if data.get("cut"):
+            from sqlalchemy import text
+
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+            with self.admin.connect() as connection:
+                self.cuts.append(connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar())
+        return super().assign(task, data, session)
+
+
+def test_a_connection_lost_while_a_save_is_written_answers_unavailable_and_leaves_nothing(url):
+    pack = _CutOnAssign(url)
+    engine = Engine(url, pack=pack)
+    try:
+        engine.deploy(gateway_model())  # one user task when the amount is large
+        kept = engine.start("test_process", {"amount": 500}, actor="ann")  # also reads the webhooks (kept a moment)
+        with pytest.raises(Unavailable):
+            engine.start("test_process", {"amount": 500, "cut": True}, actor="ann")
+        assert pack.cuts == [True, True]  # run once more on a fresh connection, as a command found dead before commit
+        assert [i.id for i in engine.instances(process_key="test_process")] == [kept.id]
+        assert {t.instance_id for t in engine.tasks()} == {kept.id}
+        assert {e.instance_id for e in engine.history()} == {kept.id}
+    finally:
+        engine.close()
+        pack.admin.dispose()

@@ -1,0 +1,124 @@
+"""The command path's writes: Core statements compiled once, sent together on the driver's own cursor.
+
+A save knows every row it writes before it writes any (the task rows, the history events, the
+outbox, the instance's new state and revision), so `Batch` collects them and `send` hands them
+to the database at once: one round trip on PostgreSQL (psycopg's pipeline mode), statement
+after statement on SQLite. Each statement is compiled by SQLAlchemy once per dialect and set of
+parameter names, and its parameters go through the column types' own bind processors (dates,
+JSON), so the rows stored are the ones SQLAlchemy itself would store. A driver error comes out
+as SQLAlchemy's error of the same kind; a dropped connection as `Unavailable`.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import UpdateBase
+
+from ..errors import Unavailable
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order a positional driver wants them
+    positional: bool
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+    def parameters(self, row: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = {name: row[name] for name in self.names}
+        for name, process in self.processors:
+            values[name] = process(values[name])
+        return tuple(values[name] for name in self.names) if self.positional else values
+
+
+class Statement:
+    """An INSERT, UPDATE or DELETE of the command path, compiled once per dialect and set of parameter names."""
+
+    def __init__(self, clause: UpdateBase):
+        self.clause = clause
+        self._compiled: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Compiled]] = \
+            weakref.WeakKeyDictionary()
+
+    def compiled(self, dialect: Dialect, names: Sequence[str]) -> _Compiled:
+        """The SQL text and parameter order for rows with these keys (insert: the columns they give)."""
+        key = tuple(names)
+        by_names = self._compiled.setdefault(dialect, {})
+        found = by_names.get(key)
+        if found is None:
+            compiled = self.clause.compile(dialect=dialect, column_keys=list(key))
+            if compiled.escaped_bind_names:
+                raise ValueError(f"parameter names that need escaping: {sorted(compiled.escaped_bind_names)}")
+            binds = compiled.binds
+            processors = tuple((name, process) for name, bind in binds.items()
+                               if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+            found = by_names[key] = _Compiled(compiled.string, tuple(compiled.positiontup or binds), compiled.positional,
+                                              processors)
+        return found
+
+
+class Batch:
+    """The rows one save writes, in the order they were added; `send` writes them all."""
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[Statement, list[Mapping[str, Any]]]] = []
+
+    def __len__(self) -> int:
+        """How many statements are queued (each sent as one execute or executemany)."""
+        return len(self._queued)
+
+    def add(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Queue rows of one statement (each row a mapping of its parameters, all with the same keys; none: nothing
+        to do); returns the place of its row count in what `send` returns."""
+        if rows:
+            self._queued.append((statement, list(rows)))
+        return len(self._queued) - 1
+
+    def send(self, connection: Connection) -> list[int]:
+        """Write everything queued in the connection's transaction; the rows each statement changed.
+
+        :raises Unavailable: when the connection dropped; SQLAlchemy's DBAPIError kinds for other errors
+        """
+        dialect, driver = connection.dialect, _driver_connection(connection)
+        work = [(statement.compiled(dialect, list(rows[0])), rows) for statement, rows in self._queued]
+        self._queued = []
+        cursors: list[Any] = []
+        try:
+            # psycopg sends the statements of a pipeline without waiting for each answer, and reads them all at
+            # its end (each cursor then has its own row count); sqlite3 runs in-process, so order is all.
+            with driver.pipeline() if dialect.driver == "psycopg" else nullcontext():
+                for compiled, rows in work:
+                    cursor = driver.cursor()
+                    cursors.append(cursor)
+                    if len(rows) == 1:
+                        cursor.execute(compiled.sql, compiled.parameters(rows[0]))
+                    else:
+                        cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
+            return [cursor.rowcount for cursor in cursors]
+        except dialect.loaded_dbapi.Error as exc:
+            raise _translated(connection, exc, cursors[-1] if cursors else None) from exc
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def _translated(connection: Connection, exc: Exception, cursor: Any) -> Exception:
+    """What SQLAlchemy would have raised for a driver error (its handle_error hook is not on this path)."""
+    dialect = connection.dialect
+    if dialect.is_disconnect(exc, _driver_connection(connection), cursor):  # type: ignore[arg-type]
+        connection.invalidate(exc)
+        return Unavailable("the connection to the database was lost; try again")
+    return DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
+
+
+def _driver_connection(connection: Connection) -> Any:
+    driver = connection.connection.driver_connection
+    if driver is None:  # only a connection already closed or invalidated has none
+        raise Unavailable("the connection to the database was lost; try again")
+    return driver
