@@ -74,10 +74,18 @@ class Batch:
         return len(self._queued)
 
     def add(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Queue rows of one statement (each row a mapping of its parameters, all with the same keys; none: nothing
-        to do); returns the place of its row count in what `send` returns."""
-        if rows:
-            self._queued.append((statement, list(rows)))
+        """Queue rows of one statement, each a mapping of its parameters (none: nothing to do); returns the place of
+        the last row's count in what `send` returns.
+
+        Rows with other keys than the row before them start a statement of their own (an insert of the columns
+        they give), so no value is ever left out, and rows keep their order.
+        """
+        for row in rows:
+            last = self._queued[-1] if self._queued else None
+            if last is not None and last[0] is statement and last[1][-1].keys() == row.keys():
+                last[1].append(row)
+            else:
+                self._queued.append((statement, [row]))
         return len(self._queued) - 1
 
     def send(self, connection: Connection) -> list[int]:
