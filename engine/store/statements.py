@@ -74,8 +74,8 @@ class Batch:
         return len(self._queued)
 
     def add(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Queue rows of one statement, each a mapping of its parameters (none: nothing to do); returns the place of
-        the last row's count in what `send` returns.
+        """Queue rows of one statement, each a mapping of its parameters; returns the place of the last row's count
+        in what `send` returns (given no rows, nothing is queued).
 
         Rows with other keys than the row before them start a statement of their own (an insert of the columns
         they give), so no value is ever left out, and rows keep their order.
