@@ -269,6 +269,7 @@ class InstanceRun:
             self._incident(exc)
 
     def _status(self) -> str:
+        """The status the saved state gives the case; after `_sync_tasks`, which left the ready tasks in `_open_tasks`."""
         if self.row.status in ("suspended", "terminated"):
             return self.row.status
         if self.row.incident:
@@ -278,7 +279,7 @@ class InstanceRun:
                 return "completed"
             self.record_incident(None, None, "the case stopped without reaching an end event")
             return "error"
-        return "running" if self.workflow.get_tasks(state=TaskState.READY, manual=True) else "waiting"
+        return "running" if self._open_tasks else "waiting"
 
     def _sync_tasks(self) -> None:
         """Make the task projection match the workflow's ready tasks: close the rows of tasks done or gone,

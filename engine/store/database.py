@@ -94,6 +94,11 @@ def _lost_connection(context: ExceptionContext) -> BaseException | None:
     connections made before it); other database errors pass unchanged."""
     if not context.is_disconnect or context.is_pre_ping:  # a failed ping just makes the pool connect anew
         return None
+    return connection_lost()
+
+
+def connection_lost() -> Unavailable:
+    """What a dropped database connection becomes, wherever it is found."""
     return Unavailable("the connection to the database was lost; try again")
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
-from ..errors import Unavailable
+from .database import connection_lost
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,12 @@ def _translated(connection: Connection, exc: Exception, cursor: Any) -> Exceptio
     dialect = connection.dialect
     if dialect.is_disconnect(exc, _driver_connection(connection), cursor):  # type: ignore[arg-type]
         connection.invalidate(exc)
-        return Unavailable("the connection to the database was lost; try again")
+        return connection_lost()
     return DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
 
 
 def _driver_connection(connection: Connection) -> Any:
     driver = connection.connection.driver_connection
     if driver is None:  # only a connection already closed or invalidated has none
-        raise Unavailable("the connection to the database was lost; try again")
+        raise connection_lost()
     return driver
