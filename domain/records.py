@@ -257,6 +257,9 @@ class Complaint(Record):
     compensation: Mapped[Decimal | None] = mapped_column()
     root_cause: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # When it was closed: against sla_due_at, whether it was closed late (None: still open, or closed before
+    # crmflow kept this — the SLA report cannot tell those apart from on time and does not count them late).
+    closed_at: Mapped[datetime | None] = mapped_column()
 
 
 class Notification(Record):

@@ -218,6 +218,7 @@ def close_complaint(call: ServiceCall, complaint_id: int, resolution: str, compe
     """Close a complaint with its resolution and root cause."""
     complaint = _get(call, Complaint, complaint_id)
     complaint.status, complaint.resolution, complaint.root_cause = "closed", resolution, root_cause
+    complaint.closed_at = call.now
     complaint.compensation = Decimal(str(compensation))
     return {"status": "closed"}
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain.records import Customer
 from domain.reports import REPORTS
 from tests.domain.conftest import Desk
+from tests.domain.test_complaint_handling import REGISTER
 from tests.domain.test_customer_approval import INFO
 from tests.domain.test_lead_to_opportunity import COLD, HOT, LEAD
 
@@ -163,3 +164,27 @@ def test_reports_of_records_over_time_read_the_last_90_days_unless_asked_for_mor
     assert conformance["cases"] == 0
     older = as_user("carol").get("/api/reports/conformance?process_key=order_release&since=2000-01-01").get_json()
     assert older["cases"] == 1 and older["since"] == "2000-01-01"
+
+
+def test_a_complaint_closed_after_its_sla_is_a_breach_as_much_as_one_still_open(app, engine, as_user, clock):
+    def complaint(key: str) -> Desk:
+        desk = Desk(engine, engine.start("complaint_handling", business_key=key, actor="sam").id)
+        desk.complete("Task_RegisterComplaint", "sam", **REGISTER)
+        desk.complete("Task_ClassifyComplaint", "sam", severity="critical", product="CNC-500")  # 4 hours
+        return desk
+
+    def close(desk: Desk) -> None:
+        desk.complete("Task_Investigate", "sam", findings="bearing batch 42")
+        desk.complete("Task_ProposeResolution", "sam", resolution="replace spindle", compensation=100)
+        desk.complete("Task_CustomerConfirmation", "sam", satisfied=True)
+        desk.complete("Task_CloseComplaint", "sam", root_cause="supplier bearing batch 42")
+
+    in_time, late, _still_open = complaint("CP-A"), complaint("CP-B"), complaint("CP-C")
+    close(in_time)
+    clock.advance(hours=5)
+    close(late)
+    assert report(as_user, "complaint_sla") == [{"severity": "critical", "complaints": 3, "open": 1,
+                                                 "open_past_sla": 1, "closed_late": 1, "breach_rate": 0.667}]
+    detail = report(as_user, "complaint_sla", "?drill=critical")
+    assert sorted((d["status"], d["past_sla"]) for d in detail) == [("closed", False), ("closed", True),
+                                                                    ("open", True)]
