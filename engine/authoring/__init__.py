@@ -160,10 +160,17 @@ class Authoring:
                 raise Conflict(f"draft '{draft_id}' changed while it was being deployed; deploy it again")
             row.deployed_version = version.version
 
+        # A draft of a new process saw no version of its key: one deployed under that key since (by an administrator
+        # uploading a model) is not something the draft may silently become the next version of.
+        latest_seen = draft.latest_seen if draft.next_version_of else 0
         try:
             return self.engine.deploy(bpmn, draft.process_key, author=actor, copied_from=draft.copied_from,
-                                      latest_seen=draft.latest_seen, also=_mark)
+                                      latest_seen=latest_seen, also=_mark)
         except StaleBase as exc:
+            if not draft.next_version_of:
+                raise Conflict(f"process key '{draft.process_key}' got a process of its own (v{exc.latest}) after "
+                               f"draft {draft_id} reserved it; this draft would replace it. Copy that process to "
+                               "adapt it, or copy this draft's source again under another key") from None
             raise StaleBase(exc.message, exc.latest, [self.three_way(draft_id, exc.latest)]) from None
 
     def three_way(self, draft_id: str, theirs: int | None = None) -> dict[str, Any]:

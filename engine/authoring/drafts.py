@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from ..errors import Conflict, NotFound
@@ -72,7 +72,14 @@ def _check_editable(draft: Draft, expected_revision: int | None) -> None:
 
 
 def holding_key(session: Session, process_key: str) -> Draft | None:
-    """The undeployed draft that reserved a new process key, if any."""
+    """The undeployed draft that reserved a new process key, if any.
+
+    Asked under a lock on the key, held until the transaction ends, so two copies to one new key at the same moment
+    cannot both find it free (on SQLite every write transaction holds the write lock already; PostgreSQL takes a
+    transaction-level advisory lock on the key's hash: at worst two keys sharing a hash wait for each other).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(process_key, 0))))
     return session.scalars(select(Draft).where(Draft.process_key == process_key,
                                                Draft.deployed_version.is_(None))).first()
 

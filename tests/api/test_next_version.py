@@ -124,3 +124,19 @@ def test_a_modeler_save_keeps_a_half_drawn_model_and_refuses_a_foreign_or_unsafe
     stale = ann.put(f"/api/drafts/{draft['id']}/bpmn", data=xml,
                     headers={"Content-Type": "application/xml", "If-Match": str(draft["revision"])})
     assert stale.status_code == 409 and saved["revision"] == draft["revision"] + 1
+
+
+def test_a_new_process_draft_never_deploys_over_a_process_deployed_under_its_key_meanwhile(as_user):
+    ann, root = as_user("ann"), as_user("root")
+    draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_vip", "name": "VIP approval"}),
+               201)
+    theirs = ann.get(f"/api/drafts/{draft['id']}/bpmn").data.replace(b"VIP approval", b"VIP approval (root's)")
+    ok(root.post("/api/processes", data=theirs, headers={"Content-Type": "application/xml"}), 201)
+
+    refused = root.post(f"/api/drafts/{draft['id']}/deploy")
+    assert refused.status_code == 409
+    message = refused.get_json()["error"]["message"]
+    assert "'ca_vip'" in message and "v1" in message
+    versions = [p for p in ok(root.get("/api/processes")) if p["process_key"] == "ca_vip"]
+    assert [v["name"] for v in versions[0]["versions"]] == ["VIP approval (root's)"]
+    assert ok(ann.get(f"/api/drafts/{draft['id']}"))["deployed_version"] is None

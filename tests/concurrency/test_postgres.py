@@ -165,26 +165,31 @@ def test_a_process_killed_while_holding_the_row_lock_releases_it(engine, url):
     assert count(engine, instance.id, "task_completed") == 1
 
 
-def _start_at_barrier(url, key, idempotency_key, barrier, results):
+def _at_barrier(url, work, barrier, results):
     engine = Engine(url)
     barrier.wait()
     try:
-        results.put(("ok", engine.start("parallel_work", {}, key, "bob", idempotency_key=idempotency_key).id))
+        results.put(("ok", work(engine)))
     except Conflict:
         results.put(("conflict", None))
     finally:
         engine.close()
 
 
-def start_race(url: str, n: int, idempotency_key: str | None) -> list[tuple[str, str | None]]:
+def at_once(url: str, n: int, work) -> list[tuple[str, str | None]]:
+    """Run `work(engine)` in n processes released at the same instant: ("ok", its result) or ("conflict", None)."""
     barrier, results = FORK.Barrier(n), FORK.Queue()
-    processes = [FORK.Process(target=_start_at_barrier, args=(url, "SO-RACE", idempotency_key, barrier, results))
-                 for _ in range(n)]
+    processes = [FORK.Process(target=_at_barrier, args=(url, work, barrier, results)) for _ in range(n)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(60)
     return [results.get(timeout=5) for _ in processes]
+
+
+def start_race(url: str, n: int, idempotency_key: str | None) -> list[tuple[str, str | None]]:
+    return at_once(url, n, lambda engine: engine.start("parallel_work", {}, "SO-RACE", "bob",
+                                                      idempotency_key=idempotency_key).id)
 
 
 def test_twenty_parallel_starts_with_one_business_key_make_one_case(engine, url):
@@ -224,6 +229,12 @@ def _message_at_barrier(url, barrier, results):
         results.put("conflict")
     finally:
         engine.close()
+
+
+def test_parallel_copies_to_one_new_key_reserve_it_once(engine, url):
+    outcomes = at_once(url, 8, lambda engine: engine.authoring.copy("parallel_work", "parallel_vip", author="ann").id)
+    assert sorted(o for o, _ in outcomes) == ["conflict"] * 7 + ["ok"]
+    assert [d.id for d in engine.authoring.drafts("parallel_vip")] == [i for o, i in outcomes if o == "ok"]
 
 
 def test_one_message_delivered_twice_at_once_advances_the_case_once(engine, url):
