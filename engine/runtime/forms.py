@@ -5,7 +5,6 @@ in `model_form`); every other key names a form of the pack, which validates it (
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,20 +14,26 @@ from ..errors import FieldError
 from ..intake.forms import MODEL_FORM_PREFIX, field_errors
 from ..pack import Pack
 from ..store.tables import ModelForm
+from .recent import Recent
+
+KEPT_MODEL_FORMS = 1000  # the model forms kept in memory, the most recently used
 
 
 class Forms:
     """Form schemas and validation for pack forms and model forms (cached: a model form never changes)."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, keep: int = KEPT_MODEL_FORMS) -> None:
         self.pack = pack
-        self._model_forms: dict[str, Mapping[str, Any]] = {}
-        self._lock = threading.Lock()
+        self._model_forms: Recent[str, Mapping[str, Any]] = Recent(keep)
 
     def remember(self, forms: Mapping[str, Mapping[str, Any]]) -> None:
-        """Know a model's forms before (or without) deploying it: a draft's simulation."""
-        with self._lock:
-            self._model_forms.update(forms)
+        """Know a model's forms before (or without) deploying it: a draft's simulation.
+
+        Only the `keep` most recently used are kept (every simulation remembers its draft's forms anew, so
+        simulating one edit after another cannot fill the memory); a deployed form dropped is read from its row again.
+        """
+        for key, schema in forms.items():
+            self._model_forms.put(key, schema)
 
     def schema(self, session: Session, form_key: str | None) -> Mapping[str, Any] | None:
         """The JSON Schema a form key names, or None."""

@@ -19,10 +19,9 @@ whose command failed never comes back.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+from .recent import Recent
 
 DEFAULT_SIZE = 1000  # cases; a waiting case's workflow is some tens of kilobytes in memory
 
@@ -31,25 +30,17 @@ class Workflows:
     """instance id -> (revision, workflow) of the most recently saved cases; least recently saved dropped first."""
 
     def __init__(self, size: int = DEFAULT_SIZE):
-        self.size = size
-        self._entries: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: Recent[str, tuple[int, BpmnWorkflow]] = Recent(size)
 
     def take(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
         """The workflow saved as this revision of the instance, now the caller's alone; None when there is none."""
-        with self._lock:
-            entry = self._entries.pop(instance_id, None)
+        entry = self._entries.pop(instance_id)
         return entry[1] if entry is not None and entry[0] == revision else None
 
     def keep(self, instance_id: str, revision: int, workflow: BpmnWorkflow) -> None:
         """Remember a workflow that is committed as `revision` of the instance."""
-        if self.size <= 0 or not _plain(workflow):
-            return
-        with self._lock:
-            self._entries[instance_id] = (revision, workflow)
-            self._entries.move_to_end(instance_id)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+        if self._entries.size > 0 and _plain(workflow):
+            self._entries.put(instance_id, (revision, workflow))
 
 
 def _plain(workflow: BpmnWorkflow) -> bool:

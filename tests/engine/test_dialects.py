@@ -226,3 +226,19 @@ def test_a_default_of_the_wrong_type_is_left_out_with_a_warning(engine: Engine):
     assert "valid_until" in warning.message and "soon" in warning.message
     [schema] = model_.forms.values()
     assert "default" not in schema["properties"]["valid_until"] and schema["properties"]["note"]["default"] == "none"
+
+
+def test_model_forms_kept_in_memory_are_bounded_and_a_deployed_one_dropped_is_read_again(engine: Engine):
+    from engine.runtime.forms import Forms
+
+    engine.deploy(form_data_model(), author="root")
+    [deployed] = engine.check(form_data_model()).forms
+    forms = Forms(engine.pack, keep=3)
+    drafts = {f"model:draft{i}": {"type": "object", "properties": {}, "additionalProperties": False} for i in range(5)}
+    with engine.store.read() as session:
+        assert forms.schema(session, deployed) is not None
+        forms.remember(drafts)  # five simulations' forms: the deployed one and the two oldest go
+        assert [forms.schema(session, key) is not None for key in drafts] == [False, False, True, True, True]
+        assert [f.field for f in forms.validate(session, "model:draft0", {})] == ["form"]  # unknown, never "anything"
+        assert forms.schema(session, deployed) is not None  # read from its row again
+        assert forms.validate(session, deployed, {"amount": 5}) == []
