@@ -93,7 +93,7 @@ ZH = {
     "Start a case": "发起新案件", "Start": "发起", "Case started": "案件已发起",
     "optional, e.g. SO-1001": "可选，例如 SO-1001", "This process starts without data": "此流程发起时无需填写数据",
     "Type part of the name, then choose": "输入部分名称后选择",
-    "Mark read": "标为已读", "Unread": "未读", "No messages": "没有消息",
+    "Mark read": "标为已读", "Start it now": "立即发起", "Unread": "未读", "No messages": "没有消息",
     # reports
     "Reports for managers": "管理报表", "Nothing yet": "暂无数据",
     # the modeler and next-version drafts

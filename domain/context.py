@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
-from .records import Complaint, Contact, Customer, Quote, QuoteRevision
+from .records import Complaint, Contact, Customer, Lead, Quote, QuoteRevision
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 
@@ -42,6 +42,22 @@ def requested_customer(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     return _from_data(data, ("customer_name", "Customer", "客户名称"), ("region", "Region", "区域"),
                       ("industry", "Industry", "行业"), ("requested_credit_limit", "Requested credit limit", "申请信用额度"),
                       ("contact_name", "Contact person", "联系人"))
+
+
+def existing_customer(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The customer record an application is for, when a converted lead made it (none for a new customer)."""
+    customer = session.get(Customer, data.get("customer_id") or 0)
+    if customer is None:
+        return []
+    contacts = [" ".join(filter(None, (c.name, c.phone or c.email)))
+                for c in session.scalars(select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id))]
+    facts = [fact("customer", "Customer on record", "客户档案", f"{customer.name} · C-{customer.id:05d}"),
+             fact("region", "Region", "区域", customer.region), fact("industry", "Industry", "行业", customer.industry),
+             fact("owner", "Owner", "负责人", customer.owner), fact("contacts", "Contacts", "联系人", ", ".join(contacts))]
+    lead = session.scalars(select(Lead).where(Lead.customer_id == customer.id)).first()
+    if lead is not None:
+        facts += [fact("source", "Lead source", "线索来源", lead.source), fact("score", "Lead score", "线索评分", lead.score)]
+    return [f for f in facts if f["value"] not in (None, "")]
 
 
 def review_so_far(session: Session, data: Mapping[str, Any]) -> list[Fact]:
@@ -113,8 +129,8 @@ def lead(session: Session, data: Mapping[str, Any]) -> list[Fact]:
 
 
 CONTEXTS: dict[str, Callable[[Session, Mapping[str, Any]], list[Fact]]] = {
-    "requested_customer": requested_customer, "review_so_far": review_so_far, "customer_credit": customer_credit,
-    "order": order, "override_so_far": override_so_far, "complaint": complaint, "lead": lead,
+    "requested_customer": requested_customer, "existing_customer": existing_customer, "review_so_far": review_so_far,
+    "customer_credit": customer_credit, "order": order, "override_so_far": override_so_far, "complaint": complaint, "lead": lead,
 }
 
 

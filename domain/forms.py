@@ -35,7 +35,8 @@ def amount(name: str, en: str, zh: str) -> Field:
 
 
 def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = False, **extra: Any) -> Field:
-    """The id of a record: `active_customer`, `customer`, `quote_of_customer` or `contact_of_customer`.
+    """The id of a record: `customer`, `active_customer`, `pending_customer` (awaiting approval),
+    `quote_of_customer` or `contact_of_customer`.
 
     Checked against the records; pages show it as a picker that finds the record by name (lookup.py).
     """
@@ -57,12 +58,14 @@ def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...]
          context: tuple[str, ...] = ()) -> dict[str, Any]:
     """A JSON Schema object: every field required unless named in `optional`; nothing else accepted.
 
-    `context` names the read-only case facts shown beside the form (see context.py).
+    `context` names the read-only case facts shown beside the form (see context.py). An optional field that
+    may be null is null when left out (its `default`), so a model can always read it.
     """
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object", "title": title_en, "x-title-zh": title_zh,
-        "properties": dict(fields),
+        "properties": {name: {"default": None, **spec} if name in optional and "null" in spec["type"] else spec
+                       for name, spec in fields},
         "required": [name for name, _ in fields if name not in optional],
         "additionalProperties": False,
         "x-context": list(context),
@@ -90,11 +93,15 @@ FORMS: dict[str, dict[str, Any]] = {
                        choice("region", "Region", "区域", REGIONS),
                        choice("industry", "Industry", "行业", INDUSTRIES),
                        optional=("contact_name", "email", "phone")),
-    "customer_application_start": form("New customer application", "新客户申请"),
+    # Started for a customer a converted lead left awaiting approval, or (no customer) for a new one.
+    "customer_application_start": form("New customer application", "新客户申请",
+                                       reference("customer_id", "Customer awaiting approval (from a converted lead)",
+                                                 "待审批客户（线索转化）", "pending_customer", nullable=True),
+                                       optional=("customer_id",)),
     "order_start": form("New order", "新订单",
                         reference("customer_id", "Customer", "客户", "active_customer"),
                         amount("amount", "Order amount", "订单金额"),
-                        reference("quote_id", "Quote", "报价单", "quote_of_customer", nullable=True, default=None),
+                        reference("quote_id", "Quote", "报价单", "quote_of_customer", nullable=True),
                         optional=("quote_id",)),
     "complaint_start": form("New complaint", "新投诉"),
     # lead_to_opportunity
@@ -127,7 +134,9 @@ FORMS: dict[str, dict[str, Any]] = {
                           number("requested_credit_limit", "Requested credit limit", "申请信用额度"),
                           choice("payment_terms", "Payment terms", "付款条件", TERMS),
                           text("contact_name", "Contact person", "联系人", 128),
-                          text("contact_phone", "Contact phone", "联系电话", 64), optional=("contact_phone",)),
+                          text("contact_phone", "Contact phone", "联系电话", 64, nullable=True),
+                          optional=("contact_phone",),
+                          context=("existing_customer",)),
     "payment_terms_review": form("Payment terms review", "付款条件审核",
                                  flag("payment_terms_approved", "Payment terms approved", "同意付款条件"),
                                  choice("payment_terms", "Payment terms", "付款条件", TERMS), COMMENT,
@@ -213,7 +222,7 @@ def validate(form_key: str | None, data: Mapping[str, Any], session: Session | N
 
 
 def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session: Session) -> list[FieldError]:
-    """Ids that name no record, a customer that is not active, a quote of another customer."""
+    """Ids that name no record, a customer not in the status asked for, a quote of another customer."""
     errors = []
     for name, spec in schema["properties"].items():
         refers_to, value = spec.get("x-references"), data.get(name)
@@ -231,4 +240,6 @@ def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session
             errors.append(FieldError(name, "names no customer"))
         elif refers_to == "active_customer" and customer.status != "active":
             errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not active"))
+        elif refers_to == "pending_customer" and customer.status != "pending":
+            errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not awaiting approval"))
     return errors

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from .records import Contact, Customer, Quote, QuoteRevision
 
 MAX_CHOICES = 20
-PREFIXES = {"customer": "C", "active_customer": "C", "quote_of_customer": "Q", "contact_of_customer": "P"}
+PREFIXES = {"customer": "C", "active_customer": "C", "pending_customer": "C", "quote_of_customer": "Q",
+            "contact_of_customer": "P"}
 NUMBER = re.compile(r"(?:^|·)\s*([CQP])-(\d{1,10})\s*$")  # a number alone, or ending a label
 
 
@@ -71,7 +72,8 @@ def resolve(session: Session, refers_to: str, text: str, customer_id: int | None
     number = NUMBER.search(text)
     if number:
         if number.group(1) != PREFIXES[refers_to]:
-            raise Unresolved(f"'{text}' is not a {noun.removeprefix('active ')} number ({PREFIXES[refers_to]}-…)")
+            kind = _entity(refers_to).__name__.lower()
+            raise Unresolved(f"'{text}' is not a {kind} number ({PREFIXES[refers_to]}-…)")
         found = session.scalar(query.where(_entity(refers_to).id == int(number.group(2))))
         if found is None:
             raise Unresolved(f"there is no {noun} {text.split()[-1]} to choose here{_scope(refers_to)}")
@@ -118,8 +120,8 @@ def _entity(refers_to: str) -> Any:
 
 
 def _noun(refers_to: str) -> str:
-    return {"active_customer": "active customer", "customer": "customer", "quote_of_customer": "quote",
-            "contact_of_customer": "contact"}.get(refers_to, refers_to)
+    return {"active_customer": "active customer", "pending_customer": "customer awaiting approval",
+            "customer": "customer", "quote_of_customer": "quote", "contact_of_customer": "contact"}.get(refers_to, refers_to)
 
 
 def _scope(refers_to: str) -> str:
@@ -130,8 +132,9 @@ def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
     """What a picker of this kind may choose from (None: it depends on a customer not chosen yet)."""
     if refers_to == "customer":
         return select(Customer).order_by(Customer.name)
-    if refers_to == "active_customer":
-        return select(Customer).where(Customer.status == "active").order_by(Customer.name)
+    if refers_to in ("active_customer", "pending_customer"):
+        status = refers_to.partition("_")[0]
+        return select(Customer).where(Customer.status == status).order_by(Customer.name)
     if refers_to not in PREFIXES:
         raise Unresolved(f"unknown kind of record '{refers_to}'")
     if customer_id is None:

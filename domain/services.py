@@ -82,6 +82,11 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
     call.session.add_all([contact, opportunity])
     call.session.flush()
     lead.status, lead.customer_id, lead.opportunity_id = "converted", customer.id, opportunity.id
+    if lead.owner:  # the new customer takes no order until approved: tell its owner where to ask for that
+        notify(call, lead.owner, f"Customer {customer.name} awaits approval / 新客户待审批",
+               f"Converted from lead {lead.company}: start a new customer approval for C-{customer.id:05d} "
+               "before its first order. / 线索已转化，下单前请为该客户发起新客户审批。", kind="reminder",
+               data={"start": {"process_key": "customer_approval", "values": {"customer_id": f"C-{customer.id:05d}"}}})
     return {"customer_id": customer.id, "contact_id": contact.id, "opportunity_id": opportunity.id}
 
 
@@ -94,20 +99,33 @@ def disqualify_lead(call: ServiceCall, lead_id: int, reason: str, nurture: bool 
 
 def register_customer(call: ServiceCall, customer_name: str, region: str, industry: str,
                       requested_credit_limit: float, payment_terms: str, contact_name: str,
-                      contact_phone: str | None = None) -> dict[str, Any]:
-    """A new customer in status `pending`, with its contact; the requester owns it."""
-    customer = Customer(name=customer_name, region=region, industry=industry, status="pending",
-                        credit_limit=Decimal(0), payment_terms=payment_terms, owner=call.actor, created_at=call.now)
-    call.session.add(customer)
-    call.session.flush()
-    call.session.add(Contact(customer_id=customer.id, name=contact_name, phone=contact_phone))
+                      contact_phone: str | None = None, customer_id: int | None = None) -> dict[str, Any]:
+    """The customer an application is for, `pending` until approved, with its contact.
+
+    Without `customer_id` a new customer, owned by the requester; with it, the customer a converted lead left
+    awaiting approval, its facts as the application confirms them (its owner stays).
+    """
+    if customer_id is None:
+        customer = Customer(name=customer_name, region=region, industry=industry, status="pending",
+                            credit_limit=Decimal(0), owner=call.actor, created_at=call.now)
+        call.session.add(customer)
+        call.session.flush()
+    else:
+        customer = _pending(call, customer_id)
+        customer.name, customer.region, customer.industry = customer_name, region, industry
+    customer.payment_terms = payment_terms
+    known = call.session.scalar(select(Contact).where(Contact.customer_id == customer.id, Contact.name == contact_name))
+    if known is None:
+        call.session.add(Contact(customer_id=customer.id, name=contact_name, phone=contact_phone))
+    elif contact_phone:
+        known.phone = contact_phone
     return {"customer_id": customer.id, "requested_by": call.actor,
             "requested_credit_limit": requested_credit_limit}
 
 
 def activate_customer(call: ServiceCall, customer_id: int, credit_limit: float, payment_terms: str) -> dict[str, Any]:
     """Approve a pending customer with its credit limit and payment terms."""
-    customer = _get(call, Customer, customer_id)
+    customer = _pending(call, customer_id)
     customer.status, customer.credit_limit = "active", Decimal(str(credit_limit))
     customer.approved_credit_limit, customer.credit_approved_by = customer.credit_limit, call.actor
     customer.credit_approved_in, customer.credit_approved_at = call.instance_id, call.now
@@ -117,7 +135,7 @@ def activate_customer(call: ServiceCall, customer_id: int, credit_limit: float, 
 
 def reject_customer(call: ServiceCall, customer_id: int, reason: str) -> dict[str, Any]:
     """Refuse a pending customer."""
-    customer = _get(call, Customer, customer_id)
+    customer = _pending(call, customer_id)
     customer.status = "rejected"
     call.record("customer_rejected", customer_id=customer_id, reason=reason)
     return {"status": "rejected", "reason": reason}
@@ -232,6 +250,18 @@ def _change_credit_used(call: ServiceCall, customer_id: int, delta: Decimal, rea
     customer.credit_used = max(before + delta, Decimal(0))
     call.record("credit_used_changed", customer_id=customer_id, customer=customer.name, reason=reason,
                 **{"from": float(before), "to": float(customer.credit_used)})
+
+
+def _pending(call: ServiceCall, customer_id: int) -> Customer:
+    """A customer awaiting approval: one approval decides it, so a second (run for the same customer at the same
+    time) stops at an incident instead of overwriting the first one's decision."""
+    customer: Customer = _get(call, Customer, customer_id)
+    if customer.status != "pending":
+        decided = f" in case {customer.credit_approved_in} by {customer.credit_approved_by}" \
+            if customer.status == "active" and customer.credit_approved_in else ""
+        raise ValueError(f"customer {customer_id} ({customer.name}) is already {customer.status}{decided}, "
+                         "not awaiting approval")
+    return customer
 
 
 def _get(call: ServiceCall, record: type, record_id: int):

@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {
     "customer_approval.py": "Gateway_CreditDecision -> Task_GeneralManagerApproval",
     "order_release.py": "control point 'credit_usage' fired (block)",
-    "lead_to_opportunity.py": "region 'east' in group 'sales' go to alice",
+    "lead_to_opportunity.py": "is active, credit limit 300,000",  # the converted lead's customer, approved
     "complaint_handling.py": "Gateway_CompensationLimit -> Task_ApproveCompensation",
 }
 

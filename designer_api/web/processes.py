@@ -52,7 +52,10 @@ def start_page(key: str):
     """
     me = require("staff", "admin")
     schema = engine().form_schema(engine().start_form(key))
-    values: dict = {}
+    # A link may fill in fields (a notification's "start approval for C-00012"), read as a submission would be
+    # (a picker shows the record it names); nothing is checked until the form is sent.
+    given = {name: request.args[name][:200] for name in (schema or {}).get("properties", {}) if name in request.args}
+    values: dict = {**given, **submitted(schema, given)[0]} if given else {}
     errors: dict[str, str] = {}
     if request.method == "POST":
         data, errors = submitted(schema, request.form)

@@ -55,6 +55,7 @@ class _Simulation:
             errors = self.engine.forms.validate(self.uow.session, self.model.start_form, data)
             if errors:
                 raise InvalidData(errors)
+            data = self.engine.forms.filled(self.uow.session, self.model.start_form, data, {})
         for task in self.workflow.get_tasks():
             task.data.update(data)
         outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
@@ -102,7 +103,7 @@ class _Simulation:
                     "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})
                 return False
             entry["answered"] = True
-            task.data.update(answer)
+            task.data.update(self.engine.forms.filled(self.uow.session, human.form_key, answer, task.data))
             task.run()
             self.path.append({"element_id": spec.bpmn_id, "name": human.name, "type": type(spec).__name__})
             progressed = True

@@ -72,7 +72,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         errors = uow.engine.forms.validate(uow.session, specs.start_form, data)
         if errors:
             raise InvalidData(errors)
-        data = {**uow.engine.forms.defaults(uow.session, specs.start_form), **data}
+        data = uow.engine.forms.filled(uow.session, specs.start_form, data, {})
     _refuse_parameter_overrides(data, specs.parameters)
     run = uow.create_instance(found, business_key, idempotency_key)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data

@@ -59,7 +59,11 @@ class Forms:
             return [FieldError("form", f"unknown form '{form_key}'")]
         return field_errors(schema, data)
 
-    def defaults(self, session: Session, form_key: str) -> dict[str, Any]:
-        """Values the form gives the fields left out of a submission."""
+    def filled(self, session: Session, form_key: str | None, data: Mapping[str, Any],
+               case: Mapping[str, Any]) -> dict[str, Any]:
+        """What a submission of a form puts into a case: its data, and the form's defaults for the fields it leaves
+        out that the case holds no value for yet, so a model may read every field its form declares."""
         schema = self.schema(session, form_key) or {}
-        return {name: spec["default"] for name, spec in schema.get("properties", {}).items() if "default" in spec}
+        defaults = {name: spec["default"] for name, spec in schema.get("properties", {}).items()
+                    if "default" in spec and name not in case}
+        return {**defaults, **data}

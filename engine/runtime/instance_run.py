@@ -165,7 +165,8 @@ class InstanceRun:
         # The history holds exactly what this person submitted, and what their values replaced.
         changed = {name: {"from": task.data[name], "to": value} for name, value in data.items()
                    if name in task.data and task.data[name] != value}
-        task.data.update(data)
+        # The case also gets the form's defaults for what was left out (Forms.filled); the history does not.
+        task.data.update(self.uow.engine.forms.filled(self.uow.session, form_key, data, task.data))
         if not self._run_model(task.run):
             return
         self.completed_task_ids.add(task_id)

@@ -78,3 +78,11 @@ def test_converting_a_lead_twice_returns_the_same_records(crm):
 
     first, second = crm.execute(convert_twice)
     assert first == second
+
+
+def test_a_lead_with_only_what_its_form_requires_runs(crm, desk):
+    bare = {name: LEAD[name] for name in ("company", "source", "region", "industry")}
+    d = desk(crm.start("lead_to_opportunity", {**bare, "company": "Wuxi Valves 无锡阀门"}, actor="marketing"))
+    assert d.waiting_at() == ["Task_QualifyLead"]  # no contact, e-mail or phone: nothing missing for the model
+    captured = lead(crm, "Wuxi Valves 无锡阀门")
+    assert (captured.contact_name, captured.email, captured.phone) == (None, None, None)

@@ -116,3 +116,25 @@ def test_a_complaint_is_registered_with_its_customer_and_contact_chosen_by_name(
                        contact_id="Ma Jun 马骏", product="Box", description="arrived broken")
     assert refused.status_code == 422
     assert "no contact named &#39;Ma Jun 马骏&#39; of this customer" in refused.get_data(as_text=True)
+
+
+def test_a_converted_lead_s_owner_starts_its_approval_from_the_inbox(engine, signed_in):
+    alice = signed_in("alice")
+    alice.post("/processes/lead_to_opportunity/start", company="Ningbo Pumps 宁波水泵", source="referral",
+               region="east", industry="manufacturing")
+    (qualify,) = engine.tasks(process_key="lead_to_opportunity", assignee="alice")
+    engine.complete(qualify.id, "alice", {"budget_confirmed": True, "decision_maker_known": True,
+                                          "timeline": "this_quarter", "estimated_amount": 250000})
+    inbox = alice.get("/inbox").get_data(as_text=True)
+    link = re.search(r'href="(/processes/customer_approval/start\?customer_id=C-(\d{5}))"', inbox)
+    assert link and "awaits approval" in inbox
+    page = alice.get(link.group(1)).get_data(as_text=True)
+    assert re.search(f'name="customer_id"[^>]+value="Ningbo Pumps 宁波水泵 · C-{link.group(2)}"', page)  # by name
+    response = alice.post("/processes/customer_approval/start", customer_id=f"C-{link.group(2)}", once="inbox")
+    assert response.status_code == 302
+    (case,) = engine.instances(process_key="customer_approval")
+    assert case.summary["customer_id"] == int(link.group(2))
+
+    refused = alice.post("/processes/customer_approval/start", customer_id="Shanghai Precision Machinery")
+    assert refused.status_code == 422  # an active customer awaits no approval
+    assert re.search(r'id="error-customer_id">no customer awaiting approval named', refused.get_data(as_text=True))
