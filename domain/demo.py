@@ -55,6 +55,7 @@ class Quarter:
         self.progress, self.worker = progress, Worker(self.engine)
         self.counts = {"cases": 0, "tasks": 0, "timers": 0}
         self.serial = 0
+        self.approval_asked: set[int] = set()
 
     def play(self) -> dict[str, int]:
         for day in range(self.days):
@@ -117,7 +118,14 @@ class Quarter:
         return {}
 
     def _start_customer_approval(self) -> dict[str, Any]:
-        return {}
+        """Mostly for a customer a converted lead left awaiting approval (each asked for once), else a new one."""
+        with self.engine.store.read() as session:
+            waiting = session.scalars(select(Customer.id).where(Customer.status == "pending",
+                                                                Customer.id.not_in(self.approval_asked or [0]))).first()
+        if waiting is None or self.random.random() < 0.3:
+            return {}
+        self.approval_asked.add(waiting)
+        return {"customer_id": waiting}
 
     # -- people at work ------------------------------------------------------------------------
     def _work(self, share: float) -> None:
@@ -139,6 +147,19 @@ class Quarter:
             except EngineError:
                 continue  # four eyes, a refused answer, a case moved on: tomorrow is another day
 
+    def _customer_facts(self, customer_id: Any) -> dict[str, Any]:
+        """What a salesperson types about the customer: as on record for a converted lead's, made up for a new one."""
+        with self.engine.store.read() as session:
+            known = session.get(Customer, customer_id) if type(customer_id) is int else None
+            contact = session.scalar(select(Contact.name).where(Contact.customer_id == customer_id).limit(1)) \
+                if known is not None else None
+        if known is None or known.region is None or known.industry is None:
+            return {"customer_name": f"{self.random.choice(CITIES)} {self.random.choice(TRADES)} Co. {self.serial}",
+                    "region": self.random.choice(list(REGIONS)), "industry": self.random.choice(list(INDUSTRIES)),
+                    "contact_name": f"Buyer {self.serial}"}
+        return {"customer_name": known.name, "region": known.region, "industry": known.industry,
+                "contact_name": contact or f"Buyer {self.serial}"}
+
     def _member(self, task: TaskView) -> str | None:
         with self.engine.store.read() as session:
             people = [name for name in members_of(session, task.candidate_group or "")
@@ -159,10 +180,9 @@ class Quarter:
             "disqualify_lead": lambda: {"reason": self.random.choice(("no budget this year", "bought elsewhere",
                                                                       "too small")), "nurture": r() < 0.2},
             "customer_info": lambda: {
-                "customer_name": f"{self.random.choice(CITIES)} {self.random.choice(TRADES)} Co. {self.serial}",
-                "region": self.random.choice(list(REGIONS)), "industry": self.random.choice(list(INDUSTRIES)),
+                **self._customer_facts(data.get("customer_id")),
                 "requested_credit_limit": self.random.choice((100_000, 300_000, 600_000, 1_200_000)),
-                "payment_terms": self.random.choice(list(TERMS)), "contact_name": f"Buyer {self.serial}"},
+                "payment_terms": self.random.choice(list(TERMS))},
             "payment_terms_review": lambda: {"payment_terms_approved": r() < 0.9,
                                              "payment_terms": data.get("payment_terms") or "net30"},
             "credit_limit_review": lambda: {"credit_limit_approved": r() < 0.85,

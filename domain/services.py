@@ -70,6 +70,8 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
     if lead.status == "converted":
         contact_id = call.session.scalar(select(Contact.id).where(Contact.customer_id == lead.customer_id))
         return {"customer_id": lead.customer_id, "contact_id": contact_id, "opportunity_id": lead.opportunity_id}
+    # The salesperson who qualified the lead (this command's actor) owns what it becomes, not whoever captured it.
+    lead.owner = call.actor or lead.owner
     customer = Customer(name=lead.company, region=lead.region, industry=lead.industry, status="pending",
                         owner=lead.owner, created_at=call.now)
     call.session.add(customer)
@@ -86,7 +88,8 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
         notify(call, lead.owner, f"Customer {customer.name} awaits approval / 新客户待审批",
                f"Converted from lead {lead.company}: start a new customer approval for C-{customer.id:05d} "
                "before its first order. / 线索已转化，下单前请为该客户发起新客户审批。", kind="reminder",
-               data={"start": {"process_key": "customer_approval", "values": {"customer_id": f"C-{customer.id:05d}"}}})
+               data={"start": {"process_key": "customer_approval", "values": {
+                   "customer_id": f"C-{customer.id:05d}", "business_key": f"NC-C-{customer.id:05d}"}}})
     return {"customer_id": customer.id, "contact_id": contact.id, "opportunity_id": opportunity.id}
 
 

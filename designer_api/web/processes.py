@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from domain import lookup
 from domain.reports import PERIOD
-from engine import FieldError, InvalidData, reports
+from engine import DuplicateCase, FieldError, InvalidData, reports
 
 from ..auth import require
 from ..blueprints.instances import instance_search
@@ -56,6 +56,8 @@ def start_page(key: str):
     # (a picker shows the record it names); nothing is checked until the form is sent.
     given = {name: request.args[name][:200] for name in (schema or {}).get("properties", {}) if name in request.args}
     values: dict = {**given, **submitted(schema, given)[0]} if given else {}
+    if request.args.get("business_key"):  # a link's business key: one open case per key keeps a second start out
+        values["business_key"] = request.args["business_key"][:128]
     errors: dict[str, str] = {}
     if request.method == "POST":
         data, errors = submitted(schema, request.form)
@@ -69,6 +71,9 @@ def start_page(key: str):
                                   idempotency_key=request.form.get("once", "")[:64] or None)
         except InvalidData as refused:
             errors = {f.field: f.message for f in refused.fields} | errors
+            values = {**data, **request.form}
+        except DuplicateCase as taken:
+            errors = {"business_key": taken.message}
             values = {**data, **request.form}
         else:
             flash(f"Case started|{case.business_key or case.id[:8]}")

@@ -117,8 +117,8 @@ def test_a_customer_a_converted_lead_left_pending_is_approved_as_itself(crm, des
     with crm.store.read() as session:  # its owner is told to ask for approval, with the start it needs
         reminder = session.scalars(select(Notification).where(Notification.username == "alice",
                                                               Notification.title.contains("awaits approval"))).one()
-    assert reminder.data == {"start": {"process_key": "customer_approval",
-                                       "values": {"customer_id": f"C-{pending.id:05d}"}}}
+    assert reminder.data == {"start": {"process_key": "customer_approval", "values": {
+        "customer_id": f"C-{pending.id:05d}", "business_key": f"NC-C-{pending.id:05d}"}}}
 
     d = desk(crm.start("customer_approval", {"customer_id": pending.id}, actor="alice"))
     context = {f["key"]: f["value"] for f in crm.task_context(d.task("Task_CustomerInfoEntry").id)}

@@ -31,6 +31,9 @@ def test_a_qualified_lead_becomes_customer_contact_and_opportunity(crm, desk):
     with crm.store.read() as session:
         assert session.get(Customer, converted.customer_id).name == LEAD["company"]
         assert float(session.get(Opportunity, converted.opportunity_id).amount) == 250000
+        # captured by marketing, qualified by alice: the lead, its customer and its opportunity are hers now
+        assert converted.owner == session.get(Customer, converted.customer_id).owner == "alice"
+        assert session.get(Opportunity, converted.opportunity_id).owner == "alice"
     d.complete("Task_PlanFirstMeeting", "alice", meeting_date="2026-12-01", agenda="needs and demo")
     assert d.status == "completed"
 

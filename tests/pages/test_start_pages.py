@@ -1,6 +1,7 @@
 """Starting cases from the pages: start forms with pickers that find customers, quotes and contacts by name."""
 from __future__ import annotations
 
+import html
 import re
 
 from domain.records import Customer
@@ -126,15 +127,23 @@ def test_a_converted_lead_s_owner_starts_its_approval_from_the_inbox(engine, sig
     engine.complete(qualify.id, "alice", {"budget_confirmed": True, "decision_maker_known": True,
                                           "timeline": "this_quarter", "estimated_amount": 250000})
     inbox = alice.get("/inbox").get_data(as_text=True)
-    link = re.search(r'href="(/processes/customer_approval/start\?customer_id=C-(\d{5}))"', inbox)
+    link = re.search(r'href="(/processes/customer_approval/start\?[^"]+)"', inbox)
     assert link and "awaits approval" in inbox
-    page = alice.get(link.group(1)).get_data(as_text=True)
-    assert re.search(f'name="customer_id"[^>]+value="Ningbo Pumps 宁波水泵 · C-{link.group(2)}"', page)  # by name
-    response = alice.post("/processes/customer_approval/start", customer_id=f"C-{link.group(2)}", once="inbox")
-    assert response.status_code == 302
+    page = alice.get(html.unescape(link.group(1))).get_data(as_text=True)
+    number = re.search(r'name="customer_id"[^>]+value="Ningbo Pumps 宁波水泵 · C-(\d{5})"', page).group(1)  # by name
+    assert f'value="NC-C-{number}"' in page  # and the business key that keeps a second approval of it out
+    form = {"customer_id": f"C-{number}", "business_key": f"NC-C-{number}"}
+    assert alice.post("/processes/customer_approval/start", once="inbox", **form).status_code == 302
     (case,) = engine.instances(process_key="customer_approval")
-    assert case.summary["customer_id"] == int(link.group(2))
+    assert case.summary["customer_id"] == int(number)
+    again = alice.post("/processes/customer_approval/start", once="inbox-again", **form)
+    assert again.status_code == 422 and re.search(r'id="error-business_key">an open case .* already has business key',
+                                                  again.get_data(as_text=True))
+    assert len(engine.instances(process_key="customer_approval")) == 1
 
     refused = alice.post("/processes/customer_approval/start", customer_id="Shanghai Precision Machinery")
     assert refused.status_code == 422  # an active customer awaits no approval
     assert re.search(r'id="error-customer_id">no customer awaiting approval named', refused.get_data(as_text=True))
+    odd = alice.get("/processes/customer_approval/start?customer_id=%3Cb%3Enobody&business_key=" + "k" * 300)
+    body = odd.get_data(as_text=True)  # a link's values are only shown, escaped and cut, until the form is sent
+    assert odd.status_code == 200 and 'value="&lt;b&gt;nobody"' in body and f'value="{"k" * 128}"' in body
