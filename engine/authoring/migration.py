@@ -5,6 +5,7 @@ migrates each instance in its own transaction (under its row lock), checks the n
 survives a save/load round trip before committing, and records the move in the history.
 An instance waiting on a step the new version removed or changed moves only where the
 administrator maps that step (old step id -> new step id); otherwise it is refused and untouched.
+A migrated case gets the defaults of fields the new version's start form added, as a start there would have.
 """
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
         sub = workflow.subprocesses[subprocess_id]
         migrate_workflow(sub_diff, sub, specs.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = specs.subprocess_specs
+    defaulted = _start_defaults(uow, specs, workflow)
     state = uow.engine.serializer.dumps(workflow)
     try:
         reloaded = uow.engine.serializer.loads(state, specs, SandboxScriptEngine(uow.engine.pack))
@@ -122,8 +124,20 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     run.keep_workflow = False  # rebuilt on the target's specs: the next command reads it back from what is stored
     run.event("instance_migrated", data={"from_version": from_version, "to_version": to_version,
                                          **({"moved": {"from": moved, "to": _waiting(workflow)}}
-                                            if any(step in mapping for step in moved) else {})})
+                                            if any(step in mapping for step in moved) else {}),
+                                         **({"defaults": defaulted} if defaulted else {})})
     run.save()
+
+
+def _start_defaults(uow: UnitOfWork, specs: Specs, workflow: Any) -> list[str]:
+    """Give the case the target's start-form defaults it lacks, as a start on that version would have: a field the
+    new version's start form added is then defined for its model. The names filled in, for the history."""
+    filled: set[str] = set()
+    for task in workflow.get_tasks(state=ACTIVE):
+        missing = uow.engine.forms.filled(uow.session, specs.start_form, {}, task.data)
+        task.data.update(missing)
+        filled.update(missing)
+    return sorted(filled)
 
 
 def _diff(engine: Engine, workflow: Any, specs: Specs) -> tuple[Any, dict[str, Any]]:

@@ -242,3 +242,38 @@ def test_model_forms_kept_in_memory_are_bounded_and_a_deployed_one_dropped_is_re
         assert [f.field for f in forms.validate(session, "model:draft0", {})] == ["form"]  # unknown, never "anything"
         assert forms.schema(session, deployed) is not None  # read from its row again
         assert forms.validate(session, deployed, {"amount": 5}) == []
+
+
+def start_form_model(added: str = "", after_check: str = "") -> bytes:
+    """Camunda: a start form, a check by alice, then (when given) more flow after it."""
+    return model(CAMUNDA, f"""
+      <bpmn:startEvent id="StartEvent_1"><bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="amount" label="Amount" type="long" />{added}
+      </camunda:formData></bpmn:extensionElements></bpmn:startEvent>
+      <bpmn:userTask id="Task_Check" name="Check" camunda:assignee="alice" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Check" />
+      {after_check or '<bpmn:endEvent id="EndEvent_1" />'}
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Check" targetRef="{"Gateway_Urgent" if after_check else "EndEvent_1"}" />""",
+                 key="checked_requests")
+
+
+def test_a_case_migrated_to_a_version_whose_start_form_added_a_field_gets_its_default(engine: Engine):
+    engine.deploy(start_form_model(), author="root")
+    case = engine.start("checked_requests", {"amount": 5}, "R-1", "bob")
+    engine.deploy(start_form_model('<camunda:formField id="priority" label="Priority" type="string" '
+                                   'defaultValue="normal" />', """
+      <bpmn:exclusiveGateway id="Gateway_Urgent" name="Urgent?" default="Flow_Normal" />
+      <bpmn:userTask id="Task_Escalate" name="Escalate" camunda:assignee="alice" />
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_Urgent" sourceRef="Gateway_Urgent" targetRef="Task_Escalate">
+        <bpmn:conditionExpression>${priority == 'urgent'}</bpmn:conditionExpression></bpmn:sequenceFlow>
+      <bpmn:sequenceFlow id="Flow_Normal" sourceRef="Gateway_Urgent" targetRef="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Escalate" targetRef="EndEvent_1" />"""), author="root")
+    # its outgoing flow changed, so the administrator maps the step onto itself
+    [outcome] = engine.authoring.migrate("checked_requests", 1, 2, "root", {"Task_Check": "Task_Check"})
+    assert outcome["migrated"], (outcome["verdict"], outcome["reason"])
+    assert engine.history(case.id)[-1].data["defaults"] == ["priority"]
+    [check] = engine.tasks(instance_id=case.id)
+    engine.complete(check.id, "alice", {})
+    done = engine.instance(case.id)  # the gateway read the priority a start on version 2 would have had
+    assert (done.status, done.incident) == ("completed", None)
