@@ -40,7 +40,7 @@ def fire(call: ServiceCall, point: ControlPoint, alert_user: str | None, **evide
 
 def credit_usage(call: ServiceCall, customer_id: int, extra_amount: float = 0) -> float:
     """(credit used + extra) / credit limit; 1.0 or more means the limit is reached."""
-    customer = _customer(call, customer_id)
+    customer = customer_for_update(call, customer_id)
     if customer.credit_limit <= 0:
         return 1.0
     return float((customer.credit_used + Decimal(str(extra_amount))) / customer.credit_limit)
@@ -101,8 +101,17 @@ def check_quote_price(call: ServiceCall, order_id: int) -> dict[str, Any]:
     return {"blocked": blocked, "approved_price": None if approved is None else float(approved)}
 
 
-def _customer(call: ServiceCall, customer_id: int) -> Customer:
-    customer = call.session.get(Customer, customer_id)
+def customer_for_update(call: ServiceCall, customer_id: int) -> Customer:
+    """The customer read afresh with its row locked until the command ends: a command that decides on a customer's
+    credit or status, or changes them, waits for another one doing so, and then sees what that one wrote
+    (PostgreSQL; SQLite runs one writing command at a time anyway)."""
+    return _customer(call, customer_id, lock=True)
+
+
+def _customer(call: ServiceCall, customer_id: int, lock: bool = False) -> Customer:
+    # FOR NO KEY UPDATE: an order inserted for the customer (its key share lock) does not wait on it, or deadlock
+    customer = call.session.get(Customer, customer_id, with_for_update={"key_share": True} if lock else None,
+                                populate_existing=lock)
     if customer is None:
         raise LookupError(f"customer {customer_id} does not exist")
     return customer

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from engine import ServiceCall
 
-from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment
+from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment, customer_for_update
 from .directory import members_of
 from .notifications import notify
 from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment
@@ -248,7 +248,7 @@ def _change_credit_used(call: ServiceCall, customer_id: int, delta: Decimal, rea
     """The one place credit used changes, always with a history event saying from what to what and why."""
     if not delta:
         return
-    customer = _get(call, Customer, customer_id)
+    customer = customer_for_update(call, customer_id)
     before = customer.credit_used
     customer.credit_used = max(before + delta, Decimal(0))
     call.record("credit_used_changed", customer_id=customer_id, customer=customer.name, reason=reason,
@@ -258,7 +258,7 @@ def _change_credit_used(call: ServiceCall, customer_id: int, delta: Decimal, rea
 def _pending(call: ServiceCall, customer_id: int) -> Customer:
     """A customer awaiting approval: one approval decides it, so a second (run for the same customer at the same
     time) stops at an incident instead of overwriting the first one's decision."""
-    customer: Customer = _get(call, Customer, customer_id)
+    customer = customer_for_update(call, customer_id)
     if customer.status != "pending":
         decided = f" in case {customer.credit_approved_in} by {customer.credit_approved_by}" \
             if customer.status == "active" and customer.credit_approved_in else ""

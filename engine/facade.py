@@ -34,6 +34,7 @@ from .store.tables import ProcessVersion, Webhook
 from .store.versions import SpecCache, find_version, set_active, store_version
 
 T = TypeVar("T")
+UNDONE_BY_THE_DATABASE = frozenset({"40001", "40P01"})  # PostgreSQL rolled back a serialization failure, a deadlock
 
 
 class Engine:
@@ -72,8 +73,9 @@ class Engine:
         """Run one command in one transaction as `actor`; commit only if it returns.
 
         A command whose database connection is found dead before its commit wrote nothing, and runs once more
-        on a fresh connection. :raises Unavailable: when that fails too, or the connection dropped during the
-        commit (whether it was saved is then unknown)
+        on a fresh connection; so does one the database chose to undo (a deadlock's victim, a serialization
+        failure). :raises Unavailable: when that fails too, or the connection dropped during the commit (whether it
+        was saved is then unknown) :raises Conflict: the database still too busy
         """
         for attempt in (1, 2):
             uow = UnitOfWork(self, actor)
@@ -89,9 +91,11 @@ class Engine:
                 if attempt == 2:
                     raise
             except OperationalError as exc:
-                if "locked" in str(exc.orig).lower():
+                undone = getattr(exc.orig, "sqlstate", None) in UNDONE_BY_THE_DATABASE
+                if not undone and "locked" not in str(exc.orig).lower():
+                    raise
+                if not undone or attempt == 2:
                     raise Conflict("the database is busy with another change; try again") from None
-                raise
         raise AssertionError("unreachable")
 
     # -- models ---------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ..errors import SandboxViolation, new_reference
+from ..errors import EngineError, SandboxViolation, new_reference
 from ..pack import Pack, ServiceCall
 from .data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
@@ -79,13 +80,13 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException("services cannot run outside a command", task=task)
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         call = self._service_call(task)
-        return self._guarded(task, operation_name, lambda: json.dumps(operator(call, **params)))
+        return self._guarded(task, operation_name, lambda: json.dumps(_run_service(call, operator, params)))
 
     def _guarded(self, task: Any, source: str, run: Callable[[], Any]) -> Any:
         try:
             return run()
-        except WorkflowTaskException:
-            raise
+        except (WorkflowTaskException, EngineError, OperationalError):
+            raise  # the database busy or gone (and the engine's own refusals) end the command, not the case
         except (SandboxViolation, ExpressionError) as exc:
             raise WorkflowTaskException(f"'{_short(source)}' failed: {exc}", task=task, exception=exc) from None
         except Exception as exc:  # a pack service failed: becomes an incident, never a 500
@@ -97,6 +98,31 @@ class SandboxScriptEngine(PythonScriptEngine):
             failure.reference = new_reference()
             log.error("incident %s: '%s' failed", failure.reference, source, exc_info=exc)
             raise failure from None
+
+
+def _run_service(call: ServiceCall, operator: Callable[..., Any], params: dict[str, Any]) -> Any:
+    """Run a service operator in a savepoint of the command's transaction.
+
+    A write the database refuses undoes everything the service wrote and queued (events, messages) and leaves the
+    transaction usable, so the case's incident is saved and nothing half-written is. A service that refuses on its
+    own keeps what it wrote before refusing (the alert of a control point that then blocks).
+    """
+    events, messages = len(call.events), len(call.messages)
+    refused: Exception | None = None
+    try:
+        with call.session.begin_nested():
+            try:
+                result = operator(call, **params)
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - raised again below, once its writes are kept
+                refused = exc
+    except SQLAlchemyError:
+        del call.events[events:], call.messages[messages:]
+        raise
+    if refused is not None:
+        raise refused
+    return result
 
 
 def _plain_message(exc: Exception) -> str | None:

@@ -7,10 +7,15 @@ import signal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
+from domain import CrmPack
+from domain.records import Customer
 from engine import Conflict, Engine, NotFound, Pack, Unavailable
 from engine.store.tables import OutboxMessage
+from tests.crm import prepare_crm
 from tests.engine.bpmn_builder import gateway_model, parallel_model
+from tests.engine.test_bounds import NOTING, model
 
 FORK = multiprocessing.get_context("fork")
 
@@ -165,21 +170,23 @@ def test_a_process_killed_while_holding_the_row_lock_releases_it(engine, url):
     assert count(engine, instance.id, "task_completed") == 1
 
 
-def _at_barrier(url, work, barrier, results):
-    engine = Engine(url)
+def _at_barrier(url, work, barrier, results, pack):
+    engine = Engine(url) if pack is None else Engine(url, pack=pack)
     barrier.wait()
     try:
         results.put(("ok", work(engine)))
     except Conflict:
         results.put(("conflict", None))
+    except Exception as failed:  # noqa: BLE001 - said, so the test shows it instead of a missing result
+        results.put(("error", repr(failed)))
     finally:
         engine.close()
 
 
-def at_once(url: str, n: int, work) -> list[tuple[str, str | None]]:
+def at_once(url: str, n: int, work, pack: Pack | None = None) -> list[tuple[str, str | None]]:
     """Run `work(engine)` in n processes released at the same instant: ("ok", its result) or ("conflict", None)."""
     barrier, results = FORK.Barrier(n), FORK.Queue()
-    processes = [FORK.Process(target=_at_barrier, args=(url, work, barrier, results)) for _ in range(n)]
+    processes = [FORK.Process(target=_at_barrier, args=(url, work, barrier, results, pack)) for _ in range(n)]
     for process in processes:
         process.start()
     for process in processes:
@@ -316,3 +323,39 @@ def test_a_connection_lost_while_a_save_is_written_answers_unavailable_and_leave
     finally:
         engine.close()
         pack.admin.dispose()
+
+
+def test_orders_released_at_once_for_one_customer_all_count_against_its_credit(postgres):
+    url = postgres.create(template=postgres.template_for(CrmPack()))
+    crm = prepare_crm(Engine(url, pack=CrmPack()))
+    try:
+        with crm.store.read() as session:
+            customer = session.scalars(select(Customer).where(Customer.name.like("Beijing Energy%"))).one()
+        order = {"customer_id": customer.id, "amount": 110000, "quote_id": 1}  # the approved price: released at once
+        outcomes = at_once(url, 6, lambda engine: engine.start("order_release", order, actor="alice").id, CrmPack())
+        assert [o for o, _ in outcomes] == ["ok"] * 6, outcomes
+        assert {crm.instance(i).status for _, i in outcomes} == {"completed"}
+        with crm.store.read() as session:  # none of the six releases overwrote another's credit used
+            assert session.get(Customer, customer.id).credit_used == customer.credit_used + 6 * 110000
+    finally:
+        crm.close()
+
+
+def test_a_command_the_database_undoes_as_a_deadlock_victim_runs_once_more(url):
+    calls: list[str] = []
+
+    def victim_once(call, text):
+        calls.append(text)
+        if len(calls) == 1:  # what PostgreSQL says to the transaction it chose to undo
+            call.session.execute(sql("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"))
+        call.record("noted", text=text)
+        return {"noted": text}
+
+    engine = Engine(url, pack=Pack(services={"note": victim_once}))
+    try:
+        engine.deploy(model(NOTING))
+        case = engine.start("noting", {}, business_key="N-1")
+        assert (engine.instance(case.id).status, calls) == ("completed", ["hello", "hello"])
+        assert [e.type for e in engine.history(case.id)].count("noted") == 1  # the undone run left nothing
+    finally:
+        engine.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import text
 
 from engine import Engine, InvalidData, InvalidModel, Worker
 from engine.intake.sandbox import SandboxViolation, compile_expression, compile_script, evaluate, execute
@@ -197,6 +198,51 @@ def test_an_unexpected_failure_shows_a_plain_message_and_a_reference(engine, pac
     incident = engine.start("noting", {}).incident
     assert incident["element_id"] == "Task_Note" and "crm_customer" not in incident["message"]
     assert "server log" in incident["message"] and len(incident["reference"]) == 12
+
+
+NOTING = """
+  <bpmn:process id="noting" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:serviceTask id="Task_Note"><bpmn:extensionElements>
+      <spiffworkflow:serviceTaskOperator id="note" resultVariable="noted">
+        <spiffworkflow:parameters><spiffworkflow:parameter id="text" type="str" value="'hello'"/>
+        </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Note" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Note" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+
+
+def _write_then(failure: str):
+    def service(call, **_):
+        call.session.execute(text("UPDATE instance SET business_key = 'written' WHERE id = :id"),
+                             {"id": call.instance_id})
+        call.record("noted", text="written")
+        call.send("noted", f"noted:{call.instance_id}", text="written")
+        if failure == "database":
+            call.session.execute(text("INSERT INTO instance (id) VALUES (NULL)"))  # refused: not null, and more
+        raise ValueError("the service refuses")
+    return service
+
+
+@pytest.mark.parametrize("failure", ["database", "service"])
+def test_a_service_whose_write_the_database_refuses_leaves_none_of_its_writes_and_an_incident(engine, pack, failure):
+    pack.services = {**pack.services, "note": _write_then(failure)}
+    engine.deploy(model(NOTING))
+    case = engine.start("noting", {}, business_key="N-1")
+    assert case.incident["element_id"] == "Task_Note"
+    stored = engine.instance(case.id)  # the incident was saved in both cases (the transaction stayed usable)
+    assert (stored.status, stored.incident["reference"]) == ("error", case.incident["reference"])
+    noted = [e for e in engine.history(case.id) if e.type == "noted"]
+    with engine.store.read() as session:
+        sent = session.scalar(text("SELECT count(*) FROM outbox WHERE topic = 'noted'"))
+    if failure == "database":  # none of what the service wrote or queued before the refused write
+        assert "server log" in case.incident["message"]
+        assert (stored.business_key, noted, sent) == ("N-1", [], 0)
+    else:  # a service's own refusal keeps what it did first (a control point's alert before it blocks)
+        assert case.incident["message"].startswith("'note' failed: the service refuses")
+        assert (stored.business_key, len(noted), sent) == ("written", 1, 1)
 
 
 @pytest.mark.parametrize("cycle", ["R3/PT1H", "'R3/PT1H'"])
