@@ -148,6 +148,17 @@ class InvalidData(EngineError):
         self.fields = fields
 
 
+RETRIED_BY_THE_ENGINE = frozenset({"40001", "40P01"})  # PostgreSQL undid the transaction: serialization, deadlock
+
+
+def database_busy(exc: BaseException) -> bool:
+    """The database refused for now, not for good: it undid the transaction (`RETRIED_BY_THE_ENGINE`), would not
+    wait for a lock (PostgreSQL's 55P03), or the SQLite file stayed locked. The command, not the case, failed."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    return state in RETRIED_BY_THE_ENGINE or state == "55P03" or (state is None and "locked" in str(orig).lower())
+
+
 def new_reference() -> str:
     """A short id that ties what a user is told of an incident to what the server log says."""
     return uuid.uuid4().hex[:12]

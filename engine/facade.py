@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable
+from .errors import RETRIED_BY_THE_ENGINE, BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable, database_busy
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
@@ -34,7 +34,6 @@ from .store.tables import ProcessVersion, Webhook
 from .store.versions import SpecCache, find_version, set_active, store_version
 
 T = TypeVar("T")
-UNDONE_BY_THE_DATABASE = frozenset({"40001", "40P01"})  # PostgreSQL rolled back a serialization failure, a deadlock
 
 
 class Engine:
@@ -91,10 +90,9 @@ class Engine:
                 if attempt == 2:
                     raise
             except OperationalError as exc:
-                undone = getattr(exc.orig, "sqlstate", None) in UNDONE_BY_THE_DATABASE
-                if not undone and "locked" not in str(exc.orig).lower():
+                if not database_busy(exc):
                     raise
-                if not undone or attempt == 2:
+                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED_BY_THE_ENGINE:
                     raise Conflict("the database is busy with another change; try again") from None
         raise AssertionError("unreachable")
 

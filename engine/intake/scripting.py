@@ -14,9 +14,9 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import EngineError, SandboxViolation, new_reference
+from ..errors import EngineError, SandboxViolation, database_busy, new_reference
 from ..pack import Pack, ServiceCall
 from .data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from .sandbox import ExpressionError, compile_expression, compile_script, evaluate, execute
@@ -85,11 +85,13 @@ class SandboxScriptEngine(PythonScriptEngine):
     def _guarded(self, task: Any, source: str, run: Callable[[], Any]) -> Any:
         try:
             return run()
-        except (WorkflowTaskException, EngineError, OperationalError):
-            raise  # the database busy or gone (and the engine's own refusals) end the command, not the case
+        except (WorkflowTaskException, EngineError):
+            raise  # the engine's own refusals, and the database gone (Unavailable), end the command
         except (SandboxViolation, ExpressionError) as exc:
             raise WorkflowTaskException(f"'{_short(source)}' failed: {exc}", task=task, exception=exc) from None
         except Exception as exc:  # a pack service failed: becomes an incident, never a 500
+            if database_busy(exc):
+                raise  # not the case's fault: the command ends, and is tried again or answered "busy"
             plain = _plain_message(exc)
             if plain is not None:
                 raise WorkflowTaskException(f"'{_short(source)}' failed: {plain}", task=task, exception=exc) from None

@@ -222,11 +222,13 @@ def _write_then(failure: str):
         call.send("noted", f"noted:{call.instance_id}", text="written")
         if failure == "database":
             call.session.execute(text("INSERT INTO instance (id) VALUES (NULL)"))  # refused: not null, and more
+        if failure == "no_table":  # SQLite calls it an OperationalError, as it does a locked file
+            call.session.execute(text("SELECT * FROM no_such_table"))
         raise ValueError("the service refuses")
     return service
 
 
-@pytest.mark.parametrize("failure", ["database", "service"])
+@pytest.mark.parametrize("failure", ["database", "no_table", "service"])
 def test_a_service_whose_write_the_database_refuses_leaves_none_of_its_writes_and_an_incident(engine, pack, failure):
     pack.services = {**pack.services, "note": _write_then(failure)}
     engine.deploy(model(NOTING))
@@ -237,7 +239,7 @@ def test_a_service_whose_write_the_database_refuses_leaves_none_of_its_writes_an
     noted = [e for e in engine.history(case.id) if e.type == "noted"]
     with engine.store.read() as session:
         sent = session.scalar(text("SELECT count(*) FROM outbox WHERE topic = 'noted'"))
-    if failure == "database":  # none of what the service wrote or queued before the refused write
+    if failure != "service":  # none of what the service wrote or queued before the database refused
         assert "server log" in case.incident["message"]
         assert (stored.business_key, noted, sent) == ("N-1", [], 0)
     else:  # a service's own refusal keeps what it did first (a control point's alert before it blocks)
