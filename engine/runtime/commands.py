@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
-from ..store.tables import HistoryEvent, Instance, TaskRow, Timer
+from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow, Timer
 from ..store.versions import find_version
-from . import timers
+from . import timers, webhooks
 from .instance_run import InstanceRun
 from .unit_of_work import UnitOfWork
 
@@ -260,6 +260,9 @@ def comment(uow: UnitOfWork, instance_id: str, text: str) -> HistoryEvent:
     event = HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
                          type="comment_added", actor=uow.actor, data={"text": text}, at=uow.now)
     uow.session.add(event)
+    sent = webhooks.deliveries(uow.engine.subscriptions.of(uow.session),
+                               [{"type": event.type, "actor": event.actor, "data": event.data}], row, uow.now)
+    uow.session.add_all(OutboxMessage(**delivery) for delivery in sent)
     uow.session.flush()
     return event
 

@@ -348,8 +348,6 @@ class InstanceRun:
                    "created_at": now, "attempts": 0} for m in self.messages]
         subscribed = self.uow.engine.subscriptions.of(self.uow.session) if self.events else {}
         if subscribed:
-            outbox += webhooks.deliveries(subscribed, self.events, {
-                "instance_id": row.id, "process_key": row.process_key, "version": row.version,
-                "business_key": row.business_key, "status": row.status}, now)
+            outbox += webhooks.deliveries(subscribed, self.events, row, now)
         writes.queue_outbox(self.batch, outbox)
         self.events, self.messages = [], []

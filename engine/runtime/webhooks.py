@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import FieldError, InvalidData, NotFound
-from ..store.tables import OutboxMessage, Webhook
+from ..store.tables import Instance, OutboxMessage, Webhook
 
 if TYPE_CHECKING:
     from ..facade import Engine
@@ -40,7 +40,7 @@ EVENT_TYPES = frozenset({
     "instance_started", "instance_completed", "instance_suspended", "instance_resumed", "instance_terminated",
     "instance_retried", "instance_migrated", "incident", "task_created", "task_completed", "task_claimed",
     "task_unclaimed", "task_delegated", "task_cancelled", "timer_fired", "message_received", "element_completed",
-    "gateway_decided"})
+    "gateway_decided", "comment_added"})
 REFRESH_SECONDS = 2.0
 TIMEOUT_SECONDS = 10
 MAX_EVENTS = 50
@@ -75,9 +75,11 @@ class Subscriptions:
         return by_type
 
 
-def deliveries(subscribed: dict[str, list[int]], events: Iterable[dict[str, Any]], instance: dict[str, Any],
+def deliveries(subscribed: dict[str, list[int]], events: Iterable[dict[str, Any]], row: Instance,
                now: datetime) -> list[dict[str, Any]]:
-    """Outbox rows for the events a webhook subscribes to (one per event and webhook)."""
+    """Outbox rows for the events of a case (`row`) a webhook subscribes to (one per event and webhook)."""
+    instance = {"instance_id": row.id, "process_key": row.process_key, "version": row.version,
+                "business_key": row.business_key, "status": row.status}
     rows = []
     for event in events:
         for hook_id in subscribed.get(event["type"], ()):

@@ -147,7 +147,9 @@ def test_webhooks_take_only_http_urls_and_known_events(as_user, body, field):
     assert as_user("alice").post("/api/webhooks", json={**body, "url": "https://x.example"}).status_code == 403
 
 
-def test_comments_are_append_only_history_that_readers_of_the_case_may_add(as_user):
+def test_comments_are_append_only_history_that_readers_of_the_case_may_add(as_user, engine, receiver):
+    url, got = receiver
+    as_user("root").post("/api/webhooks", json={"url": url, "events": ["comment_added"], "secret": SECRET})
     case = prepaid_order(as_user, "SO-7005")
     added = as_user("bob").post(f"/api/instances/{case}/comments", json={"text": "customer promised to pay Friday"})
     assert added.status_code == 201 and added.json["type"] == "comment_added" and added.json["actor"] == "bob"
@@ -155,6 +157,11 @@ def test_comments_are_append_only_history_that_readers_of_the_case_may_add(as_us
     assert as_user("sam").post(f"/api/instances/{case}/comments", json={"text": "hi"}).status_code == 403
     history = as_user("root").get(f"/api/instances/{case}/history").json
     assert [e["data"]["text"] for e in history if e["type"] == "comment_added"] == ["customer promised to pay Friday"]
+    outbox_delivery(engine)()  # subscribers outside hear of it, as of any other history event
+    [(headers, body)] = got.received
+    sent = json.loads(body)
+    assert (headers["X-Crmflow-Event"], sent["business_key"], sent["actor"], sent["data"]) == (
+        "comment_added", "SO-7005", "bob", {"text": "customer promised to pay Friday"})
 
 
 def test_the_cockpit_finds_cases_by_customer_prefix_step_and_data_a_page_at_a_time(as_user):
