@@ -359,3 +359,17 @@ def test_a_command_the_database_undoes_as_a_deadlock_victim_runs_once_more(url):
         assert [e.type for e in engine.history(case.id)].count("noted") == 1  # the undone run left nothing
     finally:
         engine.close()
+
+
+def test_a_service_the_database_keeps_waiting_for_a_lock_ends_its_command_not_the_case(url):
+    def waits(call, text):  # what PostgreSQL says when a lock is not had in lock_timeout (or NOWAIT)
+        call.session.execute(sql("DO $$ BEGIN RAISE EXCEPTION 'could not obtain lock' USING ERRCODE = '55P03'; END $$"))
+
+    engine = Engine(url, pack=Pack(services={"note": waits}))
+    try:
+        engine.deploy(model(NOTING))
+        with pytest.raises(Conflict, match="busy"):
+            engine.start("noting", {}, business_key="N-1")
+        assert engine.instances(process_key="noting") == []  # no case stuck at an incident: nothing was saved
+    finally:
+        engine.close()
