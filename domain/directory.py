@@ -72,6 +72,12 @@ def case_region_and_industry(session: Session, data: Mapping[str, Any]) -> tuple
     return region, industry
 
 
+def responsible(session: Session, group: str, region: str | None, industry: str | None) -> str | None:
+    """The member of `group` the assignment rules give work of this region and industry to, if a rule names one."""
+    rule = _best_rule(session, group, region, industry)
+    return rule.username if rule is not None else None
+
+
 def _best_rule(session: Session, group: str, region: str | None, industry: str | None) -> AssignmentRule | None:
     rules = session.scalars(select(AssignmentRule).where(AssignmentRule.group_key == group)
                             .order_by(AssignmentRule.id)).all()

@@ -16,9 +16,11 @@ from sqlalchemy import func, or_, select
 from engine import ServiceCall
 
 from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment, customer_for_update
-from .directory import members_of
+from .directory import groups_of, members_of, responsible
 from .notifications import notify
 from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment
+
+SALES = "sales"  # the group whose members own customers and their opportunities
 
 SOURCE_POINTS = {"referral": 25, "partner": 20, "fair": 15, "web": 10, "cold_call": 5}
 TIMELINE_POINTS = {"this_quarter": 25, "this_year": 15, "later": 0}
@@ -70,8 +72,7 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
     if lead.status == "converted":
         contact_id = call.session.scalar(select(Contact.id).where(Contact.customer_id == lead.customer_id))
         return {"customer_id": lead.customer_id, "contact_id": contact_id, "opportunity_id": lead.opportunity_id}
-    # The salesperson who qualified the lead (this command's actor) owns what it becomes, not whoever captured it.
-    lead.owner = call.actor or lead.owner
+    lead.owner = _salesperson(call, lead)
     customer = Customer(name=lead.company, region=lead.region, industry=lead.industry, status="pending",
                         owner=lead.owner, created_at=call.now)
     call.session.add(customer)
@@ -91,6 +92,15 @@ def convert_lead(call: ServiceCall, lead_id: int, amount: float = 0) -> dict[str
                data={"start": {"process_key": "customer_approval", "values": {
                    "customer_id": f"C-{customer.id:05d}", "business_key": f"NC-C-{customer.id:05d}"}}})
     return {"customer_id": customer.id, "contact_id": contact.id, "opportunity_id": opportunity.id}
+
+
+def _salesperson(call: ServiceCall, lead: Lead) -> str | None:
+    """Who owns what a lead becomes: the salesperson converting it (this command's actor), not whoever captured it;
+    for a conversion someone outside sales runs (an administrator retrying it), the salesperson the lead's region
+    and industry go to."""
+    if call.actor and SALES in groups_of(call.session, call.actor):
+        return call.actor
+    return responsible(call.session, SALES, lead.region, lead.industry) or lead.owner
 
 
 def disqualify_lead(call: ServiceCall, lead_id: int, reason: str, nurture: bool = False) -> dict[str, Any]:

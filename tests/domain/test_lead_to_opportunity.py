@@ -83,6 +83,22 @@ def test_converting_a_lead_twice_returns_the_same_records(crm):
     assert first == second
 
 
+def test_a_lead_converted_by_someone_outside_sales_goes_to_the_salesperson_of_its_region(crm):
+    def convert_as(actor: str):
+        def command(uow):
+            new = Lead(company=f"Retried by {actor}", source="web", region="south", industry="retail", owner="marketing",
+                       created_at=datetime.now(UTC))
+            uow.session.add(new)
+            uow.session.flush()
+            call = ServiceCall(uow.session, "i", "lead_to_opportunity", None, "Service_ConvertLead", actor,
+                               datetime.now(UTC))
+            return uow.session.get(Customer, convert_lead(call, new.id)["customer_id"]).owner
+        return crm.execute(command)
+
+    assert convert_as("root") == "bob"  # an administrator retrying the step: the south's salesperson owns it
+    assert convert_as("carol") == "carol"  # a member of sales converting it owns it
+
+
 def test_a_lead_with_only_what_its_form_requires_runs(crm, desk):
     bare = {name: LEAD[name] for name in ("company", "source", "region", "industry")}
     d = desk(crm.start("lead_to_opportunity", {**bare, "company": "Wuxi Valves 无锡阀门"}, actor="marketing"))
