@@ -52,13 +52,18 @@ def start_page(key: str):
     """
     me = require("staff", "admin")
     schema = engine().form_schema(engine().start_form(key))
-    # A link may fill in fields (a notification's "start approval for C-00012"), read as a submission would be
-    # (a picker shows the record it names); nothing is checked until the form is sent.
+    # A link may fill in fields (a notification's "start approval for C-00012"), read as a submission would be (a
+    # picker shows the record it names) and checked at once, so a stale one (the customer approved since) says so.
     given = {name: request.args[name][:200] for name in (schema or {}).get("properties", {}) if name in request.args}
-    values: dict = {**given, **submitted(schema, given)[0]} if given else {}
+    values: dict = {}
+    errors: dict[str, str] = {}
+    if given:
+        data, errors = submitted(schema, given)
+        values = {**given, **data}
+        errors = {f.field: f.message for f in engine().validate_form(engine().start_form(key), data)
+                  if f.field in given} | errors
     if request.args.get("business_key"):  # a link's business key: one open case per key keeps a second start out
         values["business_key"] = request.args["business_key"][:128]
-    errors: dict[str, str] = {}
     if request.method == "POST":
         data, errors = submitted(schema, request.form)
         business_key = request.form.get("business_key", "").strip() or None
@@ -83,7 +88,7 @@ def start_page(key: str):
             return redirect(url_for("process_pages.instance_page", instance_id=case.id))
     return render_template("start.html", key=key, name=catalog(engine().versions(key))[0]["name"],
                            schema=schema, fields=fields(schema, values, errors), errors=errors,
-                           values=values, once=uuid.uuid4().hex), 422 if errors else 200
+                           values=values, once=uuid.uuid4().hex), 422 if errors and request.method == "POST" else 200
 
 
 @bp.post("/<key>/<int(max=2147483647):version>/<any(activate, deactivate):action>")

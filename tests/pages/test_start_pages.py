@@ -141,6 +141,9 @@ def test_a_converted_lead_s_owner_starts_its_approval_from_the_inbox(engine, sig
                                                   again.get_data(as_text=True))
     assert len(engine.instances(process_key="customer_approval")) == 1
 
+    stale = alice.get("/processes/customer_approval/start?customer_id=C-00001")  # a link to a customer decided since
+    assert stale.status_code == 200 and re.search(r'id="error-customer_id">there is no customer awaiting approval '
+                                                  r'C-00001', stale.get_data(as_text=True))
     refused = alice.post("/processes/customer_approval/start", customer_id="Shanghai Precision Machinery")
     assert refused.status_code == 422  # an active customer awaits no approval
     assert re.search(r'id="error-customer_id">no customer awaiting approval named', refused.get_data(as_text=True))
