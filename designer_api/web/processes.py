@@ -57,7 +57,7 @@ def start_page(key: str):
     given = {name: request.args[name][:200] for name in (schema or {}).get("properties", {}) if name in request.args}
     values: dict = {}
     errors: dict[str, str] = {}
-    if given:
+    if given and request.method == "GET":  # a sent form is read from what was sent, below
         data, errors = submitted(schema, given)
         values = {**given, **data}
         errors = {f.field: f.message for f in engine().validate_form(engine().start_form(key), data)
