@@ -178,28 +178,6 @@ def test_cron_free_text_and_endless_cycles_are_refused_naming_the_element(engine
 
 
 # -- incidents tell people what happened, the log keeps the internals ----------------------------------
-def test_an_unexpected_failure_shows_a_plain_message_and_a_reference(engine, pack):
-    def broken(call, **_):
-        raise RuntimeError("primary key columns are 'crm_customer.id'")
-
-    pack.services = {**pack.services, "note": broken}
-    engine.deploy(model("""
-  <bpmn:process id="noting" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1" />
-    <bpmn:serviceTask id="Task_Note"><bpmn:extensionElements>
-      <spiffworkflow:serviceTaskOperator id="note" resultVariable="noted">
-        <spiffworkflow:parameters><spiffworkflow:parameter id="text" type="str" value="'hello'"/>
-        </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:endEvent id="EndEvent_1" />
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Note" />
-    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Note" targetRef="EndEvent_1" />
-  </bpmn:process>
-"""))
-    incident = engine.start("noting", {}).incident
-    assert incident["element_id"] == "Task_Note" and "crm_customer" not in incident["message"]
-    assert "server log" in incident["message"] and len(incident["reference"]) == 12
-
-
 NOTING = """
   <bpmn:process id="noting" isExecutable="true">
     <bpmn:startEvent id="StartEvent_1" />
@@ -212,6 +190,17 @@ NOTING = """
     <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Note" targetRef="EndEvent_1" />
   </bpmn:process>
 """
+
+
+def test_an_unexpected_failure_shows_a_plain_message_and_a_reference(engine, pack):
+    def broken(call, **_):
+        raise RuntimeError("primary key columns are 'crm_customer.id'")
+
+    pack.services = {**pack.services, "note": broken}
+    engine.deploy(model(NOTING))
+    incident = engine.start("noting", {}).incident
+    assert incident["element_id"] == "Task_Note" and "crm_customer" not in incident["message"]
+    assert "server log" in incident["message"] and len(incident["reference"]) == 12
 
 
 def _write_then(failure: str):
