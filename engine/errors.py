@@ -148,15 +148,18 @@ class InvalidData(EngineError):
         self.fields = fields
 
 
-RETRIED_BY_THE_ENGINE = frozenset({"40001", "40P01"})  # PostgreSQL undid the transaction: serialization, deadlock
+def database_undid(exc: BaseException) -> bool:
+    """PostgreSQL rolled the whole transaction back (a serialization failure, a deadlock's victim): running the
+    command again may well succeed."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40001", "40P01")
 
 
 def database_busy(exc: BaseException) -> bool:
-    """The database refused for now, not for good: it undid the transaction (`RETRIED_BY_THE_ENGINE`), would not
-    wait for a lock (PostgreSQL's 55P03), or the SQLite file stayed locked. The command, not the case, failed."""
+    """The database refused for now, not for good: it undid the transaction (`database_undid`), would not wait for a
+    lock (PostgreSQL's 55P03), or the SQLite file stayed locked. The command, not the case, failed."""
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None)
-    return state in RETRIED_BY_THE_ENGINE or state == "55P03" or (state is None and "locked" in str(orig).lower())
+    return database_undid(exc) or state == "55P03" or (state is None and "locked" in str(orig).lower())
 
 
 def new_reference() -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import RETRIED_BY_THE_ENGINE, BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable, database_busy
+from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable, database_busy, database_undid
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
@@ -92,7 +92,7 @@ class Engine:
             except OperationalError as exc:
                 if not database_busy(exc):
                     raise
-                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in RETRIED_BY_THE_ENGINE:
+                if attempt == 2 or not database_undid(exc):
                     raise Conflict("the database is busy with another change; try again") from None
         raise AssertionError("unreachable")
 
