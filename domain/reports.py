@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, case, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Select, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import reports as process
@@ -258,16 +258,16 @@ def contact_roles(session: Session, now: datetime, filters: Filters) -> list[dic
 
 
 # -- service, work and control -----------------------------------------------------------------
+_complaint_severity = process.or_text(Complaint.severity, "unclassified")
+
+
 def complaint_sla(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
     """Complaints per severity: received, still open, past their SLA (open and late, or closed late)."""
-    is_open = Complaint.status == "open"
-    open_late = case((is_open & (Complaint.sla_due_at < now), 1), else_=0)
-    closed_late = case((~is_open & (Complaint.closed_at > Complaint.sla_due_at), 1), else_=0)
-    severity = process.or_text(Complaint.severity, "unclassified")
-    query = (select(severity, func.count(), func.sum(case((is_open, 1), else_=0)), func.sum(open_late),
-                    func.sum(closed_late))
+    open_late, closed_late = _past_sla(now)
+    query = (select(_complaint_severity, func.count(), func.sum(case((Complaint.status == "open", 1), else_=0)),
+                    func.sum(case((open_late, 1), else_=0)), func.sum(case((closed_late, 1), else_=0)))
              .outerjoin(Customer, Customer.id == Complaint.customer_id)
-             .where(*_between(Complaint.created_at, filters)).group_by(severity))
+             .where(*_between(Complaint.created_at, filters)).group_by(_complaint_severity))
     rows = {sev: (int(n), int(o or 0), int(ol or 0), int(cl or 0)) for sev, n, o, ol, cl in
             session.execute(_customer_scope(query, filters))}
     order = [*SEVERITIES, "unclassified"]
@@ -299,21 +299,20 @@ def control_points(session: Session, now: datetime, filters: Filters) -> list[di
 
 
 def _complaints(session: Session, now: datetime, filters: Filters, severity: str) -> list[dict[str, Any]]:
-    query = (select(Complaint, Customer.name).outerjoin(Customer, Customer.id == Complaint.customer_id)
-             .where(process.or_text(Complaint.severity, "unclassified") == severity,
-                    *_between(Complaint.created_at, filters)).order_by(Complaint.created_at.desc()).limit(DETAIL_ROWS))
+    query = (select(Complaint, Customer.name, or_(*_past_sla(now)))
+             .outerjoin(Customer, Customer.id == Complaint.customer_id)
+             .where(_complaint_severity == severity, *_between(Complaint.created_at, filters))
+             .order_by(Complaint.created_at.desc()).limit(DETAIL_ROWS))
     return [{"complaint": f"CP-{c.id:05d}", "customer": name, "product": c.product, "status": c.status,
-             "sla_due_at": c.sla_due_at, "closed_at": c.closed_at, "past_sla": _past_sla(c, now)}
-            for c, name in session.execute(_customer_scope(query, filters))]
+             "sla_due_at": c.sla_due_at, "closed_at": c.closed_at, "past_sla": bool(late)}
+            for c, name, late in session.execute(_customer_scope(query, filters))]
 
 
-def _past_sla(complaint: Complaint, now: datetime) -> bool:
-    """Open past its SLA, or closed after it (one closed before closing times were kept counts as neither)."""
-    if complaint.sla_due_at is None:
-        return False
-    if complaint.status == "open":
-        return complaint.sla_due_at < now
-    return complaint.closed_at is not None and complaint.closed_at > complaint.sla_due_at
+def _past_sla(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Open past its SLA; closed after it. Null (neither) without an SLA, and for a complaint closed before closing
+    times were kept."""
+    is_open = Complaint.status == "open"
+    return is_open & (Complaint.sla_due_at < now), ~is_open & (Complaint.closed_at > Complaint.sla_due_at)
 
 
 def _stalled_detail(session: Session, now: datetime, value: str) -> list[dict[str, Any]]:
