@@ -96,8 +96,24 @@ def to_csv(report: Report, table: dict[str, Any], lang: str) -> bytes:
         values = [localized(row, c["key"], lang) for c in columns]
         if table["drill"] is None and values:
             values[0] = row_label(report, values[0], lang)
-        writer.writerow(["" if v is None else v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+        writer.writerow([spreadsheet_cell(v) for v in values])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+# A text a spreadsheet would take for a formula (=, +, -, @) or that hides one behind a tab or a carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A value as a CSV cell that Excel or LibreOffice never runs: a text that could start a formula gets a
+    leading apostrophe (shown as text); numbers stay numbers, dates become ISO text, None an empty cell."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def csv_download(report: Report, table: dict[str, Any], lang: str) -> Response:

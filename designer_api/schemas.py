@@ -27,6 +27,7 @@ from engine import (
     TaskView,
     VersionView,
     WebhookView,
+    batch_schema,
 )
 
 
@@ -140,7 +141,10 @@ class OperationsIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"operations": [{"op": "set_parameter", "name": "credit_band", "value": 3000000}]}]})
 
-    operations: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=100)]
+    # Each operation is checked by the engine against its declaration (OPERATIONS), field by field, before any is
+    # applied; the document shows that declaration.
+    operations: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=100,
+                                                      json_schema_extra={"items": batch_schema()["items"]})]
     revision: Id32 | None = None
 
 

@@ -16,6 +16,7 @@ from engine import Assignment, Conflict, FieldError, HumanTask, InvalidData, Not
 
 from .forms import REGIONS
 from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
+from .sessions import revoke_sessions
 
 
 def groups_of(session: Session, username: str) -> list[str]:
@@ -230,11 +231,13 @@ def list_users(session: Session) -> list[UserView]:
     return [_view(user, members.get(user.username, [])) for user in session.scalars(select(User).order_by(User.username))]
 
 
-def save_user(session: Session, username: str, changes: Mapping[str, Any], create: bool,
+def save_user(session: Session, username: str, changes: Mapping[str, Any], create: bool, now: datetime,
               actor: str | None = None) -> UserView:
     """Create a user, or change some of a user's settings (roles, groups, region, e-mail, name, active).
 
-    Deactivating ends the user's sessions and makes their tokens useless at once (both check `active`).
+    Deactivating revokes every page session and API token of the user, for good: credentials issued before it
+    never work again, even when the account is reactivated (the user signs in again, an administrator issues
+    new tokens).
     :raises Conflict: creating one that exists; NotFound: changing one that does not; InvalidData: bad values
     """
     user = session.get(User, username)
@@ -256,6 +259,9 @@ def save_user(session: Session, username: str, changes: Mapping[str, Any], creat
     for name in ("display_name", "email", "region", "roles", "active"):
         if name in changes:
             setattr(user, name, changes[name])
+    if changes.get("active") is False:
+        revoke_sessions(session, username, now)
+        revoke_tokens(session, now, username=username)
     session.flush()
     if "groups" in changes:
         wanted, current = set(changes["groups"]), set(groups_of(session, username))

@@ -6,6 +6,7 @@ Models come in through `deploy` (the intake pipeline); every state change goes t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -201,7 +202,7 @@ class Engine:
             return {**self.execute(messages.deliver, name, message_id, business_key, correlation, data, actor=actor),
                     "duplicate": False}
         except messages.DuplicateMessage:
-            return self.execute(messages.first_result, message_id, name, business_key, actor=actor)
+            return self.execute(messages.first_result, message_id, name, business_key, correlation, data, actor=actor)
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -213,23 +214,24 @@ class Engine:
         row = self.execute(lambda uow: webhooks.register(uow.session, url, events, secret, uow.actor, uow.now,
                                                          self.event_types), actor=actor)
         self.subscriptions.invalidate()
-        return WebhookView.of(row)
+        return _webhook_view(row)
 
     def set_webhook_active(self, hook_id: int, active: bool, actor: str | None = None) -> WebhookView:
         """Pause or resume a webhook. :raises NotFound:"""
         row = self.execute(lambda uow: webhooks.set_active(uow.session, hook_id, active), actor=actor)
         self.subscriptions.invalidate()
-        return WebhookView.of(row)
+        return _webhook_view(row)
 
     def webhooks(self) -> list[WebhookView]:
         """Every webhook, without secrets."""
         with self.store.read() as session:
-            return [WebhookView.of(h) for h in session.scalars(select(Webhook).order_by(Webhook.id))]
+            return [_webhook_view(h) for h in session.scalars(select(Webhook).order_by(Webhook.id))]
 
     def webhook_deliveries(self, state: str | None = None, limit: int = 100, offset: int = 0) -> list[DeliveryView]:
         """Deliveries newest first: `pending`, `delivered` or `dead` (given up after the last attempt)."""
         with self.store.read() as session:
-            return queries.deliveries(session, webhooks.TOPIC, MAX_ATTEMPTS, state, limit, offset)
+            return [replace(d, last_error=d.last_error and webhooks.shown(d.last_error))
+                    for d in queries.deliveries(session, webhooks.TOPIC, MAX_ATTEMPTS, state, limit, offset)]
 
     def redeliver(self, delivery_id: str, actor: str | None = None) -> DeliveryView:
         """Send a delivery again with the same id (a dead letter, usually). :raises NotFound:"""
@@ -300,3 +302,9 @@ class Engine:
         """The data a task currently sees (to prefill its form); reads, never locks. :raises NotFound:"""
         with self.store.read() as session:
             return task_data(self, session, task_id)
+
+
+def _webhook_view(row: Webhook) -> WebhookView:
+    """A webhook as administrators see it: never its secret, its URL without credentials."""
+    view = WebhookView.of(row)
+    return replace(view, url=webhooks.shown(view.url))

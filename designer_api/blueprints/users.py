@@ -46,4 +46,4 @@ def change(username: str):
 
 def _save(username: str, changes: dict[str, Any], create: bool, actor: str) -> Any:
     """`null` leaves a field as it is; `"region": ""` clears the region."""
-    return engine().execute(lambda uow: save_user(uow.session, username, changes, create, actor), actor=actor)
+    return engine().execute(lambda uow: save_user(uow.session, username, changes, create, uow.now, actor), actor=actor)

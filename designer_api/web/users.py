@@ -43,7 +43,7 @@ def save():
     if form.get("email", "").strip():
         changes["email"] = form["email"].strip()[:256]
     try:
-        engine().execute(lambda uow: save_user(uow.session, username, changes, create, admin.username),
+        engine().execute(lambda uow: save_user(uow.session, username, changes, create, uow.now, admin.username),
                          actor=admin.username)
     except InvalidData as refused:
         return _render({f"{username}.{f.field}": f.message for f in refused.fields}, 422)

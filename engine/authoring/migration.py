@@ -9,8 +9,15 @@ A migrated case gets the defaults of fields the new version's start form added, 
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -76,13 +83,56 @@ def _check_mapping(mapping: dict[str, str], source: Specs, target: Specs, from_v
     old_steps, new_steps = _steps(source), _steps(target)
     problems = []
     for old, new in mapping.items():
+        field = f"mapping.{old}"[:200]
         if old not in old_steps:
-            problems.append(FieldError(f"mapping.{old}"[:200], f"'{old}' is not a step of version {from_version}"))
+            problems.append(FieldError(field, f"'{old}' is not a step of version {from_version}"))
         elif not isinstance(new, str) or new not in new_steps:
-            problems.append(FieldError(f"mapping.{old}"[:200], f"'{new}' is not a step of version {to_version}; "
+            problems.append(FieldError(field, f"'{new}' is not a step of version {to_version}; "
                                        f"use one of {', '.join(sorted(new_steps)[:30])}"))
+        else:
+            problem = _kind_problem(old_steps[old], new_steps[new], to_version)
+            if problem:
+                problems.append(FieldError(field, problem))
     if problems:
-        raise InvalidData(problems, "the step mapping names steps that do not exist")
+        raise InvalidData(problems, "the step mapping cannot be used: " + "; ".join(
+            f"{p.field}: {p.message}" for p in problems[:3]))
+
+
+def _kind_problem(old: Any, new: Any, to_version: int) -> str | None:
+    """Why a case waiting at `old` cannot wait at `new` instead; None when it can."""
+    new_kind = wait_kind(new)
+    if new_kind is None:
+        return (f"'{new.bpmn_id}' is a {_kind_name(new)} of version {to_version}, where no case can wait; map to a "
+                "user task, a catch event or a call activity")
+    old_kind = wait_kind(old)
+    if old_kind is not None and old_kind != new_kind:
+        return (f"'{old.bpmn_id}' is a {old_kind} and '{new.bpmn_id}' a {new_kind}: a case moves only to a step of "
+                "the same kind")
+    return None
+
+
+def wait_kind(spec: Any) -> str | None:
+    """The kind of step a case can wait at (user task, call activity, subprocess, "<event> event"), or None."""
+    if isinstance(spec, (UserTask, ManualTask)):
+        return "user task"
+    if isinstance(spec, CallActivity):
+        return "call activity"
+    if isinstance(spec, SubWorkflowTask):
+        return "subprocess"
+    if isinstance(spec, CatchingEvent) and not isinstance(spec, StartEvent):
+        definition = spec.event_definition
+        kind = ("timer" if isinstance(definition, TimerEventDefinition)
+                else _words(type(definition).__name__.removesuffix("EventDefinition")))
+        return f"{kind or 'none'} event"
+    return None
+
+
+def _kind_name(spec: Any) -> str:
+    return _words(type(spec).__name__) or "step"
+
+
+def _words(camel: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", camel).lower()
 
 
 def _steps(specs: Specs) -> dict[str, Any]:
@@ -131,10 +181,13 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
 
 def _start_defaults(uow: UnitOfWork, specs: Specs, workflow: Any) -> list[str]:
     """Give the case the target's start-form defaults it lacks, as a start on that version would have: a field the
-    new version's start form added is then defined for its model. The names filled in, for the history."""
+    new version's start form added is then defined for its model. The names filled in, for the history. A default
+    never sets a name the target version holds as a process parameter."""
     filled: set[str] = set()
     for task in workflow.get_tasks(state=ACTIVE):
-        missing = uow.engine.forms.filled(uow.session, specs.start_form, {}, task.data)
+        missing = {name: value for name, value in
+                   uow.engine.forms.filled(uow.session, specs.start_form, {}, task.data).items()
+                   if name not in specs.parameters}
         task.data.update(missing)
         filled.update(missing)
     return sorted(filled)

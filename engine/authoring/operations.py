@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from lxml import etree
 
 from ..errors import FieldError, InvalidData, SandboxViolation
 from ..intake.layout import layout
 from ..intake.lint import reachable
-from ..intake.pipeline import process_parameters
 from ..intake.sandbox import compile_expression
-from ..intake.xml import BPMN, NS, local_name, properties, put_property, reparse, serialize, set_property
+from ..intake.xml import BPMN, NS, local_name, process_parameters, properties, put_property, reparse, serialize, set_property
 from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100
+_VALIDATOR = Draft202012Validator({})
 
 
 def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
@@ -39,17 +41,29 @@ def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
         raise InvalidData([FieldError("operations", f"at most {MAX_OPERATIONS} operations per batch")])
     root = reparse(bpmn)
     process = process_of(root, process_key)
-    for index, operation in enumerate(operations):
-        try:
-            if not isinstance(operation, dict) or operation.get("op") not in OPERATIONS:
+    for index, operation in enumerate(operations):  # every field of every operation, before any is applied
+        with _naming(index, operation):
+            if not isinstance(operation, dict) or not isinstance(operation.get("op"), str) \
+                    or operation["op"] not in OPERATIONS:
                 raise OperationError("op", f"unknown operation; use one of {', '.join(sorted(OPERATIONS))}")
+            OPERATIONS[operation["op"]].check(operation)
+    for index, operation in enumerate(operations):
+        with _naming(index, operation):
             OPERATIONS[operation["op"]].apply(_Edit(process, operation))
-        except OperationError as exc:
-            raise InvalidData([FieldError(f"operations[{index}].{exc.field}", exc.message)],
-                              f"operation {index + 1} ({operation.get('op') if isinstance(operation, dict) else '?'}) "
-                              f"was not applied, nor any other: {exc.message}") from None
     layout(root)
     return serialize(root)
+
+
+@contextmanager
+def _naming(index: int, operation: Any) -> Iterator[None]:
+    """An operation's refusal as the batch's: the field named by the operation's place in it."""
+    try:
+        yield
+    except OperationError as exc:
+        op = operation.get("op") if isinstance(operation, dict) else None
+        raise InvalidData([FieldError(f"operations[{index}].{exc.field}", exc.message)],
+                          f"operation {index + 1} ({op if isinstance(op, str) else '?'}) was not applied, nor any "
+                          f"other: {exc.message}") from None
 
 
 class _Edit:
@@ -294,17 +308,29 @@ class Field:
     """An input of edit operations; one name means one kind of value in every operation."""
 
     name: str
-    kind: str  # element, flow, text, value, lane, form, duration, flag
+    kind: str  # element, flow, text, expression, value, lane, form, duration, flag
     title_en: str
     title_zh: str
 
     def json_schema(self) -> dict[str, Any]:
-        """The JSON Schema of this field's value."""
-        if self.kind == "value":
-            return {"type": ["number", "string", "boolean"]}
+        """The JSON Schema of this field's value: what `check` holds each value to."""
         if self.kind == "flag":
             return {"type": "boolean"}
-        return {"type": "string", "minLength": 1}
+        if self.kind == "expression":  # conditions may span lines
+            text = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": _NO_CONTROL_BUT_LINES}
+        else:
+            text = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": _NO_CONTROL}
+        if self.kind == "value":
+            return {"anyOf": [{"type": "number"}, {"type": "boolean"}, text]}
+        return text
+
+
+# Texts an operation writes into the model hold no control characters (conditions may hold line breaks and tabs).
+_NO_CONTROL = "^[^\\x00-\\x1f\\x7f]*$"
+_NO_CONTROL_BUT_LINES = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+_PLAIN = {"type": "must be {expected}", "minLength": "must not be empty", "maxLength": "is too long (at most {limit} "
+          "characters)", "pattern": "must not contain control characters (tabs, line breaks, invisible characters)",
+          "required": "is required", "anyOf": "must be a number, true/false or text without control characters"}
 
 
 FIELDS = {f.name: f for f in (
@@ -314,10 +340,10 @@ FIELDS = {f.name: f for f in (
     Field("flow_id", "flow", "Flow", "连线"),
     Field("name", "text", "Name", "名称"),
     Field("name_zh", "text", "Name in Chinese", "中文名称"),
-    Field("when", "text", "Only when (condition, e.g. amount > 1000000)", "仅当（条件，如 amount > 1000000）"),
+    Field("when", "expression", "Only when (condition, e.g. amount > 1000000)", "仅当（条件，如 amount > 1000000）"),
     Field("add", "flag", "Add it if new", "不存在时新增"),
     Field("id", "text", "Id (optional)", "标识（可选）"),
-    Field("condition", "text", "Condition", "条件"),
+    Field("condition", "expression", "Condition", "条件"),
     Field("value", "value", "Value", "值"),
     Field("lane", "lane", "Lane", "泳道"),
     Field("form_key", "form", "Form", "表单"),
@@ -351,7 +377,27 @@ class Operation:
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of one such operation in a batch."""
         return {"type": "object", "title": self.title_en, "required": ["op", *self.required],
+                "additionalProperties": False,
                 "properties": {"op": {"const": self.op}, **{f.name: f.json_schema() for f in self.fields}}}
+
+    def check(self, operation: dict[str, Any]) -> None:
+        """Every field present, of its kind, and no other, before anything is applied. :raises OperationError:"""
+        unknown = sorted(set(operation) - {"op", *self.required, *self.optional})
+        if unknown:
+            known = ", ".join((*self.required, *self.optional))
+            raise OperationError(str(unknown[0])[:60], f"is not a field of '{self.op}'; it takes {known}")
+        schema = self.json_schema()
+        for name in (*self.required, *self.optional):
+            if operation.get(name) is None:
+                if name in self.required:
+                    raise OperationError(name, _PLAIN["required"])
+                continue
+            error = next(_VALIDATOR.evolve(schema=schema["properties"][name]).iter_errors(operation[name]), None)
+            if error is not None:
+                expected = {"boolean": "true or false", "string": "text"}.get(str(error.validator_value), "")
+                limit = error.validator_value if error.validator == "maxLength" else ""
+                raise OperationError(name, _PLAIN.get(str(error.validator), "has a value of the wrong kind")
+                                     .format(expected=expected or "of another kind", limit=limit))
 
 
 OPERATIONS: dict[str, Operation] = {o.op: o for o in (

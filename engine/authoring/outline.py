@@ -9,8 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..intake.pipeline import process_parameters
-from ..intake.xml import NS, local_name, property_values, reparse
+from ..intake.xml import NS, local_name, process_parameters, property_values, reparse
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}

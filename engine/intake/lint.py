@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from lxml import etree
 
@@ -17,7 +18,7 @@ from . import timers
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, property_values
+from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, process_parameters, property_values
 
 _CONTAINERS = ("process", "subProcess", "transaction")
 # Five to seven cron fields (Quartz, as Camunda writes them: "0 0 9 * * ?", "0 9 * * MON-FRI").
@@ -72,15 +73,34 @@ def condition_problem(text: str, pack: Pack) -> Problem | None:
 
 
 def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
-    for task in root.iterfind(".//bpmn:scriptTask", NS):
-        script = task.find("bpmn:script", NS)
-        if script is None or not (script.text or "").strip():
-            yield problem_at("empty_script", "script task has no script", task)
-            continue
-        yield from _compiled_problems(script.text, "exec", task, pack)
-    for hook in root.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
-        owner = hook.getparent().getparent()
-        yield from _compiled_problems(hook.text or "", "exec", owner, pack)
+    for process in root.iterfind("bpmn:process", NS):
+        parameters = process_parameters(root, process.get("id", ""))
+        for task in process.iterfind(".//bpmn:scriptTask", NS):
+            script = task.find("bpmn:script", NS)
+            if script is None or not (script.text or "").strip():
+                yield problem_at("empty_script", "script task has no script", task)
+                continue
+            yield from _script_problems(script.text, task, parameters, pack)
+        for hook in process.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
+            yield from _script_problems(hook.text or "", hook.getparent().getparent(), parameters, pack)
+
+
+def _script_problems(text: str, owner: etree._Element, parameters: dict[str, Any], pack: Pack) -> Iterator[Problem]:
+    program, problem = _compile(text, "exec", owner, pack)
+    if problem:
+        yield problem
+    elif program is not None:
+        yield from _parameter_assignments(program, parameters, owner)
+
+
+def _parameter_assignments(program: Program, parameters: dict[str, Any], task: etree._Element) -> Iterator[Problem]:
+    """A script never sets a process parameter: the model fixes its value (an analyst changes it as a threshold)."""
+    assigned = {node.id for node in ast.walk(program.tree) if isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Store)}
+    for name in sorted(assigned & parameters.keys()):
+        yield problem_at("parameter_assigned", f"the script sets '{name}', a process parameter; parameters keep "
+                         "the value the model gives them: use another name, or change the parameter itself",
+                         task)
 
 
 def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:

@@ -8,7 +8,6 @@ Every problem found is reported at once, each with the element id and line.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,7 @@ from .xml import (
     local_name,
     parse_xml,
     problem_at,
+    process_parameters,
     property_values,
     serialize,
 )
@@ -135,24 +135,6 @@ def message_forms(root: etree._Element) -> dict[str, str]:
     keys = {message.get("name"): property_values(message).get("formKey")
             for message in root.iterfind("bpmn:message", NS)}
     return {name: key for name, key in keys.items() if name and key}
-
-
-def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:
-    """Named values declared on the process (thresholds, limits): visible to expressions, read-only.
-
-    Declared as spiffworkflow:property elements in the process's extensionElements; values
-    are read as JSON (numbers, true/false, quoted strings) and otherwise kept as text.
-    """
-    path = (f"bpmn:process[@id='{process_key}']/bpmn:extensionElements/"
-            "spiffworkflow:properties/spiffworkflow:property")
-    parameters = {}
-    for prop in root.iterfind(path, NS):
-        value = prop.get("value", "")
-        try:
-            parameters[prop.get("name")] = json.loads(value)
-        except ValueError:
-            parameters[prop.get("name")] = value
-    return parameters
 
 
 def structural_problems(root: etree._Element) -> list[Problem]:

@@ -278,17 +278,20 @@ def evaluate(program: Program, data: Mapping[str, Any], functions: Mapping[str, 
 
 
 def execute(program: Program, data: MutableMapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> None:
-    """Run a checked script; assignments land in `data`. :raises ExpressionError, SandboxViolation:"""
-    _Interpreter(data, functions or {}, limits).run(program)
+            limits: Limits = DEFAULT_LIMITS, fixed: Mapping[str, Any] | None = None) -> None:
+    """Run a checked script; assignments land in `data`. Names in `fixed` (process parameters) are read before
+    `data` and never assigned. :raises ExpressionError, SandboxViolation:"""
+    _Interpreter(data, functions or {}, limits, fixed).run(program)
 
 
 class _Interpreter:
     """Walks a checked tree. Every node visit costs a step; the clock is read every 256 steps."""
 
-    def __init__(self, data: MutableMapping[str, Any], functions: Mapping[str, Callable[..., Any]], limits: Limits):
+    def __init__(self, data: MutableMapping[str, Any], functions: Mapping[str, Callable[..., Any]], limits: Limits,
+                 fixed: Mapping[str, Any] | None = None):
         self.data = data
         self.functions = functions
+        self.fixed = fixed or {}
         self.limits = limits
         self.scopes: list[dict[str, Any]] = []
         self.steps = 0
@@ -398,6 +401,8 @@ class _Interpreter:
 
     def assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
+            if target.id in self.fixed:
+                raise ExpressionError(f"cannot assign to '{target.id}': it is a process parameter")
             if target.id in self.functions or target.id in SAFE_BUILTINS:
                 raise ExpressionError(f"cannot assign to '{target.id}': it is a function name")
             (self.scopes[-1] if self.scopes else self.data)[target.id] = value
@@ -428,6 +433,8 @@ class _Interpreter:
         for scope in reversed(self.scopes):
             if name in scope:
                 return scope[name]
+        if name in self.fixed:
+            return self.fixed[name]
         if name in self.data:
             return self.data[name]
         if name in self.functions:

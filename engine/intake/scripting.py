@@ -49,10 +49,11 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         """Run a script task; its assignments become task data."""
-        functions = {**self.parameters, **self._functions(task)}
+        functions = self._functions(task)
         before = copy.deepcopy(task.data)
         try:
-            self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions))
+            self._guarded(task, script, lambda: execute(compile_script(script), task.data, functions,
+                                                        fixed=self.parameters))
             problem = data_problem(task.data, self.data_limits)
             if problem is not None:
                 raise WorkflowTaskException(f"the script set '{problem.path}', which {problem.message}", task=task)

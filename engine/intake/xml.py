@@ -5,6 +5,9 @@ DOCTYPE refused, entities never resolved, nothing fetched from the network.
 """
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from lxml import etree
 
 from ..errors import InvalidModel, ModelTooLarge, Problem
@@ -128,3 +131,21 @@ def put_property(holder: etree._Element, name: str, value: str) -> None:
     if prop is None:
         prop = etree.SubElement(holder, f"{{{SPIFF}}}property", name=name)
     prop.set("value", value)
+
+
+def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:
+    """Named values declared on the process (thresholds, limits): visible to expressions, read-only.
+
+    Declared as spiffworkflow:property elements in the process's extensionElements; values
+    are read as JSON (numbers, true/false, quoted strings) and otherwise kept as text.
+    """
+    path = (f"bpmn:process[@id='{process_key}']/bpmn:extensionElements/"
+            "spiffworkflow:properties/spiffworkflow:property")
+    parameters = {}
+    for prop in root.iterfind(path, NS):
+        value = prop.get("value", "")
+        try:
+            parameters[prop.get("name")] = json.loads(value)
+        except ValueError:
+            parameters[prop.get("name")] = value
+    return parameters

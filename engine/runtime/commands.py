@@ -73,7 +73,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         if errors:
             raise InvalidData(errors)
         data = uow.engine.forms.filled(uow.session, specs.start_form, data, {})
-    _refuse_parameter_overrides(data, specs.parameters)
+    refuse_parameters(data, specs.parameters)
     run = uow.create_instance(found, business_key, idempotency_key)
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
@@ -93,6 +93,7 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
     errors = uow.engine.forms.validate(uow.session, task.form_key, data)
     if errors:
         raise InvalidData(errors)
+    refuse_parameters(data, run.specs.parameters)
     run.require_status("running", "waiting")
     run.complete_task(task_id, data, task.form_key)
     run.save()
@@ -181,6 +182,7 @@ def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None)
     data = check_data(data, uow.engine.data_limits)
     run = uow.lock_instance(instance_id)
     run.require_status("error")
+    refuse_parameters(data, run.specs.parameters)
     run.row.status = "running"
     failed_id = (run.row.incident or {}).get("task_id")
     if failed_id:
@@ -216,7 +218,11 @@ def _open_case(uow: UnitOfWork, process_key: str, business_key: str | None) -> I
         Instance.ended_at.is_(None))).first()
 
 
-def _refuse_parameter_overrides(data: dict[str, Any], parameters: dict[str, Any]) -> None:
+def refuse_parameters(data: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """Data coming in (a start, a message, a completion, a retry) never sets a process parameter.
+
+    :raises InvalidData: naming each such field
+    """
     clashes = sorted(set(data) & set(parameters))
     if clashes:
         raise InvalidData([FieldError(name, "is a process parameter set in the model; it cannot be overridden")

@@ -5,11 +5,15 @@ A message names a BPMN message and the case it is for — its business key, or a
 message at an intermediate catch event, a receive task, a boundary event or an event-based gateway;
 its data enters the case there (checked against the message's form when the model gives it one), the
 case runs on, and all of it commits in one transaction. Its `message_id` is recorded in that same
-transaction under a unique key: the same id again changes nothing and answers the first result. A
-message no case waits for is refused (not buffered); the sender may send it again later.
+transaction under a unique key, with a digest of what was sent (name, target, data): the same id with the
+same contents again changes nothing and answers the first result; the same id with another target or other
+data is refused (409 naming `message_id`), never taken for a repeat. A message no case waits for is refused
+(not buffered); the sender may send it again later.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -20,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..store.tables import Instance, MessageReceipt
-from .commands import check_data
+from .commands import check_data, refuse_parameters
 from .instance_run import InstanceRun
 from .unit_of_work import UnitOfWork
 
@@ -42,13 +46,14 @@ def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | Non
     if business_key is None and "instance_id" not in correlation:
         raise InvalidData([FieldError("business_key", "give the business key of the case, or correlation.instance_id")])
     receipt = MessageReceipt(message_id=message_id, name=name, business_key=business_key, received_by=uow.actor,
-                             received_at=uow.now, result={})
+                             received_at=uow.now, result={}, digest=digest(name, business_key, correlation, data))
     uow.session.add(receipt)
     try:
         uow.session.flush()  # the unique message id decides a race between two deliveries of one message here
     except IntegrityError:
         raise DuplicateMessage(f"message '{message_id}' was received before") from None
     run, task = _waiting_case(uow, name, business_key, correlation)
+    refuse_parameters(data, run.specs.parameters)
     form_key = run.specs.message_forms.get(name)
     if form_key is not None:
         errors = uow.engine.forms.validate(uow.session, form_key, data)
@@ -63,14 +68,29 @@ def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | Non
     return receipt.result
 
 
-def first_result(uow: UnitOfWork, message_id: str, name: str, business_key: str | None) -> dict[str, Any]:
-    """What the first delivery of a message id answered. :raises Conflict: when the id was used for another message"""
+def digest(name: str, business_key: str | None, correlation: dict[str, Any] | None,
+           data: dict[str, Any] | None) -> str:
+    """What identifies a message's contents: its name, the case it addresses and its data."""
+    sent = {"name": name, "business_key": business_key, "correlation": correlation or {}, "data": data or {}}
+    return hashlib.sha256(json.dumps(sent, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def first_result(uow: UnitOfWork, message_id: str, name: str, business_key: str | None,
+                 correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the first delivery of a message id answered, when this one sent the same.
+
+    :raises Conflict: naming `message_id` when the id was used for another message, target or data
+    """
     receipt = uow.session.get(MessageReceipt, message_id)
     if receipt is None:  # the first delivery rolled back after all: nothing to repeat
         raise Conflict(f"message '{message_id}' is being received by another request; send it again")
-    if (receipt.name, receipt.business_key) != (name, business_key):
-        raise Conflict(f"message id '{message_id}' was used for message '{receipt.name}' (business key "
-                       f"'{receipt.business_key}'); give every message its own id")
+    same = (receipt.digest == digest(name, business_key, correlation, check_data(data, uow.engine.data_limits))
+            if receipt.digest is not None else (receipt.name, receipt.business_key) == (name, business_key))
+    if not same:
+        raise Conflict(f"message id '{message_id}' was used before for message '{receipt.name}' (business key "
+                       f"'{receipt.business_key}') with other contents; give every message its own id",
+                       [{"field": "message_id", "message": "was used before for a message with another target or "
+                         "other data"}])
     return {**receipt.result, "duplicate": True}
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -94,6 +95,44 @@ def deliveries(subscribed: dict[str, list[int]], events: Iterable[dict[str, Any]
     return rows
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is never followed: the 3xx reaches the sender as an HTTPError, a failed delivery."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# Only http and https, no proxies from the environment, no redirects: the delivery goes to the URL an
+# administrator registered, and nowhere else (not another host, not ftp://, not a file).
+_OPENER = urllib.request.OpenerDirector()
+for _handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(), _NoRedirects(),
+                 urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):
+    _OPENER.add_handler(_handler)
+
+
+_USER_INFO = re.compile(r"(?<=://)[^/?#\s@]*@")
+
+
+def shown(text: str) -> str:
+    """A URL (or a text holding URLs) as it may be shown or logged: without user names and passwords."""
+    return _USER_INFO.sub("", text)
+
+
+def _host(url: str | None) -> str:
+    """The scheme, host and port of a URL (what an error may name of it)."""
+    try:
+        parts = urlsplit(url or "")
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "an unreadable address"
+    return f"{parts.scheme}://{parts.hostname or ''}{port}" if parts.scheme else "an address without a scheme"
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit else escaped[:limit] + "..."
+
+
 class WebhookSender:
     """Posts a delivery to its webhook's URL; anything but a 2xx answer is a failure (retried)."""
 
@@ -106,26 +145,47 @@ class WebhookSender:
             if hook is None or not hook.active:
                 return  # unsubscribed since: nothing to deliver
             url, secret = hook.url, hook.secret
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise RuntimeError(f"{_host(url)} is not an http(s) address")
         body = payload["body"].encode()
-        request = urllib.request.Request(url, data=body, method="POST", headers={
+        request = urllib.request.Request(shown(url), data=body, method="POST", headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "crmflow-webhook",
             "X-Crmflow-Event": payload.get("event", ""), "X-Crmflow-Delivery": key,
             "X-Crmflow-Signature": signature(secret, body)})
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 - http(s) only
+            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as answer:
                 answer.read(1024)
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"{url} answered {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise RuntimeError(f"{url} could not be reached: {getattr(exc, 'reason', exc)}") from None
+            raise RuntimeError(_refusal(url, exc)) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = _excerpt(str(getattr(exc, "reason", exc)))
+            raise RuntimeError(f"{_host(url)} could not be reached: {reason}") from None
+
+
+def _refusal(url: str, answer: urllib.error.HTTPError) -> str:
+    """What a delivery's error says of an answer that was not 2xx: its status, and where a redirect pointed."""
+    if 300 <= answer.code < 400:
+        target = answer.headers.get("Location") if answer.headers else None
+        return (f"{_host(url)} answered {answer.code}, a redirect to {_host(target)}; redirects are not "
+                "followed: register the address that answers 2xx")
+    return f"{_host(url)} answered {answer.code}"
 
 
 def check_webhook(url: Any, events: Any, secret: Any, known_events: Iterable[str]) -> list[FieldError]:
     """What is wrong with a webhook's settings, each naming its field."""
     errors = []
     parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    try:
+        host = parts.hostname if parts is not None else None
+    except ValueError:
+        host = None
+    if parts is None or parts.scheme not in ("http", "https") or not host or len(url) > 2000:
         errors.append(FieldError("url", "must be an http:// or https:// URL with a host (at most 2,000 characters)"))
+    elif any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url):
+        errors.append(FieldError("url", "must not contain spaces or control characters (write %20 for a space)"))
+    elif "@" in parts.netloc:
+        errors.append(FieldError("url", "must not carry a user name or password: receivers check the signature "
+                                 "(X-Crmflow-Signature) made with the secret instead"))
     known = set(known_events)
     if not isinstance(events, list) or not events or len(events) > MAX_EVENTS:
         errors.append(FieldError("events", f"must list 1 to {MAX_EVENTS} history event types"))

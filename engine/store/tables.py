@@ -232,6 +232,8 @@ class MessageReceipt(Base):
     received_by: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column()
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # SHA-256 of what the sender sent (name, target, data): the same id with anything else is not a repeat.
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Webhook(Base):

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, StaleBase
-from ..intake.pipeline import Model, message_forms, parse_specs, process_parameters, start_form
-from ..intake.xml import reparse
+from ..intake.pipeline import Model, message_forms, parse_specs, start_form
+from ..intake.xml import process_parameters, reparse
 from .tables import ModelForm, Process, ProcessVersion
 
 
