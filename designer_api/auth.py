@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask import g, request
 
 from domain.directory import ROLES, groups_of, user_for_token
-from engine import Forbidden
+from engine import UNASSIGNED, Forbidden
 
 from .errors import Unauthorized
 from .http import engine
@@ -24,6 +24,11 @@ class Principal:
     username: str
     roles: frozenset[str]
     groups: list[str] = field(default_factory=list)
+
+    @property
+    def queues(self) -> list[str]:
+        """The task queues they work: their groups, and for administrators the tasks nobody is named for."""
+        return [*self.groups, UNASSIGNED] if "admin" in self.roles else list(self.groups)
 
 
 def authenticate() -> None:

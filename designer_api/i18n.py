@@ -55,7 +55,7 @@ ZH = {
     "Overdue only": "只看超期", "Filter": "筛选", "Claim": "认领", "Give back": "退回给组", "Complete": "完成",
     "Why is this mine?": "为什么分配给我？", "Case context": "案件背景", "No tasks": "没有任务", "Task": "任务",
     "Please correct the marked fields": "请修正标出的字段", "Task completed": "任务已完成",
-    "Task claimed": "任务已认领", "Task given back to its group": "任务已退回给组",
+    "Task claimed": "任务已认领", "Unassigned": "未指定（管理员队列）", "Task given back to its group": "任务已退回给组",
     "This task takes no data": "此任务无需填写数据", "Where this case is": "流程进度",
     "is required": "为必填项", "must be a number": "必须是数字", "must be at least": "不能小于",
     "must be at most": "不能超过", "characters": "个字符", "is not a field of this form": "不是此表单的字段",

@@ -55,7 +55,7 @@ def claim_all(engine: Engine, task_ids: list[str], principal: Principal) -> list
             results.append({"task_id": task_id[:64], "claimed": False, "name": None, "reason": "is not a task id"})
             continue
         try:
-            task = engine.claim(task_id, principal.username, principal.groups)
+            task = engine.claim(task_id, principal.username, principal.queues)
         except EngineError as refused:
             results.append({"task_id": task_id, "claimed": False, "name": None, "reason": refused.message})
         else:
@@ -109,7 +109,7 @@ def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView
     task = engine.task(task_id)
     if "admin" in principal.roles or task.assignee == principal.username:
         return task
-    if task.assignee is None and task.candidate_group in principal.groups:
+    if task.assignee is None and task.candidate_group in principal.groups:  # the unassigned queue: admins, above
         return task
     raise Forbidden(f"task '{task_id}' is not assigned to {principal.username} or their groups")
 

@@ -34,7 +34,16 @@ from .runtime.stepping import StepLimits
 from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
 from .store import reports
-from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
+from .store.queries import (
+    UNASSIGNED,
+    DeliveryView,
+    EventView,
+    InstanceSearch,
+    InstanceView,
+    TaskView,
+    VersionView,
+    WebhookView,
+)
 from .store.tables import NAMING, UTCDateTime
 
 __all__ = [
@@ -45,7 +54,7 @@ __all__ = [
     "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
     "StateFormatError", "Unavailable", "Problem", "FieldError",
     # read views and helpers
-    "TaskView", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
+    "TaskView", "UNASSIGNED", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
     "layout_bytes",
     # the rules for what people type, read by the engine and by the API's schemas
     "TEXT_PATTERN", "KEY_PATTERN", "DATA_NAME_PATTERN", "MAX_DATA_KEYS",

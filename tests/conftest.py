@@ -137,6 +137,7 @@ def order_review(engine):
 
 def pytest_terminal_summary(terminalreporter):
     """Say where the browser tests left their screenshots of every page, and what schemathesis tried."""
+    from tests.api.test_intake_fuzz import TRIED
     from tests.api.test_schemathesis import FIGURES
     from tests.pages.screenshots import SCREENSHOTS, taken
 
@@ -144,3 +145,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"screenshots of the pages ({len(taken())}): {SCREENSHOTS}")
     for line in FIGURES:
         terminalreporter.write_line(f"schemathesis on {line}")
+    if TRIED["models"] or TRIED["uploaded"]:
+        terminalreporter.write_line(f"intake fuzzer: {TRIED['models']} mutated models taken in or refused "
+                                    f"({TRIED['refused']} refused), {TRIED['uploaded']} uploaded over HTTP")

@@ -36,7 +36,7 @@ def my_tasks():
         filters[moment] = aware(filters[moment])
     if query.overdue:
         filters["due_before"] = engine().clock()
-    return reply(engine().tasks(assignee=me.username, groups=me.groups, **filters))
+    return reply(engine().tasks(assignee=me.username, groups=me.queues, **filters))
 
 
 @bp.get("/<task_id>")
@@ -56,7 +56,7 @@ def form(task_id: str):
 @operation("Claim a group task (claiming one's own again changes nothing)", "staff", ok=TaskOut, tags=TAGS)
 def claim(task_id: str):
     me = require("staff")
-    return reply(engine().claim(task_id, me.username, me.groups))
+    return reply(engine().claim(task_id, me.username, me.queues))
 
 
 @bp.get("/<task_id>/why")
@@ -85,7 +85,7 @@ def unclaim(task_id: str):
 def complete(task_id: str):
     me = require("staff")
     body: CompleteIn = context_of("json")
-    return reply(engine().complete(task_id, me.username, body.data, me.groups, body.revision))
+    return reply(engine().complete(task_id, me.username, body.data, me.queues, body.revision))
 
 
 claims = Blueprint("task_claims", __name__, url_prefix="/api/task-claims")

@@ -44,8 +44,8 @@ def task_list():
     del filters["limit"], filters["offset"]
     mine = engine().tasks(assignee=me.username, limit=PER_PAGE + 1, offset=(pages["page"] - 1) * PER_PAGE,
                           **filters)
-    claimable = engine().tasks(groups=me.groups, limit=PER_PAGE + 1, offset=(pages["group_page"] - 1) * PER_PAGE,
-                               **filters) if me.groups else []
+    claimable = engine().tasks(groups=me.queues, limit=PER_PAGE + 1, offset=(pages["group_page"] - 1) * PER_PAGE,
+                               **filters) if me.queues else []
     lists = {"mine": mine[:PER_PAGE], "claimable": claimable[:PER_PAGE]}
     more = {"page": len(mine) > PER_PAGE, "group_page": len(claimable) > PER_PAGE}
     return render_template("tasks.html", **lists, columns=case_columns(engine(), lists["mine"] + lists["claimable"]),
@@ -76,7 +76,7 @@ def task_page(task_id: str):
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str):
     me = require("staff")
-    engine().claim(task_id, me.username, me.groups)
+    engine().claim(task_id, me.username, me.queues)
     flash("Task claimed")
     return redirect(url_for("task_pages.task_page", task_id=task_id))
 
@@ -105,7 +105,7 @@ def complete(task_id: str):
     try:
         if unreadable:  # nothing runs; the form's own check names the other fields too
             raise InvalidData(engine().validate_form(task.form_key, data))
-        engine().complete(task_id, me.username, data, me.groups)
+        engine().complete(task_id, me.username, data, me.queues)
     except InvalidData as refused:
         errors = {f.field: f.message for f in refused.fields} | unreadable
         return _render_task(task, values={**data, **request.form}, errors=errors), 422

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
 from ..intake.lint import condition_problem, lint
 from ..intake.pipeline import readable
+from ..intake.xml import serialize
 from ..runtime.commands import check_data
 from ..runtime.unit_of_work import UnitOfWork
 from ..store.queries import VersionView
@@ -107,11 +108,12 @@ class Authoring:
         the deploy. :raises InvalidModel, Conflict:
         """
         current = self.draft(draft_id)
-        root = readable(bpmn, current.process_key, self.engine.max_model_bytes)
+        root, named = readable(bpmn, current.process_key, self.engine.max_model_bytes)
         unsafe = [p for p in lint(root, self.engine.pack) if p.code == "sandbox"]
         if unsafe:
             raise InvalidModel(unsafe)
-        return self._store(draft_id, lambda _: bpmn, actor, expected_revision)
+        stored = serialize(root) if named else bpmn
+        return self._store(draft_id, lambda _: stored, actor, expected_revision)
 
     def check_condition(self, condition: str) -> dict[str, Any]:
         """Whether a gateway condition would pass intake: {"valid", "message"} (checked as the analyst types)."""

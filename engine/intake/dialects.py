@@ -1,4 +1,4 @@
-"""Models from Camunda 7, Flowable and Activiti modelers: their attributes read as crmflow's.
+"""Models from Camunda 7, Flowable and Activiti modelers (and Camunda 8, through zeebe.py): read as crmflow's.
 
 Runs on intake after the schema check and before lint, rewriting the tree in place:
 `assignee`, `candidateGroups`, `candidateUsers`, `formKey` and `dueDate` on user tasks become
@@ -10,14 +10,16 @@ translated tree is what is stored and run.
 """
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from lxml import etree
 
 from ..errors import Problem
 from ..pack import Pack
-from . import forms
+from . import forms, zeebe
 from .durations import parse_duration
 from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, property_values, set_property
 
@@ -72,7 +74,13 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
     """Rewrite the dialects' attributes in place. Returns (whether anything changed, problems found)."""
     problems: list[Problem] = []
     changed = False
+    camunda8 = zeebe.uses_zeebe(root)
     for element in root.iter(f"{{{BPMN}}}*"):
+        if camunda8:  # the tree is rewritten as crmflow reads it
+            changed = True
+            problems.extend(zeebe.translate(element, _people, lambda e, v, d: _service(e, v, d, pack)))
+            if local_name(element) == "conditionExpression" and (element.text or "").strip().startswith("="):
+                problems.extend(zeebe.condition(element))
         if local_name(element) in ("userTask", "startEvent"):
             for namespace, dialect in DIALECTS.items():
                 fields = forms.declared_fields(element, namespace)
@@ -92,7 +100,41 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
             except Untranslatable as exc:
                 problems.append(problem_at("dialect", f"condition {element.text.strip()[:80]}: {exc}; {_INSTEAD}",
                                          flow))
-    return changed, problems
+    generic = list(_foreign_forms(root, pack))
+    return changed or bool(generic), problems + generic
+
+
+# Form keys of other tools' task lists (embedded:app:..., camunda-forms:..., app:forms/x.html): no form of the pack.
+_FOREIGN_FORM = re.compile(r"[:/]|\.(html?|form|json)$")
+
+
+def _foreign_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    """A step whose form lives in another tool's task list shows the fields its process reads instead, as
+    Camunda's Tasklist shows a generic form."""
+    fields: dict[str, dict[str, Any]] | None = None
+    for element in root.xpath(".//bpmn:userTask | .//bpmn:startEvent", namespaces=NS):
+        properties = property_values(element)
+        key = properties.get("formKey") or ""
+        if not key or "formSchema" in properties or pack.knows_form(key) or not _FOREIGN_FORM.search(key):
+            continue
+        if fields is None:
+            fields = forms.read_fields(root, set(pack.functions) | _written(root))
+        forms.generic_form(element, fields)
+        listed = ", ".join(fields) or "none"
+        yield problem_at("foreign_form", f"form '{key[:80]}' belongs to another tool's task list; the step shows a "
+                         f"form of the fields its process reads instead ({listed[:200]})", element, "warning")
+
+
+def _written(root: etree._Element) -> set[str]:
+    """Names the model's scripts assign (the case holds them; nobody types them in)."""
+    names: set[str] = set()
+    for script in root.iterfind(".//bpmn:script", NS):
+        try:
+            tree = ast.parse(script.text or "")
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
 
 
 def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pack: Pack) -> Iterator[Problem]:
@@ -143,8 +185,8 @@ def _people(element: etree._Element, values: dict[str, str], dialect: str) -> It
 
 
 def _service(element: etree._Element, values: dict[str, str], dialect: str, pack: Pack) -> Iterator[Problem]:
-    named = next(((k, values[k]) for k in ("topic", "class", "delegateExpression", "expression") if values.get(k)),
-                 None)
+    named = next(((k, values[k]) for k in ("topic", "type", "class", "delegateExpression", "expression")
+                  if values.get(k)), None)
     if named is None:
         return
     attribute, value = named

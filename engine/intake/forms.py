@@ -8,8 +8,10 @@ Schema: nothing uploaded can make validation slow (no patterns of its own, bound
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,6 +22,7 @@ from ..errors import FieldError, Problem
 from .xml import NS, local_name, problem_at, property_values, set_property
 
 MODEL_FORM_PREFIX = "model:"
+DATA_NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"  # a case data field's name (as runtime.commands checks it)
 MAX_FIELDS = 60
 MAX_TEXT = 2000
 MAX_INTEGER = 2**53
@@ -37,7 +40,8 @@ _TYPES: dict[str, dict[str, Any]] = {"string": {"type": "string", "maxLength": M
           "double": {"type": "number"},
           "boolean": {"type": "boolean"},
           "date": {"type": "string", "pattern": _DATE, "format": "date"},
-          "enum": {"type": "string"}}
+          "enum": {"type": "string"},
+          "textarea": {"type": "string", "maxLength": MAX_TEXT}}
 
 
 def form_key(schema: Mapping[str, Any]) -> str:
@@ -65,15 +69,18 @@ def translate(element: etree._Element, fields: list[etree._Element], dialect: st
     properties: dict[str, Any] = {}
     required: list[str] = []
     for field in fields:
-        name = (field.get("id") or "").strip()
-        if not name.isidentifier():
-            yield problem_at("form_field", f"{dialect} form field id '{name[:40]}' must be a plain name "
-                             "(letters, digits, _), the case data field it fills", field)
-            continue
+        original = (field.get("id") or "").strip()
+        name = data_name(original, set(properties))
+        if name != original:
+            yield problem_at("form_field_renamed", f"{dialect} form field '{original[:40]}' fills the case data field "
+                             f"'{name}' (case data names are plain words: letters, digits, _)", field, "warning")
         spec, problem, is_required = _field(field, dialect, namespace)
         if problem is not None:
             yield problem_at("form_field", f"{dialect} form field '{name}': {problem}", field)
             continue
+        if spec is not None and (field.get("type") or "").strip() == "enum" and "enum" not in spec:
+            yield problem_at("form_enum_empty", f"{dialect} form field '{original[:40]}' is an enum without values; "
+                             "it is a text field until values are given", field, "warning")
         if spec is not None and spec.pop("x-unread-default", None) is not None:
             yield problem_at("form_default", f"{dialect} form field '{name}': default "
                              f"'{_default(field)[:30]}' is not a {field.get('type')}, so the field has none",
@@ -88,12 +95,27 @@ def translate(element: etree._Element, fields: list[etree._Element], dialect: st
     set_property(element, "formKey", form_key(schema))
 
 
+def data_name(field_id: str, taken: set[str]) -> str:
+    """The case data field a form field fills: its id where that is a plain name, else one made from it
+    (`Do you agree?` -> `do_you_agree`, `person.dog_friendly` -> `person_dog_friendly`), unique in its form."""
+    if re.fullmatch(DATA_NAME, field_id) and field_id not in taken:
+        return field_id
+    words = re.findall(r"[A-Za-z0-9]+", field_id)
+    base = "_".join(words).lower()[:60] if words else "field"
+    base = base if base[0].isalpha() else f"field_{base}"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
 def _field(field: etree._Element, dialect: str, namespace: str) -> tuple[dict[str, Any] | None, str | None, bool]:
     """(schema of the field or None when it is only shown, problem, required)."""
     kind = (field.get("type") or "string").strip()
     if kind not in _TYPES:
-        return None, (f"type '{kind[:30]}' is not one crmflow reads; use string, long, double, boolean, date or "
-                      "enum"), False
+        return None, (f"type '{kind[:30]}' is not one crmflow reads; use string, textarea, long, double, "
+                      "boolean, date or enum"), False
     constraints = {c.get("name"): c.get("config") for c in field.iterfind(f"{{{namespace}}}validation/"
                                                                            f"{{{namespace}}}constraint")}
     if "readonly" in constraints or field.get("writable") == "false":
@@ -103,10 +125,11 @@ def _field(field: etree._Element, dialect: str, namespace: str) -> tuple[dict[st
         options = {(v.get("id") or "").strip(): (v.get("name") or v.get("id") or "").strip()
                    for v in field.iterfind(f"{{{namespace}}}value")}
         options.pop("", None)
-        if not options:
-            return None, "an enum field needs at least one value", False
-        spec["enum"] = list(options)
-        spec["x-enum-labels"] = {value: {"en": label, "zh": label} for value, label in options.items()}
+        if options:
+            spec["enum"] = list(options)
+            spec["x-enum-labels"] = {value: {"en": label, "zh": label} for value, label in options.items()}
+        else:  # without values it is a text field (intake warns)
+            spec["maxLength"] = MAX_TEXT
     for name, keyword in (("minlength", "minLength"), ("maxlength", "maxLength"), ("min", "minimum"),
                           ("max", "maximum")):
         if name in constraints:
@@ -231,3 +254,44 @@ def _loads(text: str) -> Any:
         return json.loads(text) if len(text) <= 200_000 else None
     except ValueError:
         return None
+
+
+def read_fields(root: etree._Element, known: set[str]) -> dict[str, dict[str, Any]]:
+    """The case data fields a model's conditions read (names outside `known`), each with the type its use
+    suggests: compared with a number, a number; used as a condition of its own, true/false; else text."""
+    fields: dict[str, dict[str, Any]] = {}
+    for expression in root.iterfind(".//bpmn:conditionExpression", NS):
+        try:
+            tree = ast.parse((expression.text or "").strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError):
+            continue  # lint names it
+        for name, kind in _uses(tree.body):
+            if name not in known and len(fields) < MAX_FIELDS:
+                fields.setdefault(name, {"type": kind, "title": name.replace("_", " ")})
+    return fields
+
+
+def _uses(node: ast.expr) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Name):
+        yield node.id, "boolean"
+    elif isinstance(node, ast.BoolOp):
+        for value in node.values:
+            yield from _uses(value)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield from _uses(node.operand)
+    elif isinstance(node, ast.Compare):
+        sides = [node.left, *node.comparators]
+        constants = [s.value for s in sides if isinstance(s, ast.Constant)]
+        kind = ("boolean" if any(isinstance(c, bool) for c in constants)
+                else "number" if any(isinstance(c, (int, float)) for c in constants) else "string")
+        for side in sides:
+            if isinstance(side, ast.Name):
+                yield side.id, kind
+
+
+def generic_form(element: etree._Element, fields: dict[str, dict[str, Any]]) -> None:
+    """Give a step whose form nobody here provides the form of the fields its process reads (none required)."""
+    schema: dict[str, Any] = {"type": "object", "title": element.get("name") or element.get("id") or "Form",
+                              "properties": fields, "required": [], "additionalProperties": False}
+    set_property(element, "formSchema", json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
+    set_property(element, "formKey", form_key(schema))

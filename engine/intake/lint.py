@@ -118,6 +118,8 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
     value = timers.unquoted(text)
     bare = text.upper() if value is None else value.upper()
     if timers.literal(bare, kind):
+        if kind == "timeCycle" and timers.endless(bare) and local_name(event) != "boundaryEvent":
+            yield problem_at("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
         return
     expected = f"an ISO 8601 {timers.KINDS[kind]}"
     if _CRON.fullmatch(text):

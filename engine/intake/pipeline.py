@@ -8,6 +8,7 @@ Every problem found is reported at once, each with the element id and line.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,11 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from ..errors import InvalidModel, Problem
+from ..errors import InvalidModel, Problem, new_reference
 from ..pack import Pack
 from . import dialects, timers
 from .forms import model_forms
+from .implicit import split_implicit
 from .layout import has_diagram, with_diagram
 from .lint import lint
 from .xml import (
@@ -29,6 +31,7 @@ from .xml import (
     NOT_FLOW_NODES,
     NS,
     local_name,
+    name_unnamed,
     parse_xml,
     problem_at,
     process_parameters,
@@ -39,6 +42,7 @@ from .xml import (
 MAX_FLOW_NODES = 400  # in a process, counting the steps inside its sub-processes
 MAX_BRANCHES = 50  # flows leaving one element (parallel branches, gateway choices)
 MAX_XML_ELEMENTS = 50_000
+log = logging.getLogger("crmflow.intake")
 _ID_SPACES = (f"{{{BPMN}}}", f"{{{BPMNDI}}}")
 # Task-spec names SpiffWorkflow gives its own internal steps; a model element may not take them.
 _RESERVED_IDS = frozenset({"Start", "End", "Root"})
@@ -67,13 +71,16 @@ def content_hash(bpmn: bytes) -> str:
     return hashlib.sha256(bpmn).hexdigest()
 
 
-def readable(bpmn: bytes, process_key: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """The first half of intake: safe, well-formed, schema-valid BPMN (holding `process_key`, when given).
+def readable(bpmn: bytes, process_key: str | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[etree._Element, bool]:
+    """The first half of intake: safe, well-formed, schema-valid BPMN (holding `process_key`, when given), and
+    whether elements the model left without an id were given one (then the tree, not the bytes, is the model).
 
     A draft is saved once it is readable; lint findings are shown on it and block only its deploy.
     :raises InvalidModel:
     """
     root = parse_xml(bpmn, max_bytes)
+    named = name_unnamed(root) > 0
     problems = structural_problems(root)
     if problems:
         raise InvalidModel(problems)
@@ -84,14 +91,35 @@ def readable(bpmn: bytes, process_key: str | None = None, max_bytes: int = DEFAU
         found = [p.get("id") for p in root.iterfind("bpmn:process", NS)]
         raise InvalidModel([Problem("wrong_process", f"the model holds no process '{process_key}' (it holds "
                                     f"{', '.join(found) or 'none'}); keep the process id of the draft")])
-    return root
+    return root, named
 
 
 def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
             max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
-    """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem"""
-    root = readable(bpmn, None, max_bytes)
+    """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem
+
+    Nothing else leaves intake: a failure inside it (crmflow's or SpiffWorkflow's) is a refusal too, with a
+    reference to the server log, never a server error.
+    """
+    try:
+        return _take_in(bpmn, pack, process_key, max_bytes)
+    except InvalidModel:
+        raise
+    except RecursionError:
+        raise InvalidModel([Problem("model_too_deep", "the model nests elements too deeply to be read")]) from None
+    except Exception as exc:  # noqa: BLE001 - the boundary: the uploader gets a refusal, the log the details
+        reference = new_reference()
+        log.error("intake %s failed on an uploaded model", reference, exc_info=exc)
+        raise InvalidModel([Problem("unreadable", "crmflow could not read this model (a case it does not handle "
+                                    f"yet; reference {reference} in the server log): simplify the element last "
+                                    "changed, or send the file to an administrator")]) from None
+
+
+def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -> Model:
+    root, named = readable(bpmn, None, max_bytes)
     translated, findings = dialects.translate(root, pack)
+    split, implicit = split_implicit(root)
+    translated, findings = translated or named or split, findings + implicit
     if not has_diagram(root):
         root, translated = with_diagram(root), True
     findings += lint(root, pack)
@@ -164,6 +192,27 @@ def structural_problems(root: etree._Element) -> list[Problem]:
             ref = flow.get(end)
             if ref not in seen:
                 problems.append(problem_at("dangling_flow", f"sequence flow {end} '{ref}' names no element", flow))
+    problems.extend(_dangling_references(root, seen))
+    return problems
+
+
+# Attributes that name another element of the model, and the kind it must be (None: any element).
+_REFERENCES = {"messageRef": "message", "signalRef": "signal", "errorRef": "error", "escalationRef": "escalation",
+               "attachedToRef": None, "default": "sequenceFlow"}
+
+
+def _dangling_references(root: etree._Element, seen: dict[str, etree._Element]) -> list[Problem]:
+    problems = []
+    for element in root.iter(f"{{{BPMN}}}*"):
+        for attribute, kind in _REFERENCES.items():
+            ref = element.get(attribute)
+            if ref is None:
+                continue
+            target = seen.get(ref)
+            if target is None or kind is not None and local_name(target) != kind:
+                what = f"a {kind}" if kind else "an element"
+                problems.append(problem_at("dangling_reference", f"{attribute} '{ref[:80]}' names no {what} of "
+                                           f"this model", element))
     return problems
 
 
@@ -266,6 +315,28 @@ def _unresolved_calls(spec: Any, subprocess_specs: dict[str, Any]) -> list[Probl
     return problems
 
 
+# What SpiffWorkflow's parser says (the start of its message), in the words of the person who drew the model.
+_SPIFF_WORDS = {
+    "No start event found": "the process has no start event: draw one where a case begins",
+    "A SubWorkflow Must contain an End event": "this sub-process has no end event: draw one where its work ends",
+    "Multiple outgoing flows are not supported": "several flows leave this step: add a gateway after it",
+    "Cancel Events may only be used with transactions": "a cancel event belongs inside a transaction sub-process",
+    "Unknown Time Specification": "the timer says neither a date, a duration nor a cycle: give it one (e.g. P3D)",
+    "Time Specification Error": "the timer's value is not a date, duration or cycle crmflow reads (e.g. P3D)",
+    "There is no support implemented for this task type": "crmflow cannot run this kind of element; use a user, "
+                                                          "service or script task instead",
+    "Duplicate process ID": "two processes have the same id: give each its own",
+    "Conditional event definition with missing condition": "the conditional event has no condition: write one",
+    "A loopMaximum or loopCondition must be specified": "the loop has neither a maximum nor a condition: give it "
+                                                        "one, or it would never end",
+    "A multiinstance task must specify a cardinality or a collection": "the multi-instance step says neither how "
+                                                                       "many times nor over which list it runs",
+    "Expected a": "the event names a message, signal, error or escalation the model does not define",
+}
+
+
 def _from_validation(exc: ValidationException) -> Problem:
     message = str(exc).split("\n")[0]
-    return Problem("bpmn", message, exc.id or None, exc.name or None, exc.line_number or None)
+    words = next((plain for start, plain in _SPIFF_WORDS.items() if message.startswith(start)),
+                 f"crmflow cannot run this element as it is drawn ({message[:200]})")
+    return Problem("bpmn", words, exc.id or None, exc.name or None, exc.line_number or None)

@@ -38,14 +38,16 @@ def is_date(text: str) -> bool:
     return True
 
 
-def cycle_problem(text: str) -> str | None:
-    """Why an ISO 8601 repeating interval (`R3/PT1H`) is not accepted, or None when it is."""
+def cycle_problem(text: str, endless_ok: bool = False) -> str | None:
+    """Why an ISO 8601 repeating interval (`R3/PT1H`) is not accepted, or None when it is. `R/PT1H` repeats
+    without end: only where something else ends it (`endless_ok`: a timer on the boundary of a step)."""
     found = _CYCLE.match(text)
     if not found:
         return "is not a repeating interval such as R3/PT1H"
-    if not found.group(1):
-        return "repeats without end; give a repeat count such as R3/PT1H"
-    if int(found.group(1)) > MAX_CYCLES:
+    if not found.group(1) and not endless_ok:
+        return ("repeats without end; give a repeat count such as R3/PT1H (only a timer on the boundary of a step "
+                "may repeat without end: it ends with the step)")
+    if found.group(1) and int(found.group(1)) > MAX_CYCLES:
         return f"repeats more than {MAX_CYCLES} times"
     parts = found.group(2).split("/")
     if len(parts) > 2 or not all(is_duration(p) or is_date(p) for p in parts) or not any(map(is_duration, parts)):
@@ -59,7 +61,13 @@ def literal(text: str, kind: str) -> bool:
         return is_duration(text)
     if kind == "timeDate":
         return is_date(text)
-    return cycle_problem(text) is None
+    return cycle_problem(text, endless_ok=True) is None
+
+
+def endless(text: str) -> bool:
+    """A cycle that repeats without end (`R/PT1H`)."""
+    found = _CYCLE.match(text.strip().upper())
+    return found is not None and not found.group(1)
 
 
 def unquoted(text: str) -> str | None:
@@ -93,10 +101,11 @@ def normalize(root: etree._Element) -> None:
 
 
 def cycle_parts(expression: str) -> tuple[int, datetime | None, float]:
-    """(repeat count, first due time if the cycle names one, seconds between firings) of `R3/PT1H`."""
+    """(repeat count, first due time if the cycle names one, seconds between firings) of `R3/PT1H`; the count
+    of a cycle without end (`R/PT1H`) is -1, as SpiffWorkflow counts it."""
     count, rest = _CYCLE.match(expression.strip().upper()).groups()  # type: ignore[union-attr]
     parts = rest.split("/")
     start = next((datetime.fromisoformat(p) for p in parts if is_date(p)), None)
     duration = next(p for p in parts if is_duration(p))
     seconds = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration))
-    return int(count), start, seconds.total_seconds()
+    return int(count) if count else -1, start, seconds.total_seconds()

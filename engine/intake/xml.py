@@ -149,3 +149,35 @@ def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]
         except ValueError:
             parameters[prop.get("name")] = value
     return parameters
+
+
+_CONTAINERS = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
+# Elements the engine refers to by id: what a container holds (but its settings), lanes, processes, messages, pools.
+_NAMED_ALWAYS = frozenset({"process", "lane", "message", "participant", "signal", "error", "escalation"})
+_NEVER_NAMED = frozenset({"extensionElements", "documentation", "ioSpecification", "property", "laneSet",
+                          "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "auditing", "monitoring",
+                          "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation"})
+
+
+def name_unnamed(root: etree._Element) -> int:
+    """Give every element the engine refers to, and the model left without an id (BPMN lets it), a readable one
+    (`Flow_<source>_<target>`, `UserTask_2`); returns how many were named."""
+    taken = {e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    named = 0
+    for element in root.iter(f"{{{BPMN}}}*"):
+        local, parent = local_name(element), element.getparent()
+        wanted = local in _NAMED_ALWAYS or (parent is not None and isinstance(parent.tag, str)
+                                            and local_name(parent) in _CONTAINERS and local not in _NEVER_NAMED)
+        if not wanted or element.get("id"):
+            continue
+        base = (f"Flow_{element.get('sourceRef')}_{element.get('targetRef')}" if local == "sequenceFlow"
+                else local[0].upper() + local[1:])
+        base = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in base)[:100]
+        candidate, n = (base, 1) if local == "sequenceFlow" else (f"{base}_1", 1)
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        element.set("id", candidate)
+        named += 1
+    return named

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
+from ..store.queries import UNASSIGNED
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow, Timer
 from ..store.versions import find_version
 from . import timers, webhooks
@@ -295,5 +296,10 @@ def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] 
         if task.assignee != actor:
             raise Forbidden(f"task '{task.id}' is assigned to {task.assignee}, not to {actor}")
         return
-    if groups is not None and task.candidate_group not in groups:
+    if groups is None:
+        return
+    if task.candidate_group is None and UNASSIGNED not in groups:
+        raise Forbidden(f"task '{task.id}' ({task.name}) names nobody to do it, so it waits in the administrators' "
+                        f"queue; {actor} is no administrator")
+    if task.candidate_group is not None and task.candidate_group not in groups:
         raise Forbidden(f"task '{task.id}' belongs to group '{task.candidate_group}', which {actor} is not in")

@@ -105,8 +105,8 @@ def fire(task: Any, due_at: datetime) -> None:
     cycle = dict(task._get_internal_data("event_value"))
     task._set_internal_data(event_value={**cycle, "next": EXPIRED})
     task.workflow.refresh_timers()  # SpiffWorkflow sends the case down the timer's path once
-    remaining = cycle["cycles"] - 1
-    if remaining > 0:
+    remaining = cycle["cycles"] - 1 if cycle["cycles"] > 0 else -1  # -1: without end, until its step ends
+    if remaining != 0:
         following = due_at + timedelta(seconds=cycle["duration"])
         task._set_internal_data(**{DUE_KEY: following.isoformat(),
                                    "event_value": {**cycle, "cycles": remaining, "next": PARKED}})

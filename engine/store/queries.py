@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, false, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Connection, Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -260,6 +260,9 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
 _TASKS_WITH_CASE = select(TASK, INSTANCE.c.summary.label("case")).join_from(
     TASK, INSTANCE, INSTANCE.c.id == TASK.c.instance_id)
 _OVERDUE_FIRST = (TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.created_at, TASK.c.id)
+# The queue of user tasks nobody is named for (no assignee, no candidate group): administrators work it. Given among
+# the `groups` of a task list or of a claim/completion, it stands for that queue.
+UNASSIGNED = "~unassigned"
 # The task list's filters, each with its value as a bound parameter of the same name.
 _TASK_FILTERS: dict[str, ColumnElement[bool]] = {
     "business_key": TASK.c.business_key == bindparam("business_key"),
@@ -267,7 +270,8 @@ _TASK_FILTERS: dict[str, ColumnElement[bool]] = {
     "created_since": TASK.c.created_at >= bindparam("created_since"),
     "state": TASK.c.state == bindparam("state"),
     "assignee": TASK.c.assignee == bindparam("assignee"),
-    "groups": TASK.c.assignee.is_(None) & TASK.c.candidate_group.in_(bindparam("groups", expanding=True)),
+    "groups": TASK.c.assignee.is_(None) & or_(TASK.c.candidate_group.in_(bindparam("groups", expanding=True)),
+                                              TASK.c.candidate_group.is_(None) & bindparam("unassigned", type_=Boolean)),
     "instance_id": TASK.c.instance_id == bindparam("instance_id"),
     "process_key": TASK.c.process_key == bindparam("process_key"),
 }
@@ -303,6 +307,8 @@ def list_tasks(connection: Connection, *, assignee: str | None = None, groups: C
         "instance_id": instance_id, "process_key": process_key}
     values = {name: value for name, value in values.items() if value is not None}
     query = _task_list(tuple(values))
+    if groups is not None:
+        values["unassigned"] = UNASSIGNED in groups
     if text:
         lowered = text.lower()
         matches = [func.lower(TASK.c.name).contains(lowered, autoescape=True),

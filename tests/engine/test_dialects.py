@@ -277,3 +277,108 @@ def test_a_case_migrated_to_a_version_whose_start_form_added_a_field_gets_its_de
     engine.complete(check.id, "alice", {})
     done = engine.instance(case.id)  # the gateway read the priority a start on version 2 would have had
     assert (done.status, done.incident) == ("completed", None)
+
+
+ZEEBE = 'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
+
+
+def zeebe(condition: str = '=amount &gt; 100 and region = "east"', service: str = "note", mapping: str = "") -> bytes:
+    return model(ZEEBE, f"""
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:serviceTask id="Service_Note" name="Note it"><bpmn:extensionElements>
+        <zeebe:taskDefinition type="{service}" retries="3" />{mapping}</bpmn:extensionElements></bpmn:serviceTask>
+      <bpmn:exclusiveGateway id="Gateway_Big" default="Flow_Small" />
+      <bpmn:userTask id="Task_Review" name="Review"><bpmn:extensionElements>
+        <zeebe:assignmentDefinition assignee="=owner" /><zeebe:formDefinition formKey="review" />
+      </bpmn:extensionElements></bpmn:userTask>
+      <bpmn:userTask id="Task_Escalate" name="Escalate"><bpmn:extensionElements>
+        <zeebe:assignmentDefinition candidateGroups="managers" /></bpmn:extensionElements></bpmn:userTask>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Service_Note" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Service_Note" targetRef="Gateway_Big" />
+      <bpmn:sequenceFlow id="Flow_Big" sourceRef="Gateway_Big" targetRef="Task_Review">
+        <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression"
+          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{condition}</bpmn:conditionExpression>
+      </bpmn:sequenceFlow>
+      <bpmn:sequenceFlow id="Flow_Small" sourceRef="Gateway_Big" targetRef="Task_Escalate" />
+      <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Review" targetRef="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_4" sourceRef="Task_Escalate" targetRef="EndEvent_1" />""")
+
+
+def test_a_camunda_8_model_runs_its_job_types_assignments_forms_and_feel_conditions(engine: Engine):
+    engine.deploy(zeebe(), author="root")
+    big = engine.start("vendor_process", {"amount": 500, "region": "east", "text": "hi", "owner": "carol"}, "Z-1")
+    [review] = engine.tasks(instance_id=big.id)
+    assert (review.element_id, review.assignee, review.form_key) == ("Task_Review", "carol", "review")
+    assert "noted" in [e.type for e in engine.history(big.id)]  # job type 'note' ran the pack's service
+    small = engine.start("vendor_process", {"amount": 500, "region": "west", "text": "hi", "owner": "carol"}, "Z-2")
+    [escalate] = engine.tasks(instance_id=small.id)
+    assert (escalate.element_id, escalate.candidate_group) == ("Task_Escalate", "managers")
+
+
+@pytest.mark.parametrize("bpmn, code, element, words", [
+    (zeebe(service="charge-card"), "unknown_service", "Service_Note", "charge-card"),
+    (zeebe(condition="=count(items) &gt; 1"), "dialect", "Flow_Big", "FEEL function"),
+    (zeebe(mapping='<zeebe:ioMapping><zeebe:input source="=amount * 2" target="doubled" /></zeebe:ioMapping>'),
+     "dialect", "Service_Note", "does not rename or compute"),
+])
+def test_what_crmflow_cannot_run_of_a_camunda_8_model_is_refused_with_the_reason(engine: Engine, bpmn, code, element,
+                                                                                 words):
+    with pytest.raises(InvalidModel) as caught:
+        engine.deploy(bpmn)
+    [problem] = [p for p in caught.value.problems if p.code == code]
+    assert problem.element_id == element and words in problem.message
+
+
+def test_form_fields_of_any_id_textarea_and_empty_enums_deploy_with_warnings(engine: Engine):
+    version = engine.deploy(model(FLOWABLE, """
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:userTask id="Task_Agree" name="Agree" flowable:assignee="alice"><bpmn:extensionElements>
+        <flowable:formProperty id="Do you agree?" name="Do you agree?" type="boolean" />
+        <flowable:formProperty id="person.dog_friendly" name="Dog friendly" type="boolean" />
+        <flowable:formProperty id="notes" name="Notes" type="textarea" />
+        <flowable:formProperty id="tier" name="Tier" type="enum" />
+      </bpmn:extensionElements></bpmn:userTask>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Agree" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Agree" targetRef="EndEvent_1" />"""), author="root")
+    codes = sorted(w["code"] for w in version.warnings)
+    assert codes == ["form_enum_empty", "form_field_renamed", "form_field_renamed"]
+    case = engine.start("vendor_process", {}, "F-1", "bob")
+    [task] = engine.tasks(instance_id=case.id)
+    fields = engine.form_schema(task.form_key)["properties"]
+    assert fields["do_you_agree"]["title"] == "Do you agree?" and fields["person_dog_friendly"]["type"] == "boolean"
+    assert fields["notes"]["type"] == "string" and fields["tier"] == {"type": "string", "maxLength": 2000,
+                                                                      "title": "Tier"}
+    engine.complete(task.id, "alice", {"do_you_agree": True, "notes": "line one\nline two", "tier": "gold"})
+    assert engine.instance(case.id).status == "completed"
+
+
+@pytest.mark.parametrize("key", ["embedded:app:forms/review.html", "camunda-forms:bpmn:UserTaskForm_1",
+                                 "app:review.form"])
+def test_a_form_of_another_tool_s_task_list_becomes_the_form_of_the_fields_the_process_reads(engine: Engine, key):
+    version = engine.deploy(model(CAMUNDA, f"""
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:userTask id="Task_Review" name="Review" camunda:assignee="alice" camunda:formKey="{key}" />
+      <bpmn:exclusiveGateway id="Gateway_Ok" default="Flow_No" />
+      <bpmn:endEvent id="EndEvent_Yes" /><bpmn:endEvent id="EndEvent_No" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Review" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Review" targetRef="Gateway_Ok" />
+      <bpmn:sequenceFlow id="Flow_Yes" sourceRef="Gateway_Ok" targetRef="EndEvent_Yes">
+        <bpmn:conditionExpression>${{approved &amp;&amp; amount &lt; 1000}}</bpmn:conditionExpression>
+      </bpmn:sequenceFlow>
+      <bpmn:sequenceFlow id="Flow_No" sourceRef="Gateway_Ok" targetRef="EndEvent_No" />"""), author="root")
+    [warning] = [w for w in version.warnings if w["code"] == "foreign_form"]
+    assert warning["element_id"] == "Task_Review" and key[:20] in warning["message"]
+    case = engine.start("vendor_process", {}, "F-2", "bob")
+    [task] = engine.tasks(instance_id=case.id)
+    fields = engine.form_schema(task.form_key)["properties"]
+    assert {name: spec["type"] for name, spec in fields.items()} == {"approved": "boolean", "amount": "number"}
+    engine.complete(task.id, "alice", {"approved": True, "amount": 500})
+    assert "EndEvent_Yes" in [e.element_id for e in engine.history(case.id)]
+
+
+def test_a_misspelt_form_of_the_pack_is_still_refused(engine: Engine):
+    with pytest.raises(InvalidModel) as caught:
+        engine.deploy(camunda().replace(b'camunda:formKey="review"', b'camunda:formKey="reveiw"'))
+    assert "unknown_form" in {p.code for p in caught.value.problems}

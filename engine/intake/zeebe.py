@@ -1,0 +1,122 @@
+"""Models from Camunda 8 (Zeebe): its extension elements read as crmflow's properties, its FEEL conditions as
+sandbox expressions.
+
+`zeebe:taskDefinition type` names the pack service a service task runs; `zeebe:assignmentDefinition` says who
+works a user task (a name, or `=field` for the person held in a case data field); `zeebe:formDefinition` and
+`zeebe:formKey` give its form; `zeebe:calledElement processId` the process a call activity starts. A condition
+written in FEEL (`=amount > 100 and region = "east"`) becomes a sandbox expression when it stays within a small
+subset (comparisons, and/or/not, arithmetic, paths); anything else, and an input or output mapping that changes
+data, is refused naming the element and what to write instead.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from lxml import etree
+
+from ..errors import Problem
+from .xml import NS, local_name, problem_at, set_property
+
+ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+_FEEL_TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>"(?:[^"\\]|\\.)*")
+                             |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+                             |(?P<op>!=|<=|>=|[=<>+\-*/()]))""", re.X)
+_FEEL_WORDS = {"and": "and", "or": "or", "not": "not", "true": "True", "false": "False", "null": "None"}
+_FEEL_OPERATORS = {"=": "=="}
+_INSTEAD = "write it as a plain condition such as amount > 1000000 and region == 'east'"
+
+People = Callable[[etree._Element, dict[str, str], str], Iterator[Problem]]
+Service = Callable[[etree._Element, dict[str, str], str], Iterator[Problem]]
+
+
+class NotFeel(Exception):
+    """A FEEL expression outside the subset crmflow translates."""
+
+
+def uses_zeebe(root: etree._Element) -> bool:
+    """Whether the model was written for Camunda 8 (declares Zeebe's namespace)."""
+    return ZEEBE in root.nsmap.values() or root.find(f".//{{{ZEEBE}}}*") is not None
+
+
+def feel(expression: str) -> str:
+    """The sandbox expression for a FEEL expression (after its leading `=`). :raises NotFeel:"""
+    out: list[str] = []
+    position, text = 0, expression.strip()
+    while position < len(text):
+        found = _FEEL_TOKEN.match(text, position)
+        if found is None or found.end() == position:
+            raise NotFeel(f"'{text[position:position + 12].strip()}' is outside the FEEL subset crmflow translates "
+                          "(comparisons, and, or, not(), arithmetic, a.b)")
+        position = found.end()
+        if found.group("number") or found.group("string"):
+            out.append(found.group("number") or found.group("string"))
+        elif found.group("op"):
+            out.append(_FEEL_OPERATORS.get(found.group("op"), found.group("op")))
+        else:
+            name = found.group("name")
+            if name in _FEEL_WORDS:
+                out.append(_FEEL_WORDS[name])
+            elif text[position:].lstrip().startswith("("):
+                raise NotFeel(f"'{name}(...)' calls a FEEL function; crmflow conditions read case data only")
+            else:
+                first, *rest = name.split(".")
+                out.append(first + "".join(f"[{part!r}]" for part in rest))
+    return " ".join(out).replace("( ", "(").replace(" )", ")")
+
+
+def condition(element: etree._Element) -> Iterator[Problem]:
+    """Rewrite a FEEL condition (`=...`) in place."""
+    text = (element.text or "").strip()
+    try:
+        element.text = feel(text[1:])
+    except NotFeel as exc:
+        yield problem_at("dialect", f"condition {text[:80]}: {exc}; {_INSTEAD}", element.getparent())
+
+
+def translate(element: etree._Element, people: People, service: Service) -> Iterator[Problem]:
+    """Read the Zeebe extension elements of one BPMN element as crmflow's properties."""
+    extensions = element.find("bpmn:extensionElements", NS)
+    if extensions is None:
+        return
+    kind = local_name(element)
+    task = extensions.find(f"{{{ZEEBE}}}taskDefinition")
+    if task is not None and kind in ("serviceTask", "sendTask", "businessRuleTask", "scriptTask") \
+            and extensions.find("spiffworkflow:serviceTaskOperator", NS) is None:
+        yield from service(element, {"type": (task.get("type") or "").strip()}, "zeebe")
+    assignment = extensions.find(f"{{{ZEEBE}}}assignmentDefinition")
+    if assignment is not None and kind == "userTask":
+        yield from people(element, {name: _as_juel(assignment.get(name) or "")
+                                    for name in ("assignee", "candidateGroups", "candidateUsers")}, "zeebe")
+    form = extensions.find(f"{{{ZEEBE}}}formDefinition")
+    key = (form.get("formKey") or form.get("formId")) if form is not None else None
+    legacy = extensions.find(f"{{{ZEEBE}}}formKey")  # early Zeebe versions
+    key = key or (legacy.text.strip() if legacy is not None and legacy.text else None)
+    if key and kind in ("userTask", "startEvent"):
+        set_property(element, "formKey", key)
+    called = extensions.find(f"{{{ZEEBE}}}calledElement")
+    if called is not None and kind == "callActivity" and called.get("processId"):
+        element.set("calledElement", called.get("processId", "").removeprefix("=").strip())
+    yield from _mappings(element, extensions)
+
+
+def _as_juel(value: str) -> str:
+    """A Zeebe assignment value as the Camunda 7 form `_people` reads: `=field` is `${field}`, `="bob"` is bob."""
+    value = value.strip()
+    if not value.startswith("="):
+        return value
+    body = value[1:].strip()
+    literal = re.fullmatch(r'"([^"]*)"', body)
+    return literal.group(1) if literal else "${" + body + "}"
+
+
+def _mappings(element: etree._Element, extensions: etree._Element) -> Iterator[Problem]:
+    """Input and output mappings that only pass a field on under its own name are harmless; others change data,
+    which crmflow does not do behind the model's back."""
+    for mapping in extensions.iterfind(f"{{{ZEEBE}}}ioMapping/*"):
+        source = (mapping.get("source") or "").strip().removeprefix("=").strip()
+        if source != (mapping.get("target") or "").strip():
+            yield problem_at("dialect", f"zeebe:{local_name(mapping)} maps '{source[:40]}' to "
+                             f"'{(mapping.get('target') or '')[:40]}'; crmflow does not rename or compute data "
+                             "between steps: name the field the same in both, or compute it in a script task",
+                             element)
