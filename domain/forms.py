@@ -49,6 +49,11 @@ def flag(name: str, en: str, zh: str) -> Field:
     return name, {"type": "boolean", "title": en, "x-title-zh": zh}
 
 
+def decision(name: str, en: str, zh: str) -> Field:
+    """A yes/no someone decides (an approval): the engine checks that a gateway after the step reads it."""
+    return name, {"type": "boolean", "title": en, "x-title-zh": zh, "x-decision": True}
+
+
 def choice(name: str, en: str, zh: str, options: dict[str, tuple[str, str]]) -> Field:
     labels = {value: {"en": label_en, "zh": label_zh} for value, (label_en, label_zh) in options.items()}
     return name, {"type": "string", "title": en, "x-title-zh": zh, "enum": list(options), "x-enum-labels": labels}
@@ -106,7 +111,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "complaint_start": form("New complaint", "新投诉"),
     # lead_to_opportunity
     "merge_lead": form("Merge duplicate lead", "合并重复线索",
-                       flag("merge_confirmed", "Merge into the existing lead", "合并到已有线索"), COMMENT,
+                       decision("merge_confirmed", "Merge into the existing lead", "合并到已有线索"), COMMENT,
                        optional=("comment",),
                        context=("lead",)),
     "qualify_lead": form("Qualify lead", "线索资格审核",
@@ -138,36 +143,36 @@ FORMS: dict[str, dict[str, Any]] = {
                           optional=("contact_phone",),
                           context=("existing_customer",)),
     "payment_terms_review": form("Payment terms review", "付款条件审核",
-                                 flag("payment_terms_approved", "Payment terms approved", "同意付款条件"),
+                                 decision("payment_terms_approved", "Payment terms approved", "同意付款条件"),
                                  choice("payment_terms", "Payment terms", "付款条件", TERMS), COMMENT,
                                  optional=("comment",),
                                  context=("requested_customer",)),
     "credit_limit_review": form("Credit limit review", "信用额度审核",
-                                flag("credit_limit_approved", "Credit limit approved", "同意信用额度"),
+                                decision("credit_limit_approved", "Credit limit approved", "同意信用额度"),
                                 number("approved_credit_limit", "Approved credit limit", "核定信用额度"), COMMENT,
                                 optional=("comment",),
                                 context=("requested_customer", "review_so_far")),
     "general_manager_approval": form("General manager approval", "总经理审批",
-                                     flag("gm_approved", "Approved", "批准"), COMMENT, optional=("comment",),
+                                     decision("gm_approved", "Approved", "批准"), COMMENT, optional=("comment",),
                                      context=("requested_customer", "review_so_far")),
     "sales_expense_evaluation": form("Sales expense evaluation", "销售费用评估",
                                      number("expected_annual_revenue", "Expected annual revenue", "预计年销售额"),
                                      number("sales_expense_budget", "Sales expense budget", "销售费用预算"),
-                                     flag("expense_approved", "Customer approved", "同意接纳客户"), COMMENT,
+                                     decision("expense_approved", "Customer approved", "同意接纳客户"), COMMENT,
                                      optional=("comment",),
                                      context=("requested_customer", "review_so_far")),
     # order_release
     "credit_override": form("Credit block override", "信用冻结特批",
-                            flag("override_approved", "Release despite the credit block", "特批放行"),
+                            decision("override_approved", "Release despite the credit block", "特批放行"),
                             text("override_reason", "Reason", "理由", 1000, minLength=3),
                             context=("order", "customer_credit")),
     "price_exception": form("Price exception", "价格特批",
-                            flag("price_exception_approved", "Approve this price without an approved quote",
+                            decision("price_exception_approved", "Approve this price without an approved quote",
                                  "批准此价格（无已审批报价）"),
                             text("price_exception_reason", "Reason", "理由", 1000, minLength=3),
                             context=("order", "customer_credit")),
     "credit_override_second": form("Second approval of a credit override", "信用特批复核",
-                                   flag("second_override_approved", "Agree to release despite the credit block",
+                                   decision("second_override_approved", "Agree to release despite the credit block",
                                         "同意特批放行"),
                                    text("second_override_reason", "Reason", "理由", 1000, minLength=3),
                                    context=("order", "customer_credit", "override_so_far")),
@@ -195,10 +200,10 @@ FORMS: dict[str, dict[str, Any]] = {
                                  number("compensation", "Compensation", "赔偿金额"),
                                  context=("complaint",)),
     "compensation_approval": form("Approve compensation", "审批赔偿",
-                                  flag("compensation_approved", "Approved", "批准"), COMMENT, optional=("comment",),
+                                  decision("compensation_approved", "Approved", "批准"), COMMENT, optional=("comment",),
                                   context=("complaint",)),
     "customer_confirmation": form("Customer confirmation", "客户确认",
-                                  flag("satisfied", "Customer is satisfied", "客户满意"), COMMENT,
+                                  decision("satisfied", "Customer is satisfied", "客户满意"), COMMENT,
                                   optional=("comment",),
                                   context=("complaint",)),
     "complaint_close": form("Close complaint", "结案",

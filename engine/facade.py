@@ -16,8 +16,9 @@ from sqlalchemy.exc import OperationalError
 from .authoring import Authoring
 from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable, database_busy, database_undid
 from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
+from .intake.dictionary import derive
 from .intake.pipeline import Model, take_in
-from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version
+from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
 from .pack import Pack
 from .runtime import commands, messages, webhooks
 from .runtime.forms import Forms
@@ -146,6 +147,14 @@ class Engine:
         """Deployed versions with lineage."""
         with self.store.read() as session:
             return queries.versions(session, process_key)
+
+    def dictionary(self, process_key: str, version: int) -> dict[str, Any]:
+        """The data dictionary of a version: at each element, the names a case holds and their types (derived
+        anew for a version deployed before dictionaries were kept). :raises NotFound:"""
+        with self.store.read() as session:
+            found = find_version(session, process_key, version)
+            session.refresh(found, ["dictionary", "bpmn"])
+            return found.dictionary or derive(parse_xml(found.bpmn, len(found.bpmn)), self.pack).to_json()
 
     # -- commands -------------------------------------------------------------------------------
     def start(self, process_key: str, data: dict[str, Any] | None = None, business_key: str | None = None,

@@ -60,6 +60,14 @@ def versions(key: str):
     return reply(engine().versions(key))
 
 
+@bp.get("/<key>/versions/<int(max=2147483647):version>/dictionary")
+@operation("A version's data dictionary: at each element, the names a case holds there and their types",
+           "staff, analyst, admin", tags=TAGS)
+def version_dictionary(key: str, version: int):
+    require(*ANYONE)
+    return reply(engine().dictionary(key, version))
+
+
 @bp.get("/<key>/versions/<int(max=2147483647):version>/bpmn")
 @operation("A version's BPMN XML (application/xml)", "staff, analyst, admin", tags=TAGS)
 def version_bpmn(key: str, version: int):

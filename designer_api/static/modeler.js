@@ -133,7 +133,13 @@
     }
     const bo = element.businessObject, type = bo.$type.replace("bpmn:", "");
     title.textContent = `${bo.name || bo.id} · ${type}`;
-    panel.append(field(t("Name"), input(bo.name, (v) => modeling.updateProperties(element, { name: v || undefined }))));
+    panel.append(field(t("Name"), input(bo.name, (v) => {
+      modeling.updateProperties(element, { name: v || undefined });
+      readableId(element, v);
+      render(element);
+    })));
+    panel.append(field(t("Id"), input(bo.id, (v) => renameId(element, v), { id: "element-id" }),
+      t("shown in the history, the diff and the reports")));
     if (type !== "SequenceFlow") {
       panel.append(field(t("Name in Chinese"), input(propertyOf(bo, "nameZh"),
         (v) => setProperty(element, bo, "nameZh", v))));
@@ -173,11 +179,41 @@
         modeling.updateProperties(element, {
           conditionExpression: v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined });
       }, { multiline: true, rows: 3, placeholder: isDefault ? t("default flow: taken when no condition holds") : "" });
-      area.addEventListener("input", () => checkCondition(area.value, verdict));
+      const where = { flow_id: bo.id, source_id: bo.sourceRef.id };
+      area.addEventListener("input", () => checkCondition(area.value, verdict, where));
       panel.append(field(t("Condition"), area), verdict);
-      if (text) checkCondition(text, verdict);
+      if (text) checkCondition(text, verdict, where);
     }
     return undefined;
+  }
+
+  // -- readable ids: a new element named "Key account approval" becomes Task_KeyAccountApproval ------------------
+  const GENERATED = /^(Activity|Event|Gateway|Flow|StartEvent|EndEvent|[A-Za-z]*Task|[A-Za-z]*Event)_[0-9a-z]{7}$/;
+  function prefixOf(type) {
+    if (type.endsWith("Gateway")) return "Gateway";
+    if (type === "SequenceFlow") return "Flow";
+    if (type === "StartEvent" || type === "EndEvent") return type;
+    return type.endsWith("Event") ? "Event" : "Task";
+  }
+  function readableId(element, name) {
+    const bo = element.businessObject;
+    const words = (name || "").match(/[A-Za-z0-9]+/g);
+    if (!words || !GENERATED.test(bo.id)) return;  // an id someone chose (or a Chinese-only name) stays
+    const base = `${prefixOf(bo.$type.replace("bpmn:", ""))}_${words.map((w) => w[0].toUpperCase() + w.slice(1)).join("")}`;
+    let id = base;
+    for (let n = 2; registry.get(id); n++) id = `${base}_${n}`;
+    modeling.updateProperties(element, { id });
+  }
+  function renameId(element, id) {
+    if (id === element.businessObject.id) return;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/.test(id)) {
+      say(t("an id starts with a letter and holds letters, digits, _ . - only"), "error");
+    } else if (registry.get(id)) {
+      say(`${id}: ${t("this id is taken")}`, "error");
+    } else {
+      modeling.updateProperties(element, { id });
+    }
+    render(element);
   }
 
   function renderParameters() {
@@ -206,14 +242,15 @@
   }
 
   let pending = 0;
-  async function checkCondition(text, output) {
+  async function checkCondition(text, output, where) {
     const mine = ++pending;
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (mine !== pending) return;
-    const answer = await call("POST", config.urls.condition, JSON.stringify({ condition: text }), "application/json");
+    const answer = await call("POST", config.urls.condition, JSON.stringify({ condition: text, ...where }),
+      "application/json");
     if (mine !== pending || !answer) return;
-    output.className = answer.valid ? "ok" : "error";
-    output.textContent = answer.valid ? "✓ " + t("the engine can run this condition") : answer.message;
+    output.className = answer.severity || "ok";
+    output.textContent = answer.message || "✓ " + t("the engine can run this condition");
   }
 
   // -- lint problems on the elements they concern ---------------------------------------------------------
@@ -269,7 +306,79 @@
     document.getElementById("modeler-revision").textContent = revision;
     showProblems(answer.validation);
     say(`${t("Saved")} (${t("Revision")} ${revision}) · ` + status.textContent, status.className.split(" ")[1]);
+    await refreshSections();
   }
+
+  // After a save, the page's validation, diff, outline and simulation form show what was saved, without a reload.
+  async function refreshSections() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of ["validation", "diff", "outline", "simulate"]) {
+      const fresh = page.getElementById(id), here = document.getElementById(id);
+      if (fresh && here) here.replaceWith(fresh);
+    }
+    hookSimulation();
+  }
+
+  // -- the simulation: answers from each step's form, the path drawn on the diagram in place ------------------
+  let marked = [];
+  function hookSimulation() {
+    const form = document.querySelector("#simulate form");
+    if (!form) return;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const response = await fetch(form.action + "?format=json", { method: "POST", body: new FormData(form),
+        credentials: "same-origin", headers: { Accept: "application/json", "X-CSRF-Token": config.csrf } });
+      const result = await response.json().catch(() => null);
+      if (!response.ok || !result) {
+        say(`${response.status}: ${result?.error?.message || t("the server refused the change")}`, "error");
+        return;
+      }
+      showSimulation(result);
+    });
+  }
+
+  function showSimulation(result) {
+    const canvas = modeler.get("canvas");
+    for (const [id, marker] of marked) if (registry.get(id)) canvas.removeMarker(id, marker);
+    marked = [];
+    const mark = (id, marker) => { if (registry.get(id)) { canvas.addMarker(id, marker); marked.push([id, marker]); } };
+    result.path.forEach((step) => mark(step.element_id, "sim-path"));
+    result.waiting_at.forEach((id) => mark(id, "sim-waiting"));
+    let box = document.getElementById("simulation-result");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "simulation-result";
+      document.getElementById("simulate").append(box);
+    }
+    box.textContent = "";
+    const line = (text, className) => {
+      const p = document.createElement("p");
+      p.textContent = text;
+      if (className) p.className = className;
+      box.append(p);
+    };
+    line(`${t("Status")}: ${t(result.status)}` + (result.waiting_at.length ? ` · ${t("Waits at")}: ${result.waiting_at.join(", ")}` : ""));
+    if (result.asked?.length) line(`${t("Asks for a decision at")}: ${result.asked.join(", ")}`, "notice");
+    if (result.incident) line(`${result.incident.element_id || ""}: ${result.incident.message}`, "error");
+    if (result.invalid_answer) {
+      line(`${result.invalid_answer.element_id}: ` + result.invalid_answer.fields.map((f) => `${f.field} ${f.message}`)
+        .join("; "), "error");
+    }
+    const heading = document.createElement("h3");
+    heading.textContent = t("Path taken");
+    const path = document.createElement("ol");
+    path.className = "path";
+    for (const step of result.path) {
+      const task = result.tasks.find((x) => x.element_id === step.element_id);
+      const item = document.createElement("li");
+      item.textContent = (step.name || step.element_id) + (task ? ` — ${task.assignee || task.candidate_group || ""}` : "");
+      path.append(item);
+    }
+    box.append(heading, path);
+  }
+  hookSimulation();
 
   document.getElementById("modeler-save").addEventListener("click", save);
   document.addEventListener("keydown", (event) => {

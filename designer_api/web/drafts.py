@@ -1,7 +1,6 @@
 """The draft editor: copy a process, apply edit operations through forms, validate, diff, simulate, deploy."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -17,7 +16,7 @@ from ..diagram import render_svg
 from ..http import engine, reply
 from ..i18n import parse_number, translate
 from .context import csrf_token, language
-from .formfields import json_field
+from .formfields import json_field, submitted
 
 bp = Blueprint("draft_pages", __name__, url_prefix="/drafts")
 VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "bpmn-js"
@@ -28,7 +27,9 @@ MODELER_TEXTS = (
     "default flow: taken when no condition holds", "must be a number", "a number", "text", "new parameter name",
     "value", "Add parameter", "a parameter name is letters, digits and _", "the engine can run this condition",
     "problems to fix before deploying", "No problems", "the server refused the change", "Saving…", "Saved",
-    "Revision", "Unsaved changes",
+    "Revision", "Unsaved changes", "Id", "shown in the history, the diff and the reports",
+    "an id starts with a letter and holds letters, digits, _ . - only", "this id is taken", "Status", "Waits at",
+    "Asks for a decision at", "Path taken", "completed", "waiting", "error", "invalid_answer",
 )
 
 @bp.get("")
@@ -106,10 +107,13 @@ def check_condition(draft_id: str):
     """Whether a condition typed in the modeler would pass intake (JSON {"condition"})."""
     require(*AUTHORS)
     body = request.get_json(silent=True)
-    condition = body.get("condition") if isinstance(body, dict) else None
+    body = body if isinstance(body, dict) else {}
+    condition = body.get("condition")
     if not isinstance(condition, str) or len(condition) > 2000:
         raise InvalidData([FieldError("condition", "send {\"condition\": \"text\"} (at most 2000 characters)")])
-    return reply(engine().authoring.check_condition(condition))
+    where = {name: value if isinstance(value := body.get(name), str) and len(value) <= 200 else None
+             for name in ("flow_id", "source_id")}
+    return reply(engine().authoring.check_condition(condition, draft_id, **where))
 
 
 @bp.post("/<draft_id>/rebase")
@@ -122,10 +126,43 @@ def rebase(draft_id: str):
 
 @bp.post("/<draft_id>/simulation")
 def simulate(draft_id: str):
+    """Run the draft over the answers typed into each step's form (JSON with ?format=json, for the page's script)."""
     require(*AUTHORS)
-    data, answers = json_field("data"), json_field("answers")
+    steps = simulation_steps(engine().authoring.outline(f"draft:{draft_id}"), engine().pack.forms)
+    data = {**json_field("data"), **(_answered(steps["start"], request.form) or {})}
+    answers = {step["element_id"]: answer for step in steps["tasks"]
+               if (answer := _answered(step, request.form)) is not None}
     result = engine().authoring.simulate(f"draft:{draft_id}", data, answers)
+    result["asked"] = [step["name"] for step in steps["tasks"] if step["element_id"] not in answers
+                       and any(t["element_id"] == step["element_id"] for t in result["tasks"])]
+    if request.args.get("format") == "json":
+        return reply(result)
     return _render_editor(draft_id, simulation=result, posted=request.form)
+
+
+def simulation_steps(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The start form and each user task's form, as the simulation asks for them (fields named `<step>.<field>`)."""
+    def step(element_id: str, name: str, form_key: str | None) -> dict[str, Any]:
+        schema = forms.get(form_key or "") or {}
+        shown = [(k, v) for k, v in schema.get("properties", {}).items()  # record pickers only where required
+                 if not v.get("x-references") or k in schema.get("required", [])]
+        return {"element_id": element_id, "name": name, "schema": schema, "fields": shown,
+                "decisions": [k for k, v in schema.get("properties", {}).items() if v.get("x-decision")]}
+
+    start = next(({"element_id": "start", **step("start", "", s.get("form"))} for i, s in outline["steps"].items()
+                  if s["type"] == "startEvent" and s.get("form")), step("start", "", None))
+    return {"start": start, "tasks": [step(i, s.get("name") or i, s.get("form")) for i, s in outline["steps"].items()
+                                      if s["type"] == "userTask" and s.get("form") in forms]}
+
+
+def _answered(step: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any] | None:
+    """What was typed for one step: None while one of its decisions is unanswered (the simulation asks there)."""
+    prefix = f"{step['element_id']}."
+    typed = {key.removeprefix(prefix): value for key, value in form.items() if key.startswith(prefix)}
+    if any(not typed.get(name) for name in step["decisions"]):
+        return None
+    data, _ = submitted(step["schema"], typed)
+    return {name: value for name, value in data.items() if f"{prefix}{name}" in form}
 
 
 @bp.post("/<draft_id>/deploy")
@@ -187,9 +224,8 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
         changes=CHANGES,
-        forms=sorted(engine().pack.forms),
-        sample_answers=json.dumps(sample_answers(outline, engine().pack.forms), ensure_ascii=False,
-                                  indent=1))
+        forms=sorted(engine().pack.forms), simulation_steps=simulation_steps(outline, engine().pack.forms),
+        sample=_sample)
 
 
 def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | None:
@@ -205,17 +241,6 @@ def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | 
         "services": {name: list(pack.service_parameters(name)) for name in sorted(pack.services)},
         "labels": {text: translate(text, reader) for text in MODELER_TEXTS},
     }
-
-
-def sample_answers(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Answers for every user task of a draft, filled with plausible values, for the simulation form."""
-    answers = {}
-    for element_id, step in outline["steps"].items():
-        schema = forms.get(step.get("form") or "")
-        if step["type"] == "userTask" and schema:
-            answers[element_id] = {name: _sample(spec) for name, spec in schema["properties"].items()
-                                   if name in schema.get("required", [])}
-    return answers
 
 
 def _sample(spec: Mapping[str, Any]) -> Any:

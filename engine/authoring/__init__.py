@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
+from ..intake.dictionary import derive
 from ..intake.lint import condition_problem, lint
 from ..intake.pipeline import readable
 from ..intake.xml import serialize
@@ -109,22 +110,56 @@ class Authoring:
         """
         current = self.draft(draft_id)
         root, named = readable(bpmn, current.process_key, self.engine.max_model_bytes)
-        unsafe = [p for p in lint(root, self.engine.pack) if p.code == "sandbox"]
+        unsafe = [p for p in lint(root, self.engine.pack) if p.code in _NEVER_SAVED and p.severity == "error"]
         if unsafe:
             raise InvalidModel(unsafe)
         stored = serialize(root) if named else bpmn
         return self._store(draft_id, lambda _: stored, actor, expected_revision)
 
-    def check_condition(self, condition: str) -> dict[str, Any]:
-        """Whether a gateway condition would pass intake: {"valid", "message"} (checked as the analyst types)."""
-        problem = condition_problem(condition, self.engine.pack)
-        return {"valid": problem is None, "message": problem.message if problem else None}
+    def check_condition(self, condition: str, draft_id: str | None = None, flow_id: str | None = None,
+                        source_id: str | None = None) -> dict[str, Any]:
+        """Whether a gateway condition would pass intake: {"valid", "message", "severity"} (checked as the analyst
+        types). With a draft and the flow (or, for a flow not saved yet, its source), against what the case holds
+        there. :raises NotFound:"""
+        dictionary, where = None, flow_id
+        if draft_id is not None:
+            with self.engine.store.read() as session:
+                bpmn = drafts.load(session, draft_id).bpmn
+            try:
+                dictionary = derive(readable(bpmn, None, self.engine.max_model_bytes)[0], self.engine.pack)
+            except InvalidModel:
+                dictionary = None  # a draft that is not readable yet: the condition alone is checked
+            if dictionary is not None and (flow_id or "") not in dictionary.scopes:
+                where = source_id
+        problem = condition_problem(condition, self.engine.pack, dictionary, where)
+        return {"valid": problem is None or problem.severity != "error", "message": problem.message if problem else None,
+                "severity": problem.severity if problem else None}
 
     def edit(self, draft_id: str, operations: Any, actor: str | None,
              expected_revision: int | None = None) -> DraftView:
-        """Apply structured operations, all or none. :raises InvalidData: naming the failing operation"""
-        return self._store(draft_id, lambda draft: apply_operations(draft.bpmn, draft.process_key, operations),
-                           actor, expected_revision)
+        """Apply structured operations, all or none. A batch that would leave a condition or script the case
+        cannot run as meant (an unknown name, a type mismatch, a number with separators ...) or a decision nobody
+        reads is refused, naming the operation. :raises InvalidData: naming the failing operation"""
+        def change(draft: Draft) -> bytes:
+            edited = apply_operations(draft.bpmn, draft.process_key, operations, self._decisions())
+            _refuse_new_findings(self._checked(draft.bpmn), self._checked(edited), operations)
+            return edited
+
+        return self._store(draft_id, change, actor, expected_revision)
+
+    def _decisions(self) -> dict[str, list[str]]:
+        """Form key -> the decision fields its form records (the pack's forms)."""
+        return {key: [name for name, spec in schema.get("properties", {}).items() if spec.get("x-decision")]
+                for key, schema in self.engine.pack.forms.items()}
+
+    def _checked(self, bpmn: bytes) -> set[tuple[str, str | None, str]]:
+        """The checker's errors in a model: (code, element, message)."""
+        try:
+            root, _ = readable(bpmn, None, self.engine.max_model_bytes)
+        except InvalidModel:
+            return set()
+        return {(p.code, p.element_id, p.message) for p in lint(root, self.engine.pack)
+                if p.severity == "error" and p.code in CHECKED}
 
     def _store(self, draft_id: str, change: Callable[[Draft], bytes], actor: str | None,
                expected_revision: int | None) -> DraftView:
@@ -292,3 +327,29 @@ class Authoring:
         session.refresh(version, ["bpmn"])
         return version
 
+
+# Refused even in a half-drawn draft: code the sandbox refuses, and what can never mean what was meant.
+_NEVER_SAVED = frozenset({"sandbox", "number_separator", "type_mismatch", "not_a_condition"})
+# What the checker says of what an analyst wrote (intake/checker.py) and of decisions nobody reads.
+CHECKED = frozenset({"number_separator", "unknown_name", "type_mismatch", "not_a_condition", "unknown_field",
+                     "decision_unread"})
+_TOUCHES = ("flow_id", "element_id", "after", "before", "id")
+
+
+def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tuple[str, str | None, str]],
+                         operations: Any) -> None:
+    """:raises InvalidData: for each error the batch brought in, naming the operation that touched its element"""
+    new = sorted(after - before, key=lambda f: (f[1] or "", f[0]))
+    if not new:
+        return
+    errors = []
+    for code, element, message in new:
+        index = next((i for i, op in enumerate(operations) if isinstance(op, dict)
+                      and element in {op.get(k) for k in _TOUCHES}), 0 if len(operations) == 1 else None)
+        field = {"number_separator": "condition", "unknown_name": "condition", "type_mismatch": "condition",
+                 "not_a_condition": "condition", "unknown_field": "condition", "decision_unread": "on_refusal"}[code]
+        if index is not None and operations[index].get("op") == "insert_task" and field == "condition":
+            field = "when"
+        errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",
+                                 f"{element}: {message}" if element else message))
+    raise InvalidData(errors, f"the edit was not applied: {errors[0].message}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +33,10 @@ MAX_OPERATIONS = 100
 _VALIDATOR = Draft202012Validator({})
 
 
-def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
-    """Apply a batch of edit operations atomically. :raises InvalidData: naming the failing operation"""
+def apply_operations(bpmn: bytes, process_key: str, operations: Any,
+                     decisions: Mapping[str, list[str]] | None = None) -> bytes:
+    """Apply a batch of edit operations atomically; `decisions` says which decision fields each form key records
+    (for `on_refusal`). :raises InvalidData: naming the failing operation"""
     if not isinstance(operations, list) or not operations:
         raise InvalidData([FieldError("operations", "must be a non-empty list of operations")])
     if len(operations) > MAX_OPERATIONS:
@@ -49,7 +51,7 @@ def apply_operations(bpmn: bytes, process_key: str, operations: Any) -> bytes:
             OPERATIONS[operation["op"]].check(operation)
     for index, operation in enumerate(operations):
         with _naming(index, operation):
-            OPERATIONS[operation["op"]].apply(_Edit(process, operation))
+            OPERATIONS[operation["op"]].apply(_Edit(process, operation, decisions or {}))
     layout(root)
     return serialize(root)
 
@@ -69,8 +71,8 @@ def _naming(index: int, operation: Any) -> Iterator[None]:
 class _Edit:
     """One operation's view of the process, with argument checking."""
 
-    def __init__(self, process: etree._Element, operation: dict[str, Any]):
-        self.process, self.op = process, operation
+    def __init__(self, process: etree._Element, operation: dict[str, Any], decisions: Mapping[str, list[str]]):
+        self.process, self.op, self.decisions = process, operation, decisions
 
     def arg(self, name: str, required: bool = True, kind: type = str) -> Any:
         value = self.op.get(name)
@@ -141,6 +143,39 @@ def _insert_task(edit: _Edit) -> None:
                       ("due_in", "dueIn"), ("name_zh", "nameZh")):
         if edit.op.get(key) is not None:
             set_property(task, prop, edit.arg(key))
+    if edit.op.get("on_refusal") is not None:
+        _on_refusal(edit, task, lane)
+
+
+def _on_refusal(edit: _Edit, task: etree._Element, lane: str | None) -> None:
+    """After a step that records a decision: a gateway on it, approval going on, refusal ending the case through the
+    process's rejection end (`end`) or going back to a named step."""
+    refusal, form_key = edit.arg("on_refusal"), edit.op.get("form_key")
+    fields = edit.decisions.get(form_key or "", [])
+    if not fields:
+        raise OperationError("on_refusal", f"the step's form '{form_key}' records no decision to refuse with; give a "
+                             "form_key whose form does (e.g. general_manager_approval)")
+    [leaving] = edit.flows("sourceRef", task.get("id"))
+    gateway_id = edit.new_id("Gateway", f"{task.get('name')} approved")
+    task.addnext(etree.Element(f"{{{BPMN}}}exclusiveGateway", id=gateway_id, name=f"{task.get('name')}?"))
+    set_lane(edit.process, gateway_id, lane)
+    approved = _connect(edit, gateway_id, leaving.get("targetRef"), after=leaving, name="approved")
+    target = _refusal_end(edit, lane) if refusal == "end" else edit.element("on_refusal").get("id")
+    refused = _connect(edit, gateway_id, target, after=approved, name="refused")
+    etree.SubElement(refused, f"{{{BPMN}}}conditionExpression").text = f"not {fields[0]}"
+    edit.process.find(f"bpmn:exclusiveGateway[@id='{gateway_id}']", NS).set("default", approved.get("id"))
+    leaving.set("targetRef", gateway_id)
+
+
+def _refusal_end(edit: _Edit, lane: str | None) -> str:
+    """The end event a refused case ends at: the process's own rejection end, else a new one."""
+    for end in edit.process.iterfind("bpmn:endEvent", NS):
+        if re.search(r"reject|refus|denied|declin", f"{end.get('id')} {end.get('name') or ''}", re.I):
+            return end.get("id", "")
+    end_id = edit.new_id("EndEvent", "Refused")
+    edit.process.append(etree.Element(f"{{{BPMN}}}endEvent", id=end_id, name="Refused"))
+    set_lane(edit.process, end_id, lane)
+    return end_id
 
 
 def _connect(edit: _Edit, source: str, target: str, after: etree._Element, name: str | None = None) -> etree._Element:
@@ -354,6 +389,7 @@ FIELDS = {f.name: f for f in (
     Field("duration", "duration", "Duration (e.g. P3D)", "时长（如 P3D）"),
     Field("target", "element", "Timer leads to", "超时后转到"),
     Field("interrupting", "flag", "Interrupts the step", "中断当前步骤"),
+    Field("on_refusal", "text", "If refused: end, or the step to go back to", "若被拒绝：end（结束）或退回的步骤"),
 )}
 
 
@@ -402,7 +438,8 @@ class Operation:
 
 OPERATIONS: dict[str, Operation] = {o.op: o for o in (
     Operation("insert_task", "Insert a step", "插入步骤", _insert_task, ("name",),
-              ("after", "before", "when", "name_zh", "id", "lane", "form_key", "assignee", "candidate_group", "due_in"),
+              ("after", "before", "when", "name_zh", "id", "lane", "form_key", "assignee", "candidate_group", "due_in",
+               "on_refusal"),
               ("steps_added",)),
     Operation("remove_task", "Remove a step", "删除步骤", _remove_task, ("element_id",), (), ("steps_removed",)),
     Operation("set_condition", "Change a condition", "修改条件", _set_condition, ("flow_id", "condition"), (),

@@ -15,6 +15,8 @@ from lxml import etree
 from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
 from . import timers
+from .checker import findings_for, separators
+from .dictionary import EMPTY, Dictionary, Scope, derive
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
 from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
@@ -28,8 +30,12 @@ _CRON = re.compile(r"^\s*[0-9*?/,#LW-]+(\s+[0-9A-Za-z*?/,#LW-]+){4,6}\s*$")
 def lint(root: etree._Element, pack: Pack) -> list[Problem]:
     """All errors and warnings of a schema-valid model."""
     problems: list[Problem] = []
-    for check in (_gateways, _conditions, _scripts, _timers, _services, _human_tasks, _step_names, _start_forms,
-                  _model_forms, _message_forms, _reachability):
+    dictionary = derive(root, pack)
+    problems.extend(_conditions(root, pack, dictionary))
+    problems.extend(_scripts(root, pack, dictionary))
+    problems.extend(decisions_unread(root, dictionary))
+    for check in (_gateways, _timers, _services, _human_tasks, _step_names, _start_forms, _model_forms,
+                  _message_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
 
@@ -49,30 +55,41 @@ def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                            "the instance stops with an incident", gateway, "warning")
 
 
-def _conditions(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+def _conditions(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterator[Problem]:
     for expression in root.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
         flow = expression.getparent()
-        text = (expression.text or "").strip()
-        if not text:
-            yield problem_at("empty_condition", "condition is empty", flow)
-            continue
-        program, problem = _compile(text, "eval", flow, pack)
-        if problem:
-            yield problem
-        elif program is not None and _constant_false(program):
-            yield problem_at("condition_never_true", f"condition '{text}' can never be true, so this flow "
-                           "is never taken", flow, "warning")
+        yield from condition_problems((expression.text or "").strip(), flow, pack, dictionary)
 
 
-def condition_problem(text: str, pack: Pack) -> Problem | None:
-    """What intake would say about one gateway condition, if anything."""
-    flow = etree.Element(f"{{{BPMN}}}sequenceFlow")
-    if not text.strip():
-        return problem_at("empty_condition", "condition is empty", flow)
-    return _compile(text.strip(), "eval", flow, pack)[1]
+def condition_problems(text: str, flow: etree._Element, pack: Pack,
+                       dictionary: Dictionary | None = None) -> Iterator[Problem]:
+    """What intake says about one gateway condition on `flow`, checked against the dictionary when given."""
+    if not text:
+        yield problem_at("empty_condition", "condition is empty", flow)
+        return
+    spaced = separators(text)
+    program, problem = _compile(text, "eval", flow, pack)
+    if problem:
+        yield problem_at(spaced.code, spaced.message, flow) if spaced and problem.code == "sandbox" else problem
+        return
+    if program is not None and _constant_false(program):
+        yield problem_at("condition_never_true", f"condition '{text}' can never be true, so this flow "
+                         "is never taken", flow, "warning")
+    if program is not None:
+        scope = dictionary.at(flow.get("id")) if dictionary is not None else Scope(open=True)
+        for finding in findings_for("eval", program.tree, text, dictionary or EMPTY, scope):
+            yield problem_at(finding.code, f"condition '{_short(text)}': {finding.message}", flow, finding.severity)
 
 
-def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+def condition_problem(text: str, pack: Pack, dictionary: Dictionary | None = None,
+                      flow_id: str | None = None) -> Problem | None:
+    """The first thing intake would say about one gateway condition (on `flow_id`, in context), if anything."""
+    flow = etree.Element(f"{{{BPMN}}}sequenceFlow", **({"id": flow_id} if flow_id else {}))
+    problems = sorted(condition_problems(text.strip(), flow, pack, dictionary), key=lambda p: p.severity != "error")
+    return problems[0] if problems else None
+
+
+def _scripts(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterator[Problem]:
     for process in root.iterfind("bpmn:process", NS):
         parameters = process_parameters(root, process.get("id", ""))
         for task in process.iterfind(".//bpmn:scriptTask", NS):
@@ -80,17 +97,21 @@ def _scripts(root: etree._Element, pack: Pack) -> Iterator[Problem]:
             if script is None or not (script.text or "").strip():
                 yield problem_at("empty_script", "script task has no script", task)
                 continue
-            yield from _script_problems(script.text, task, parameters, pack)
+            yield from _script_problems(script.text, task, parameters, pack, dictionary)
         for hook in process.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
-            yield from _script_problems(hook.text or "", hook.getparent().getparent(), parameters, pack)
+            yield from _script_problems(hook.text or "", hook.getparent().getparent(), parameters, pack, dictionary)
 
 
-def _script_problems(text: str, owner: etree._Element, parameters: dict[str, Any], pack: Pack) -> Iterator[Problem]:
+def _script_problems(text: str, owner: etree._Element, parameters: dict[str, Any], pack: Pack,
+                     dictionary: Dictionary) -> Iterator[Problem]:
+    spaced = separators(text)
     program, problem = _compile(text, "exec", owner, pack)
     if problem:
-        yield problem
+        yield problem_at(spaced.code, spaced.message, owner) if spaced and problem.code == "sandbox" else problem
     elif program is not None:
         yield from _parameter_assignments(program, parameters, owner)
+        for finding in findings_for("exec", program.tree, text, dictionary, dictionary.at(owner.get("id"))):
+            yield problem_at(finding.code, f"script: {finding.message}", owner, finding.severity)
 
 
 def _parameter_assignments(program: Program, parameters: dict[str, Any], task: etree._Element) -> Iterator[Problem]:
@@ -289,3 +310,39 @@ def called_names(program: Program) -> set[str]:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def decisions_unread(root: etree._Element, dictionary: Dictionary) -> Iterator[Problem]:
+    """A decision a step records (a form field the pack marks as one) must be read by a gateway after the step,
+    before another step records it again or the case ends; otherwise a refusal would change nothing."""
+    flows: dict[str, list[etree._Element]] = {}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        flows.setdefault(flow.get("sourceRef", ""), []).append(flow)
+    for step_id, fields in dictionary.decisions.items():
+        step = root.find(f".//*[@id='{step_id}']")
+        for name in fields:
+            if step is not None and not _read_after(step_id, name, flows, dictionary):
+                yield problem_at("decision_unread", f"this step records the decision '{name}', but no gateway after "
+                                 "it reads it, so a refusal changes nothing: add a gateway on it (insert_task takes "
+                                 "on_refusal)", step)
+
+
+def _read_after(step_id: str, name: str, flows: dict[str, list[etree._Element]], dictionary: Dictionary) -> bool:
+    seen, todo = {step_id}, [step_id]
+    while todo:
+        for flow in flows.get(todo.pop(), []):
+            expression = flow.find("bpmn:conditionExpression", NS)
+            if expression is not None and name in _names_read(expression.text or ""):
+                return True
+            target = flow.get("targetRef", "")
+            if target not in seen and name not in dictionary.decisions.get(target, []):
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
+def _names_read(text: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(n, ast.Name)}
+    except (SyntaxError, ValueError, RecursionError):
+        return set()

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from ..errors import InvalidModel, Problem, new_reference
 from ..pack import Pack
 from . import dialects, timers
+from .dictionary import derive
 from .forms import model_forms
 from .implicit import split_implicit
 from .layout import has_diagram, with_diagram
@@ -64,6 +65,7 @@ class Model:
     start_form: str | None = None
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # the forms the model carries (forms.py)
     message_forms: dict[str, str] = field(default_factory=dict)  # message name -> the form its data must fit
+    dictionary: dict[str, Any] = field(default_factory=dict)  # the names a case holds at each element (dictionary.py)
 
 
 def content_hash(bpmn: bytes) -> str:
@@ -139,7 +141,7 @@ def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -
         bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings, start_form(root, key), model_forms(root),
-                 message_forms(root))
+                 message_forms(root), derive(root, pack).to_json())
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:

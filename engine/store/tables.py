@@ -86,6 +86,8 @@ class ProcessVersion(Base):
     author: Mapped[str | None] = mapped_column(String(128))
     deployed_at: Mapped[datetime] = mapped_column()
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The data dictionary (intake/dictionary.py): the names a case holds at each element, with their types.
+    dictionary: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class ModelForm(Base):

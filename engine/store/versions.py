@@ -101,7 +101,8 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
                         f"was v{latest_seen}); rebase the draft on v{latest} first", latest)
     version = ProcessVersion(process_key=model.process_key, version=latest + 1, content_hash=model.content_hash,
                              bpmn=model.bpmn, name=model.name, active=activate, copied_from=copied_from,
-                             author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings])
+                             author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings],
+                             dictionary=model.dictionary)
     session.add(version)
     try:
         session.flush()

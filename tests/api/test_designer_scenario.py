@@ -4,7 +4,8 @@ from __future__ import annotations
 INFO = dict(customer_name="Ningbo Port Logistics 宁波港物流", region="east", industry="services",
             requested_credit_limit=1500000, payment_terms="net60", contact_name="Chen Hui")
 NEW_STEP = {"op": "insert_task", "after": "Task_CreditLimitReview", "name": "General manager approval",
-            "id": "Task_KeyAccountGmApproval", "lane": "general_manager", "form_key": "general_manager_approval"}
+            "id": "Task_KeyAccountGmApproval", "lane": "general_manager", "form_key": "general_manager_approval",
+            "on_refusal": "end"}
 RAISE_BAND = {"op": "set_parameter", "name": "credit_band", "value": 2000000}
 
 
@@ -32,7 +33,8 @@ def test_an_analyst_adapts_a_copy_and_staff_run_it(as_user):
 
     assert ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"] == []
     diff = ok(ann.get(f"/api/drafts/{draft['id']}/diff"))
-    assert {k: v for k, v in diff["summary"].items() if v} == {"steps_added": 1, "thresholds_changed": 1}
+    assert {k: v for k, v in diff["summary"].items() if v} == {"steps_added": 1, "thresholds_changed": 1,
+                                                              "conditions_changed": 1}  # a refusal ends the case
     assert diff["steps_added"][0]["element_id"] == "Task_KeyAccountGmApproval"
     assert [(c["name"], c["from"], c["to"], c["text_en"]) for c in diff["thresholds_changed"]] == \
         [("credit_band", 500000, 2000000, "Threshold credit_band 500,000 -> 2,000,000")]

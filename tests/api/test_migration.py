@@ -16,7 +16,9 @@ def test_an_instance_waiting_on_a_removed_task_is_refused_and_untouched(as_user,
     before = root.get(f"/api/instances/{at_review['id']}").get_json()
 
     v1 = root.get("/api/processes/customer_approval/versions/1/bpmn").data
-    v2 = apply_operations(v1, "customer_approval", [{"op": "remove_task", "element_id": "Task_PaymentTermsReview"}])
+    v2 = apply_operations(v1, "customer_approval", [{"op": "remove_task", "element_id": "Task_PaymentTermsReview"},
+                                                    {"op": "set_condition", "flow_id": "Flow_TermsRefused",
+                                                     "condition": "False"}])  # nobody refuses terms any more
     assert root.post("/api/processes", data=v2, headers={"Content-Type": "application/xml"}).status_code == 201
 
     plan = root.post("/api/processes/customer_approval/migrations/plan",

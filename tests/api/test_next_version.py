@@ -5,7 +5,7 @@ from tests.api.test_designer_scenario import INFO, ok, work
 
 KEY_ACCOUNT_STEP = {"op": "insert_task", "after": "Task_CreditLimitReview", "when": "requested_credit_limit > 1000000",
                     "name": "Key account approval", "name_zh": "大客户审批", "id": "Task_KeyAccountApproval",
-                    "lane": "general_manager", "form_key": "general_manager_approval"}
+                    "lane": "general_manager", "form_key": "general_manager_approval", "on_refusal": "end"}
 CREDIT_BAND = {"op": "set_parameter", "name": "credit_band", "value": "3,000,000"}
 
 

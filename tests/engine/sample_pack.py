@@ -14,6 +14,11 @@ REVIEW_FORM = {"type": "object", "title": "Review", "additionalProperties": Fals
                "properties": {"approved": {"type": "boolean", "title": "Approved"},
                               "comment": {"type": "string", "title": "Comment", "maxLength": 200}},
                "required": ["approved"]}
+APPROVAL_FORM = {"type": "object", "title": "Approval", "additionalProperties": False,
+                 "properties": {"approved": {"type": "boolean", "title": "Approved", "x-decision": True},
+                                "region": {"type": "string", "title": "Region", "enum": ["east", "west"]},
+                                "amount": {"type": "number", "title": "Amount"}},
+                 "required": ["approved"]}
 
 
 def double(value: float) -> float:
@@ -46,10 +51,14 @@ class SamplePack(Pack):
     name = "sample"
 
     def __init__(self) -> None:
-        super().__init__(functions={"double": double}, services={"note": note}, forms={"review": REVIEW_FORM},
+        super().__init__(functions={"double": double}, services={"note": note},
+                         forms={"review": REVIEW_FORM, "approval": APPROVAL_FORM},
                          control_points=[AMOUNT_LIMIT])
 
     def validate_form(self, form_key: str | None, data: Mapping[str, Any], session: Any = None) -> list[FieldError]:
+        if form_key == "approval":
+            return [FieldError(name, "is not a field of this form") for name in data
+                    if name not in APPROVAL_FORM["properties"]]
         if form_key != "review":
             return super().validate_form(form_key, data, session)
         errors = [FieldError(name, "is not a field of this form") for name in data if name not in

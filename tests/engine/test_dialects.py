@@ -42,7 +42,8 @@ def camunda(condition: str = "${amount > 100 &amp;&amp; region == 'east'}",
 
 def test_a_camunda_model_runs_with_its_assignees_forms_due_dates_conditions_and_services(engine: Engine):
     version = engine.deploy(camunda(), author="root")
-    assert [w["code"] for w in version.warnings] == ["dialect_partial"]  # two candidate groups: the first is used
+    # two candidate groups: the first is used; amount, region and text come with the start data, which no form declares
+    assert [w["code"] for w in version.warnings if w["code"] != "unknown_name"] == ["dialect_partial"]
     big = engine.start("vendor_process", {"amount": 500, "region": "east", "text": "hello"}, "C-1", "bob")
     [review] = engine.tasks(instance_id=big.id)
     assert (review.element_id, review.assignee, review.form_key) == ("Task_Review", "alice", "review")

@@ -124,7 +124,8 @@ def test_every_problem_is_reported_at_once(engine):
 def test_a_user_task_nobody_would_get_deploys_with_a_warning_and_waits_for_the_administrators(engine):
     bpmn = gateway_model().replace(b"<bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef>", b"")
     version = engine.deploy(bpmn)
-    assert [(w["code"], w["element_id"]) for w in version.warnings] == [("no_assignment", "Task_Review")]
+    assert [(w["code"], w["element_id"]) for w in version.warnings if w["code"] != "unknown_name"] == [
+        ("no_assignment", "Task_Review")]  # (amount comes with start data no form declares: unknown_name)
     instance = engine.start("test_process", {"amount": 500}, "T-1", "bob")
     [task] = engine.tasks(instance_id=instance.id)
     assert (task.assignee, task.candidate_group) == (None, None) and "administrators" in task.assignment_reason
@@ -135,7 +136,7 @@ def test_plain_and_manual_tasks_need_nobody_named(engine):
         bpmn = gateway_model().replace(b"<bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef>", b"").replace(
             b'<bpmn:userTask id="Task_Review" name="Review" />',
             f'<bpmn:{kind} id="Task_Review" name="Review" />'.encode())
-        assert engine.check(bpmn).warnings == []
+        assert [w for w in engine.check(bpmn).warnings if w.code != "unknown_name"] == []
 
 
 def test_an_unreachable_element_is_refused(engine):
@@ -152,7 +153,7 @@ def test_a_gateway_without_default_is_a_warning_not_an_error(engine):
         b'<bpmn:sequenceFlow id="Flow_Small" sourceRef="Gateway_Amount" targetRef="EndEvent_1">'
         b'<bpmn:conditionExpression>amount &lt;= 100</bpmn:conditionExpression></bpmn:sequenceFlow>')
     version = engine.deploy(bpmn)
-    assert [w["code"] for w in version.warnings] == ["no_default_flow"]
+    assert [w["code"] for w in version.warnings if w["code"] != "unknown_name"] == ["no_default_flow"]
 
 
 def test_not_xml_and_not_bpmn_are_refused_plainly(engine):

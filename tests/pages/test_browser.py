@@ -137,13 +137,19 @@ def test_an_analyst_copies_a_process_inserts_a_step_and_sees_the_diff(page, serv
     page.fill("#op_name", "General manager approval")
     page.select_option("#op_lane", "general_manager")
     page.select_option("#op_form_key", "general_manager_approval")
+    page.fill("#op_on_refusal", "end")  # the manager's "no" ends the case: without it the edit is refused
     page.click("#apply")
     assert "Changes applied" in page.inner_text(".flash")
     assert "General manager approval" in page.inner_text("#diff .change-steps_added")
     assert "No problems" in page.inner_text("#validation")
     shot(page, "05-draft-editor-diff")
+    for decision in page.locator("#simulate select.decision").all():  # no decision is assumed: each is chosen
+        decision.select_option("true")
     page.click("#run-simulation")
+    page.wait_for_selector("#simulation-result .path li")
     assert "General manager approval" in page.inner_text("#simulation-result .path")
+    if page.locator("#modeler.ready").count():  # drawn on the diagram in place, without a reload
+        assert page.locator(".djs-element.sim-path").count() >= 5
     shot(page, "06-draft-simulation")
 
 
@@ -166,6 +172,10 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     condition = page.locator("#properties textarea")
     condition.fill("approved_credit_limit >")
     page.wait_for_selector("#properties output.error")
+    condition.fill("approved_credit_limit > 1,000,000")  # as people write numbers: shown on the flow before saving
+    page.wait_for_selector("#properties output.error:has-text('write 1000000')")
+    condition.fill("approved_credit_limt > credit_band")
+    page.wait_for_selector("#properties output.error:has-text('did you mean approved_credit_limit')")
     condition.fill("approved_credit_limit > credit_band * 2")
     page.wait_for_selector("#properties output.ok")
     condition.press("Tab")
@@ -186,7 +196,10 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
         assert (kept["service"], kept["assignment"], kept["due_in"], kept["lane"]) == \
             (step["service"], step["assignment"], step["due_in"], step["lane"]), step_id
     assert outline["parameters"] == source["parameters"]
-    assert "Forms changed" in page.inner_text("#diff") and "No problems" in page.inner_text("#validation")
+    # The review now records the general manager's form, so the gateway after it reads a field nobody sets: the
+    # validation says so on the flow, with the field that is no longer there.
+    assert "Forms changed" in page.inner_text("#diff")
+    assert "credit_limit_approved" in page.inner_text("#validation")
     assert engine.authoring.draft(draft_id).revision == 2
 
     # A stale tab saving over a newer revision is refused, and says so.
@@ -352,3 +365,31 @@ def test_a_complaint_s_sla_escalation_fires_under_plain_serve(page, tmp_path):
         page.goto(f"{base}/inbox")
         assert "escalated" in page.inner_text("main")
         shot(page, "16-sla-escalation-inbox")
+
+
+def test_the_modeler_gives_a_named_step_a_readable_id_and_the_id_field_renames_it(page, server):
+    engine, base = server
+    draft = engine.authoring.copy("customer_approval", author="ann")
+    bpmn, _ = engine.authoring.bpmn(f"draft:{draft.id}")
+    engine.authoring.upload(draft.id, bpmn.replace(b"Task_SalesExpenseEvaluation", b"Activity_16hczsy"), "ann")
+    sign_in(page, base, "ann")
+    page.goto(f"{base}/drafts/{draft.id}")
+    page.wait_for_selector("#modeler.ready .djs-container")
+    page.click(".djs-element[data-element-id='Activity_16hczsy'] .djs-hit")
+    name = page.locator("#properties label").first.locator("input")
+    name.fill("Check the sales budget")
+    name.press("Tab")
+    page.wait_for_selector(".djs-element[data-element-id='Task_CheckTheSalesBudget']")
+    assert page.input_value("#element-id") == "Task_CheckTheSalesBudget"
+    page.fill("#element-id", "Task_SalesBudget")
+    page.press("#element-id", "Tab")
+    page.wait_for_selector(".djs-element[data-element-id='Task_SalesBudget']")
+    page.fill("#element-id", "Task_CreditLimitReview")  # taken: refused, said
+    page.press("#element-id", "Tab")
+    page.wait_for_selector("#modeler-status.error")
+    page.click("#modeler-save")
+    page.wait_for_selector("#modeler-status:has-text('Saved')")
+    steps = engine.authoring.outline(f"draft:{draft.id}")["steps"]
+    assert "Task_SalesBudget" in steps and "Activity_16hczsy" not in steps
+    assert steps["Task_SalesBudget"]["name"] == "Check the sales budget"
+    page.wait_for_selector("#outline:has-text('Check the sales budget')")  # the outline refreshed after the save

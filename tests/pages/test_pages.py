@@ -102,7 +102,7 @@ def test_an_analyst_copies_edits_and_diffs_in_the_editor(engine, signed_in):
     ann.get(editor)
     applied = ann.post(f"{editor}/operations", op="insert_task", after="Task_CreditLimitReview",
                        name="General manager approval", lane="general_manager",
-                       form_key="general_manager_approval", revision="1")
+                       form_key="general_manager_approval", on_refusal="end", revision="1")
     assert applied.status_code == 302
     page = ann.get(editor).get_data(as_text=True)
     assert 'class="change-steps_added"' in page and "No problems" in page
