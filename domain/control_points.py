@@ -10,7 +10,7 @@ gets an alert in their inbox.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 
@@ -46,8 +46,31 @@ def credit_usage(call: ServiceCall, customer_id: int, extra_amount: float = 0) -
     return float((customer.credit_used + Decimal(str(extra_amount))) / customer.credit_limit)
 
 
+class CreditCheck(TypedDict):
+    """What the credit control point answers (conditions read `credit['blocked']`)."""
+
+    usage: float
+    threshold: float
+    blocked: bool
+
+
+class PrepaymentCheck(TypedDict):
+    """What the prepayment control point answers."""
+
+    required: bool
+    received: bool
+    blocked: bool
+
+
+class QuoteCheck(TypedDict):
+    """What the approved-quote control point answers."""
+
+    blocked: bool
+    approved_price: float | None
+
+
 def check_credit(call: ServiceCall, customer_id: int, order_amount: float = 0,
-                 threshold: float | None = None) -> dict[str, Any]:
+                 threshold: float | None = None) -> CreditCheck:
     """Service: the credit control point for a new order."""
     threshold = float(CREDIT_USAGE.default_threshold or 0.9) if threshold is None else float(threshold)
     usage = round(credit_usage(call, customer_id, order_amount), 4)
@@ -68,7 +91,7 @@ def prepayment_received(call: ServiceCall, order_id: int) -> bool:
     return Decimal(str(paid)) >= order.amount
 
 
-def check_prepayment(call: ServiceCall, order_id: int) -> dict[str, Any]:
+def check_prepayment(call: ServiceCall, order_id: int) -> PrepaymentCheck:
     """Service: does this order have to wait for its prepayment?"""
     order = call.session.get(Order, order_id)
     customer = _customer(call, order.customer_id)
@@ -80,7 +103,7 @@ def check_prepayment(call: ServiceCall, order_id: int) -> dict[str, Any]:
     return {"required": required, "received": received, "blocked": required and not received}
 
 
-def check_quote_price(call: ServiceCall, order_id: int) -> dict[str, Any]:
+def check_quote_price(call: ServiceCall, order_id: int) -> QuoteCheck:
     """Service: an order's price must be an approved quote revision's; an order without a quote is blocked too
     (a sales manager may then approve a price exception)."""
     order = call.session.get(Order, order_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, or_, select
 
@@ -38,7 +38,14 @@ def capture_lead(call: ServiceCall, company: str, source: str, contact_name: str
     return {"lead_id": lead.id}
 
 
-def find_duplicate_lead(call: ServiceCall, lead_id: int) -> dict[str, Any]:
+class DuplicateCheck(TypedDict):
+    """What the duplicate-lead check answers (conditions read `duplicate['found']`)."""
+
+    found: bool
+    duplicate_of: int | None
+
+
+def find_duplicate_lead(call: ServiceCall, lead_id: int) -> DuplicateCheck:
     """An earlier live lead with the same e-mail, phone or company name, if any."""
     lead = _get(call, Lead, lead_id)
     same = [Lead.company == lead.company]

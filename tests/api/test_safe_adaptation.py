@@ -77,3 +77,13 @@ def test_the_version_dictionary_says_what_the_case_holds_at_a_flow(as_user):
     names = dictionary["elements"]["Flow_AboveBand"]["names"]
     assert names["requested_credit_limit"] == {"type": "number"} and names["region"]["type"] == "enum"
     assert dictionary["parameters"]["credit_band"] == {"type": "number"}
+
+
+def test_a_misspelt_field_of_a_service_result_is_refused_with_the_fields_it_has(as_user):
+    bpmn = as_user("root").get("/api/processes/order_release/versions/1/bpmn").data
+    refused = as_user("root").post("/api/processes", data=bpmn.replace(b"credit['blocked']", b"credit['blockd']"),
+                                   headers=XML)
+    assert refused.status_code == 422
+    [problem] = refused.json["error"]["details"]
+    assert (problem["code"], problem["element_id"]) == ("unknown_field", "Flow_CreditBlocked")
+    assert "did you mean blocked" in problem["message"]
