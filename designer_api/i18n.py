@@ -55,7 +55,21 @@ ZH = {
     "Overdue only": "只看超期", "Filter": "筛选", "Claim": "认领", "Give back": "退回给组", "Complete": "完成",
     "Why is this mine?": "为什么分配给我？", "Case context": "案件背景", "No tasks": "没有任务", "Task": "任务",
     "Please correct the marked fields": "请修正标出的字段", "Task completed": "任务已完成",
-    "Task claimed": "任务已认领", "ask me (the simulation stops here)": "询问我（模拟在此停下）",
+    "Task claimed": "任务已认领", "Which version new cases start on": "新案件使用哪个版本",
+    "Current version": "当前版本", "Pilots": "试点",
+    "none": "无", "Pilot": "试点", "for": "适用于", "until": "截至", "started by": "发起人",
+    "Cases of customers in these regions (without a customer: of starters in them or in these groups) start on the "
+    "pilot; all others on the current version.":
+        "这些区域客户的案件（无客户时：这些区域或组的发起人）使用试点版本；其余使用当前版本。",
+    "Compare": "对比", "Make this version current for everyone?": "把此版本设为所有人的当前版本？",
+    "Roll out to everyone": "推广到全部", "End the pilot? New cases start on the current version again.":
+        "结束试点？新案件将重新使用当前版本。", "End the pilot": "结束试点", "Earlier pilots": "以往试点",
+    "rolled out": "已推广", "ended": "已结束", "by": "由", "Compare versions": "版本对比", "Measure": "指标",
+    "Difference": "差异", "runs as a pilot for": "正在试点：",
+    "cases of customers there (without a customer: started by people there) start on it, all others on the current "
+    "version.": "这些地方客户的案件（无客户时：由那里的人发起）使用它，其余使用当前版本。",
+    "Pilot rolled out; new cases start on": "试点已推广；新案件使用",
+    "Pilot ended; new cases start on": "试点已结束；新案件使用", "ask me (the simulation stops here)": "询问我（模拟在此停下）",
     "Asks for a decision at": "需要在此作出决定", "Id": "标识", "completed": "已完成", "waiting": "等待中",
     "error": "出错", "invalid_answer": "答案不符合表单",
     "shown in the history, the diff and the reports": "显示在历史、差异和报表中",

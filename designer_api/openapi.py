@@ -25,7 +25,7 @@ ERRORS = {"HTTP_400": ErrorOut, "HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTT
 XML_BODIES = (("/api/processes", "post"), ("/api/drafts/{draft_id}/bpmn", "put"))
 XML_REPLIES = ("/api/processes/{key}/versions/{version}/bpmn", "/api/drafts/{draft_id}/bpmn")
 # Reports also come as CSV (format=csv) beside their JSON form.
-CSV_REPLIES = ("/api/reports/{key}",)
+CSV_REPLIES = ("/api/reports/{key}", "/api/processes/{key}/compare")
 # What the ids in paths look like (a process key as models from any modeler name their processes).
 PATH_PATTERNS = {"key": r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", "draft_id": r"^[0-9a-f-]{1,36}$",
                  "instance_id": r"^[0-9a-f-]{1,36}$", "task_id": r"^[0-9a-f-]{1,36}$",

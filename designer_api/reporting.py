@@ -88,14 +88,22 @@ def localized(row: dict[str, Any], key: str, lang: str) -> Any:
 def to_csv(report: Report, table: dict[str, Any], lang: str) -> bytes:
     """CSV with column titles in `lang`, coded values by name (and a value's `<key>_zh` twin in Chinese), and a
     BOM so Excel reads UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     columns = table["columns"]
-    writer.writerow([c["zh"] if lang == "zh" else c["en"] for c in columns])
+    lines = []
     for row in table["rows"]:
         values = [localized(row, c["key"], lang) for c in columns]
         if table["drill"] is None and values:
             values[0] = row_label(report, values[0], lang)
+        lines.append(values)
+    return rows_csv([c["zh"] if lang == "zh" else c["en"] for c in columns], lines)
+
+
+def rows_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    """CSV that Excel opens with Chinese intact (a BOM) and never runs a formula from (`spreadsheet_cell`)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for values in rows:
         writer.writerow([spreadsheet_cell(v) for v in values])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
@@ -114,6 +122,16 @@ def spreadsheet_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def comparison_csv(result: dict[str, Any], lang: str) -> Response:
+    """A comparison of two versions as a CSV attachment."""
+    header = ["指标" if lang == "zh" else "Measure", f"v{result['a']}", f"v{result['b']}",
+              "差异" if lang == "zh" else "Difference"]
+    rows = [[row["zh"] if lang == "zh" else row["en"], row["a"], row["b"], row["difference"]]
+            for row in result["rows"]]
+    return Response(rows_csv(header, rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{result["process_key"]}-v{result["a"]}-v{result["b"]}.csv"'})
 
 
 def csv_download(report: Report, table: dict[str, Any], lang: str) -> Response:

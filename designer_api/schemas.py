@@ -24,6 +24,7 @@ from engine import (
     DraftView,
     EventView,
     InstanceView,
+    PilotView,
     TaskView,
     VersionView,
     WebhookView,
@@ -522,3 +523,51 @@ class Conformance(Open):
     names_zh: dict[str, str] = Field(default_factory=dict, description="element id -> its Chinese name (nameZh)")
     since: date | None = Field(None, description="cases started from this day (without `since`: 90 days back)")
     until: date | None = Field(None, description="cases started to this day (none: up to now)")
+
+
+# -- pilots and comparisons -------------------------------------------------------------------------------------
+ScopeName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class PilotIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"regions": ["east"], "until": "2027-03-31"}]})
+
+    regions: Annotated[list[ScopeName], Field(max_length=50)] = []
+    groups: Annotated[list[ScopeName], Field(max_length=50)] = []
+    until: Annotated[str, Field(max_length=32, description="the last day of the pilot, YYYY-MM-DD")] | None = None
+
+
+class DeployIn(Body):
+    pilot: PilotIn | None = Field(None, description="deploy as a pilot for these regions or groups only; the "
+                                                    "current version stays current for everyone else")
+
+
+class FinishPilotIn(Body):
+    version: Id32 | None = None
+
+
+PilotOut = _model_of(PilotView)
+Pilots = RootModel[list[PilotOut]]  # type: ignore[valid-type]
+
+
+class PilotFinished(Open):
+    pilot: PilotOut  # type: ignore[valid-type]
+    current_version: int | None
+    previous_version: int | None
+
+
+class CompareQuery(Query):
+    a: Id32
+    b: Id32
+    since: Annotated[Day, Field(description="cases started from this day, YYYY-MM-DD")] | None = None
+    until: Annotated[Day, Field(description="cases started to this day (inclusive), YYYY-MM-DD")] | None = None
+    format: Annotated[str, Field(pattern="^(json|csv)$")] = "json"
+    lang: Annotated[str, Field(pattern="^(en|zh)$")] = "en"
+
+
+class Comparison(Open):
+    process_key: str
+    a: int
+    b: int
+    rows: list[dict[str, Any]]
+    notes: list[str]

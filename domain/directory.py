@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import Assignment, Conflict, FieldError, HumanTask, InvalidData, NotFound, default_assignment
+from engine import (
+    Assignment,
+    CaseScope,
+    Conflict,
+    FieldError,
+    HumanTask,
+    InvalidData,
+    NotFound,
+    default_assignment,
+)
 
 from .forms import REGIONS
 from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
@@ -293,3 +302,31 @@ def _user_errors(session: Session, new_username: str | None, changes: Mapping[st
 def _view(user: User, groups: list[str]) -> UserView:
     return UserView(user.username, user.display_name, user.email, user.region, list(user.roles), sorted(groups),
                     user.active)
+
+
+def case_scope(session: Session, data: Mapping[str, Any], starter: str | None) -> CaseScope:
+    """A case's region for pilots: its customer's; without a customer, its starter's (with their groups)."""
+    customer_id = data.get("customer_id")
+    customer = session.get(Customer, customer_id) if isinstance(customer_id, int) and not isinstance(
+        customer_id, bool) else None
+    if customer is not None:
+        return CaseScope(customer.region, (), f"customer {customer.name} is in region {customer.region}")
+    user = session.get(User, starter) if starter else None
+    if user is None:
+        return CaseScope(None, (), "")
+    groups = tuple(groups_of(session, user.username))
+    return CaseScope(user.region, groups, f"{user.username} is in region {user.region or '-'} and groups "
+                     f"{', '.join(groups) or '-'}")
+
+
+def scope_problems(session: Session, regions: list[str], groups: list[str]) -> list[FieldError]:
+    """Regions and groups a pilot names that do not exist."""
+    errors = []
+    unknown_regions = sorted(set(regions) - REGIONS.keys())
+    if unknown_regions:
+        errors.append(FieldError("regions", f"no such region: {', '.join(unknown_regions)}; there are "
+                                 f"{', '.join(REGIONS)}"))
+    known = set(session.scalars(select(Group.key).where(Group.key.in_(groups)))) if groups else set()
+    if set(groups) - known:
+        errors.append(FieldError("groups", f"no such group: {', '.join(sorted(set(groups) - known))}"))
+    return errors

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine import Assignment, FieldError, HumanTask, Pack
+from engine import Assignment, CaseScope, FieldError, HumanTask, Pack
 
 from . import conformance, context, directory, forms
 from .control_points import CONTROL_POINTS
@@ -38,6 +38,12 @@ class CrmPack(Pack):
 
     def migration_locations(self) -> list[str]:
         return [str(MIGRATIONS)]
+
+    def case_scope(self, data: Mapping[str, Any], starter: str | None, session: Any) -> CaseScope:
+        return directory.case_scope(session, data, starter)
+
+    def scope_problems(self, regions: list[str], groups: list[str], session: Any) -> list[FieldError]:
+        return directory.scope_problems(session, regions, groups)
 
 
 def crm_pack() -> CrmPack:

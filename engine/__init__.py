@@ -27,13 +27,14 @@ from .intake.data import DataLimits
 from .intake.forms import field_error
 from .intake.layout import layout_bytes
 from .intake.xml import NS, local_name, reparse
-from .pack import Assignment, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
+from .pack import Assignment, CaseScope, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
 from .runtime.stepping import StepLimits
 from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
 from .store import reports
+from .store.pilots import PilotView
 from .store.queries import (
     UNASSIGNED,
     DeliveryView,
@@ -49,7 +50,7 @@ from .store.tables import NAMING, UTCDateTime
 __all__ = [
     # the facade, its limits and the pack interface
     "Engine", "DataLimits", "StepLimits",
-    "Pack", "ControlPoint", "HumanTask", "Assignment", "ServiceCall", "uses_call", "default_assignment",
+    "Pack", "ControlPoint", "HumanTask", "Assignment", "CaseScope", "ServiceCall", "uses_call", "default_assignment",
     # errors
     "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
     "StateFormatError", "Unavailable", "Problem", "FieldError",
@@ -62,7 +63,7 @@ __all__ = [
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
     "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
-    "DeliveryView", "WebhookView", "InstanceSearch", "field_error",
+    "DeliveryView", "WebhookView", "InstanceSearch", "field_error", "PilotView",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",
 ]

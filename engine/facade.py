@@ -165,7 +165,7 @@ class Engine:
             run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
         except BusinessKeyTaken:  # lost a race for the key: once more sees the winner (the same request, or not)
             run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
-        return InstanceView.of(run.row)
+        return replace(InstanceView.of(run.row), version_reason=run.version_reason)
 
     def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,
                  groups: Collection[str] | None = None, expected_revision: int | None = None) -> InstanceView:

@@ -154,6 +154,24 @@ class Pack:
         """Folders of Alembic revisions for the pack's own tables."""
         return []
 
+    def case_scope(self, data: Mapping[str, Any], starter: str | None, session: Any) -> CaseScope:
+        """Where a case belongs, for pilots: its customer's region, or without a customer its starter's region
+        and groups."""
+        return CaseScope(None, (), "")
+
+    def scope_problems(self, regions: list[str], groups: list[str], session: Any) -> list[FieldError]:
+        """What is wrong with a pilot's scope (regions or groups the pack does not know), each naming its field."""
+        return []
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """Where a case belongs: a region, the starter's groups, and the words saying why (for the start's answer)."""
+
+    region: str | None
+    groups: tuple[str, ...]
+    because: str
+
 
 def default_assignment(task: HumanTask, data: Mapping[str, Any] | None = None) -> Assignment:
     """The person in the case data field `assigneeFrom` names, else explicit `assignee`/`candidateGroup`

@@ -8,13 +8,16 @@ from ..catalog import annotated_outline
 from ..http import engine, reply, xml_body
 from ..openapi import operation
 from ..schemas import (
+    DeployIn,
     Diff,
     DiffQuery,
     DraftOut,
     Drafts,
     DraftsQuery,
+    Open,
     OperationsIn,
     Outline,
+    PilotIn,
     Rebased,
     RebaseIn,
     Simulation,
@@ -120,7 +123,17 @@ def rebase(draft_id: str):
 
 @bp.post("/<draft_id>/deploy")
 @operation("Deploy a draft as a new version (409 stale_base with the three-way diff when another version of the "
-           "key was deployed after the draft's base)", "admin", ok=VersionOut, status=201, tags=TAGS)
+           "key was deployed after the draft's base); with a pilot, for those regions or groups only", "admin",
+           json=DeployIn, ok=VersionOut, status=201, tags=TAGS)
 def deploy(draft_id: str):
     admin = require("admin")
-    return reply(engine().authoring.deploy(draft_id, admin.username), 201)
+    pilot = context_of("json").pilot
+    return reply(engine().authoring.deploy(draft_id, admin.username, pilot.model_dump() if pilot else None), 201)
+
+
+@bp.put("/<draft_id>/pilot")
+@operation("Propose the pilot this draft should be deployed as (an administrator decides)", WHO, json=PilotIn,
+           ok=Open, tags=TAGS)
+def propose_pilot(draft_id: str):
+    analyst = require(*AUTHORS)
+    return reply(engine().authoring.propose_pilot(draft_id, context_of("json").model_dump(), analyst.username))

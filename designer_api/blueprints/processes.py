@@ -1,21 +1,29 @@
 """Process catalog, versions, copies, starts and migrations: /api/processes."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 
 from ..auth import require
 from ..catalog import annotated_outline, catalog
 from ..http import engine, optional_text, reply, xml_body
 from ..openapi import operation
+from ..reporting import comparison_csv, moments
 from ..schemas import (
     Catalog,
+    CompareQuery,
+    Comparison,
     CopyIn,
     DeployQuery,
     DraftOut,
+    FinishPilotIn,
     InstanceOut,
     Migration,
     MigrationIn,
     Outline,
+    PilotFinished,
+    PilotIn,
+    PilotOut,
+    Pilots,
     StartForm,
     StartIn,
     VersionOut,
@@ -144,3 +152,44 @@ def migrate(key: str):
     body: MigrationIn = context_of("json")
     return reply({"instances": engine().authoring.migrate(key, body.from_version, body.to_version, admin.username,
                                                           body.mapping)})
+
+
+# -- pilots: a version in some regions or groups first, compared with the current one, then rolled out ----------
+@bp.get("/<key>/pilots")
+@operation("Every pilot of a process, newest first (running ones have no ended_at)", "staff, analyst, admin",
+           ok=Pilots, tags=TAGS)
+def pilots(key: str):
+    require(*ANYONE)
+    return reply(engine().authoring.pilots(key))
+
+
+@bp.post("/<key>/versions/<int(max=2147483647):version>/pilot")
+@operation("Pilot a deployed version for some regions or groups (409: one of them already has a pilot)", "admin",
+           json=PilotIn, ok=PilotOut, status=201, tags=TAGS)
+def pilot(key: str, version: int):
+    admin = require("admin")
+    return reply(engine().authoring.pilot(key, version, context_of("json").model_dump(), admin.username), 201)
+
+
+@bp.post("/<key>/pilot/<any(rollout, end):action>")
+@operation("Roll the running pilot out (its version current for everyone; the answer holds the migration dry run) "
+           "or end it (new cases start on the current version again)", "admin", json=FinishPilotIn,
+           ok=PilotFinished, tags=TAGS)
+def finish_pilot(key: str, action: str):
+    admin = require("admin")
+    version = context_of("json").version
+    finish = engine().authoring.roll_out if action == "rollout" else engine().authoring.end_pilot
+    return reply(finish(key, admin.username, version))
+
+
+@bp.get("/<key>/compare")
+@operation("Two versions side by side over the cases each started in the period (CSV with format=csv)",
+           "manager, analyst, admin", query=CompareQuery, ok=Comparison, tags=TAGS)
+def compare(key: str):
+    require("manager", "analyst", "admin")
+    query = context_of("query")
+    since, until = moments(query.since, query.until)
+    result = engine().authoring.compare(key, query.a, query.b, since, until)
+    if query.format == "csv":  # sent as is: the response model describes the JSON form
+        abort(comparison_csv(result, query.lang))
+    return reply(result)

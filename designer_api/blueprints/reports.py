@@ -1,6 +1,8 @@
 """Reports managers read, built from the history and the CRM records: /api/reports."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, abort
 
 from domain.reports import REPORTS, period_start
@@ -46,6 +48,7 @@ def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
     result["since"], result["until"] = days(since, until)
     result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
                           if step.get("name_zh") and element in steps}  # for Chinese readers
+    result["pilots"] = [asdict(p) for p in crmflow.authoring.pilots(query.process_key)]  # who tried which version
     return result
 
 

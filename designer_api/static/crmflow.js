@@ -9,6 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
     op.addEventListener("change", show);
     show();
   }
+  // What cannot be undone asks first (rolling a pilot out, ending it).
+  document.querySelectorAll("form[data-confirm]").forEach((form) => form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  }));
   // A diagram opens scrolled to where the case is now.
   document.querySelectorAll(".diagram").forEach((box) => {
     const here = box.querySelector('[data-state="current"]');

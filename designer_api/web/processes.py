@@ -15,7 +15,8 @@ from ..blueprints.instances import instance_search
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
-from ..schemas import InstancesQuery
+from ..reporting import moments
+from ..schemas import CompareQuery, InstancesQuery
 from ..taskforms import colleagues
 from ..visibility import readable_case
 from .context import local_path
@@ -38,8 +39,10 @@ def version_page(key: str, version: int):
     bpmn, _ = engine().authoring.bpmn(ref)
     with engine().store.read() as session:
         durations = reports.step_durations(session, key, since=engine().clock() - PERIOD)
+    versions = engine().versions(key)
     return render_template("process.html", key=key, version=version, outline=annotated_outline(engine(), ref),
-                           versions=engine().versions(key), durations=durations,
+                           versions=versions, durations=durations, pilots=engine().authoring.pilots(key),
+                           current=next((v.version for v in reversed(versions) if v.active), None),
                            diagram=render_svg(bpmn, heat=reports.heat(durations)),
                            instances=engine().instances(process_key=key, limit=20))
 
@@ -87,6 +90,7 @@ def start_page(key: str):
                 return redirect(url_for("task_pages.task_page", task_id=mine[0].id))
             return redirect(url_for("process_pages.instance_page", instance_id=case.id))
     return render_template("start.html", key=key, name=catalog(engine().versions(key))[0]["name"],
+                           pilots=[p for p in engine().authoring.pilots(key) if p.ended_at is None],
                            schema=schema, fields=fields(schema, values, errors), errors=errors,
                            values=values, once=uuid.uuid4().hex), 422 if errors and request.method == "POST" else 200
 
@@ -97,6 +101,29 @@ def set_active(key: str, version: int, action: str):
     engine().set_active(key, version, action == "activate", actor=admin.username)
     flash(f"{'Activated' if action == 'activate' else 'Deactivated'}|{key} v{version}")
     return redirect(url_for("process_pages.version_page", key=key, version=version))
+
+
+@bp.post("/<key>/pilot/<any(rollout, end):action>")
+def finish_pilot(key: str, action: str):
+    """Roll the running pilot out, or end it."""
+    admin = require("admin")
+    if action == "rollout":
+        done = engine().authoring.roll_out(key, admin.username)
+        flash(f"Pilot rolled out; new cases start on|{key} v{done['current_version']}")
+    else:
+        done = engine().authoring.end_pilot(key, admin.username)
+        flash(f"Pilot ended; new cases start on|{key} v{done['current_version']}")
+    return redirect(url_for("process_pages.version_page", key=key, version=done["pilot"].version))
+
+
+@bp.get("/<key>/compare")
+def compare_page(key: str):
+    """Two versions side by side over the same period (managers, analysts, administrators)."""
+    require("manager", "analyst", "admin")
+    query = query_of(CompareQuery, request.args)
+    since, until = moments(query.since, query.until)
+    result = engine().authoring.compare(key, query.a, query.b, since, until)
+    return render_template("compare.html", key=key, result=result, args=request.args)
 
 
 @bp.post("/<key>/rollback")

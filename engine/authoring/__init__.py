@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -21,10 +22,13 @@ from ..intake.pipeline import readable
 from ..intake.xml import serialize
 from ..runtime.commands import check_data
 from ..runtime.unit_of_work import UnitOfWork
+from ..store.compare import compare as compare_versions
+from ..store.pilots import PilotView
+from ..store.pilots import history as pilot_history
 from ..store.queries import VersionView
 from ..store.tables import Draft, Process, ProcessVersion
 from ..store.versions import find_version, latest_version, set_active
-from . import drafts, migration
+from . import drafts, migration, pilots
 from . import outline as outlines
 from .drafts import DraftView
 from .model_tree import copy_model
@@ -180,12 +184,14 @@ class Authoring:
             return {"valid": False, "errors": [p.to_dict() for p in exc.problems], "warnings": []}
         return {"valid": True, "errors": [], "warnings": [w.to_dict() for w in model.warnings]}
 
-    def deploy(self, draft_id: str, actor: str | None) -> VersionView:
-        """Deploy a draft as a new immutable version (same bytes: same version).
+    def deploy(self, draft_id: str, actor: str | None, pilot: Any = None) -> VersionView:
+        """Deploy a draft as a new immutable version (same bytes: same version); with `pilot` ({"regions",
+        "groups", "until"}), as a pilot for that scope only, the current version staying current.
 
         :raises InvalidModel, StaleBase: (a draft of the next version, when another version was deployed since;
-            its details hold the three-way business diff)
+            its details hold the three-way business diff); InvalidData, Conflict: a pilot's scope
         """
+        scope = pilots.scope_of(pilot) if pilot is not None else None
         draft = self.draft(draft_id)
         if draft.deployed_version is not None:
             raise Conflict(f"draft '{draft_id}' is already deployed as version {draft.deployed_version}")
@@ -196,13 +202,15 @@ class Authoring:
             if row.revision != draft.revision or row.deployed_version is not None:
                 raise Conflict(f"draft '{draft_id}' changed while it was being deployed; deploy it again")
             row.deployed_version = version.version
+            if scope is not None:
+                pilots.start(uow, draft.process_key, version.version, scope)
 
         # A draft of a new process saw no version of its key: one deployed under that key since (by an administrator
         # uploading a model) is not something the draft may silently become the next version of.
         latest_seen = draft.latest_seen if draft.next_version_of else 0
         try:
             return self.engine.deploy(bpmn, draft.process_key, author=actor, copied_from=draft.copied_from,
-                                      latest_seen=latest_seen, also=_mark)
+                                      activate=scope is None, latest_seen=latest_seen, also=_mark)
         except StaleBase as exc:
             if not draft.next_version_of:
                 raise Conflict(f"process key '{draft.process_key}' got a process of its own (v{exc.latest}) after "
@@ -308,6 +316,44 @@ class Authoring:
             return set_active(uow.session, process_key, older.version, True)
 
         return VersionView.of(self.engine.execute(_rollback, actor=actor))
+
+    # -- pilots ---------------------------------------------------------------------------------------
+    def pilot(self, process_key: str, version: int, body: Any, actor: str | None) -> PilotView:
+        """Pilot a deployed version for some regions or groups. :raises NotFound, Conflict, InvalidData:"""
+        scope = pilots.scope_of(body)
+        return self.engine.execute(pilots.start, process_key, version, scope, actor=actor)
+
+    def end_pilot(self, process_key: str, actor: str | None, version: int | None = None) -> dict[str, Any]:
+        """New cases of the pilot's scope start on the current version again. :raises NotFound, Conflict:"""
+        return self.engine.execute(pilots.finish, process_key, version, False, actor=actor)
+
+    def roll_out(self, process_key: str, actor: str | None, version: int | None = None) -> dict[str, Any]:
+        """The piloted version becomes current for everyone; running cases keep theirs, and the answer holds the
+        migration dry run from the version that was current. :raises NotFound, Conflict:"""
+        done = self.engine.execute(pilots.finish, process_key, version, True, actor=actor)
+        previous, current = done["previous_version"], done["current_version"]
+        if previous is not None and previous != current:
+            verdicts = self.plan_migration(process_key, previous, current)
+            done["migration"] = {"from_version": previous, "to_version": current, "cases": len(verdicts),
+                                 "could_move": sum(v["verdict"] == "ok" for v in verdicts)}
+        return done
+
+    def pilots(self, process_key: str) -> list[PilotView]:
+        """Every pilot of a process, newest first (running ones without `ended_at`)."""
+        with self.engine.store.read() as session:
+            return pilot_history(session, process_key)
+
+    def propose_pilot(self, draft_id: str, body: Any, actor: str | None) -> dict[str, Any]:
+        """An analyst proposes the pilot a draft should be deployed as. :raises NotFound, InvalidData:"""
+        return self.engine.execute(pilots.propose, draft_id, pilots.scope_of(body), actor=actor)
+
+    def compare(self, process_key: str, a: int, b: int, since: datetime | None = None,
+                until: datetime | None = None) -> dict[str, Any]:
+        """Two versions side by side over the cases each started in the period. :raises NotFound:"""
+        with self.engine.store.read() as session:
+            for version in (a, b):
+                find_version(session, process_key, version)
+            return compare_versions(session, process_key, a, b, since, until, self.engine.clock())
 
     def plan_migration(self, process_key: str, from_version: int, to_version: int,
                        mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:

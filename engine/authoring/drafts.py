@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
@@ -29,6 +30,7 @@ class DraftView(RowView):
     latest_seen: int | None
     base_version: int | None
     next_version_of: bool
+    proposed_pilot: dict[str, Any] | None = None  # what an analyst proposes: {"regions", "groups", "until"}
 
 
 def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name: str, copied_from: str | None,

@@ -225,6 +225,10 @@ def _comparison_problem(op: ast.cmpop, a: ast.expr, b: ast.expr, ta: Type, tb: T
         fix = f": write {value.strip()} without quotes" if quoted and value is not None else ""
         return (f"compares '{left}' ({_NOUNS[ta['type']]}) with '{right}' ({_NOUNS[tb['type']]}), which is never "
                 f"what was meant{fix}")
+    if "boolean" in kinds and kinds & {"number", "text", "enum", "date"}:
+        flag = left if ta["type"] == "boolean" else right
+        return (f"compares '{left}' ({_NOUNS[ta['type']]}) with '{right}' ({_NOUNS[tb['type']]}): a yes/no is read "
+                f"as it is: write {flag} (or not {flag})")
     for enum, other in ((ta, b), (tb, a)):
         values = enum.get("values") if enum["type"] == "enum" else None
         if values and isinstance(other, ast.Constant) and isinstance(other.value, str) and other.value not in values:

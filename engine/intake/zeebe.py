@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from ..errors import Problem
-from .xml import NS, local_name, problem_at, set_property
+from .xml import BPMN, NS, local_name, problem_at, set_property
 
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
 _FEEL_TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>"(?:[^"\\]|\\.)*")
@@ -89,15 +89,33 @@ def translate(element: etree._Element, people: People, service: Service) -> Iter
         yield from people(element, {name: _as_juel(assignment.get(name) or "")
                                     for name in ("assignee", "candidateGroups", "candidateUsers")}, "zeebe")
     form = extensions.find(f"{{{ZEEBE}}}formDefinition")
-    key = (form.get("formKey") or form.get("formId")) if form is not None else None
+    key = (form.get("formKey") or (f"camunda-forms:{form.get('formId')}" if form.get("formId") else None)
+           if form is not None else None)  # a linked form lives in Camunda's own form store
     legacy = extensions.find(f"{{{ZEEBE}}}formKey")  # early Zeebe versions
     key = key or (legacy.text.strip() if legacy is not None and legacy.text else None)
     if key and kind in ("userTask", "startEvent"):
         set_property(element, "formKey", key)
+    script = extensions.find(f"{{{ZEEBE}}}script")
+    if script is not None and kind == "scriptTask" and element.find("bpmn:script", NS) is None:
+        yield from _script(element, script)
     called = extensions.find(f"{{{ZEEBE}}}calledElement")
     if called is not None and kind == "callActivity" and called.get("processId"):
         element.set("calledElement", called.get("processId", "").removeprefix("=").strip())
     yield from _mappings(element, extensions)
+
+
+def _script(element: etree._Element, script: etree._Element) -> Iterator[Problem]:
+    """A FEEL script task (`zeebe:script expression="=a + b" resultVariable="c"`) as the script `c = a + b`."""
+    expression, result = (script.get("expression") or "").strip(), (script.get("resultVariable") or "").strip()
+    if not expression.startswith("=") or not result.isidentifier():
+        yield problem_at("dialect", "zeebe:script needs a FEEL expression (=...) and a resultVariable", element)
+        return
+    try:
+        body = feel(expression[1:])
+    except NotFeel as exc:
+        yield problem_at("dialect", f"zeebe:script {expression[:80]}: {exc}; write it as a plain expression", element)
+        return
+    etree.SubElement(element, f"{{{BPMN}}}script").text = f"{result} = {body}"
 
 
 def _as_juel(value: str) -> str:

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
+from ..store import pilots
 from ..store.queries import UNASSIGNED
-from ..store.tables import HistoryEvent, Instance, OutboxMessage, TaskRow, Timer
+from ..store.tables import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow, Timer
 from ..store.versions import find_version
 from . import timers, webhooks
 from .instance_run import InstanceRun
@@ -68,6 +69,8 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         if idempotency_key is not None and existing.start_key == idempotency_key:
             return InstanceRun(uow, existing)  # the same request, committed between the two reads above
         raise DuplicateCase(process_key, business_key, existing.id)
+    found, reason = (found, f"version {version} was asked for") if version is not None else _version_for(
+        uow, process_key, data, found)
     specs = uow.engine.specs.specs(uow.session, found.id)
     if specs.start_form is not None:  # checked before any row is written
         errors = uow.engine.forms.validate(uow.session, specs.start_form, data)
@@ -76,9 +79,10 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         data = uow.engine.forms.filled(uow.session, specs.start_form, data, {})
     refuse_parameters(data, specs.parameters)
     run = uow.create_instance(found, business_key, idempotency_key)
+    run.version_reason = reason
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
-    run.event("instance_started", data={"version": found.version, "data": data})
+    run.event("instance_started", data={"version": found.version, "data": data, "version_reason": reason})
     run.advance()
     run.save()
     return run
@@ -209,6 +213,19 @@ def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
     run.advance()
     run.save()
     return True
+
+
+def _version_for(uow: UnitOfWork, process_key: str, data: dict[str, Any],
+                 current: ProcessVersion) -> tuple[ProcessVersion, str]:
+    """The version a new case starts on: a pilot's where the case is in its scope, else the current one; and why."""
+    piloted = pilots.running(uow.session, process_key, uow.now)
+    if piloted:
+        chosen = pilots.matching(piloted, uow.engine.pack.case_scope(data, uow.actor, uow.session))
+        if chosen is not None:
+            return find_version(uow.session, process_key, chosen[0].version), chosen[1]
+        return current, f"version {current.version} is current; the case is outside the pilot of version " \
+                        f"{piloted[0].version}"
+    return current, f"version {current.version} is current"
 
 
 def _open_case(uow: UnitOfWork, process_key: str, business_key: str | None) -> Instance | None:

@@ -83,6 +83,7 @@ class InstanceRun:
         # Whether the next command may take this workflow from memory (runtime/workflows.py) once this one commits;
         # a migration, which rebuilds it on other specs, says no.
         self.keep_workflow = True
+        self.version_reason: str | None = None  # a start says which version it took and why
 
     # -- state ----------------------------------------------------------------------------------
     @property

@@ -70,6 +70,7 @@ class InstanceView(RowView):
     updated_at: datetime
     ended_at: datetime | None
     summary: dict[str, Any] | None = None  # plain top-level case data fields (customer_id, amount ...)
+    version_reason: str | None = None  # in a start's answer: why the case runs on this version (current, a pilot)
 
 
 @dataclass(frozen=True)

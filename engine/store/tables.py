@@ -117,6 +117,8 @@ class Draft(Base):
     # A draft of its key's next version: the newest version of the key when it was copied or rebased (None for a
     # draft of a new key). A deploy after someone else's is refused until the draft is rebased.
     latest_seen: Mapped[int | None] = mapped_column(Integer)
+    # The pilot an analyst proposes for the draft ({"regions", "groups", "until"}); an administrator decides.
+    proposed_pilot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": revision}
 
@@ -290,3 +292,21 @@ class OutboxMessage(Base):
 # The tables as Core objects, for statements that build no ORM objects (the command path, task lists).
 TABLES = Base.metadata.tables
 INSTANCE, TASK, TIMER = TABLES[Instance.__tablename__], TABLES[TaskRow.__tablename__], TABLES[Timer.__tablename__]
+
+
+class Pilot(Base):
+    """A version tried for some regions or groups before it is current: who started it, its scope, its end."""
+
+    __tablename__ = "pilot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(ForeignKey("process.key"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    until: Mapped[datetime | None] = mapped_column()
+    started_by: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column()
+    ended_by: Mapped[str | None] = mapped_column(String(128))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(16))  # ended | rolled_out

@@ -68,6 +68,7 @@ def test_an_unknown_name_is_an_error_naming_the_flow_and_the_nearest_names(engin
     ("region == 'eest'", "'eest' is not one of the choices here: east, west"),
     ("(1, 2) < amount", "tuple"),
     ("amount + region == 3", "mixes a number and a choice"),
+    ("approved == 'yes'", "a yes/no is read as it is: write approved"),
 ])
 def test_a_comparison_of_incompatible_types_is_an_error_naming_both(engine, condition, words):
     problem = only(engine, approval(condition, script="checked_text = 'x'"), "type_mismatch")

@@ -383,3 +383,26 @@ def test_a_misspelt_form_of_the_pack_is_still_refused(engine: Engine):
     with pytest.raises(InvalidModel) as caught:
         engine.deploy(camunda().replace(b'camunda:formKey="review"', b'camunda:formKey="reveiw"'))
     assert "unknown_form" in {p.code for p in caught.value.problems}
+
+
+def test_a_camunda_8_feel_script_task_and_a_linked_form_are_read(engine: Engine):
+    version = engine.deploy(model(ZEEBE, """
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:scriptTask id="Task_Total" name="Total"><bpmn:extensionElements>
+        <zeebe:script expression="=amount * 2" resultVariable="doubled" /></bpmn:extensionElements></bpmn:scriptTask>
+      <bpmn:userTask id="Task_Review" name="Review"><bpmn:extensionElements>
+        <zeebe:assignmentDefinition assignee="alice" /><zeebe:formDefinition formId="invoice-review" />
+      </bpmn:extensionElements></bpmn:userTask>
+      <bpmn:exclusiveGateway id="Gateway_Big" default="Flow_Small" />
+      <bpmn:endEvent id="EndEvent_Big" /><bpmn:endEvent id="EndEvent_Small" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Total" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Total" targetRef="Task_Review" />
+      <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Review" targetRef="Gateway_Big" />
+      <bpmn:sequenceFlow id="Flow_Big" sourceRef="Gateway_Big" targetRef="EndEvent_Big">
+        <bpmn:conditionExpression>=doubled &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
+      <bpmn:sequenceFlow id="Flow_Small" sourceRef="Gateway_Big" targetRef="EndEvent_Small" />"""), author="root")
+    assert "foreign_form" in {w["code"] for w in version.warnings}  # the form lives in Camunda's form store
+    case = engine.start("vendor_process", {"amount": 60}, "Z-3")
+    [task] = engine.tasks(instance_id=case.id)
+    engine.complete(task.id, "alice", {})
+    assert "EndEvent_Big" in [e.element_id for e in engine.history(case.id)]  # 60 * 2 > 100

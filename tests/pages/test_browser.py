@@ -393,3 +393,26 @@ def test_the_modeler_gives_a_named_step_a_readable_id_and_the_id_field_renames_i
     assert "Task_SalesBudget" in steps and "Activity_16hczsy" not in steps
     assert steps["Task_SalesBudget"]["name"] == "Check the sales budget"
     page.wait_for_selector("#outline:has-text('Check the sales budget')")  # the outline refreshed after the save
+
+
+def test_an_administrator_pilots_a_version_compares_it_and_ends_the_pilot(page, server):
+    engine, base = server
+    draft = engine.authoring.copy("order_release", author="ann")
+    engine.authoring.edit(draft.id, [{"op": "set_parameter", "name": "credit_alert_threshold", "value": 0.95}], "ann")
+    piloted = engine.authoring.deploy(draft.id, "root", pilot={"regions": ["east"]}).version
+    engine.start("order_release", {"customer_id": 1, "amount": 30000, "quote_id": None}, "SO-PILOT-1", "alice")
+    sign_in(page, base, "root")
+    page.goto(f"{base}/processes/order_release/{piloted}")
+    assert "east" in page.inner_text(f"#pilot-{piloted}")
+    page.click("#compare-link")
+    page.wait_for_selector("#comparison")
+    started = page.locator("#comparison tr[data-measure='started'] td")
+    assert started.nth(2).inner_text() == "1"  # the case alice started on the pilot
+    assert page.locator("#compare-csv").count() == 1 and "too few" in page.inner_text("main")
+    shot(page, "19-compare-versions")
+    page.goto(f"{base}/processes/order_release/{piloted}")
+    page.on("dialog", lambda dialog: dialog.accept())  # ending asks first
+    page.click("#pilot-end")
+    assert "Pilot ended" in page.inner_text(".flash")
+    assert engine.start("order_release", {"customer_id": 1, "amount": 30000, "quote_id": None}, "SO-PILOT-2",
+                        "alice").version != piloted
