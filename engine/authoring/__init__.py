@@ -339,8 +339,10 @@ class Authoring:
         return done
 
     def pilots(self, process_key: str) -> list[PilotView]:
-        """Every pilot of a process, newest first (running ones without `ended_at`)."""
+        """Every pilot of a process, newest first (running ones without `ended_at`). :raises NotFound:"""
         with self.engine.store.read() as session:
+            if session.get(Process, process_key) is None:
+                raise NotFound(f"process '{process_key}' is not deployed")
             return pilot_history(session, process_key)
 
     def propose_pilot(self, draft_id: str, body: Any, actor: str | None) -> dict[str, Any]:
