@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..pack import CaseScope
@@ -30,11 +30,14 @@ class PilotView(RowView):
     outcome: str | None = None
 
 
+# Every start asks: the statement is built once.
+_RUNNING = (select(Pilot).where(Pilot.process_key == bindparam("key"), Pilot.ended_at.is_(None),
+                                or_(Pilot.until.is_(None), Pilot.until > bindparam("now"))).order_by(Pilot.id))
+
+
 def running(session: Session, process_key: str, now: datetime) -> list[Pilot]:
     """The pilots of a process that new cases may start on now (not ended, not past their date)."""
-    return list(session.scalars(select(Pilot).where(
-        Pilot.process_key == process_key, Pilot.ended_at.is_(None),
-        or_(Pilot.until.is_(None), Pilot.until > now)).order_by(Pilot.id)))
+    return list(session.scalars(_RUNNING, {"key": process_key, "now": now}))
 
 
 def history(session: Session, process_key: str) -> list[PilotView]:
