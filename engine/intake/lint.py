@@ -27,10 +27,11 @@ _CONTAINERS = ("process", "subProcess", "transaction")
 _CRON = re.compile(r"^\s*[0-9*?/,#LW-]+(\s+[0-9A-Za-z*?/,#LW-]+){4,6}\s*$")
 
 
-def lint(root: etree._Element, pack: Pack) -> list[Problem]:
-    """All errors and warnings of a schema-valid model."""
+def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None) -> list[Problem]:
+    """All errors and warnings of a schema-valid model (checked against its data dictionary: derived here
+    unless given)."""
     problems: list[Problem] = []
-    dictionary = derive(root, pack)
+    dictionary = dictionary or derive(root, pack)
     problems.extend(_conditions(root, pack, dictionary))
     problems.extend(_scripts(root, pack, dictionary))
     problems.extend(decisions_unread(root, dictionary))

@@ -124,7 +124,8 @@ def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -
     translated, findings = translated or named or split, findings + implicit
     if not has_diagram(root):
         root, translated = with_diagram(root), True
-    findings += lint(root, pack)
+    dictionary = derive(root, pack)
+    findings += lint(root, pack, dictionary)
     errors = [p for p in findings if p.severity == "error"]
     if errors:
         raise InvalidModel(errors)
@@ -141,7 +142,7 @@ def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -
         bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings, start_form(root, key), model_forms(root),
-                 message_forms(root), derive(root, pack).to_json())
+                 message_forms(root), dictionary.to_json())
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:
