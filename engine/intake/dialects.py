@@ -21,6 +21,7 @@ from ..errors import Problem
 from ..pack import Pack
 from . import forms, zeebe
 from .durations import parse_duration
+from .expressions import Grammar, Untranslatable, translated
 from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, property_values, set_property
 
 DIALECTS = {
@@ -29,45 +30,20 @@ DIALECTS = {
     "http://activiti.org/bpmn": "activiti",
 }
 _EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
-_JUEL_TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-                             |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-                             |(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*/%()]))""", re.X)
-_WORDS = {"and": "and", "or": "or", "not": "not", "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=",
-          "ge": ">=", "div": "/", "mod": "%", "true": "True", "false": "False", "null": "None"}
-_OPERATORS = {"&&": "and", "||": "or", "!": "not"}
+JUEL = Grammar(
+    "JUEL", "comparisons, &&, ||, !, and/or/not, arithmetic, empty, a.b",
+    re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+                  |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+                  |(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*/%()]))""", re.X),
+    {"and": "and", "or": "or", "not": "not", "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=",
+     "div": "/", "mod": "%", "true": "True", "false": "False", "null": "None", "empty": "not"},
+    {"&&": "and", "||": "or", "!": "not"}, "a method")
 _INSTEAD = "write it as a plain condition such as amount > 1000000 and region == 'east'"
-
-
-class Untranslatable(Exception):
-    """A `${...}` expression uses something outside the JUEL subset crmflow translates."""
 
 
 def juel(expression: str) -> str:
     """The sandbox expression for a JUEL expression body (without `${}`). :raises Untranslatable:"""
-    out: list[str] = []
-    position, text = 0, expression.strip()
-    while position < len(text):
-        found = _JUEL_TOKEN.match(text, position)
-        if found is None or found.end() == position:
-            raise Untranslatable(f"'{text[position:position + 12].strip()}' is outside the JUEL subset crmflow "
-                                 "translates (comparisons, &&, ||, !, and/or/not, arithmetic, empty, a.b)")
-        position = found.end()
-        if found.group("number") or found.group("string"):
-            out.append(found.group("number") or found.group("string"))
-        elif found.group("op"):
-            out.append(_OPERATORS.get(found.group("op"), found.group("op")))
-        else:
-            name = found.group("name")
-            if text[position:].lstrip().startswith("("):
-                raise Untranslatable(f"'{name}(...)' calls a method; crmflow conditions read case data only")
-            if name in _WORDS:
-                out.append(_WORDS[name])
-            elif name == "empty":
-                out.append("not")
-            else:
-                first, *rest = name.split(".")
-                out.append(first + "".join(f"[{part!r}]" for part in rest))
-    return " ".join(out).replace("( ", "(").replace(" )", ")").replace("not not ", "")
+    return translated(expression, JUEL)
 
 
 def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:

@@ -16,22 +16,21 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from ..errors import Problem
+from .expressions import Grammar, Untranslatable, translated
 from .xml import BPMN, NS, local_name, problem_at, set_property
 
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
-_FEEL_TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>"(?:[^"\\]|\\.)*")
-                             |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-                             |(?P<op>!=|<=|>=|[=<>+\-*/()]))""", re.X)
-_FEEL_WORDS = {"and": "and", "or": "or", "not": "not", "true": "True", "false": "False", "null": "None"}
-_FEEL_OPERATORS = {"=": "=="}
+FEEL = Grammar(
+    "FEEL", "comparisons, and, or, not(), arithmetic, a.b",
+    re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>"(?:[^"\\]|\\.)*")
+                  |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+                  |(?P<op>!=|<=|>=|[=<>+\-*/()]))""", re.X),
+    {"and": "and", "or": "or", "not": "not", "true": "True", "false": "False", "null": "None"}, {"=": "=="},
+    "a FEEL function")
 _INSTEAD = "write it as a plain condition such as amount > 1000000 and region == 'east'"
 
 People = Callable[[etree._Element, dict[str, str], str], Iterator[Problem]]
 Service = Callable[[etree._Element, dict[str, str], str], Iterator[Problem]]
-
-
-class NotFeel(Exception):
-    """A FEEL expression outside the subset crmflow translates."""
 
 
 def uses_zeebe(root: etree._Element) -> bool:
@@ -40,29 +39,8 @@ def uses_zeebe(root: etree._Element) -> bool:
 
 
 def feel(expression: str) -> str:
-    """The sandbox expression for a FEEL expression (after its leading `=`). :raises NotFeel:"""
-    out: list[str] = []
-    position, text = 0, expression.strip()
-    while position < len(text):
-        found = _FEEL_TOKEN.match(text, position)
-        if found is None or found.end() == position:
-            raise NotFeel(f"'{text[position:position + 12].strip()}' is outside the FEEL subset crmflow translates "
-                          "(comparisons, and, or, not(), arithmetic, a.b)")
-        position = found.end()
-        if found.group("number") or found.group("string"):
-            out.append(found.group("number") or found.group("string"))
-        elif found.group("op"):
-            out.append(_FEEL_OPERATORS.get(found.group("op"), found.group("op")))
-        else:
-            name = found.group("name")
-            if name in _FEEL_WORDS:
-                out.append(_FEEL_WORDS[name])
-            elif text[position:].lstrip().startswith("("):
-                raise NotFeel(f"'{name}(...)' calls a FEEL function; crmflow conditions read case data only")
-            else:
-                first, *rest = name.split(".")
-                out.append(first + "".join(f"[{part!r}]" for part in rest))
-    return " ".join(out).replace("( ", "(").replace(" )", ")")
+    """The sandbox expression for a FEEL expression (after its leading `=`). :raises Untranslatable:"""
+    return translated(expression, FEEL)
 
 
 def condition(element: etree._Element) -> Iterator[Problem]:
@@ -70,7 +48,7 @@ def condition(element: etree._Element) -> Iterator[Problem]:
     text = (element.text or "").strip()
     try:
         element.text = feel(text[1:])
-    except NotFeel as exc:
+    except Untranslatable as exc:
         yield problem_at("dialect", f"condition {text[:80]}: {exc}; {_INSTEAD}", element.getparent())
 
 
@@ -112,7 +90,7 @@ def _script(element: etree._Element, script: etree._Element) -> Iterator[Problem
         return
     try:
         body = feel(expression[1:])
-    except NotFeel as exc:
+    except Untranslatable as exc:
         yield problem_at("dialect", f"zeebe:script {expression[:80]}: {exc}; write it as a plain expression", element)
         return
     etree.SubElement(element, f"{{{BPMN}}}script").text = f"{result} = {body}"
