@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,6 +341,10 @@ _SPIFF_WORDS = {
 
 def _from_validation(exc: ValidationException) -> Problem:
     message = str(exc).split("\n")[0]
+    missing = re.match(r"The process '([^']{1,128})' was not found", message)
     words = next((plain for start, plain in _SPIFF_WORDS.items() if message.startswith(start)),
                  f"crmflow cannot run this element as it is drawn ({message[:200]})")
+    if missing:
+        words = (f"a call activity calls process '{missing.group(1)}', which this file does not hold: put the "
+                 "called process in the same model (one file may hold several processes)")
     return Problem("bpmn", words, exc.id or None, exc.name or None, exc.line_number or None)

@@ -406,3 +406,25 @@ def test_a_camunda_8_feel_script_task_and_a_linked_form_are_read(engine: Engine)
     [task] = engine.tasks(instance_id=case.id)
     engine.complete(task.id, "alice", {})
     assert "EndEvent_Big" in [e.element_id for e in engine.history(case.id)]  # 60 * 2 > 100
+
+
+def test_a_camunda_8_call_activity_starts_the_process_its_called_element_names(engine: Engine):
+    caller = model(ZEEBE, """
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:callActivity id="Call_Sub" name="Sub"><bpmn:extensionElements>
+        <zeebe:calledElement processId="vendor_sub" propagateAllChildVariables="true" /></bpmn:extensionElements>
+      </bpmn:callActivity>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Call_Sub" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Call_Sub" targetRef="EndEvent_1" />""")
+    with pytest.raises(InvalidModel) as caught:  # the called process is not in the file
+        engine.deploy(caller, author="root")
+    assert "vendor_sub" in caught.value.problems[0].message and "same model" in caught.value.problems[0].message
+    both = caller.replace(b"</bpmn:definitions>", b"""<bpmn:process id="vendor_sub" isExecutable="true">
+      <bpmn:startEvent id="Sub_Start" />
+      <bpmn:scriptTask id="Sub_Note"><bpmn:script>noted = True</bpmn:script></bpmn:scriptTask>
+      <bpmn:endEvent id="Sub_End" />
+      <bpmn:sequenceFlow id="Sub_1" sourceRef="Sub_Start" targetRef="Sub_Note" />
+      <bpmn:sequenceFlow id="Sub_2" sourceRef="Sub_Note" targetRef="Sub_End" /></bpmn:process></bpmn:definitions>""")
+    engine.deploy(both, process_key="vendor_process", author="root")
+    assert engine.start("vendor_process", {}, "Z-4").status == "completed"
