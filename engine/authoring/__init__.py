@@ -380,7 +380,7 @@ class Authoring:
 _NEVER_SAVED = frozenset({"sandbox", "number_separator", "type_mismatch", "not_a_condition"})
 # What the checker says of what an analyst wrote (intake/checker.py) and of decisions nobody reads.
 CHECKED = frozenset({"number_separator", "unknown_name", "type_mismatch", "not_a_condition", "unknown_field",
-                     "decision_unread"})
+                     "wrong_arguments", "decision_unread"})
 _TOUCHES = ("flow_id", "element_id", "after", "before", "id")
 
 
@@ -394,8 +394,7 @@ def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tu
     for code, element, message in new:
         index = next((i for i, op in enumerate(operations) if isinstance(op, dict)
                       and element in {op.get(k) for k in _TOUCHES}), 0 if len(operations) == 1 else None)
-        field = {"number_separator": "condition", "unknown_name": "condition", "type_mismatch": "condition",
-                 "not_a_condition": "condition", "unknown_field": "condition", "decision_unread": "on_refusal"}[code]
+        field = "on_refusal" if code == "decision_unread" else "condition"
         if index is not None and operations[index].get("op") == "insert_task" and field == "condition":
             field = "when"
         errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",

@@ -170,15 +170,32 @@ class _Typer:
         return {"type": "boolean"}
 
     def _Call(self, node: ast.Call) -> Type:  # noqa: N802
-        for argument in [*node.args, *(k.value for k in node.keywords)]:
-            self.type_of(argument)
+        given = [self.type_of(argument) for argument in node.args]
+        for keyword in node.keywords:
+            self.type_of(keyword.value)
         if isinstance(node.func, ast.Name):
             function = self.dictionary.functions.get(node.func.id)
             if function is not None:
+                self._arguments(node.func.id, function, node, given)
                 return dict(function.get("returns") or ANY)
             if node.func.id in _BUILTIN_RETURNS:
                 return {"type": _BUILTIN_RETURNS[node.func.id]}
         return ANY
+
+    def _arguments(self, name: str, function: dict[str, Any], node: ast.Call, given: list[Type]) -> None:
+        """A pack function called with as many arguments as it takes, each of the kind it declares."""
+        names, types = function.get("parameters"), function.get("types") or []
+        if names is None or node.keywords:
+            return
+        if not function.get("required", 0) <= len(given) <= len(names):
+            self.findings.append(Finding("wrong_arguments", f"{name}() takes {function.get('required')} to "
+                                         f"{len(names)} values ({', '.join(names)}); it is given {len(given)}"))
+            return
+        for parameter, declared, actual in zip(names, types, given, strict=False):
+            kinds = {declared["type"], actual["type"]}
+            if "number" in kinds and kinds & {"text", "enum", "boolean"}:
+                self.findings.append(Finding("type_mismatch", f"{name}() takes {_NOUNS[declared['type']]} as "
+                                             f"{parameter}, and is given {_NOUNS[actual['type']]}"))
 
     def _Subscript(self, node: ast.Subscript) -> Type:  # noqa: N802
         container = self.type_of(node.value)

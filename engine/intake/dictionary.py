@@ -131,13 +131,16 @@ def signatures(pack: Pack) -> dict[str, dict[str, Any]]:
     for name, function in pack.functions.items():
         try:
             hints = typing.get_type_hints(function)
-            parameters = list(inspect.signature(function).parameters)
+            parameters = list(inspect.signature(function).parameters.values())
         except (TypeError, ValueError, NameError):
             found[name] = {"parameters": None, "returns": ANY}
             continue
         if getattr(function, "uses_call", False):
             parameters = parameters[1:]
-        found[name] = {"parameters": parameters, "returns": of_annotation(hints.get("return", Any))}
+        found[name] = {"parameters": [p.name for p in parameters],
+                       "types": [of_annotation(hints.get(p.name, Any)) for p in parameters],
+                       "required": sum(1 for p in parameters if p.default is inspect.Parameter.empty),
+                       "returns": of_annotation(hints.get("return", Any))}
     return found
 
 

@@ -128,3 +128,13 @@ def test_the_dictionary_is_kept_with_the_version(engine):
     at_gateway = dictionary["elements"]["Flow_Checked"]["names"]
     assert at_gateway["region"] == {"type": "enum", "values": ["east", "west"]}
     assert at_gateway["checked"] == {"type": "boolean"} and at_gateway["amount"] == {"type": "number"}
+
+
+@pytest.mark.parametrize("condition, code, words", [
+    ("double('x') > limit", "type_mismatch", "double() takes a number as value, and is given text"),
+    ("double() > limit", "wrong_arguments", "double() takes 1 to 1 values (value); it is given 0"),
+    ("double(amount, 2) > limit", "wrong_arguments", "it is given 2"),
+])
+def test_a_pack_function_is_called_with_the_arguments_it_declares(engine, condition, code, words):
+    problem = only(engine, approval(f"approved and {condition}"), code)
+    assert problem.element_id == "Flow_Checked" and words in problem.message
