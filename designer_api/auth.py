@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 
-from domain.directory import ROLES, groups_of, user_for_token
+from domain.directory import ROLES, caller_for_token
 from engine import UNASSIGNED, Forbidden
 
 from .errors import Unauthorized
@@ -41,10 +41,11 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'; `crmflow users token USER` makes one")
     with engine().store.read() as session:
-        user = user_for_token(session, token.strip(), engine().clock())
-        if user is None:
+        found = caller_for_token(session, token.strip(), engine().clock())
+        if found is None:
             raise Unauthorized("the token is unknown, expired or revoked, or its user is inactive")
-        g.principal = Principal(user.username, frozenset(user.roles), groups_of(session, user.username))
+        user, groups = found
+        g.principal = Principal(user.username, frozenset(user.roles), groups)
 
 
 def current() -> Principal:

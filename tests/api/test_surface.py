@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from domain.directory import issue_token, revoke_tokens
 
@@ -102,3 +103,22 @@ def test_the_api_docs_page_serves_swagger_ui_from_the_package_without_a_token(ap
     copy = spec["paths"]["/api/processes/{key}/copy"]["post"]
     assert copy["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CopyIn")
     assert copy["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/DraftOut")
+
+
+def test_an_api_request_is_authenticated_in_one_statement_and_a_revoked_token_fails_at_once(as_user, engine):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    for db in {engine.store.read_engine, engine.store.write_engine}:
+        event.listen(db, "before_cursor_execute", count)
+    try:
+        me = as_user("carol").get("/api/me")
+    finally:
+        for db in {engine.store.read_engine, engine.store.write_engine}:
+            event.remove(db, "before_cursor_execute", count)
+    assert me.status_code == 200 and me.json["groups"] == ["sales", "sales_manager"]
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    engine.execute(lambda uow: revoke_tokens(uow.session, uow.now, token="demo-carol"))
+    assert as_user("carol").get("/api/me").status_code == 401
