@@ -24,6 +24,7 @@ from .errors import (
 )
 from .facade import Engine
 from .intake.data import DataLimits
+from .intake.dictionary import decision_fields
 from .intake.forms import field_error
 from .intake.layout import layout_bytes
 from .intake.xml import NS, local_name, reparse
@@ -63,7 +64,7 @@ __all__ = [
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
     # workers and delivery
     "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
-    "DeliveryView", "WebhookView", "InstanceSearch", "field_error", "PilotView",
+    "DeliveryView", "WebhookView", "InstanceSearch", "field_error", "decision_fields", "PilotView",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData
+from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData, decision_fields
 
 from ..auth import AUTHORS, require
 from ..catalog import catalog
@@ -147,7 +147,7 @@ def simulation_steps(outline: dict[str, Any], forms: Mapping[str, Mapping[str, A
         shown = [(k, v) for k, v in schema.get("properties", {}).items()  # record pickers only where required
                  if not v.get("x-references") or k in schema.get("required", [])]
         return {"element_id": element_id, "name": name, "schema": schema, "fields": shown,
-                "decisions": [k for k, v in schema.get("properties", {}).items() if v.get("x-decision")]}
+                "decisions": decision_fields(schema)}
 
     start = next(({"element_id": "start", **step("start", "", s.get("form"))} for i, s in outline["steps"].items()
                   if s["type"] == "startEvent" and s.get("form")), step("start", "", None))

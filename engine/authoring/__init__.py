@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
-from ..intake.dictionary import derive
+from ..intake.dictionary import decision_fields, derive
 from ..intake.lint import condition_problem, lint
 from ..intake.pipeline import readable
 from ..intake.xml import serialize
@@ -153,8 +153,7 @@ class Authoring:
 
     def _decisions(self) -> dict[str, list[str]]:
         """Form key -> the decision fields its form records (the pack's forms)."""
-        return {key: [name for name, spec in schema.get("properties", {}).items() if spec.get("x-decision")]
-                for key, schema in self.engine.pack.forms.items()}
+        return {key: decision_fields(schema) for key, schema in self.engine.pack.forms.items()}
 
     def _checked(self, bpmn: bytes) -> set[tuple[str, str | None, str]]:
         """The checker's errors in a model: (code, element, message)."""

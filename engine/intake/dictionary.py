@@ -65,6 +65,11 @@ class Dictionary:
                              for k, s in sorted(self.scopes.items())}}
 
 
+def decision_fields(schema: Mapping[str, Any]) -> list[str]:
+    """The fields of a form that record a decision (`x-decision`: an approval a gateway must read)."""
+    return [name for name, spec in schema.get("properties", {}).items() if spec.get("x-decision")]
+
+
 def of_schema(spec: Mapping[str, Any]) -> Type:
     """The type of a JSON Schema field."""
     kinds = spec.get("type")
@@ -218,7 +223,7 @@ class _Flow:
             schema = self.forms.get(form_key)
             if isinstance(schema, Mapping):
                 written.update({k: of_schema(v) for k, v in schema.get("properties", {}).items()})
-                found = [k for k, v in schema.get("properties", {}).items() if v.get("x-decision")]
+                found = decision_fields(schema)
                 if found and kind != "startEvent":
                     self.decisions[node.get("id", "")] = found
             elif not form_key.startswith(MODEL_FORM_PREFIX):
