@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.intake.sandbox import compile_expression, compile_script, evaluate, execute  # noqa: E402
+from engine.scripting.sandbox import compile_expression, compile_script, evaluate, execute  # noqa: E402
 
 CONDITION = "amount >= credit_limit * 0.9 and region in ('east', 'south') and not vip"
 SCRIPT = "total = 0\nfor line in lines:\n    total += line['qty'] * line['price']\nbig = total > 10000"

@@ -27,7 +27,7 @@ from tests.engine.bpmn_builder import timer_model  # noqa: E402
 
 def _drain(url: str, results) -> None:
     engine = Engine(url, clock=lambda: utcnow() + timedelta(hours=2))
-    worker, fired = Worker(engine, batch=50), 0
+    worker, fired = Worker(engine.context, batch=50), 0
     while True:
         fired += worker.run_once()
         with engine.store.read() as session:

@@ -17,7 +17,7 @@ from .auth import authenticate
 from .blueprints import drafts, inbox, instances, integration, processes, reports, session, tasks, users
 from .errors import status_of
 from .headers import secure
-from .http import ApiRequest, StrictJSON, read_json_first
+from .http import ApiRequest, StrictJSON
 from .web import init_pages
 from .web.context import wants_page
 from .wiring import build_engine
@@ -40,7 +40,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _secret_key()
     app.extensions["crmflow.engine"] = app.config.get("ENGINE") or build_engine(app.config["DATABASE_URL"])
     _register_errors(app)
-    app.before_request(read_json_first)
     app.before_request(authenticate)
     app.after_request(secure)
     for blueprint in BLUEPRINTS:

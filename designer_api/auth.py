@@ -1,7 +1,14 @@
-"""Token authentication and role checks for the API."""
+"""Token authentication and role checks, for the API and the pages alike.
+
+The role sets below are the only place that says who may do what: an API route declares one in
+`@operation(..., roles)`, a page in `@allowed(roles)`; both check it before anything of the request is read.
+"""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g, request
 
@@ -12,9 +19,20 @@ from .errors import Unauthorized
 from .http import engine
 
 PUBLIC = {"/api/health", "/api/openapi.json"}
-# Who may do what, by role (roles are declared once, in domain.directory.ROLES).
-AUTHORS = ("analyst", "admin")
-REPORT_READERS = ("manager", "analyst", "admin")
+
+Roles = tuple[str, ...]
+# Who may do what, by role (the roles themselves are declared once, in domain.directory.ROLES).
+ANYONE: Roles = ("staff", "analyst", "manager", "admin")  # every person (a system's integration account is none)
+STAFF: Roles = ("staff",)  # work their own and their groups' tasks
+WORKERS: Roles = ("staff", "admin")  # start cases, read tasks and their forms
+ANALYSTS: Roles = ("analyst",)  # change drafts
+AUTHORS: Roles = ("analyst", "admin")  # read and simulate drafts
+ADMINS: Roles = ("admin",)
+REPORT_READERS: Roles = ("manager", "analyst", "admin")
+CASE_READERS: Roles = ("staff", "manager", "admin")  # each case's own visibility rules then apply
+COCKPIT: Roles = ("admin", "manager")  # search every case (managers read only)
+MESSENGERS: Roles = ("integration", "admin")  # the systems around crmflow
+SIGNED_IN: Roles = tuple(ROLES)  # any caller with a valid token (their own identity)
 
 
 @dataclass(frozen=True)
@@ -53,11 +71,26 @@ def current() -> Principal:
     return g.principal
 
 
-def require(*roles: str) -> Principal:
+def check_roles(roles: Roles) -> Principal:
     """The caller, if they hold one of `roles`. :raises Forbidden:"""
-    unknown = set(roles) - ROLES.keys()
-    assert not unknown, f"no such role: {unknown}"  # a typo in a route, not a user error
     principal = current()
     if not principal.roles & set(roles):
         raise Forbidden(f"{principal.username} needs the role {' or '.join(roles)} for this")
     return principal
+
+
+def allowed(roles: Roles) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view only callers holding one of `roles` reach: the check comes before the view reads anything."""
+    unknown = set(roles) - ROLES.keys()
+    assert roles and not unknown, f"no such role: {unknown}"  # a typo in a route, not a user error
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            check_roles(roles)
+            return view(*args, **kwargs)
+
+        checked.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document and the tests
+        return checked
+
+    return wrap

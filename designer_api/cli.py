@@ -361,7 +361,7 @@ def worker(ctx: click.Context, once: bool, interval: float, batch: int) -> None:
         if fired:
             click.echo(f"fired {fired} timer(s)")
 
-    runner = Worker(_engine(ctx), batch=batch, deliver=deliver, on_round=report_round)
+    runner = Worker(_engine(ctx).context, batch=batch, deliver=deliver, on_round=report_round)
     if once:
         click.echo(f"fired {runner.run_once()} timer(s), delivered {deliver()} message(s)")
         return
@@ -393,7 +393,7 @@ def serve(ctx: click.Context, host: str, port: int, worker: bool) -> None:
     if worker:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         engine = app.extensions["crmflow.engine"]
-        runner = Worker(engine, deliver=outbox_delivery(engine))
+        runner = Worker(engine.context, deliver=outbox_delivery(engine))
         threading.Thread(target=runner.run_forever, name="crmflow-worker", daemon=True).start()
         click.echo("  timers and the outbox are worked in this process (--no-worker to leave them to "
                    "'crmflow worker')")

@@ -39,21 +39,15 @@ class ApiRequest(Request):
         raise HTTPBadRequest(description=f"the body is not valid JSON: {str(e)[:200]}")
 
 
-# The routes that take raw BPMN XML (whatever Content-Type a modeler or curl sends); all others take JSON.
-XML_ENDPOINTS = {"processes.deploy_xml", "drafts.upload"}
-
-
-def read_json_first() -> None:
-    """Before every API request with a body: a JSON route takes only JSON (415 otherwise), read now, so
-    unreadable JSON is a 400 with its reason (a request model would see it as an empty body)."""
-    if (not request.path.startswith("/api/") or request.url_rule is None  # 404 and 405 answer first
-            or request.endpoint in XML_ENDPOINTS or not request.get_data(cache=True)):
+def read_json_body() -> None:
+    """A JSON route's body, read before its request model sees it: only JSON (415 otherwise), and unreadable JSON
+    is a 400 with its reason (a request model would see it as an empty body). Routes taking BPMN XML take
+    whatever Content-Type a modeler or curl sends."""
+    if not request.get_data(cache=True):
         return
     if not request.is_json:
         raise UnsupportedMediaType(f"send the body as application/json, not '{request.mimetype or 'no Content-Type'}'")
     request.get_json()
-
-
 
 
 def _not_a_number(constant: str) -> float:
@@ -81,12 +75,6 @@ def xml_body() -> bytes:
     if not request.data:
         raise BadRequest("send the BPMN XML as the request body")
     return request.get_data()
-
-
-
-
-
-
 
 
 def reply(value: Any, status: int = 200):

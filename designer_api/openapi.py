@@ -7,16 +7,20 @@ UI from a CDN; crmflow serves Swagger UI from the `swagger-ui-py` package instea
 """
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from flask import current_app
 from pydantic import BaseModel
 from spectree import Response, SpecTree
 
 from domain.directory import USERNAME
 from engine import FieldError, InvalidData
 
-from .auth import PUBLIC
+from .auth import PUBLIC, Roles, check_roles
+from .http import read_json_body
 from .schemas import ErrorOut
 
 ERRORS = {"HTTP_400": ErrorOut, "HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut,
@@ -52,17 +56,49 @@ API = SpecTree("flask", title="crmflow API", version="0.2.0", description=DESCRI
                naming_strategy=lambda model: model.__name__, nested_naming_strategy=lambda _, child: child)
 
 
-def operation(summary: str, roles: str, *, json: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              ok: type[BaseModel] | None = None, status: int = 200, tags: Sequence[str] = ()) -> Any:
-    """Declare a route: what it does, who may call it, its body and query models, and its response model."""
+def operation(summary: str, roles: Roles | None, *, json: type[BaseModel] | None = None,
+              query: type[BaseModel] | None = None, ok: type[BaseModel] | None = None, status: int = 200,
+              tags: Sequence[str] = (), who: str | None = None, xml: bool = False) -> Any:
+    """Declare a route: what it does, who may call it (a role set of auth.py; None: public), its body and query
+    models, and its response model. `who` says more of who may (a case's readers); `xml`: the body is BPMN XML.
+
+    The role comes first, always: a caller without it gets 403 before the body is read or checked, so the schema
+    is never explained to someone who may not call the route.
+    """
     responses: dict[str, Any] = {**ERRORS, f"HTTP_{status}": ok}
     validate = API.validate(json=json, query=query, resp=Response(**responses), tags=list(tags))
+    allowed = f"{', '.join(roles)}{f' ({who})' if who else ''}" if roles else "none (public)"
 
     def wrap(view: Any) -> Any:
-        view.__doc__ = f"{summary}\n\nRoles: {roles}."
-        return validate(view)
+        view.__doc__ = f"{summary}\n\nRoles: {allowed}."
+        validated = validate(view)
+
+        @functools.wraps(validated)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if roles is not None:
+                check_roles(roles)
+            if not xml:
+                read_json_body()
+            return validated(*args, **kwargs)
+
+        guarded.roles = roles  # type: ignore[attr-defined]
+        return guarded
 
     return wrap
+
+
+def route_roles() -> dict[tuple[str, str], Roles | None]:
+    """(OpenAPI path, method) -> the roles its route declares, for every API route of the current app."""
+    found: dict[tuple[str, str], Roles | None] = {}
+    for rule in current_app.url_map.iter_rules():
+        view: Any = current_app.view_functions.get(rule.endpoint)
+        if not rule.rule.startswith("/api/") or not hasattr(view, "roles"):
+            continue
+        path = re.sub(r"<(?:[^>]*:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods or ():
+            if method not in ("HEAD", "OPTIONS"):
+                found[(path, method.lower())] = view.roles
+    return found
 
 
 def document() -> dict[str, Any]:
@@ -82,6 +118,9 @@ def document() -> dict[str, Any]:
         spec["paths"][path]["get"]["responses"]["200"]["content"]["text/csv"] = csv
     for path in PUBLIC:
         spec["paths"][path]["get"]["security"] = []
+    for (path, method), roles in route_roles().items():
+        if method in spec["paths"].get(path, {}):
+            spec["paths"][path][method]["x-roles"] = list(roles or ())
     for operations in spec["paths"].values():
         for op in operations.values():
             for parameter in op.get("parameters", []):

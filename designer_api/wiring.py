@@ -43,14 +43,14 @@ def outbox_delivery(engine: Engine):
     from engine import JournalSender, Sender, SmtpSender, WebhookSender, dispatch
 
     journal = JournalSender(os.environ.get("CRMFLOW_OUTBOX_JOURNAL", "var/outbox.jsonl"))
-    senders: dict[str, Sender] = {"webhook": WebhookSender(engine)}
+    senders: dict[str, Sender] = {"webhook": WebhookSender(engine.store)}
     if os.environ.get("CRMFLOW_SMTP_HOST"):
         starttls = os.environ.get("CRMFLOW_SMTP_STARTTLS", "") in ("1", "true", "yes")
         senders["notification"] = SmtpSender(
             os.environ["CRMFLOW_SMTP_HOST"], int(os.environ.get("CRMFLOW_SMTP_PORT", "587" if starttls else "25")),
             os.environ.get("CRMFLOW_SMTP_FROM", "crmflow@localhost"), lambda user: _email_of(engine, user),
             os.environ.get("CRMFLOW_SMTP_USER") or None, os.environ.get("CRMFLOW_SMTP_PASSWORD"), starttls)
-    return lambda: dispatch(engine, senders, journal)
+    return lambda: dispatch(engine.context, senders, journal)
 
 
 def _email_of(engine: Engine, username: str) -> str | None:

@@ -52,7 +52,7 @@ class Quarter:
                  progress: Callable[[int, int, dict[str, int]], None] | None = None):
         self.clock = MovingClock(datetime.now(UTC) - timedelta(days=days))
         self.engine, self.days, self.random = make_engine(self.clock), days, random.Random(seed)
-        self.progress, self.worker = progress, Worker(self.engine)
+        self.progress, self.worker = progress, Worker(self.engine.context)
         self.counts = {"cases": 0, "tasks": 0, "timers": 0}
         self.serial = 0
         self.approval_asked: set[int] = set()

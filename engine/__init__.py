@@ -23,10 +23,10 @@ from .errors import (
     Unavailable,
 )
 from .facade import Engine
-from .intake.data import DataLimits
 from .intake.dictionary import decision_fields
 from .intake.forms import field_error
 from .intake.layout import layout_bytes
+from .intake.properties import panel as property_panel
 from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, CaseScope, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
@@ -34,6 +34,7 @@ from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
 from .runtime.stepping import StepLimits
 from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
+from .scripting.data import DataLimits
 from .store import reports
 from .store.pilots import PilotView
 from .store.queries import (
@@ -62,6 +63,8 @@ __all__ = [
     "TEXT_PATTERN", "KEY_PATTERN", "DATA_NAME_PATTERN", "MAX_DATA_KEYS",
     # structured edit operations and the business-diff kinds, declared once
     "OPERATIONS", "FIELDS", "Operation", "Field", "batch_schema", "CHANGES",
+    # crmflow's BPMN properties, as the modeler's panel shows them
+    "property_panel",
     # workers and delivery
     "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
     "DeliveryView", "WebhookView", "InstanceSearch", "field_error", "decision_fields", "PilotView",

@@ -11,29 +11,30 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from .authoring import Authoring
-from .errors import BusinessKeyTaken, Conflict, FieldError, Forbidden, Unavailable, database_busy, database_undid
-from .intake.data import DEFAULT_DATA_LIMITS, DataLimits
+from .errors import BusinessKeyTaken, FieldError, Forbidden
 from .intake.dictionary import derive
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
 from .pack import Pack
 from .runtime import commands, messages, webhooks
+from .runtime.context import Context, Limits
 from .runtime.forms import Forms
 from .runtime.instance_run import task_data
 from .runtime.outbox import MAX_ATTEMPTS
 from .runtime.serializer import StateSerializer
 from .runtime.stepping import DEFAULT_STEP_LIMITS, StepLimits
-from .runtime.unit_of_work import UnitOfWork, utcnow
-from .runtime.webhooks import EVENT_TYPES, Subscriptions
+from .runtime.subscriptions import Subscriptions
+from .runtime.unit_of_work import execute, utcnow
+from .runtime.webhooks import EVENT_TYPES
 from .runtime.workflows import DEFAULT_SIZE, Workflows
+from .scripting.data import DEFAULT_DATA_LIMITS, DataLimits
 from .store import queries
 from .store.database import Store
 from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
-from .store.tables import ProcessVersion, Webhook
-from .store.versions import SpecCache, find_version, set_active, store_version
+from .store.tables import Webhook
+from .store.versions import SpecCache, find_version
 
 T = TypeVar("T")
 
@@ -48,18 +49,29 @@ class Engine:
         """`kept_workflows`: how many cases' workflows to keep in memory between commands (0: read each from the
         database every time)."""
         check_lxml_version()
-        self.store = Store(url)
-        self.pack = pack or Pack()
-        self.clock = clock
-        self.max_model_bytes = max_model_bytes
-        self.data_limits = data_limits
-        self.step_limits = step_limits
-        self.serializer = StateSerializer()
-        self.specs = SpecCache()
-        self.workflows = Workflows(kept_workflows)
-        self.forms = Forms(self.pack)
-        self.subscriptions = Subscriptions()
-        self.authoring = Authoring(self)
+        pack = pack or Pack()
+        self.context = Context(store=Store(url), pack=pack, clock=clock,
+                               limits=Limits(max_model_bytes, data_limits, step_limits),
+                               serializer=StateSerializer(), specs=SpecCache(), workflows=Workflows(kept_workflows),
+                               forms=Forms(pack), subscriptions=Subscriptions())
+        self.authoring = Authoring(self.context)
+
+    @property
+    def store(self) -> Store:
+        """The database (for a pack's or the web layer's own reads)."""
+        return self.context.store
+
+    @property
+    def pack(self) -> Pack:
+        return self.context.pack
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.context.clock
+
+    @property
+    def max_model_bytes(self) -> int:
+        return self.context.limits.model_bytes
 
     def init_db(self) -> None:
         """Create or upgrade the schema (the engine's tables and the pack's)."""
@@ -71,32 +83,9 @@ class Engine:
 
     # -- the transaction path -------------------------------------------------------------------
     def execute(self, command: Callable[..., T], *args: Any, actor: str | None = None, **kwargs: Any) -> T:
-        """Run one command in one transaction as `actor`; commit only if it returns.
-
-        A command whose database connection is found dead before its commit wrote nothing, and runs once more
-        on a fresh connection; so does one the database chose to undo (a deadlock's victim, a serialization
-        failure). :raises Unavailable: when that fails too, or the connection dropped during the commit (whether it
-        was saved is then unknown) :raises Conflict: the database still too busy
-        """
-        for attempt in (1, 2):
-            uow = UnitOfWork(self, actor)
-            try:
-                with uow:
-                    result = command(uow, *args, **kwargs)
-                    uow.commit()
-                    return result
-            except Unavailable:
-                if uow.committing:
-                    raise Unavailable("the connection to the database was lost while saving; the change may or "
-                                      "may not have been saved: reload before trying again") from None
-                if attempt == 2:
-                    raise
-            except OperationalError as exc:
-                if not database_busy(exc):
-                    raise
-                if attempt == 2 or not database_undid(exc):
-                    raise Conflict("the database is busy with another change; try again") from None
-        raise AssertionError("unreachable")
+        """Run one command (a function taking the unit of work first) in one transaction as `actor`; see
+        `runtime.unit_of_work.execute`. :raises Unavailable, Conflict:"""
+        return execute(self.context, command, *args, actor=actor, **kwargs)
 
     # -- models ---------------------------------------------------------------------------------
     def check(self, bpmn: bytes, process_key: str | None = None) -> Model:
@@ -104,44 +93,30 @@ class Engine:
         return take_in(bpmn, self.pack, process_key, self.max_model_bytes)
 
     def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
-               copied_from: str | None = None, activate: bool = True, latest_seen: int | None = None,
-               also: Callable[[UnitOfWork, ProcessVersion], None] | None = None) -> VersionView:
+               activate: bool = True) -> VersionView:
         """Store checked bytes as a new immutable version; the same bytes again give the same version.
-
-        `latest_seen`: refuse (StaleBase) when a version newer than it was deployed meanwhile; `also` runs in the
-        same transaction (a draft marks itself deployed).
-        """
+        :raises InvalidModel:"""
         model = self.check(bpmn, process_key)
-
-        def _store(uow: UnitOfWork) -> ProcessVersion:
-            version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now, latest_seen)
-            if also is not None:
-                also(uow, version)
-            return version
-
-        version = self.execute(_store, actor=author)
-        self.specs.remember(version, model)
-        return VersionView.of(version)
+        return VersionView.of(self.execute(commands.deploy_version, model, author, activate=activate, actor=author))
 
     def set_active(self, process_key: str, version: int, active: bool, actor: str | None = None) -> VersionView:
         """Activate or deactivate a version for new starts. :raises NotFound:"""
-        row = self.execute(lambda uow: set_active(uow.session, process_key, version, active), actor=actor)
-        return VersionView.of(row)
+        return VersionView.of(self.execute(commands.set_version_active, process_key, version, active, actor=actor))
 
     def start_form(self, process_key: str) -> str | None:
         """The form key the active version of a process is started with (None: it takes any data). :raises NotFound:"""
         with self.store.read() as session:
-            return self.specs.specs(session, find_version(session, process_key).id).start_form
+            return self.context.specs.specs(session, find_version(session, process_key).id).start_form
 
     def form_schema(self, form_key: str | None) -> Mapping[str, Any] | None:
         """The JSON Schema a form key names (a pack form or one a deployed model carries), or None."""
         with self.store.read() as session:
-            return self.forms.schema(session, form_key)
+            return self.context.forms.schema(session, form_key)
 
     def validate_form(self, form_key: str | None, data: Mapping[str, Any]) -> list[FieldError]:
         """Field errors of data submitted with a form, as the command that takes it would find them."""
         with self.store.read() as session:
-            return self.forms.validate(session, form_key, data)
+            return self.context.forms.validate(session, form_key, data)
 
     def versions(self, process_key: str | None = None) -> list[VersionView]:
         """Deployed versions with lineage."""
@@ -220,16 +195,11 @@ class Engine:
 
     def register_webhook(self, url: str, events: list[str], secret: str, actor: str | None = None) -> WebhookView:
         """Subscribe a URL to history events. :raises InvalidData:"""
-        row = self.execute(lambda uow: webhooks.register(uow.session, url, events, secret, uow.actor, uow.now,
-                                                         self.event_types), actor=actor)
-        self.subscriptions.invalidate()
-        return _webhook_view(row)
+        return _webhook_view(self.execute(webhooks.register, url, events, secret, actor=actor))
 
     def set_webhook_active(self, hook_id: int, active: bool, actor: str | None = None) -> WebhookView:
         """Pause or resume a webhook. :raises NotFound:"""
-        row = self.execute(lambda uow: webhooks.set_active(uow.session, hook_id, active), actor=actor)
-        self.subscriptions.invalidate()
-        return _webhook_view(row)
+        return _webhook_view(self.execute(webhooks.set_active, hook_id, active, actor=actor))
 
     def webhooks(self) -> list[WebhookView]:
         """Every webhook, without secrets."""
@@ -244,8 +214,7 @@ class Engine:
 
     def redeliver(self, delivery_id: str, actor: str | None = None) -> DeliveryView:
         """Send a delivery again with the same id (a dead letter, usually). :raises NotFound:"""
-        row = self.execute(lambda uow: webhooks.redeliver(uow.session, delivery_id), actor=actor)
-        return DeliveryView.of(row, MAX_ATTEMPTS)
+        return DeliveryView.of(self.execute(webhooks.redeliver, delivery_id, actor=actor), MAX_ATTEMPTS)
 
     def comment(self, instance_id: str, text: str, actor: str) -> EventView:
         """Add a comment to a case's history (append-only). :raises NotFound, InvalidData:"""
@@ -305,12 +274,12 @@ class Engine:
         """The read-only case facts the pack shows beside a task's form. :raises NotFound:"""
         with self.store.read() as session:
             form_key = queries.task_view(session, task_id).form_key
-            return self.pack.task_context(form_key, task_data(self, session, task_id), session)
+            return self.pack.task_context(form_key, task_data(self.context, session, task_id), session)
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         """The data a task currently sees (to prefill its form); reads, never locks. :raises NotFound:"""
         with self.store.read() as session:
-            return task_data(self, session, task_id)
+            return task_data(self.context, session, task_id)
 
 
 def _webhook_view(row: Webhook) -> WebhookView:

@@ -2,17 +2,23 @@
 
 designer_api -> domain -> engine, never back; the domain and the web layer use the engine
 only through `engine` (its __init__); inside the engine the rooms are layered
-intake -> store -> runtime -> authoring, with the facade on top, and no module imports
-another in a circle. Imports under `if TYPE_CHECKING:` are type hints only and do not count.
+scripting -> intake -> store -> runtime -> authoring, with the facade on top: no room imports
+the facade or `engine` itself, and no module of the engine imports another in a circle, even
+for type hints only (`if TYPE_CHECKING:`). In the web layer the pages (designer_api/web) never
+import the API's modules (designer_api/blueprints, openapi): both use the use-case modules.
 """
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("engine", "domain", "designer_api")
-ROOMS = ("intake", "store", "runtime", "authoring")  # each may use the ones before it, never after
+TOP_LEVEL = ("errors", "pack")  # what a room may import from the engine's top level
+API_MODULES = ("designer_api.blueprints", "designer_api.openapi")
+ROOMS = ("scripting", "intake", "store", "runtime", "authoring")  # each may use the ones before it, never after
 
 
 def _module_name(path: Path) -> str:
@@ -26,15 +32,16 @@ def _is_type_checking(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(path: Path) -> set[str]:
-    """The absolute names a module imports at run time (module-level and inside functions)."""
+def _imports(path: Path, type_hints: bool = False, source: str | None = None) -> set[str]:
+    """The absolute names a module imports at run time (module-level and inside functions); with `type_hints`,
+    those under `if TYPE_CHECKING:` too. `source`: the text to read instead of the file's."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child):
+            if isinstance(child, ast.If) and _is_type_checking(child) and not type_hints:
                 continue
             if isinstance(child, ast.Import):
                 found.update(alias.name for alias in child.names)
@@ -43,12 +50,19 @@ def _imports(path: Path) -> set[str]:
                 if child.level:
                     anchor = package.split(".")[: len(package.split(".")) - child.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
-                found.add(base)
-                found.update(f"{base}.{alias.name}" for alias in child.names)
+                names = {f"{base}.{alias.name}" for alias in child.names}
+                found.update(names)
+                if not all(_is_module(name) for name in names):  # `from package import name`: the package's __init__
+                    found.add(base)
             visit(child)
 
-    visit(ast.parse(path.read_text(), str(path)))
+    visit(ast.parse(path.read_text() if source is None else source, str(path)))
     return found
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
 def _sources(package: str) -> list[Path]:
@@ -77,28 +91,58 @@ def test_the_domain_and_the_web_layer_use_the_engine_only_through_its_public_int
     assert wrong == []
 
 
-def test_engine_rooms_only_use_the_rooms_before_them():
+def _room_faults(path: Path, source: str | None = None) -> list[str]:
+    """What a module of a room imports that it may not: `engine` itself (from engine import X, from .. import X),
+    the facade, or a later room, at run time or for type hints."""
+    module = _module_name(path).split(".")
+    if len(module) < 3 or module[1] not in ROOMS:
+        return []
+    allowed = ROOMS[: ROOMS.index(module[1]) + 1]
     wrong = []
-    for path in _sources("engine"):
-        module = _module_name(path).split(".")
-        if len(module) < 3 or module[1] not in ROOMS:
+    for name in _imports(path, type_hints=True, source=source):
+        parts = name.split(".")
+        if parts[0] != "engine":
             continue
-        allowed = ROOMS[: ROOMS.index(module[1]) + 1]
-        for name in _imports(path):
-            parts = name.split(".")
-            if parts[0] != "engine" or len(parts) < 2:
-                continue
-            if parts[1] in ROOMS and parts[1] not in allowed or parts[1] == "facade":
-                wrong.append(f"{'.'.join(module)} imports {name}")
-    assert wrong == []
+        if len(parts) == 1 or parts[1] == "facade" or parts[1] in ROOMS and parts[1] not in allowed or (
+                len(parts) == 2 and parts[1] not in ROOMS and parts[1] not in TOP_LEVEL):
+            wrong.append(f"{'.'.join(module)} imports {name}")
+    return wrong
+
+
+def test_engine_rooms_only_use_the_rooms_before_them():
+    assert [fault for path in _sources("engine") for fault in _room_faults(path)] == []
+
+
+@pytest.mark.parametrize("planted", ["from engine import Engine", "from .. import Engine", "import engine.facade",
+                                     "from ..authoring import Authoring"])
+def test_a_planted_late_import_of_the_engine_inside_a_room_is_seen(planted):
+    path = ROOT / "engine" / "runtime" / "commands.py"
+    source = path.read_text() + f"\n\ndef _late():\n    {planted}\n"
+    assert _room_faults(path, source)
+
+
+def _page_faults(path: Path, source: str | None = None) -> list[str]:
+    return [f"{_module_name(path)} imports {name}" for name in _imports(path, source=source)
+            if name.startswith(API_MODULES)]
+
+
+def test_pages_never_import_the_api_modules():
+    assert [fault for path in _sources("designer_api/web") for fault in _page_faults(path)] == []
+
+
+@pytest.mark.parametrize("planted", ["from ..blueprints.tasks import complete", "from ..openapi import API",
+                                     "import designer_api.blueprints"])
+def test_a_page_importing_an_api_module_is_seen(planted):
+    path = ROOT / "designer_api" / "web" / "tasks.py"
+    assert _page_faults(path, path.read_text() + f"\n{planted}\n")
 
 
 def test_no_module_imports_another_in_a_circle():
     paths = [p for package in PACKAGES for p in _sources(package)]
     modules = {_module_name(p) for p in paths}
-    graph = {_module_name(p): _internal(_imports(p), modules) - {_module_name(p)} for p in paths}
-    # a package's __init__ re-exporting its own modules is not a cycle
-    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in graph.items()}
+    # inside the engine type hints count too: a circle of hints is a circle of knowledge
+    graph = {_module_name(p): _internal(_imports(p, type_hints=p.is_relative_to(ROOT / "engine")), modules)
+             - {_module_name(p)} for p in paths}
     cycles, state = [], {}
 
     def walk(node: str, trail: list[str]) -> None:

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 
 from domain.directory import list_users, save_user
 
-from ..auth import require
+from ..auth import ADMINS, current
 from ..errors import BadRequest
 from ..http import engine, reply
 from ..openapi import operation
@@ -18,17 +18,16 @@ TAGS = ("users",)
 
 
 @bp.get("")
-@operation("Users with their roles, groups and region", "admin", ok=Users, tags=TAGS)
+@operation("Users with their roles, groups and region", ADMINS, ok=Users, tags=TAGS)
 def users():
-    require("admin")
     with engine().store.read() as session:
         return reply(list_users(session))
 
 
 @bp.post("")
-@operation("Create a user", "admin", json=UserIn, ok=UserOut, status=201, tags=TAGS)
+@operation("Create a user", ADMINS, json=UserIn, ok=UserOut, status=201, tags=TAGS)
 def create():
-    admin = require("admin")
+    admin = current()
     body = context_of("json")
     changes = body.model_dump(exclude_none=True, exclude={"username"})
     return reply(_save(body.username, changes, True, admin.username), 201)
@@ -36,9 +35,9 @@ def create():
 
 @bp.patch("/<username>")
 @operation("Change a user: roles, groups, region, e-mail, name; active false ends their sessions and tokens",
-           "admin", json=UserPatch, ok=UserOut, tags=TAGS)
+           ADMINS, json=UserPatch, ok=UserOut, tags=TAGS)
 def change(username: str):
-    admin = require("admin")
+    admin = current()
     if not isinstance(request.get_json(silent=True), dict):
         raise BadRequest("send a JSON object with the fields to change, e.g. {\"active\": false}")
     return reply(_save(username[:64], context_of("json").model_dump(exclude_none=True), False, admin.username))

@@ -102,6 +102,13 @@
     element.addEventListener("change", () => onChange(element.value.trim()));
     return element;
   }
+  // One of crmflow's properties (the engine's property table, engine/intake/properties.py), by its kind.
+  function propertyField(element, bo, p) {
+    const value = propertyOf(bo, p.name), save = (v) => setProperty(element, bo, p.name, v);
+    if (p.kind === "form") return field(p.label, select(value, config.forms.map((f) => [f, f]), save), p.hint);
+    const attributes = { group: { list: "crmflow-groups" }, duration: { pattern: "P.*", placeholder: "P2D" } };
+    return field(p.label, input(value, save, attributes[p.kind] || {}), p.hint);
+  }
   function select(value, options, onChange) {
     const element = document.createElement("select");
     for (const [key, label] of [["", "—"], ...options]) {
@@ -140,28 +147,16 @@
     })));
     panel.append(field(t("Id"), input(bo.id, (v) => renameId(element, v), { id: "element-id" }),
       t("shown in the history, the diff and the reports")));
-    if (type !== "SequenceFlow") {
-      panel.append(field(t("Name in Chinese"), input(propertyOf(bo, "nameZh"),
-        (v) => setProperty(element, bo, "nameZh", v))));
-    }
+    const where = type[0].toLowerCase() + type.slice(1);  // the element's local name, as the property table says
+    const own = config.properties.filter((p) => p.where.includes(where));
+    for (const p of own.filter((p) => p.kind === "text")) panel.append(propertyField(element, bo, p));
     if (["UserTask", "ManualTask", "Task"].includes(type)) {
       const lane = registry.filter((e) => e.type === "bpmn:Lane"
         && (e.businessObject.flowNodeRef || []).includes(bo))[0];
       panel.append(field(t("Lane"), input(lane?.businessObject.name || "", () => {}, { readonly: "readonly" }),
         t("drag the step into another lane to change it")));
-      panel.append(field(t("Candidate group"), input(propertyOf(bo, "candidateGroup"),
-        (v) => setProperty(element, bo, "candidateGroup", v), { list: "crmflow-groups" })));
-      panel.append(field(t("Assignee"), input(propertyOf(bo, "assignee"),
-        (v) => setProperty(element, bo, "assignee", v))));
-      panel.append(field(t("Form"), select(propertyOf(bo, "formKey"), config.forms.map((f) => [f, f]),
-        (v) => setProperty(element, bo, "formKey", v))));
-      panel.append(field(t("Due in (e.g. P3D)"), input(propertyOf(bo, "dueIn"),
-        (v) => setProperty(element, bo, "dueIn", v), { pattern: "P.*", placeholder: "P2D" })));
     }
-    if (type === "StartEvent") {
-      panel.append(field(t("Form"), select(propertyOf(bo, "formKey"), config.forms.map((f) => [f, f]),
-        (v) => setProperty(element, bo, "formKey", v))));
-    }
+    for (const p of own.filter((p) => p.kind !== "text")) panel.append(propertyField(element, bo, p));
     if (type === "ServiceTask") {
       const operator = operatorOf(bo);
       panel.append(field(t("Service"), select(operator?.id || "", Object.keys(config.services).map((s) => [s, s]),

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData, decision_fields
+from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData, decision_fields, property_panel
 
-from ..auth import AUTHORS, require
+from ..auth import ADMINS, ANALYSTS, AUTHORS, allowed, current
 from ..catalog import catalog
 from ..diagram import render_svg
 from ..http import engine, reply
@@ -33,14 +33,15 @@ MODELER_TEXTS = (
 )
 
 @bp.get("")
+@allowed(AUTHORS)
 def draft_list():
-    require(*AUTHORS)
     return render_template("drafts.html", drafts=engine().authoring.drafts(), entries=catalog(engine().versions()))
 
 
 @bp.post("")
+@allowed(ANALYSTS)
 def copy():
-    analyst = require("analyst")
+    analyst = current()
     form = request.form
     draft = engine().authoring.copy(form.get("source", ""), form.get("new_key", "").strip() or None,
                                     form.get("name", "").strip() or None, author=analyst.username)
@@ -49,14 +50,15 @@ def copy():
 
 
 @bp.get("/<draft_id>")
+@allowed(AUTHORS)
 def editor(draft_id: str):
-    require(*AUTHORS)
     return _render_editor(draft_id)
 
 
 @bp.post("/<draft_id>/operations")
+@allowed(AUTHORS)
 def apply(draft_id: str):
-    analyst = require(*AUTHORS)
+    analyst = current()
     operation = operation_from(request.form)
     try:
         engine().authoring.edit(draft_id, [operation], analyst.username, _revision(request.form))
@@ -67,9 +69,9 @@ def apply(draft_id: str):
 
 
 @bp.get("/<draft_id>/bpmn")
+@allowed(AUTHORS)
 def download(draft_id: str):
     """The draft's XML: for the modeler, or as a file to open in another modeler (?download=1)."""
-    require(*AUTHORS)
     draft = engine().authoring.draft(draft_id)
     bpmn, _ = engine().authoring.bpmn(f"draft:{draft_id}")
     response = Response(bpmn, mimetype="application/xml")
@@ -80,9 +82,10 @@ def download(draft_id: str):
 
 
 @bp.put("/<draft_id>/bpmn")
+@allowed(ANALYSTS)
 def save(draft_id: str):
     """The modeler saves: XML body, If-Match: the revision it loaded; answers the draft and its validation."""
-    analyst = require("analyst")
+    analyst = current()
     revision = request.headers.get("If-Match", "")
     draft = engine().authoring.upload(draft_id, request.get_data(cache=False), analyst.username,
                                       int(revision) if revision.isdigit() and len(revision) < 10 else None)
@@ -90,9 +93,10 @@ def save(draft_id: str):
 
 
 @bp.post("/<draft_id>/upload")
+@allowed(ANALYSTS)
 def upload(draft_id: str):
     """A .bpmn file chosen on the page (works without JavaScript)."""
-    analyst = require("analyst")
+    analyst = current()
     file = request.files.get("bpmn")
     if file is None or not file.filename:
         raise InvalidData([FieldError("bpmn", "choose a .bpmn file to upload")])
@@ -103,9 +107,9 @@ def upload(draft_id: str):
 
 
 @bp.post("/<draft_id>/condition")
+@allowed(AUTHORS)
 def check_condition(draft_id: str):
     """Whether a condition typed in the modeler would pass intake (JSON {"condition"})."""
-    require(*AUTHORS)
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     condition = body.get("condition")
@@ -117,17 +121,18 @@ def check_condition(draft_id: str):
 
 
 @bp.post("/<draft_id>/rebase")
+@allowed(ANALYSTS)
 def rebase(draft_id: str):
-    analyst = require("analyst")
+    analyst = current()
     engine().authoring.rebase(draft_id, analyst.username, _revision(request.form))
     flash("Draft rebased")
     return redirect(url_for("draft_pages.editor", draft_id=draft_id))
 
 
 @bp.post("/<draft_id>/simulation")
+@allowed(AUTHORS)
 def simulate(draft_id: str):
     """Run the draft over the answers typed into each step's form (JSON with ?format=json, for the page's script)."""
-    require(*AUTHORS)
     steps = simulation_steps(engine().authoring.outline(f"draft:{draft_id}"), engine().pack.forms)
     data = {**json_field("data"), **(_answered(steps["start"], request.form) or {})}
     answers = {step["element_id"]: answer for step in steps["tasks"]
@@ -166,8 +171,9 @@ def _answered(step: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any] |
 
 
 @bp.post("/<draft_id>/deploy")
+@allowed(ADMINS)
 def deploy(draft_id: str):
-    admin = require("admin")
+    admin = current()
     version = engine().authoring.deploy(draft_id, admin.username)
     flash(f"Deployed as|{version.process_key} v{version.version}")
     return redirect(url_for("process_pages.version_page", key=version.process_key, version=version.version))
@@ -240,6 +246,8 @@ def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | 
         "forms": sorted(pack.forms), "validation": validation,
         "services": {name: list(pack.service_parameters(name)) for name in sorted(pack.services)},
         "labels": {text: translate(text, reader) for text in MODELER_TEXTS},
+        "properties": [{**p, "label": p["label_zh"] if reader == "zh" else p["label"],
+                        "hint": translate(str(p["hint"]), reader) if p["hint"] else ""} for p in property_panel()],
     }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from domain import lookup
 from engine import FieldError, InvalidData
 
-from ..auth import require
+from ..auth import CASE_READERS, allowed
 from ..http import engine
 from ..i18n import parse_number
 from ..openapi import field_errors_of
@@ -91,9 +91,9 @@ def resolver(session: Session) -> Resolve:
 
 
 @bp.get("/lookup/<kind>")
+@allowed(CASE_READERS)
 def choices(kind: str):
     """A picker's choices as JSON: records of `kind` whose name contains `q` (within the form's customer)."""
-    require("staff", "manager", "admin")
     if kind not in lookup.kinds():
         raise InvalidData([FieldError("kind", f"must be one of {', '.join(sorted(lookup.kinds()))}")])
     with engine().store.read() as session:

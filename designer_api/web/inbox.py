@@ -3,25 +3,25 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from domain.directory import ROLES
 from domain.notifications import inbox, mark_read
 
-from ..auth import require
+from ..auth import ANYONE, allowed, current
 from ..http import engine
 
 bp = Blueprint("inbox_pages", __name__, url_prefix="/inbox")
-ANYONE = tuple(ROLES)
 
 
 @bp.get("")
+@allowed(ANYONE)
 def inbox_page():
-    me = require(*ANYONE)
+    me = current()
     with engine().store.read() as session:
         return render_template("inbox.html", messages=inbox(session, me.username))
 
 
 @bp.post("/<int(max=2147483647):notification_id>/read")
+@allowed(ANYONE)
 def read(notification_id: int):
-    me = require(*ANYONE)
+    me = current()
     engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
     return redirect(url_for("inbox_pages.inbox_page"))

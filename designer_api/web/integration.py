@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import InvalidData
 
-from ..auth import require
+from ..auth import ADMINS, allowed, current
 from ..http import engine
 
 bp = Blueprint("integration_pages", __name__, url_prefix="/admin/integration")
@@ -22,15 +22,16 @@ def _render(state: str | None, errors: dict[str, str] | None = None, values: dic
 
 
 @bp.get("")
+@allowed(ADMINS)
 def integration_page():
-    require("admin")
     state = request.args.get("state")
     return _render(state if state in ("pending", "delivered", "dead") else None)
 
 
 @bp.post("/webhooks")
+@allowed(ADMINS)
 def register():
-    admin = require("admin")
+    admin = current()
     url, events = request.form.get("url", "").strip(), request.form.getlist("events")
     values = {"url": url, "events": events}
     try:
@@ -42,15 +43,17 @@ def register():
 
 
 @bp.post("/webhooks/<int(max=2147483647):hook_id>/active")
+@allowed(ADMINS)
 def toggle(hook_id: int):
-    admin = require("admin")
+    admin = current()
     engine().set_webhook_active(hook_id, request.form.get("active") == "1", admin.username)
     return redirect(url_for("integration_pages.integration_page"))
 
 
 @bp.post("/deliveries/<delivery_id>/redeliver")
+@allowed(ADMINS)
 def redeliver(delivery_id: str):
-    admin = require("admin")
+    admin = current()
     engine().redeliver(delivery_id[:64], admin.username)
     flash("Delivery queued again")
     return redirect(url_for("integration_pages.integration_page", state="pending"))

@@ -10,7 +10,7 @@ from domain import lookup
 from domain.reports import PERIOD
 from engine import DuplicateCase, FieldError, InvalidData, reports
 
-from ..auth import require
+from ..auth import ADMINS, ANYONE, CASE_READERS, COCKPIT, REPORT_READERS, WORKERS, allowed, current
 from ..blueprints.instances import instance_search
 from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
@@ -23,18 +23,17 @@ from .context import local_path
 from .formfields import fields, json_field, query_of, submitted
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
-ANYONE = ("staff", "analyst", "manager", "admin")
 
 
 @bp.get("")
+@allowed(ANYONE)
 def catalog_page():
-    require(*ANYONE)
     return render_template("catalog.html", entries=catalog(engine().versions()))
 
 
 @bp.get("/<key>/<int(max=2147483647):version>")
+@allowed(ANYONE)
 def version_page(key: str, version: int):
-    require(*ANYONE)
     ref = f"{key}@{version}"
     bpmn, _ = engine().authoring.bpmn(ref)
     with engine().store.read() as session:
@@ -48,12 +47,13 @@ def version_page(key: str, version: int):
 
 
 @bp.route("/<key>/start", methods=["GET", "POST"])
+@allowed(WORKERS)
 def start_page(key: str):
     """Start a case from the process's start form; errors are shown next to their fields.
 
     The form carries a one-time key, so a double click or a resent form starts one case, not two.
     """
-    me = require("staff", "admin")
+    me = current()
     schema = engine().form_schema(engine().start_form(key))
     # A link may fill in fields (a notification's "start approval for C-00012"), read as a submission would be (a
     # picker shows the record it names) and checked at once, so a stale one (the customer approved since) says so.
@@ -96,17 +96,19 @@ def start_page(key: str):
 
 
 @bp.post("/<key>/<int(max=2147483647):version>/<any(activate, deactivate):action>")
+@allowed(ADMINS)
 def set_active(key: str, version: int, action: str):
-    admin = require("admin")
+    admin = current()
     engine().set_active(key, version, action == "activate", actor=admin.username)
     flash(f"{'Activated' if action == 'activate' else 'Deactivated'}|{key} v{version}")
     return redirect(url_for("process_pages.version_page", key=key, version=version))
 
 
 @bp.post("/<key>/pilot/<any(rollout, end):action>")
+@allowed(ADMINS)
 def finish_pilot(key: str, action: str):
     """Roll the running pilot out, or end it."""
-    admin = require("admin")
+    admin = current()
     if action == "rollout":
         done = engine().authoring.roll_out(key, admin.username)
         flash(f"Pilot rolled out; new cases start on|{key} v{done['current_version']}")
@@ -117,9 +119,9 @@ def finish_pilot(key: str, action: str):
 
 
 @bp.get("/<key>/compare")
+@allowed(REPORT_READERS)
 def compare_page(key: str):
     """Two versions side by side over the same period (managers, analysts, administrators)."""
-    require("manager", "analyst", "admin")
     query = query_of(CompareQuery, request.args)
     since, until = moments(query.since, query.until)
     result = engine().authoring.compare(key, query.a, query.b, since, until)
@@ -127,17 +129,19 @@ def compare_page(key: str):
 
 
 @bp.post("/<key>/rollback")
+@allowed(ADMINS)
 def rollback(key: str):
-    admin = require("admin")
+    admin = current()
     version = engine().authoring.rollback(key, admin.username)
     flash(f"Rolled back; new cases start on|{key} v{version.version}")
     return redirect(url_for("process_pages.version_page", key=key, version=version.version))
 
 
 @bp.route("/<key>/migration", methods=["GET", "POST"])
+@allowed(ADMINS)
 def migration(key: str):
     """Plan a migration (verdict per running case), map the steps that changed, then execute it."""
-    admin = require("admin")
+    admin = current()
     versions = engine().versions(key)
     source = request.values.get("from_version", type=int)
     target = request.values.get("to_version", type=int)
@@ -158,9 +162,9 @@ def migration(key: str):
 
 
 @bp.get("/instances")
+@allowed(COCKPIT)
 def instances_page():
     """The cockpit's case search; the customer is found by name (a picker), never typed as an id."""
-    require("admin", "manager")
     params = {k: v for k, v in request.args.items() if k != "customer"}
     try:
         with engine().store.read() as session:
@@ -185,8 +189,9 @@ def _customer(session: Session, text: str) -> int:
 
 
 @bp.get("/instances/<instance_id>")
+@allowed(CASE_READERS)
 def instance_page(instance_id: str):
-    me = require("staff", "manager", "admin")
+    me = current()
     instance = readable_case(engine(), me, instance_id)
     tasks = engine().tasks(instance_id=instance_id, state=None)
     reassign_to = {t.id: colleagues(engine(), t) if "admin" in me.roles and t.state == "ready" else [] for t in tasks}
@@ -195,8 +200,9 @@ def instance_page(instance_id: str):
 
 
 @bp.post("/instances/<instance_id>/comments")
+@allowed(CASE_READERS)
 def comment(instance_id: str):
-    me = require("staff", "manager", "admin")
+    me = current()
     readable_case(engine(), me, instance_id)
     engine().comment(instance_id, request.form.get("text", ""), me.username)
     flash("Comment added")
@@ -205,8 +211,9 @@ def comment(instance_id: str):
 
 
 @bp.post("/instances/<instance_id>/<any(suspend, resume, terminate, retry):action>")
+@allowed(ADMINS)
 def case_action(instance_id: str, action: str):
-    admin = require("admin").username
+    admin = current().username
     if action == "suspend":
         engine().suspend(instance_id, admin)
     elif action == "resume":

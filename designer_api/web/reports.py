@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from domain.forms import REGIONS, SOURCES
 from domain.reports import REPORTS, STAGES
 
-from ..auth import REPORT_READERS, require
+from ..auth import REPORT_READERS, allowed
 from ..blueprints.reports import conformance_of
 from ..diagram import render_svg
 from ..http import engine
@@ -19,18 +19,18 @@ bp = Blueprint("report_pages", __name__, url_prefix="/reports")
 
 
 @bp.get("")
+@allowed(REPORT_READERS)
 def reports_page():
     """Every report with its chart, for the morning look; each links to its own page."""
-    require(*REPORT_READERS)
     tables = {key: run(engine(), report, ReportQuery()) for key, report in REPORTS.items()}
     return render_template("reports.html", reports=REPORTS, tables=tables, chart=chart_svg, label=row_label,
                            localized=localized, processes=sorted({v.process_key for v in engine().versions()}))
 
 
 @bp.get("/<key>")
+@allowed(REPORT_READERS)
 def report_page(key: str):
     """One report: filters, chart, table (each row drills down to what is behind it), CSV."""
-    require(*REPORT_READERS)
     found = find(key)
     query = query_of(ReportQuery, request.args)
     table = run(engine(), found, query)
@@ -41,9 +41,9 @@ def report_page(key: str):
 
 
 @bp.get("/conformance")
+@allowed(REPORT_READERS)
 def conformance_page():
     """The path variants of a process over its diagram, steps never taken, departures with person and case."""
-    require(*REPORT_READERS)
     query = query_of(ConformanceQuery, request.args)
     result = conformance_of(engine(), query)
     bpmn, _ = engine().authoring.bpmn(query.process_key)

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine import InvalidData, TaskView
 
-from ..auth import require
+from ..auth import STAFF, WORKERS, allowed, current
 from ..diagram import instance_svg
 from ..http import engine
 from ..taskforms import (
@@ -36,9 +36,10 @@ PER_PAGE = 25
 
 
 @bp.get("/tasks")
+@allowed(WORKERS)
 def task_list():
     """My tasks and my groups' tasks to claim: overdue first, searchable, a page of each at a time."""
-    me = require("staff", "admin")
+    me = current()
     filters = task_filters(request.args, engine().clock()) | text_search(engine(), request.args.get("q"))
     pages = {name: _page_number(request.args.get(name)) for name in ("page", "group_page")}
     del filters["limit"], filters["offset"]
@@ -57,9 +58,10 @@ def _page_number(text: str | None) -> int:
 
 
 @bp.post("/tasks/claim")
+@allowed(STAFF)
 def claim_selected():
     """Claim every ticked group task; each one taken meanwhile by someone else is named, the rest are claimed."""
-    me = require("staff")
+    me = current()
     results = claim_all(engine(), request.form.getlist("task")[:PER_PAGE * 4], me)
     claimed = [r for r in results if r["claimed"]]
     flash(f"Tasks claimed|{len(claimed)}")
@@ -69,37 +71,42 @@ def claim_selected():
 
 
 @bp.get("/tasks/<task_id>")
+@allowed(WORKERS)
 def task_page(task_id: str):
-    return _render_task(visible_task(engine(), task_id, require("staff", "admin")))
+    return _render_task(visible_task(engine(), task_id, current()))
 
 
 @bp.post("/tasks/<task_id>/claim")
+@allowed(STAFF)
 def claim(task_id: str):
-    me = require("staff")
+    me = current()
     engine().claim(task_id, me.username, me.queues)
     flash("Task claimed")
     return redirect(url_for("task_pages.task_page", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
+@allowed(STAFF)
 def unclaim(task_id: str):
-    engine().unclaim(task_id, require("staff").username)
+    engine().unclaim(task_id, current().username)
     flash("Task given back to its group")
     return redirect(url_for("task_pages.task_list"))
 
 
 @bp.post("/tasks/<task_id>/delegate")
+@allowed(WORKERS)
 def delegate(task_id: str):
     """Hand a task to a colleague in its group (its assignee), or reassign it (an administrator); audited."""
-    me = require("staff", "admin")
+    me = current()
     task = hand_over(engine(), task_id, me, request.form.get("to", ""))
     flash(f"Task handed to|{task.assignee}")
     return redirect(local_path(request.form.get("next")) or url_for("task_pages.task_list"))
 
 
 @bp.post("/tasks/<task_id>/complete")
+@allowed(STAFF)
 def complete(task_id: str):
-    me = require("staff")
+    me = current()
     task = visible_task(engine(), task_id, me)
     data, unreadable = submitted(form_schema(engine(), task), request.form)
     try:

@@ -11,7 +11,7 @@ from domain.forms import REGIONS
 from domain.records import Group
 from engine import EngineError, InvalidData
 
-from ..auth import require
+from ..auth import ADMINS, allowed, current
 from ..http import engine
 
 bp = Blueprint("user_pages", __name__, url_prefix="/admin/users")
@@ -25,14 +25,15 @@ def _render(errors: dict[str, str] | None = None, status: int = 200) -> Any:
 
 
 @bp.get("")
+@allowed(ADMINS)
 def users_page():
-    require("admin")
     return _render()
 
 
 @bp.post("")
+@allowed(ADMINS)
 def save():
-    admin = require("admin")
+    admin = current()
     form = request.form
     create = form.get("create") == "1"
     username = form.get("username", "").strip()[:64]

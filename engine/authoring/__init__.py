@@ -12,31 +12,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
 from ..intake.dictionary import decision_fields, derive
 from ..intake.lint import condition_problem, lint
-from ..intake.pipeline import readable
+from ..intake.pipeline import Model, readable, take_in
 from ..intake.xml import serialize
 from ..runtime.commands import check_data
-from ..runtime.unit_of_work import UnitOfWork
+from ..runtime.unit_of_work import execute
 from ..store.compare import compare as compare_versions
 from ..store.pilots import PilotView
 from ..store.pilots import history as pilot_history
 from ..store.queries import VersionView
-from ..store.tables import Draft, Process, ProcessVersion
-from ..store.versions import find_version, latest_version, set_active
-from . import drafts, migration, pilots
+from ..store.tables import Draft, Process
+from ..store.versions import find_version, latest_version
+from . import commands, drafts, migration, pilots
 from . import outline as outlines
 from .drafts import DraftView
-from .model_tree import copy_model
 from .operations import apply_operations
 from .simulation import simulate
 
 if TYPE_CHECKING:
-    from ..facade import Engine
+    from ..runtime.context import Context
 
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
@@ -55,10 +51,10 @@ def check_key(key: Any, field: str) -> None:
 
 
 class Authoring:
-    """Drafts and model changes for one engine."""
+    """Drafts and model changes for one context."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, context: Context):
+        self.context = context
 
     # -- drafts ---------------------------------------------------------------------------------
     def copy(self, source: str, new_key: Any = None, name: Any = None, author: str | None = None) -> DraftView:
@@ -74,35 +70,16 @@ class Authoring:
                                  or not re.fullmatch(TEXT_PATTERN, name)):
             raise InvalidData([FieldError("name", "must be text of 1 to 200 printable characters")])
 
-        def _copy(uow: UnitOfWork) -> DraftView:
-            version = self._version(uow.session, source)
-            lineage = f"{version.process_key}@{version.version}"
-            if new_key is None or new_key == version.process_key:
-                bpmn = copy_model(version.bpmn, version.process_key, version.process_key, name)
-                draft = drafts.create(uow.session, uow.now, bpmn, version.process_key, name or version.name, lineage,
-                                      author, latest_seen=latest_version(uow.session, version.process_key))
-                return DraftView.of(draft)
-            if uow.session.get(Process, new_key) is not None:
-                raise Conflict(f"process key '{new_key}' is already deployed; leave new_key out to adapt it into "
-                               "its next version, or choose another key")
-            holder = drafts.holding_key(uow.session, new_key)
-            if holder is not None:
-                raise Conflict(f"process key '{new_key}' is reserved by draft {holder.id} ({holder.author or '?'}); "
-                               "choose another key or adapt that draft")
-            bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
-            return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage,
-                                              author))
-
-        return self.engine.execute(_copy, actor=author)
+        return execute(self.context, commands.copy, source, new_key, name, actor=author)
 
     def draft(self, draft_id: str) -> DraftView:
         """:raises NotFound:"""
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             return DraftView.of(drafts.load(session, draft_id))
 
     def drafts(self, process_key: str | None = None) -> list[DraftView]:
         """Drafts, newest first."""
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             return drafts.listing(session, process_key)
 
     def upload(self, draft_id: str, bpmn: bytes, actor: str | None, expected_revision: int | None = None) -> DraftView:
@@ -113,8 +90,8 @@ class Authoring:
         the deploy. :raises InvalidModel, Conflict:
         """
         current = self.draft(draft_id)
-        root, named = readable(bpmn, current.process_key, self.engine.max_model_bytes)
-        unsafe = [p for p in lint(root, self.engine.pack) if p.code in _NEVER_SAVED and p.severity == "error"]
+        root, named = readable(bpmn, current.process_key, self.context.limits.model_bytes)
+        unsafe = [p for p in lint(root, self.context.pack) if p.code in _NEVER_SAVED and p.severity == "error"]
         if unsafe:
             raise InvalidModel(unsafe)
         stored = serialize(root) if named else bpmn
@@ -127,15 +104,15 @@ class Authoring:
         there. :raises NotFound:"""
         dictionary, where = None, flow_id
         if draft_id is not None:
-            with self.engine.store.read() as session:
+            with self.context.store.read() as session:
                 bpmn = drafts.load(session, draft_id).bpmn
             try:
-                dictionary = derive(readable(bpmn, None, self.engine.max_model_bytes)[0], self.engine.pack)
+                dictionary = derive(readable(bpmn, None, self.context.limits.model_bytes)[0], self.context.pack)
             except InvalidModel:
                 dictionary = None  # a draft that is not readable yet: the condition alone is checked
             if dictionary is not None and (flow_id or "") not in dictionary.scopes:
                 where = source_id
-        problem = condition_problem(condition, self.engine.pack, dictionary, where)
+        problem = condition_problem(condition, self.context.pack, dictionary, where)
         return {"valid": problem is None or problem.severity != "error", "message": problem.message if problem else None,
                 "severity": problem.severity if problem else None}
 
@@ -151,34 +128,32 @@ class Authoring:
 
         return self._store(draft_id, change, actor, expected_revision)
 
+    def _take_in(self, bpmn: bytes, process_key: str | None) -> Model:
+        """The whole intake pipeline, as a deploy runs it. :raises InvalidModel:"""
+        return take_in(bpmn, self.context.pack, process_key, self.context.limits.model_bytes)
+
     def _decisions(self) -> dict[str, list[str]]:
         """Form key -> the decision fields its form records (the pack's forms)."""
-        return {key: decision_fields(schema) for key, schema in self.engine.pack.forms.items()}
+        return {key: decision_fields(schema) for key, schema in self.context.pack.forms.items()}
 
     def _checked(self, bpmn: bytes) -> set[tuple[str, str | None, str]]:
         """The checker's errors in a model: (code, element, message)."""
         try:
-            root, _ = readable(bpmn, None, self.engine.max_model_bytes)
+            root, _ = readable(bpmn, None, self.context.limits.model_bytes)
         except InvalidModel:
             return set()
-        return {(p.code, p.element_id, p.message) for p in lint(root, self.engine.pack)
+        return {(p.code, p.element_id, p.message) for p in lint(root, self.context.pack)
                 if p.severity == "error" and p.code in CHECKED}
 
     def _store(self, draft_id: str, change: Callable[[Draft], bytes], actor: str | None,
                expected_revision: int | None) -> DraftView:
-        def _save(uow: UnitOfWork) -> DraftView:
-            draft = drafts.load(uow.session, draft_id, lock=True)
-            drafts.replace(draft, change(draft), uow.now, expected_revision)
-            uow.session.flush()
-            return DraftView.of(draft)
-
-        return self.engine.execute(_save, actor=actor)
+        return execute(self.context, commands.save_draft, draft_id, change, expected_revision, actor=actor)
 
     def validate(self, ref: str) -> dict[str, Any]:
         """The intake lint of a model: errors and warnings, each with its element."""
         bpmn, key = self.bpmn(ref)
         try:
-            model = self.engine.check(bpmn, key)
+            model = self._take_in(bpmn, key)
         except InvalidModel as exc:
             return {"valid": False, "errors": [p.to_dict() for p in exc.problems], "warnings": []}
         return {"valid": True, "errors": [], "warnings": [w.to_dict() for w in model.warnings]}
@@ -195,21 +170,13 @@ class Authoring:
         if draft.deployed_version is not None:
             raise Conflict(f"draft '{draft_id}' is already deployed as version {draft.deployed_version}")
         bpmn, _ = self.bpmn(f"draft:{draft_id}")
-
-        def _mark(uow: UnitOfWork, version: ProcessVersion) -> None:
-            row = drafts.load(uow.session, draft_id, lock=True)
-            if row.revision != draft.revision or row.deployed_version is not None:
-                raise Conflict(f"draft '{draft_id}' changed while it was being deployed; deploy it again")
-            row.deployed_version = version.version
-            if scope is not None:
-                pilots.start(uow, draft.process_key, version.version, scope)
-
+        model = self._take_in(bpmn, draft.process_key)
         # A draft of a new process saw no version of its key: one deployed under that key since (by an administrator
         # uploading a model) is not something the draft may silently become the next version of.
         latest_seen = draft.latest_seen if draft.next_version_of else 0
         try:
-            return self.engine.deploy(bpmn, draft.process_key, author=actor, copied_from=draft.copied_from,
-                                      activate=scope is None, latest_seen=latest_seen, also=_mark)
+            return VersionView.of(execute(self.context, commands.deploy_draft, draft_id, draft.revision, model,
+                                          draft.copied_from, scope, latest_seen, actor=actor))
         except StaleBase as exc:
             if not draft.next_version_of:
                 raise Conflict(f"process key '{draft.process_key}' got a process of its own (v{exc.latest}) after "
@@ -224,7 +191,7 @@ class Authoring:
             raise Conflict(f"draft '{draft_id}' makes a new process; it has no newer version to compare with")
         base = draft.copied_from
         if theirs is None:
-            with self.engine.store.read() as session:
+            with self.context.store.read() as session:
                 theirs = latest_version(session, draft.process_key)
         theirs_ref = f"{draft.process_key}@{theirs}"
         their_changes, our_changes = self.diff(base, theirs_ref), self.diff(base, f"draft:{draft_id}")
@@ -237,7 +204,7 @@ class Authoring:
         draft = self.draft(draft_id)
         if not draft.next_version_of or draft.deployed_version is not None:
             return None
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             newest = latest_version(session, draft.process_key)
         return self.three_way(draft_id, newest) if newest > (draft.latest_seen or 0) else None
 
@@ -252,23 +219,17 @@ class Authoring:
                            "base to move")
         comparison = self.three_way(draft_id)
 
-        def _rebase(uow: UnitOfWork) -> DraftView:
-            row = drafts.load(uow.session, draft_id, lock=True)
-            latest = latest_version(uow.session, row.process_key)
-            drafts.rebase(row, f"{row.process_key}@{latest}", latest, uow.now, expected_revision)
-            uow.session.flush()
-            return DraftView.of(row)
-
-        return {"draft": self.engine.execute(_rebase, actor=actor), **comparison}
+        return {"draft": execute(self.context, commands.rebase, draft_id, expected_revision, actor=actor),
+                **comparison}
 
     # -- reading models -------------------------------------------------------------------------
     def bpmn(self, ref: str) -> tuple[bytes, str]:
         """The bytes and process key a reference names. :raises NotFound, InvalidData:"""
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             if ref.startswith("draft:"):
                 draft = drafts.load(session, ref.removeprefix("draft:"))
                 return draft.bpmn, draft.process_key
-            version = self._version(session, ref)
+            version = commands.version_of(session, ref)
             return version.bpmn, version.process_key
 
     def source_of(self, ref: str) -> str:
@@ -290,46 +251,31 @@ class Authoring:
     def simulate(self, ref: str, data: dict[str, Any] | None, answers: dict[str, Any] | None) -> dict[str, Any]:
         """Run a model in memory with sample data and scripted answers; nothing is kept."""
         bpmn, key = self.bpmn(ref)
-        data = check_data(data, self.engine.data_limits)
+        data = check_data(data, self.context.limits.data)
         if answers is not None and not isinstance(answers, dict):
             raise InvalidData([FieldError("answers", "must map element ids to form data (or lists of it)")])
-        return simulate(self.engine, self.engine.check(bpmn, key), data, answers or {})
+        return simulate(self.context, self._take_in(bpmn, key), data, answers or {})
 
     # -- versions -------------------------------------------------------------------------------
     def rollback(self, process_key: str, actor: str | None) -> VersionView:
         """Deactivate the newest active version; new starts fall back to the one before. :raises Conflict:"""
 
-        def _rollback(uow: UnitOfWork) -> ProcessVersion:
-            active = uow.session.scalars(select(ProcessVersion).where(
-                ProcessVersion.process_key == process_key, ProcessVersion.active.is_(True))
-                .order_by(ProcessVersion.version.desc())).all()
-            if not active:
-                raise NotFound(f"process '{process_key}' has no active version")
-            older = uow.session.scalars(select(ProcessVersion).where(
-                ProcessVersion.process_key == process_key, ProcessVersion.version < active[0].version)
-                .order_by(ProcessVersion.version.desc())).first()
-            if older is None:
-                raise Conflict(f"'{process_key}' v{active[0].version} is its first version; there is nothing "
-                               "to roll back to")
-            set_active(uow.session, process_key, active[0].version, False)
-            return set_active(uow.session, process_key, older.version, True)
-
-        return VersionView.of(self.engine.execute(_rollback, actor=actor))
+        return VersionView.of(execute(self.context, commands.rollback, process_key, actor=actor))
 
     # -- pilots ---------------------------------------------------------------------------------------
     def pilot(self, process_key: str, version: int, body: Any, actor: str | None) -> PilotView:
         """Pilot a deployed version for some regions or groups. :raises NotFound, Conflict, InvalidData:"""
         scope = pilots.scope_of(body)
-        return self.engine.execute(pilots.start, process_key, version, scope, actor=actor)
+        return execute(self.context, pilots.start, process_key, version, scope, actor=actor)
 
     def end_pilot(self, process_key: str, actor: str | None, version: int | None = None) -> dict[str, Any]:
         """New cases of the pilot's scope start on the current version again. :raises NotFound, Conflict:"""
-        return self.engine.execute(pilots.finish, process_key, version, False, actor=actor)
+        return execute(self.context, pilots.finish, process_key, version, False, actor=actor)
 
     def roll_out(self, process_key: str, actor: str | None, version: int | None = None) -> dict[str, Any]:
         """The piloted version becomes current for everyone; running cases keep theirs, and the answer holds the
         migration dry run from the version that was current. :raises NotFound, Conflict:"""
-        done = self.engine.execute(pilots.finish, process_key, version, True, actor=actor)
+        done = execute(self.context, pilots.finish, process_key, version, True, actor=actor)
         previous, current = done["previous_version"], done["current_version"]
         if previous is not None and previous != current:
             verdicts = self.plan_migration(process_key, previous, current)
@@ -339,40 +285,32 @@ class Authoring:
 
     def pilots(self, process_key: str) -> list[PilotView]:
         """Every pilot of a process, newest first (running ones without `ended_at`). :raises NotFound:"""
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             if session.get(Process, process_key) is None:
                 raise NotFound(f"process '{process_key}' is not deployed")
             return pilot_history(session, process_key)
 
     def propose_pilot(self, draft_id: str, body: Any, actor: str | None) -> dict[str, Any]:
         """An analyst proposes the pilot a draft should be deployed as. :raises NotFound, InvalidData:"""
-        return self.engine.execute(pilots.propose, draft_id, pilots.scope_of(body), actor=actor)
+        return execute(self.context, pilots.propose, draft_id, pilots.scope_of(body), actor=actor)
 
     def compare(self, process_key: str, a: int, b: int, since: datetime | None = None,
                 until: datetime | None = None) -> dict[str, Any]:
         """Two versions side by side over the cases each started in the period. :raises NotFound:"""
-        with self.engine.store.read() as session:
+        with self.context.store.read() as session:
             for version in (a, b):
                 find_version(session, process_key, version)
-            return compare_versions(session, process_key, a, b, since, until, self.engine.clock())
+            return compare_versions(session, process_key, a, b, since, until, self.context.clock())
 
     def plan_migration(self, process_key: str, from_version: int, to_version: int,
                        mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Dry run: a verdict and reason per unfinished instance (`mapping`: old step id -> new step id)."""
-        return migration.plan(self.engine, process_key, from_version, to_version, mapping)
+        return migration.plan(self.context, process_key, from_version, to_version, mapping)
 
     def migrate(self, process_key: str, from_version: int, to_version: int, actor: str | None,
                 mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Migrate each allowed instance in its own transaction."""
-        return migration.execute(self.engine, process_key, from_version, to_version, actor, mapping)
-
-    def _version(self, session: Session, ref: str) -> ProcessVersion:
-        key, _, number = ref.partition("@")
-        if number and (not number.isdigit() or len(number) > 10 or int(number) >= 2**31):
-            raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])
-        version = find_version(session, key, int(number) if number else None)
-        session.refresh(version, ["bpmn"])
-        return version
+        return migration.migrate(self.context, process_key, from_version, to_version, actor, mapping)
 
 
 # Refused even in a half-drawn draft: code the sandbox refuses, and what can never mean what was meant.

@@ -24,20 +24,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..errors import Conflict, FieldError, InvalidData
-from ..intake.scripting import SandboxScriptEngine
-from ..runtime.instance_run import restore
-from ..runtime.unit_of_work import UnitOfWork
+from ..runtime.instance_run import lock_instance, restore
+from ..runtime.unit_of_work import UnitOfWork, execute
+from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import Instance
 from ..store.versions import Specs, find_version
 
 if TYPE_CHECKING:
-    from ..facade import Engine
+    from ..runtime.context import Context
 
 MIGRATABLE = ("running", "waiting", "error", "suspended")
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def plan(engine: Engine, process_key: str, from_version: int, to_version: int,
+def plan(context: Context, process_key: str, from_version: int, to_version: int,
          mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """A verdict (`ok` / `refused`) and a reason for every unfinished instance on `from_version`.
 
@@ -46,33 +46,33 @@ def plan(engine: Engine, process_key: str, from_version: int, to_version: int,
     if from_version == to_version:
         raise InvalidData([FieldError("to_version", f"is the same as from_version ({from_version})")])
     mapping = mapping or {}
-    with engine.store.read() as session:
+    with context.store.read() as session:
         source = find_version(session, process_key, from_version)
         target = find_version(session, process_key, to_version)
-        specs = engine.specs.specs(session, target.id)
-        _check_mapping(mapping, engine.specs.specs(session, source.id), specs, from_version, to_version)
+        specs = context.specs.specs(session, target.id)
+        _check_mapping(mapping, context.specs.specs(session, source.id), specs, from_version, to_version)
         rows = session.scalars(select(Instance).where(Instance.version_id == source.id,
                                                       Instance.status.in_(MIGRATABLE))
                                .options(undefer(Instance.state)).order_by(Instance.started_at)).all()
         verdicts = []
         for row in rows:
-            workflow = restore(engine, session, row)
-            ok, reason = _verdict(*_diff(engine, workflow, specs), workflow, to_version, mapping)
+            workflow = restore(context, session, row)
+            ok, reason = _verdict(*_diff(context, workflow, specs), workflow, to_version, mapping)
             verdicts.append({"instance_id": row.id, "business_key": row.business_key, "status": row.status,
                              "waits_at": _waiting(workflow), "verdict": "ok" if ok else "refused", "reason": reason})
     return verdicts
 
 
-def execute(engine: Engine, process_key: str, from_version: int, to_version: int, actor: str | None,
+def migrate(context: Context, process_key: str, from_version: int, to_version: int, actor: str | None,
             mapping: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Migrate every instance the plan allows, one transaction each; returns each outcome."""
     outcomes = []
-    for verdict in plan(engine, process_key, from_version, to_version, mapping):
+    for verdict in plan(context, process_key, from_version, to_version, mapping):
         if verdict["verdict"] != "ok":
             outcomes.append({**verdict, "migrated": False})
             continue
         try:
-            engine.execute(_migrate_one, verdict["instance_id"], process_key, to_version, mapping or {}, actor=actor)
+            execute(context, _migrate_one, verdict["instance_id"], process_key, to_version, mapping or {}, actor=actor)
             outcomes.append({**verdict, "migrated": True})
         except Conflict as exc:  # changed since the plan: refused under the lock
             outcomes.append({**verdict, "verdict": "refused", "reason": exc.message, "migrated": False})
@@ -142,12 +142,12 @@ def _steps(specs: Specs) -> dict[str, Any]:
 
 def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version: int,
                  mapping: dict[str, str]) -> None:
-    run = uow.lock_instance(instance_id)
+    run = lock_instance(uow, instance_id)
     run.require_status(*MIGRATABLE)
     target = find_version(uow.session, process_key, to_version)
-    specs = uow.engine.specs.specs(uow.session, target.id)
+    specs = uow.context.specs.specs(uow.session, target.id)
     workflow = run.workflow
-    top, subprocesses = _diff(uow.engine, workflow, specs)
+    top, subprocesses = _diff(uow.context, workflow, specs)
     ok, reason = _verdict(top, subprocesses, workflow, to_version, mapping)
     if not ok:
         raise Conflict(reason)
@@ -162,10 +162,10 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
         migrate_workflow(sub_diff, sub, specs.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = specs.subprocess_specs
     defaulted = _start_defaults(uow, specs, workflow)
-    state = uow.engine.serializer.dumps(workflow)
+    state = uow.context.serializer.dumps(workflow)
     try:
-        reloaded = uow.engine.serializer.loads(state, specs, SandboxScriptEngine(uow.engine.pack))
-        round_trip = uow.engine.serializer.dumps(reloaded) == state
+        reloaded = uow.context.serializer.loads(state, specs, SandboxScriptEngine(uow.context.pack))
+        round_trip = uow.context.serializer.dumps(reloaded) == state
     except Exception:  # noqa: BLE001 - any failure to read the new state back means: do not store it
         round_trip = False
     if not round_trip:
@@ -186,16 +186,16 @@ def _start_defaults(uow: UnitOfWork, specs: Specs, workflow: Any) -> list[str]:
     filled: set[str] = set()
     for task in workflow.get_tasks(state=ACTIVE):
         missing = {name: value for name, value in
-                   uow.engine.forms.filled(uow.session, specs.start_form, {}, task.data).items()
+                   uow.context.forms.filled(uow.session, specs.start_form, {}, task.data).items()
                    if name not in specs.parameters}
         task.data.update(missing)
         filled.update(missing)
     return sorted(filled)
 
 
-def _diff(engine: Engine, workflow: Any, specs: Specs) -> tuple[Any, dict[str, Any]]:
+def _diff(context: Context, workflow: Any, specs: Specs) -> tuple[Any, dict[str, Any]]:
     """SpiffWorkflow's diff of an instance against the target version: the top level and each subprocess."""
-    return diff_workflow(engine.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
+    return diff_workflow(context.serializer.registry, workflow, specs.spec, specs.subprocess_specs)
 
 
 def _verdict(top: Any, subprocesses: dict[str, Any], workflow: Any, to_version: int,

@@ -25,8 +25,9 @@ from lxml import etree
 from ..errors import FieldError, InvalidData, SandboxViolation
 from ..intake.layout import layout
 from ..intake.lint import reachable
-from ..intake.sandbox import compile_expression
+from ..intake.properties import ASSIGNEE, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH, PROPERTIES
 from ..intake.xml import BPMN, NS, local_name, process_parameters, properties, put_property, reparse, serialize, set_property
+from ..scripting.sandbox import compile_expression
 from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100
@@ -139,10 +140,9 @@ def _insert_task(edit: _Edit) -> None:
         _connect(edit, task_id, join, after=flow)
         edit.process.find(f"bpmn:exclusiveGateway[@id='{split}']", NS).set("default", skip.get("id"))
         flow.set("targetRef", split)
-    for key, prop in (("form_key", "formKey"), ("assignee", "assignee"), ("candidate_group", "candidateGroup"),
-                      ("due_in", "dueIn"), ("name_zh", "nameZh")):
-        if edit.op.get(key) is not None:
-            set_property(task, prop, edit.arg(key))
+    for prop in (FORM_KEY, ASSIGNEE, CANDIDATE_GROUP, DUE_IN, NAME_ZH):
+        if edit.op.get(prop.field) is not None:
+            set_property(task, prop.name, edit.arg(prop.field))
     if edit.op.get("on_refusal") is not None:
         _on_refusal(edit, task, lane)
 
@@ -289,23 +289,23 @@ def _change_lane(edit: _Edit) -> None:
 
 def _set_assignment(edit: _Edit) -> None:
     task = _user_task(edit)
-    keys = {"assignee": "assignee", "candidate_group": "candidateGroup", "assignee_from": "assigneeFrom"}
-    if not any(edit.op.get(k) is not None for k in keys):
-        raise OperationError("assignee", "give assignee, candidate_group or assignee_from")
-    for key, prop in keys.items():
-        if key in edit.op:
-            set_property(task, prop, edit.arg(key, required=False))
+    ways = [PROPERTIES[name] for name in ASSIGNMENT]
+    if not any(edit.op.get(prop.field) is not None for prop in ways):
+        raise OperationError("assignee", "give " + ", ".join(prop.field for prop in ways[:-1]) + f" or {ways[-1].field}")
+    for prop in ways:
+        if prop.field in edit.op:
+            set_property(task, prop.name, edit.arg(prop.field, required=False))
 
 
 def _set_form(edit: _Edit) -> None:
-    set_property(_user_task(edit), "formKey", edit.arg("form_key"))
+    set_property(_user_task(edit), FORM_KEY.name, edit.arg("form_key"))
 
 
 def _rename(edit: _Edit) -> None:
     element = edit.element("element_id")
     element.set("name", edit.arg("name"))
     if edit.op.get("name_zh") is not None:
-        set_property(element, "nameZh", edit.arg("name_zh"))
+        set_property(element, NAME_ZH.name, edit.arg("name_zh"))
 
 
 def _set_timer(edit: _Edit) -> None:

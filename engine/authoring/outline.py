@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..intake.properties import ASSIGNEE_FROM, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH
 from ..intake.xml import NS, local_name, process_parameters, property_values, reparse
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
@@ -51,10 +52,10 @@ def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str
               for event in process.iterfind(f"bpmn:boundaryEvent[@attachedToRef='{element.get('id')}']", NS)
               if event.find("bpmn:timerEventDefinition", NS) is not None]
     return {
-        "type": local_name(element), "name": element.get("name"), "name_zh": properties.get("nameZh"),
+        "type": local_name(element), "name": element.get("name"), "name_zh": properties.get(NAME_ZH.name),
         "lane": lanes.get(element.get("id")),
-        "form": properties.get("formKey"), "due_in": properties.get("dueIn"),
-        "assignment": {k: properties[k] for k in ("assignee", "candidateGroup", "assigneeFrom") if properties.get(k)},
+        "form": properties.get(FORM_KEY.name), "due_in": properties.get(DUE_IN.name),
+        "assignment": {k: properties[k] for k in ASSIGNMENT if properties.get(k)},
         "service": operator.get("id") if operator is not None else None, "timers": timers,
     }
 
@@ -174,9 +175,9 @@ def _words(kind: str, value: Any, language: str) -> str:
         return {"assignments_changed": "由泳道决定" if zh else "the lane decides"}.get(kind, "无" if zh else "none")
     if kind == "assignments_changed":
         parts = [("用户 " if zh else "user ") + value["assignee"] if value.get("assignee") else "",
-                 ("组 " if zh else "group ") + value["candidateGroup"] if value.get("candidateGroup") else "",
-                 ("数据字段 " if zh else "the person in field ") + value["assigneeFrom"]
-                 if value.get("assigneeFrom") else ""]
+                 ("组 " if zh else "group ") + value[CANDIDATE_GROUP.name] if value.get(CANDIDATE_GROUP.name) else "",
+                 ("数据字段 " if zh else "the person in field ") + value[ASSIGNEE_FROM.name]
+                 if value.get(ASSIGNEE_FROM.name) else ""]
         return ", ".join(p for p in parts if p)
     if kind == "timers_changed":
         return ", ".join(f"{t['name'] or t['id']} {str(t['duration'] or '').strip(chr(34))}"

@@ -55,7 +55,7 @@ def start(uow: UnitOfWork, process_key: str, version: int, scope: dict[str, Any]
     uow.session.get(Process, process_key, with_for_update=True)  # one pilot decision of a process at a time
     target = find_version(uow.session, process_key, version)
     until = _aware(scope["until"], uow.now)
-    problems = uow.engine.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
+    problems = uow.context.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
     if until is not None and until <= uow.now:
         problems.append(FieldError("until", "must lie in the future"))
     if problems:
@@ -106,7 +106,7 @@ def propose(uow: UnitOfWork, draft_id: str, scope: dict[str, Any]) -> dict[str, 
     draft = uow.session.get(Draft, draft_id)
     if draft is None:
         raise NotFound(f"draft '{draft_id}' does not exist")
-    problems = uow.engine.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
+    problems = uow.context.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
     if problems:
         raise InvalidData(problems)
     draft.proposed_pilot = {**scope, "until": scope["until"].isoformat() if scope["until"] else None,

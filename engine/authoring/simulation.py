@@ -15,34 +15,34 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FieldError, InvalidData
-from ..intake.data import data_problem
 from ..intake.pipeline import Model
-from ..intake.scripting import SandboxScriptEngine
 from ..pack import ServiceCall
 from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element
 from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
+from ..scripting.data import data_problem
+from ..scripting.script_engine import SandboxScriptEngine
 
 if TYPE_CHECKING:
-    from ..facade import Engine
+    from ..runtime.context import Context
 
 MAX_ROUNDS = 200
 
 
-def simulate(engine: Engine, model: Model, data: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+def simulate(context: Context, model: Model, data: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     """The path taken, who would get each task and why, control points fired, where it would wait."""
     queued = {k: list(v) if isinstance(v, list) else [v] for k, v in (answers or {}).items()}
-    with UnitOfWork(engine, actor="simulation") as uow:  # no commit: everything is rolled back
-        return _Simulation(engine, uow, model, queued).run(data)
+    with UnitOfWork(context, actor="simulation") as uow:  # no commit: everything is rolled back
+        return _Simulation(context, uow, model, queued).run(data)
 
 
 class _Simulation:
-    def __init__(self, engine: Engine, uow: UnitOfWork, model: Model, answers: dict[str, list[Any]]):
-        self.engine, self.uow, self.model, self.answers = engine, uow, model, answers
+    def __init__(self, context: Context, uow: UnitOfWork, model: Model, answers: dict[str, list[Any]]):
+        self.context, self.uow, self.model, self.answers = context, uow, model, answers
         self.events: list[dict[str, Any]] = []
         self.path: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
-        script_engine = SandboxScriptEngine(engine.pack, self._call, model.parameters, engine.data_limits)
+        script_engine = SandboxScriptEngine(context.pack, self._call, model.parameters, context.limits.data)
         self.workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
 
     def _call(self, task: Any) -> ServiceCall:
@@ -50,18 +50,18 @@ class _Simulation:
                            "simulation", self.uow.now, self.events, [])
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
-        self.engine.forms.remember(self.model.forms)
+        self.context.forms.remember(self.model.forms)
         if self.model.start_form is not None:
-            errors = self.engine.forms.validate(self.uow.session, self.model.start_form, data)
+            errors = self.context.forms.validate(self.uow.session, self.model.start_form, data)
             if errors:
                 raise InvalidData(errors)
-            data = self.engine.forms.filled(self.uow.session, self.model.start_form, data, {})
+            data = self.context.forms.filled(self.uow.session, self.model.start_form, data, {})
         for task in self.workflow.get_tasks():
             task.data.update(data)
         outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
         for _ in range(MAX_ROUNDS):
             try:
-                run_engine_steps(self.workflow, self._record, self.engine.step_limits)
+                run_engine_steps(self.workflow, self._record, self.context.limits.steps)
                 if self.workflow.is_completed():
                     outcome["status"] = "completed" if reached_end(self.workflow) else "error"
                     break
@@ -85,7 +85,7 @@ class _Simulation:
         for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
             human = human_task(task, self.model.process_key, "simulation", None)
-            assignment = self.engine.pack.assign(human, task.data, self.uow.session)
+            assignment = self.context.pack.assign(human, task.data, self.uow.session)
             entry = {"element_id": spec.bpmn_id, "name": human.name, "assignee": assignment.assignee,
                      "candidate_group": assignment.candidate_group, "reason": assignment.reason}
             self.tasks.append(entry)
@@ -94,16 +94,16 @@ class _Simulation:
                 entry["answered"] = False
                 continue
             answer = queue.pop(0)
-            problem = data_problem(answer, self.engine.data_limits) if isinstance(answer, dict) else None
+            problem = data_problem(answer, self.context.limits.data) if isinstance(answer, dict) else None
             errors = ([FieldError("answers", f"the answer for {spec.bpmn_id} must be a JSON object")]
                       if not isinstance(answer, dict) else [FieldError(problem.path, problem.message)] if problem
-                      else self.engine.forms.validate(self.uow.session, human.form_key, answer))
+                      else self.context.forms.validate(self.uow.session, human.form_key, answer))
             if errors:
                 outcome.update(status="invalid_answer", invalid_answer={
                     "element_id": spec.bpmn_id, "fields": [e.to_dict() for e in errors]})
                 return False
             entry["answered"] = True
-            task.data.update(self.engine.forms.filled(self.uow.session, human.form_key, answer, task.data))
+            task.data.update(self.context.forms.filled(self.uow.session, human.form_key, answer, task.data))
             task.run()
             self.path.append({"element_id": spec.bpmn_id, "name": human.name, "type": type(spec).__name__})
             progressed = True

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..scripting.sandbox import SAFE_BUILTINS
 from .dictionary import ANY, Dictionary, Scope, Type, of_value
-from .sandbox import SAFE_BUILTINS
 
 _SEPARATED = re.compile(r"(?<![\w.])\d{1,3}(?:(?:,|，|\u00a0| )\d{3})+(?![\w.])")
 _STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")

@@ -22,6 +22,7 @@ from ..pack import Pack
 from . import forms, zeebe
 from .durations import parse_duration
 from .expressions import Grammar, Untranslatable, translated
+from .properties import ASSIGNEE_FROM, CANDIDATE_GROUP, DUE_IN, FORM_KEY
 from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, property_values, set_property
 
 DIALECTS = {
@@ -90,7 +91,7 @@ def _foreign_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     fields: dict[str, dict[str, Any]] | None = None
     for element in root.xpath(".//bpmn:userTask | .//bpmn:startEvent", namespaces=NS):
         properties = property_values(element)
-        key = properties.get("formKey") or ""
+        key = properties.get(FORM_KEY.name) or ""
         if not key or "formSchema" in properties or pack.knows_form(key) or not _FOREIGN_FORM.search(key):
             continue
         if fields is None:
@@ -118,14 +119,14 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
     dialect = next(iter(foreign))[0]
     kind = local_name(element)
     if kind in ("userTask", "startEvent"):
-        if values.get("formKey") and "formSchema" not in property_values(element):
-            set_property(element, "formKey", values["formKey"])
+        if values.get(FORM_KEY.name) and "formSchema" not in property_values(element):
+            set_property(element, FORM_KEY.name, values[FORM_KEY.name])
     if kind == "userTask":
         yield from _people(element, values, dialect)
         if values.get("dueDate"):
             try:
                 parse_duration(values["dueDate"])
-                set_property(element, "dueIn", values["dueDate"])
+                set_property(element, DUE_IN.name, values["dueDate"])
             except Exception:  # noqa: BLE001 - any unreadable value gets the same advice
                 yield problem_at("dialect", f"{dialect}:dueDate '{values['dueDate'][:60]}' is not a duration crmflow "
                                "reads; write an ISO 8601 duration such as P3D (due three days after the task starts)",
@@ -142,14 +143,14 @@ def _people(element: etree._Element, values: dict[str, str], dialect: str) -> It
         if found is None:
             set_property(element, "assignee", assignee)
         elif re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*", found.group(1)):
-            set_property(element, "assigneeFrom", found.group(1).strip())
+            set_property(element, ASSIGNEE_FROM.name, found.group(1).strip())
         else:
             yield problem_at("dialect", f"{dialect}:assignee '{assignee[:60]}' is an expression crmflow does not "
                            "translate; name a user, or ${field} for the user held in a case data field", element)
     groups = [g.strip() for g in values.get("candidateGroups", "").split(",") if g.strip()]
     users = [u.strip() for u in values.get("candidateUsers", "").split(",") if u.strip()]
     if groups:
-        set_property(element, "candidateGroup", groups[0])
+        set_property(element, CANDIDATE_GROUP.name, groups[0])
         if len(groups) > 1:
             yield problem_at("dialect_partial", f"{dialect}:candidateGroups names {len(groups)} groups; crmflow offers "
                            f"the task to the first, '{groups[0]}' (put the others in that group)", element, "warning")

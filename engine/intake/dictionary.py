@@ -26,6 +26,7 @@ from lxml import etree
 
 from ..pack import Pack
 from .forms import MODEL_FORM_PREFIX, model_forms
+from .properties import FORM_KEY
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, process_parameters, property_values
 
 Type = dict[str, Any]
@@ -168,7 +169,7 @@ class _Flow:
     def __init__(self, root: etree._Element, process: etree._Element, pack: Pack, forms: Mapping[str, Any],
                  decisions: dict[str, list[str]]):
         self.root, self.process, self.pack, self.forms, self.decisions = root, process, pack, forms, decisions
-        self.messages = {m.get("id"): property_values(m).get("formKey") for m in root.iterfind("bpmn:message", NS)}
+        self.messages = {m.get("id"): property_values(m).get(FORM_KEY.name) for m in root.iterfind("bpmn:message", NS)}
         self.nodes = {n.get("id"): n for n in process.iter(f"{{{BPMN}}}*") if n.get("id") and n is not process
                       and local_name(n) not in NOT_FLOW_NODES and local_name(n) not in ("participant", "laneSet")}
         self.next: dict[str, list[str]] = {node: [] for node in self.nodes}
@@ -212,11 +213,11 @@ class _Flow:
         return scopes
 
     def _start_form(self, node: etree._Element) -> bool:
-        return bool(property_values(node).get("formKey"))
+        return bool(property_values(node).get(FORM_KEY.name))
 
     def _writes(self, node: etree._Element) -> tuple[dict[str, Type], bool]:
         """(the names an element sets, with their types; whether it may bring in undeclared data)."""
-        kind, form_key = local_name(node), property_values(node).get("formKey") or ""
+        kind, form_key = local_name(node), property_values(node).get(FORM_KEY.name) or ""
         written: dict[str, Type] = {}
         opens = False
         if kind in ("userTask", "manualTask", "startEvent") and form_key:

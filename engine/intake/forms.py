@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
 from ..errors import FieldError, Problem
+from .properties import FORM_KEY
 from .xml import NS, local_name, problem_at, property_values, set_property
 
 MODEL_FORM_PREFIX = "model:"
@@ -92,7 +93,7 @@ def translate(element: etree._Element, fields: list[etree._Element], dialect: st
     schema = {"type": "object", "title": element.get("name") or element.get("id") or "Form",
               "properties": properties, "required": required, "additionalProperties": False}
     set_property(element, "formSchema", json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
-    set_property(element, "formKey", form_key(schema))
+    set_property(element, FORM_KEY.name, form_key(schema))
 
 
 def data_name(field_id: str, taken: set[str]) -> str:
@@ -170,7 +171,7 @@ def model_forms(root: etree._Element) -> dict[str, dict[str, Any]]:
     """The forms a model carries: form key -> schema (only those that pass `schema_problems`)."""
     forms = {}
     for prop in root.iterfind(".//spiffworkflow:property[@name='formSchema']", NS):
-        key = property_values(prop.getparent().getparent().getparent()).get("formKey")
+        key = property_values(prop.getparent().getparent().getparent()).get(FORM_KEY.name)
         schema = _loads(prop.get("value") or "")
         if key and isinstance(schema, dict) and not schema_problems(schema) and form_key(schema) == key:
             forms[key] = schema
@@ -192,9 +193,9 @@ def lint_model_forms(root: etree._Element) -> Iterator[Problem]:
         problems = schema_problems(schema)
         if problems:
             yield problem_at("form_schema", "formSchema: " + "; ".join(problems[:3]), owner)
-        elif props.get("formKey") != form_key(schema):
+        elif props.get(FORM_KEY.name) != form_key(schema):
             yield problem_at("form_schema", f"formKey must be {form_key(schema)} (the digest of formSchema), "
-                             f"not '{(props.get('formKey') or '')[:40]}'", owner)
+                             f"not '{(props.get(FORM_KEY.name) or '')[:40]}'", owner)
 
 
 def schema_problems(schema: Mapping[str, Any]) -> list[str]:
@@ -294,4 +295,4 @@ def generic_form(element: etree._Element, fields: dict[str, dict[str, Any]]) -> 
     schema: dict[str, Any] = {"type": "object", "title": element.get("name") or element.get("id") or "Form",
                               "properties": fields, "required": [], "additionalProperties": False}
     set_property(element, "formSchema", json.dumps(schema, ensure_ascii=False, separators=(",", ":")))
-    set_property(element, "formKey", form_key(schema))
+    set_property(element, FORM_KEY.name, form_key(schema))

@@ -14,12 +14,13 @@ from lxml import etree
 
 from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
+from ..scripting.sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from . import timers
 from .checker import findings_for, separators
 from .dictionary import EMPTY, Dictionary, Scope, derive
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
-from .sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
+from .properties import ASSIGNMENT, DUE_IN, FORM_KEY, SEPARATE_FROM
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, process_parameters, property_values
 
 _CONTAINERS = ("process", "subProcess", "transaction")
@@ -180,21 +181,21 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for task in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
         properties = property_values(task)
         if (local_name(task) == "userTask" and task.get("id") not in lanes
-                and not any(properties.get(k) for k in ("assignee", "candidateGroup", "assigneeFrom"))):
+                and not any(properties.get(k) for k in ASSIGNMENT)):
             yield problem_at("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
                            "will wait in the administrators' queue", task, "warning")
-        due_in = properties.get("dueIn")
+        due_in = properties.get(DUE_IN.name)
         if due_in:
             try:
                 parse_duration(due_in)
             except InvalidData:
-                yield problem_at("bad_duration", f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration "
+                yield problem_at("bad_duration", f"{DUE_IN.name} '{due_in}' is not an ISO 8601 duration "
                                "such as P3D or PT4H", task)
-        for name in (properties.get("separateFrom") or "").split(","):
+        for name in (properties.get(SEPARATE_FROM.name) or "").split(","):
             if name.strip() and name.strip() != "starter" and not root.xpath("//*[@id=$id]", id=name.strip()):
                 yield problem_at("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
                                "a step of this model", task)
-        form_key = properties.get("formKey")
+        form_key = properties.get(FORM_KEY.name)
         if form_key and not form_key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(form_key):
             yield problem_at("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
 
@@ -222,15 +223,15 @@ def _model_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
 def _message_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for message in root.iterfind("bpmn:message", NS):
         props = property_values(message)
-        key = props.get("formKey") or ""
-        if "formKey" in props and not pack.knows_form(key):
+        key = props.get(FORM_KEY.name) or ""
+        if FORM_KEY.name in props and not pack.knows_form(key):
             yield problem_at("unknown_form", f"message '{message.get('name')}' names form '{key}', which the "
                            f"'{pack.name}' pack does not provide", message)
 
 
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for prop in root.iterfind("bpmn:process/bpmn:startEvent/bpmn:extensionElements/spiffworkflow:properties/"
-                              "spiffworkflow:property[@name='formKey']", NS):
+                              f"spiffworkflow:property[@name='{FORM_KEY.name}']", NS):
         key = prop.get("value") or ""
         if not key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(key):
             event = prop.getparent().getparent().getparent()

@@ -26,6 +26,7 @@ from .forms import model_forms
 from .implicit import split_implicit
 from .layout import has_diagram, with_diagram
 from .lint import lint
+from .properties import FORM_KEY
 from .xml import (
     BPMN,
     BPMNDI,
@@ -157,14 +158,14 @@ def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, 
 def start_form(root: etree._Element, process_key: str) -> str | None:
     """The form a process is started with: the `formKey` property of its (plain) start event, if any."""
     path = (f"bpmn:process[@id='{process_key}']/bpmn:startEvent/bpmn:extensionElements/"
-            "spiffworkflow:properties/spiffworkflow:property[@name='formKey']")
+            f"spiffworkflow:properties/spiffworkflow:property[@name='{FORM_KEY.name}']")
     found = root.find(path, NS)
     return found.get("value") if found is not None else None
 
 
 def message_forms(root: etree._Element) -> dict[str, str]:
     """Message name -> the form key (`formKey` property of the bpmn:message) its data is checked against."""
-    keys = {message.get("name"): property_values(message).get("formKey")
+    keys = {message.get("name"): property_values(message).get(FORM_KEY.name)
             for message in root.iterfind("bpmn:message", NS)}
     return {name: key for name, key in keys.items() if name and key}
 

@@ -17,6 +17,7 @@ from lxml import etree
 
 from ..errors import Problem
 from .expressions import Grammar, Untranslatable, translated
+from .properties import FORM_KEY
 from .xml import BPMN, NS, local_name, problem_at, set_property
 
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
@@ -67,12 +68,12 @@ def translate(element: etree._Element, people: People, service: Service) -> Iter
         yield from people(element, {name: _as_juel(assignment.get(name) or "")
                                     for name in ("assignee", "candidateGroups", "candidateUsers")}, "zeebe")
     form = extensions.find(f"{{{ZEEBE}}}formDefinition")
-    key = (form.get("formKey") or (f"camunda-forms:{form.get('formId')}" if form.get("formId") else None)
+    key = (form.get(FORM_KEY.name) or (f"camunda-forms:{form.get('formId')}" if form.get("formId") else None)
            if form is not None else None)  # a linked form lives in Camunda's own form store
     legacy = extensions.find(f"{{{ZEEBE}}}formKey")  # early Zeebe versions
     key = key or (legacy.text.strip() if legacy is not None and legacy.text else None)
     if key and kind in ("userTask", "startEvent"):
-        set_property(element, "formKey", key)
+        set_property(element, FORM_KEY.name, key)
     script = extensions.find(f"{{{ZEEBE}}}script")
     if script is not None and kind == "scriptTask" and element.find("bpmn:script", NS) is None:
         yield from _script(element, script)

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
-from ..intake.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
+from ..intake.pipeline import Model
+from ..scripting.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store import pilots
 from ..store.queries import UNASSIGNED
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow, Timer
-from ..store.versions import find_version
+from ..store.versions import find_version, set_active, store_version
 from . import timers, webhooks
-from .instance_run import InstanceRun
+from .instance_run import InstanceRun, create_instance, lock_instance, lock_task, try_lock_instance
 from .unit_of_work import UnitOfWork
 
 DATA_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"  # the names of case data fields
@@ -57,7 +59,7 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     double click or a retried request starts one case). A business key names one open case per
     process: another start with it is refused. :raises NotFound, InvalidData, DuplicateCase:
     """
-    data = check_data(data, uow.engine.data_limits)
+    data = check_data(data, uow.context.limits.data)
     found = find_version(uow.session, process_key, version)
     if idempotency_key is not None:
         first = uow.session.scalars(select(Instance).where(Instance.process_key == process_key,
@@ -71,14 +73,14 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         raise DuplicateCase(process_key, business_key, existing.id)
     found, reason = (found, f"version {version} was asked for") if version is not None else _version_for(
         uow, process_key, data, found)
-    specs = uow.engine.specs.specs(uow.session, found.id)
+    specs = uow.context.specs.specs(uow.session, found.id)
     if specs.start_form is not None:  # checked before any row is written
-        errors = uow.engine.forms.validate(uow.session, specs.start_form, data)
+        errors = uow.context.forms.validate(uow.session, specs.start_form, data)
         if errors:
             raise InvalidData(errors)
-        data = uow.engine.forms.filled(uow.session, specs.start_form, data, {})
+        data = uow.context.forms.filled(uow.session, specs.start_form, data, {})
     refuse_parameters(data, specs.parameters)
-    run = uow.create_instance(found, business_key, idempotency_key)
+    run = create_instance(uow, found, business_key, idempotency_key)
     run.version_reason = reason
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
@@ -91,11 +93,11 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
 def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups: Collection[str] | None,
              expected_revision: int | None = None) -> InstanceRun:
     """Complete a ready task as `uow.actor` with form data. :raises NotFound, Conflict, Forbidden, InvalidData:"""
-    data = check_data(data, uow.engine.data_limits)
-    run, task = uow.lock_task(task_id, expected_revision)
+    data = check_data(data, uow.context.limits.data)
+    run, task = lock_task(uow, task_id, expected_revision)
     _require_ready(task)
     _require_may_work(task, uow.actor, groups)
-    errors = uow.engine.forms.validate(uow.session, task.form_key, data)
+    errors = uow.context.forms.validate(uow.session, task.form_key, data)
     if errors:
         raise InvalidData(errors)
     refuse_parameters(data, run.specs.parameters)
@@ -107,7 +109,7 @@ def complete(uow: UnitOfWork, task_id: str, data: dict[str, Any] | None, groups:
 
 def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> TaskRow:
     """Take a group task as `uow.actor`; claiming one's own task again changes nothing. :raises Conflict:"""
-    run, task = uow.lock_task(task_id)
+    run, task = lock_task(uow, task_id)
     _require_ready(task)
     if task.assignee == uow.actor:
         return task
@@ -122,7 +124,7 @@ def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> Task
 
 def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
     """Give a claimed task back to its group. :raises Forbidden: unless the actor holds it"""
-    run, task = uow.lock_task(task_id)
+    run, task = lock_task(uow, task_id)
     _require_ready(task)
     if task.assignee != uow.actor:
         raise Forbidden(f"task '{task_id}' is not claimed by {uow.actor}")
@@ -136,7 +138,7 @@ def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
 
 def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -> TaskRow:
     """Hand a task to someone else; only its assignee (or an administrator) may. :raises Forbidden:"""
-    run, task = uow.lock_task(task_id)
+    run, task = lock_task(uow, task_id)
     _require_ready(task)
     if not admin and task.assignee != uow.actor:
         raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
@@ -150,7 +152,7 @@ def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -
 
 def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     """Pause an instance: its tasks leave the task lists until it is resumed."""
-    run = uow.lock_instance(instance_id)
+    run = lock_instance(uow, instance_id)
     run.require_status("running", "waiting", "error")
     run.row.status = "suspended"
     run.suspend_tasks(True)
@@ -161,7 +163,7 @@ def suspend(uow: UnitOfWork, instance_id: str) -> InstanceRun:
 
 def resume(uow: UnitOfWork, instance_id: str) -> InstanceRun:
     """Undo `suspend`."""
-    run = uow.lock_instance(instance_id)
+    run = lock_instance(uow, instance_id)
     run.require_status("suspended")
     run.row.status = "running"
     run.suspend_tasks(False)
@@ -173,7 +175,7 @@ def resume(uow: UnitOfWork, instance_id: str) -> InstanceRun:
 
 def terminate(uow: UnitOfWork, instance_id: str, reason: str | None = None) -> InstanceRun:
     """End an instance for good; its open tasks are cancelled."""
-    run = uow.lock_instance(instance_id)
+    run = lock_instance(uow, instance_id)
     run.require_status("running", "waiting", "error", "suspended")
     run.workflow.cancel()
     run.row.status = "terminated"
@@ -184,8 +186,8 @@ def terminate(uow: UnitOfWork, instance_id: str, reason: str | None = None) -> I
 
 def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None) -> InstanceRun:
     """Run an instance in `error` again, after merging corrected data into the failed task."""
-    data = check_data(data, uow.engine.data_limits)
-    run = uow.lock_instance(instance_id)
+    data = check_data(data, uow.context.limits.data)
+    run = lock_instance(uow, instance_id)
     run.require_status("error")
     refuse_parameters(data, run.specs.parameters)
     run.row.status = "running"
@@ -200,7 +202,7 @@ def retry(uow: UnitOfWork, instance_id: str, data: dict[str, Any] | None = None)
 
 def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
     """Fire one timer, if it is still due and nobody else holds its instance. Returns whether it fired."""
-    run = uow.try_lock_instance(instance_id)
+    run = try_lock_instance(uow, instance_id)
     if run is None:
         return False  # another worker (or a command) has the instance: try again next round
     timer = uow.session.get(Timer, timer_id, populate_existing=True)
@@ -215,12 +217,42 @@ def fire_timer(uow: UnitOfWork, timer_id: str, instance_id: str) -> bool:
     return True
 
 
+def record_timer_failure(uow: UnitOfWork, timer_id: str, error: str) -> None:
+    """A firing failed outside the model (database, bug): back off, and after MAX_ATTEMPTS raise an incident."""
+    timer = uow.session.get(Timer, timer_id)
+    if timer is None:
+        return
+    timer.attempts += 1
+    timer.last_error = error[:1000]
+    timer.due_at = uow.now + timedelta(seconds=10 * 2 ** timer.attempts)
+    if timer.attempts >= timers.MAX_ATTEMPTS:
+        run = lock_instance(uow, timer.instance_id)
+        run.record_incident(timer.element_id, timer_id, f"timer failed {timer.attempts} times: {error[:300]}")
+        run.row.status = "error"
+        uow.session.execute(delete(Timer).where(Timer.id == timer_id))
+        run.save()
+
+
+def deploy_version(uow: UnitOfWork, model: Model, author: str | None, copied_from: str | None = None,
+                   activate: bool = True, latest_seen: int | None = None) -> ProcessVersion:
+    """Store a checked model as a new immutable version (the same bytes again: the same version); its parsed
+    specs are cached once the version is durable. :raises StaleBase: a version newer than `latest_seen` exists"""
+    version, _ = store_version(uow.session, model, author, copied_from, activate, uow.now, latest_seen)
+    uow.after_commit(lambda: uow.context.specs.remember(version, model))
+    return version
+
+
+def set_version_active(uow: UnitOfWork, process_key: str, version: int, active: bool) -> ProcessVersion:
+    """Activate or deactivate a version for new starts. :raises NotFound:"""
+    return set_active(uow.session, process_key, version, active)
+
+
 def _version_for(uow: UnitOfWork, process_key: str, data: dict[str, Any],
                  current: ProcessVersion) -> tuple[ProcessVersion, str]:
     """The version a new case starts on: a pilot's where the case is in its scope, else the current one; and why."""
     piloted = pilots.running(uow.session, process_key, uow.now)
     if piloted:
-        chosen = pilots.matching(piloted, uow.engine.pack.case_scope(data, uow.actor, uow.session))
+        chosen = pilots.matching(piloted, uow.context.pack.case_scope(data, uow.actor, uow.session))
         if chosen is not None:
             return find_version(uow.session, process_key, chosen[0].version), chosen[1]
         return current, f"version {current.version} is current; the case is outside the pilot of version " \
@@ -284,7 +316,7 @@ def comment(uow: UnitOfWork, instance_id: str, text: str) -> HistoryEvent:
     event = HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
                          type="comment_added", actor=uow.actor, data={"text": text}, at=uow.now)
     uow.session.add(event)
-    sent = webhooks.deliveries(uow.engine.subscriptions.of(uow.session),
+    sent = webhooks.deliveries(uow.context.subscriptions.of(uow.session),
                                [{"type": event.type, "actor": event.actor, "data": event.data}], row, uow.now)
     uow.session.add_all(OutboxMessage(**delivery) for delivery in sent)
     uow.session.flush()

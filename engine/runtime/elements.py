@@ -11,6 +11,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
 from SpiffWorkflow.util.task import TaskState
 
+from ..intake.properties import FORM_KEY
 from ..pack import HumanTask
 
 
@@ -48,4 +49,4 @@ def human_task(task: Any, process_key: str, instance_id: str, business_key: str 
     """What forms and assignment rules see of a ready user task."""
     spec, properties = task.task_spec, task_properties(task)
     return HumanTask(process_key, instance_id, business_key, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
-                     spec.lane, properties.get("formKey"), properties)
+                     spec.lane, properties.get(FORM_KEY.name), properties)

@@ -1,12 +1,14 @@
 """An instance being worked on inside a unit of work.
 
-`InstanceRun` lets a command drive SpiffWorkflow and on `save()` writes, in the command's
+`lock_instance`, `lock_task` and `create_instance` load a case into a unit of work; the
+`InstanceRun` they return lets a command drive SpiffWorkflow and on `save()` writes, in the command's
 transaction: the state (without spec), the task projection, history events and outbox
 messages. `restore` is the one way a saved state becomes a workflow again.
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -16,43 +18,44 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
-from ..errors import Conflict, EngineError, NotFound, new_reference
+from ..errors import BusinessKeyTaken, Conflict, EngineError, NotFound, new_reference
 from ..intake.durations import parse_duration
-from ..intake.scripting import SandboxScriptEngine
+from ..intake.properties import DUE_IN, NAME_ZH, SEPARATE_FROM
 from ..pack import Assignment, ServiceCall
+from ..scripting.script_engine import SandboxScriptEngine
 from ..store import writes
 from ..store.statements import Batch
-from ..store.tables import Instance, TaskRow
+from ..store.tables import Instance, ProcessVersion, TaskRow
 from ..store.versions import Specs
 from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
 from .stepping import NoWaitState, reached_end, run_engine_steps
+from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from ..facade import Engine
-    from .unit_of_work import UnitOfWork
+    from .context import Context
 
 log = logging.getLogger("crmflow.incidents")
 FINAL_STATUSES = ("completed", "terminated")
 
 
-def restore(engine: Engine, session: Session, row: Instance, script_engine: Any = None) -> BpmnWorkflow:
+def restore(context: Context, session: Session, row: Instance, script_engine: Any = None) -> BpmnWorkflow:
     """The workflow saved in an instance row, on its version's cached specs. :raises StateFormatError:"""
-    specs = engine.specs.specs(session, row.version_id)
-    return engine.serializer.loads(row.state, specs, script_engine or SandboxScriptEngine(
-        engine.pack, parameters=specs.parameters, data_limits=engine.data_limits))
+    specs = context.specs.specs(session, row.version_id)
+    return context.serializer.loads(row.state, specs, script_engine or SandboxScriptEngine(
+        context.pack, parameters=specs.parameters, data_limits=context.limits.data))
 
 
-def task_data(engine: Engine, session: Session, task_id: str) -> dict[str, Any]:
+def task_data(context: Context, session: Session, task_id: str) -> dict[str, Any]:
     """The data one task currently sees, read from its instance's state. :raises NotFound:"""
     row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
                           .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()
     if row is None:
         raise NotFound(f"task '{task_id}' does not exist")
-    task = restore(engine, session, row).get_task_from_id(UUID(task_id))
+    task = restore(context, session, row).get_task_from_id(UUID(task_id))
     return dict(task.data) if task is not None else {}
 
 
@@ -89,18 +92,18 @@ class InstanceRun:
     @property
     def specs(self) -> Specs:
         """The parsed specs and parameters of the instance's version (cached by content hash)."""
-        return self.uow.engine.specs.specs(self.uow.session, self.row.version_id)
+        return self.uow.context.specs.specs(self.uow.session, self.row.version_id)
 
     @property
     def workflow(self) -> BpmnWorkflow:
         """The SpiffWorkflow instance, on first use only (claims never need it): the one the last command on this
         revision saved, or else deserialized from the stored state."""
         if self._workflow is None:
-            self._workflow = self.uow.engine.workflows.take(self.row.id, self.row.revision)
+            self._workflow = self.uow.context.workflows.take(self.row.id, self.row.revision)
             if self._workflow is not None:
                 self._workflow.script_engine = self.script_engine()
             else:
-                self._workflow = restore(self.uow.engine, self.uow.session, self.row, self.script_engine())
+                self._workflow = restore(self.uow.context, self.uow.session, self.row, self.script_engine())
             self._open_tasks = {str(task.id): task.task_spec.bpmn_id
                                 for task in self._workflow.get_tasks(state=TaskState.READY, manual=True)}
         return self._workflow
@@ -110,8 +113,8 @@ class InstanceRun:
         self._workflow, self._open_tasks = workflow, {}
 
     def script_engine(self) -> SandboxScriptEngine:
-        engine = self.uow.engine
-        return SandboxScriptEngine(engine.pack, self._service_call, self.specs.parameters, engine.data_limits)
+        context = self.uow.context
+        return SandboxScriptEngine(context.pack, self._service_call, self.specs.parameters, context.limits.data)
 
     def _service_call(self, task: Any) -> ServiceCall:
         # Events and messages of the call become this command's, written in this transaction.
@@ -149,7 +152,7 @@ class InstanceRun:
         A model failure, a loop that reaches no wait state, anything the model makes go wrong
         becomes an incident on the instance; only database errors abort the command.
         """
-        limits = self.uow.engine.step_limits
+        limits = self.uow.context.limits.steps
         if self._run_model(lambda: run_engine_steps(self.workflow, self._record_engine_task, limits)):
             self.row.incident = None
 
@@ -162,12 +165,12 @@ class InstanceRun:
         task = self.spiff_task(task_id)
         if task.state != TaskState.READY:
             raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
-        seen = self.uow.engine.pack.task_context(form_key, task.data, self.uow.session)
+        seen = self.uow.context.pack.task_context(form_key, task.data, self.uow.session)
         # The history holds exactly what this person submitted, and what their values replaced.
         changed = {name: {"from": task.data[name], "to": value} for name, value in data.items()
                    if name in task.data and task.data[name] != value}
         # The case also gets the form's defaults for what was left out (Forms.filled); the history does not.
-        task.data.update(self.uow.engine.forms.filled(self.uow.session, form_key, data, task.data))
+        task.data.update(self.uow.context.forms.filled(self.uow.session, form_key, data, task.data))
         if not self._run_model(task.run):
             return
         self.completed_task_ids.add(task_id)
@@ -231,10 +234,10 @@ class InstanceRun:
         row.updated_at = uow.now
         state = None
         # A save that leaves the state as it was (a claim) passes the workflow saved as the last revision on.
-        workflow = self._workflow if self._workflow is not None else uow.engine.workflows.take(row.id, row.revision)
+        workflow = self._workflow if self._workflow is not None else uow.context.workflows.take(row.id, row.revision)
         if self._workflow is not None:
             self._sync_timers()
-            state = uow.engine.serializer.dumps(self._workflow)
+            state = uow.context.serializer.dumps(self._workflow)
             if self._workflow.last_task is not None:
                 row.summary = summary(self._workflow.last_task.data)
             self._sync_tasks()
@@ -251,7 +254,7 @@ class InstanceRun:
         # Not kept: an ended case, and one stopped by an incident (a step failed part-way; its retry reads it back).
         if workflow is not None and self.keep_workflow and row.status not in (*FINAL_STATUSES, "error"):
             revision = row.revision
-            uow.after_commit(lambda: uow.engine.workflows.keep(row.id, revision, workflow))
+            uow.after_commit(lambda: uow.context.workflows.keep(row.id, revision, workflow))
 
     def update_task(self, task: TaskRow, **values: Any) -> None:
         """Change a task's assignment (claim, unclaim, delegate); `save()` then bumps the instance's revision."""
@@ -266,7 +269,7 @@ class InstanceRun:
         if not self.specs.has_timers:
             return  # a model without timers never has timer rows
         try:
-            timers.sync(self)
+            timers.sync(self.workflow, self.row.id, self.uow.now, self.uow.connection, self.batch)
         except (WorkflowTaskException, SpiffWorkflowException) as exc:
             self._incident(exc)
 
@@ -308,12 +311,12 @@ class InstanceRun:
         spec, row, now = task.task_spec, self.row, self.uow.now
         properties = task_properties(task)
         human = human_task(task, row.process_key, row.id, row.business_key)
-        assignment = self.uow.engine.pack.assign(human, task.data, self.uow.session)
-        excluded = self._four_eyes(properties.get("separateFrom"))
+        assignment = self.uow.context.pack.assign(human, task.data, self.uow.session)
+        excluded = self._four_eyes(properties.get(SEPARATE_FROM.name))
         if assignment.assignee in excluded:
             assignment = Assignment(None, assignment.candidate_group, f"{assignment.reason}; but four eyes: "
                                     f"{assignment.assignee} may not do this step, so another member claims it")
-        due = parse_duration(properties["dueIn"]) if properties.get("dueIn") else None
+        due = parse_duration(properties[DUE_IN.name]) if properties.get(DUE_IN.name) else None
         self.event("task_created", spec.bpmn_id, task_id, {
             "assignee": assignment.assignee, "candidate_group": assignment.candidate_group,
             "reason": assignment.reason})
@@ -322,7 +325,7 @@ class InstanceRun:
                          task_id=task_id, assignee=assignment.assignee, name=human.name,
                          instance_id=row.id, business_key=row.business_key)
         return TaskRow(id=task_id, instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
-                       element_id=spec.bpmn_id, name=human.name, name_zh=properties.get("nameZh"), lane=spec.lane,
+                       element_id=spec.bpmn_id, name=human.name, name_zh=properties.get(NAME_ZH.name), lane=spec.lane,
                        form_key=human.form_key,
                        state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
                        assignment_reason=assignment.reason, created_at=now,
@@ -347,8 +350,60 @@ class InstanceRun:
              **event} for event in self.events])
         outbox = [{"idempotency_key": m["key"], "instance_id": row.id, "topic": m["topic"], "payload": m["payload"],
                    "created_at": now, "attempts": 0} for m in self.messages]
-        subscribed = self.uow.engine.subscriptions.of(self.uow.session) if self.events else {}
+        subscribed = self.uow.context.subscriptions.of(self.uow.session) if self.events else {}
         if subscribed:
             outbox += webhooks.deliveries(subscribed, self.events, row, now)
         writes.queue_outbox(self.batch, outbox)
         self.events, self.messages = [], []
+
+
+# -- loading instances into a unit of work ------------------------------------------------------
+def lock_instance(uow: UnitOfWork, instance_id: str, expected_revision: int | None = None) -> InstanceRun:
+    """Load an instance under a row lock (FOR UPDATE; the write lock on SQLite). :raises NotFound, Conflict:"""
+    row = writes.lock_instance(uow.connection, instance_id)
+    if row is None:
+        raise NotFound(f"instance '{instance_id}' does not exist")
+    _check_revision(row, expected_revision)
+    return InstanceRun(uow, row)
+
+
+def try_lock_instance(uow: UnitOfWork, instance_id: str) -> InstanceRun | None:
+    """The instance under a row lock, or None when it does not exist or another transaction holds it
+    (SKIP LOCKED: a worker moves on instead of waiting)."""
+    row = writes.lock_instance(uow.connection, instance_id, skip_locked=True)
+    return InstanceRun(uow, row) if row is not None else None
+
+
+def lock_task(uow: UnitOfWork, task_id: str, expected_revision: int | None = None) -> tuple[InstanceRun, TaskRow]:
+    """Lock a task's row and its instance's row in one statement. :raises NotFound, Conflict:"""
+    # FOR UPDATE reads both rows once the lock is granted, so a task completed by a
+    # concurrent command is seen as completed here, never as ready.
+    found = writes.lock_task(uow.connection, task_id)
+    if found is None:
+        raise NotFound(f"task '{task_id}' does not exist")
+    task, row = found
+    _check_revision(row, expected_revision)
+    return InstanceRun(uow, row), task
+
+
+def create_instance(uow: UnitOfWork, version: ProcessVersion, business_key: str | None,
+                    start_key: str | None = None) -> InstanceRun:
+    """A new instance row and a fresh workflow on the version's cached spec. :raises BusinessKeyTaken:"""
+    row = Instance(id=str(uuid.uuid4()), version_id=version.id, version=version.version,
+                   process_key=version.process_key, business_key=business_key, status="running",
+                   revision=1, state=b"", incident=None, started_by=uow.actor, started_at=uow.now,
+                   updated_at=uow.now, ended_at=None, start_key=start_key, summary=None)
+    try:  # the business-key and start-key indexes decide a race here (the command then rolls back)
+        writes.insert_instance(uow.connection, row)
+    except IntegrityError:
+        raise BusinessKeyTaken(f"another case with business key '{business_key}' or this Idempotency-Key "
+                               "was started at the same moment") from None
+    run = InstanceRun(uow, row)
+    run.begin(BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine()))
+    return run
+
+
+def _check_revision(row: Instance, expected: int | None) -> None:
+    if expected is not None and row.revision != expected:
+        raise Conflict(f"instance '{row.id}' has changed (revision {row.revision}, you have {expected}); "
+                       "reload and try again")

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..store.tables import Instance, MessageReceipt
 from .commands import check_data, refuse_parameters
-from .instance_run import InstanceRun
+from .instance_run import InstanceRun, lock_instance
 from .unit_of_work import UnitOfWork
 
 MAX_CANDIDATES = 20
@@ -41,7 +41,7 @@ class DuplicateMessage(Conflict):
 def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | None = None,
             correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Hand a message to the case waiting for it. :raises NotFound, InvalidData, DuplicateMessage:"""
-    data = check_data(data, uow.engine.data_limits)
+    data = check_data(data, uow.context.limits.data)
     correlation = dict(correlation or {})
     if business_key is None and "instance_id" not in correlation:
         raise InvalidData([FieldError("business_key", "give the business key of the case, or correlation.instance_id")])
@@ -56,7 +56,7 @@ def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | Non
     refuse_parameters(data, run.specs.parameters)
     form_key = run.specs.message_forms.get(name)
     if form_key is not None:
-        errors = uow.engine.forms.validate(uow.session, form_key, data)
+        errors = uow.context.forms.validate(uow.session, form_key, data)
         if errors:
             raise InvalidData(errors)
     receive(run, task, name, message_id, data)
@@ -84,7 +84,7 @@ def first_result(uow: UnitOfWork, message_id: str, name: str, business_key: str 
     receipt = uow.session.get(MessageReceipt, message_id)
     if receipt is None:  # the first delivery rolled back after all: nothing to repeat
         raise Conflict(f"message '{message_id}' is being received by another request; send it again")
-    same = (receipt.digest == digest(name, business_key, correlation, check_data(data, uow.engine.data_limits))
+    same = (receipt.digest == digest(name, business_key, correlation, check_data(data, uow.context.limits.data))
             if receipt.digest is not None else (receipt.name, receipt.business_key) == (name, business_key))
     if not same:
         raise Conflict(f"message id '{message_id}' was used before for message '{receipt.name}' (business key "
@@ -106,7 +106,7 @@ def _waiting_case(uow: UnitOfWork, name: str, business_key: str | None,
     if process_key is not None:
         query = query.where(Instance.process_key == str(process_key))
     for candidate in uow.session.scalars(query).all():
-        run = uow.lock_instance(candidate)
+        run = lock_instance(uow, candidate)
         if run.row.status not in _OPEN:  # ended while we waited for its lock
             continue
         for task in run.workflow.get_tasks(state=TaskState.WAITING):

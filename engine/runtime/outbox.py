@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import or_, select
 
 from ..store.tables import OutboxMessage
+from .unit_of_work import UnitOfWork, execute
 
 if TYPE_CHECKING:
-    from ..facade import Engine
-    from .unit_of_work import UnitOfWork
+    from .context import Context
 
 log = logging.getLogger("crmflow.outbox")
 MAX_ATTEMPTS = 10
@@ -82,7 +82,7 @@ class SmtpSender:
         log.info("mailed %s to %s", key, address)
 
 
-def dispatch(engine: Engine, senders: Mapping[str, Sender], default: Sender, batch: int = 100) -> int:
+def dispatch(context: Context, senders: Mapping[str, Sender], default: Sender, batch: int = 100) -> int:
     """Deliver one batch of undelivered messages; returns how many were delivered."""
 
     def _round(uow: UnitOfWork) -> int:
@@ -104,4 +104,4 @@ def dispatch(engine: Engine, senders: Mapping[str, Sender], default: Sender, bat
             delivered += 1
         return delivered
 
-    return engine.execute(_round, actor="outbox")
+    return execute(context, _round, actor="outbox")

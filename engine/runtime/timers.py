@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..intake.timers import cycle_parts
@@ -28,8 +28,10 @@ from ..store import writes
 from ..store.tables import Timer
 
 if TYPE_CHECKING:
-    from .instance_run import InstanceRun
-    from .unit_of_work import UnitOfWork
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from sqlalchemy import Connection
+
+    from ..store.statements import Batch
 
 PARKED = "9999-12-31T00:00:00+00:00"
 EXPIRED = "1970-01-01T00:00:00+00:00"
@@ -43,21 +45,20 @@ def _timer_definition(task: Any) -> Any:
     return definition if isinstance(definition, kinds) else None
 
 
-def sync(run: InstanceRun) -> None:
-    """Make the instance's timer rows match the timers its workflow waits on."""
-    now = run.uow.now
-    waiting = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
-    rows = writes.timers_of(run.uow.connection, run.row.id)
+def sync(workflow: BpmnWorkflow, instance_id: str, now: datetime, connection: Connection, batch: Batch) -> None:
+    """Make an instance's timer rows match the timers its workflow waits on (the writes join `batch`)."""
+    waiting = {str(t.id): t for t in workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
+    rows = writes.timers_of(connection, instance_id)
     added, moved = [], {}
     for timer_id, task in waiting.items():
         due_text = task._get_internal_data(DUE_KEY)
-        due = datetime.fromisoformat(due_text) if due_text else _schedule(run, task, now)
+        due = datetime.fromisoformat(due_text) if due_text else _schedule(workflow, task, now)
         if timer_id not in rows:
-            added.append({"id": timer_id, "instance_id": run.row.id, "element_id": task.task_spec.bpmn_id,
+            added.append({"id": timer_id, "instance_id": instance_id, "element_id": task.task_spec.bpmn_id,
                           "due_at": due, "attempts": 0, "last_error": None})
         elif rows[timer_id] != due:  # a cycle timer moved on to its next firing
             moved[timer_id] = due
-    writes.write_timers(run.batch, added, moved, rows.keys() - waiting.keys())
+    writes.write_timers(batch, added, moved, rows.keys() - waiting.keys())
 
 
 def deadline(task: Any) -> datetime | None:
@@ -71,14 +72,14 @@ def deadline(task: Any) -> datetime | None:
     return min(dues, default=None)
 
 
-def _schedule(run: InstanceRun, task: Any, now: datetime) -> datetime:
+def _schedule(workflow: BpmnWorkflow, task: Any, now: datetime) -> datetime:
     """The first due time of a timer the workflow has just started waiting on, on the engine's clock.
 
     SpiffWorkflow's own due time is parked far in the future (it reads the wall clock).
     :raises WorkflowTaskException: naming the element when the value is not a valid time
     """
     definition = _timer_definition(task)
-    value = run.workflow.script_engine.evaluate(task, definition.expression)
+    value = workflow.script_engine.evaluate(task, definition.expression)
     try:
         if isinstance(definition, CycleTimerEventDefinition):
             count, start, seconds = cycle_parts(str(value))
@@ -119,19 +120,3 @@ def due(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
     rows = session.execute(select(Timer.id, Timer.instance_id).where(Timer.due_at <= now)
                            .order_by(Timer.due_at).limit(limit))
     return [(timer_id, instance_id) for timer_id, instance_id in rows]
-
-
-def record_failure(uow: UnitOfWork, timer_id: str, error: str) -> None:
-    """A firing failed outside the model (database, bug): back off, and after MAX_ATTEMPTS raise an incident."""
-    timer = uow.session.get(Timer, timer_id)
-    if timer is None:
-        return
-    timer.attempts += 1
-    timer.last_error = error[:1000]
-    timer.due_at = uow.now + timedelta(seconds=10 * 2 ** timer.attempts)
-    if timer.attempts >= MAX_ATTEMPTS:
-        run = uow.lock_instance(timer.instance_id)
-        run.record_incident(timer.element_id, timer_id, f"timer failed {timer.attempts} times: {error[:300]}")
-        run.row.status = "error"
-        uow.session.execute(delete(Timer).where(Timer.id == timer_id))
-        run.save()

@@ -16,24 +16,20 @@ import hashlib
 import hmac
 import json
 import re
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..errors import FieldError, InvalidData, NotFound
+from ..store.database import Store
 from ..store.tables import Instance, OutboxMessage, Webhook
-
-if TYPE_CHECKING:
-    from ..facade import Engine
+from .unit_of_work import UnitOfWork
 
 TOPIC = "webhook"
 # The engine's own history event types (the pack adds those its services record: Pack.event_types).
@@ -42,7 +38,6 @@ EVENT_TYPES = frozenset({
     "instance_retried", "instance_migrated", "incident", "task_created", "task_completed", "task_claimed",
     "task_unclaimed", "task_delegated", "task_cancelled", "timer_fired", "message_received", "element_completed",
     "gateway_decided", "comment_added"})
-REFRESH_SECONDS = 2.0
 TIMEOUT_SECONDS = 10
 MAX_EVENTS = 50
 
@@ -50,30 +45,6 @@ MAX_EVENTS = 50
 def signature(secret: str, body: bytes) -> str:
     """The value of X-Crmflow-Signature for a body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-class Subscriptions:
-    """event type -> ids of the active webhooks subscribed to it, cached per process."""
-
-    def __init__(self) -> None:
-        self._by_type: dict[str, list[int]] = {}
-        self._read_at = float("-inf")
-        self._lock = threading.Lock()
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._read_at = float("-inf")
-
-    def of(self, session: Session) -> dict[str, list[int]]:
-        if time.monotonic() - self._read_at < REFRESH_SECONDS:
-            return self._by_type
-        by_type: dict[str, list[int]] = {}
-        for hook_id, events in session.execute(select(Webhook.id, Webhook.events).where(Webhook.active.is_(True))):
-            for event in events:
-                by_type.setdefault(event, []).append(hook_id)
-        with self._lock:
-            self._by_type, self._read_at = by_type, time.monotonic()
-        return by_type
 
 
 def deliveries(subscribed: dict[str, list[int]], events: Iterable[dict[str, Any]], row: Instance,
@@ -136,11 +107,11 @@ def _excerpt(text: str, limit: int = 200) -> str:
 class WebhookSender:
     """Posts a delivery to its webhook's URL; anything but a 2xx answer is a failure (retried)."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, store: Store):
+        self.store = store
 
     def send(self, key: str, topic: str, payload: dict[str, Any]) -> None:
-        with self.engine.store.read() as session:
+        with self.store.read() as session:
             hook = session.get(Webhook, payload["webhook_id"])
             if hook is None or not hook.active:
                 return  # unsubscribed since: nothing to deliver
@@ -198,32 +169,33 @@ def check_webhook(url: Any, events: Any, secret: Any, known_events: Iterable[str
     return errors
 
 
-def register(session: Session, url: str, events: list[str], secret: str, actor: str | None, now: datetime,
-             known_events: Iterable[str]) -> Webhook:
-    """A new webhook. :raises InvalidData:"""
-    errors = check_webhook(url, events, secret, known_events)
+def register(uow: UnitOfWork, url: str, events: list[str], secret: str) -> Webhook:
+    """Subscribe a URL to history events (the engine's and the pack's). :raises InvalidData:"""
+    errors = check_webhook(url, events, secret, EVENT_TYPES | uow.context.pack.event_types)
     if errors:
         raise InvalidData(errors)
-    hook = Webhook(url=url, events=sorted(set(events)), secret=secret, active=True, created_by=actor,
-                   created_at=now)
-    session.add(hook)
-    session.flush()
+    hook = Webhook(url=url, events=sorted(set(events)), secret=secret, active=True, created_by=uow.actor,
+                   created_at=uow.now)
+    uow.session.add(hook)
+    uow.session.flush()
+    uow.after_commit(uow.context.subscriptions.invalidate)
     return hook
 
 
-def set_active(session: Session, hook_id: int, active: bool) -> Webhook:
+def set_active(uow: UnitOfWork, hook_id: int, active: bool) -> Webhook:
     """Pause or resume a webhook. :raises NotFound:"""
-    hook = session.get(Webhook, hook_id)
+    hook = uow.session.get(Webhook, hook_id)
     if hook is None:
         raise NotFound(f"webhook {hook_id} does not exist")
     hook.active = active
+    uow.after_commit(uow.context.subscriptions.invalidate)
     return hook
 
 
-def redeliver(session: Session, delivery_id: str) -> OutboxMessage:
+def redeliver(uow: UnitOfWork, delivery_id: str) -> OutboxMessage:
     """Send a dead (or failing) delivery again, with the same id. :raises NotFound:"""
-    row = session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key == delivery_id,
-                                                      OutboxMessage.topic == TOPIC).with_for_update()).one_or_none()
+    row = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key == delivery_id,
+                                                          OutboxMessage.topic == TOPIC).with_for_update()).one_or_none()
     if row is None:
         raise NotFound(f"webhook delivery '{delivery_id}' does not exist")
     row.attempts, row.next_attempt_at, row.dispatched_at = 0, None, None

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import EngineError
 from . import commands, timers
+from .unit_of_work import execute
 
 if TYPE_CHECKING:
-    from ..facade import Engine
+    from .context import Context
 
 log = logging.getLogger("crmflow.worker")
 
@@ -23,23 +24,23 @@ log = logging.getLogger("crmflow.worker")
 class Worker:
     """Fires due timers in batches."""
 
-    def __init__(self, engine: Engine, batch: int = 100, on_round: Callable[[int], None] | None = None,
+    def __init__(self, context: Context, batch: int = 100, on_round: Callable[[int], None] | None = None,
                  deliver: Callable[[], int] | None = None):
-        self.engine, self.batch, self.on_round, self.deliver = engine, batch, on_round, deliver
+        self.context, self.batch, self.on_round, self.deliver = context, batch, on_round, deliver
 
     def run_once(self) -> int:
         """One round over the timers due now; returns how many this worker fired."""
-        with self.engine.store.read() as session:
-            due = timers.due(session, self.engine.clock(), self.batch)
+        with self.context.store.read() as session:
+            due = timers.due(session, self.context.clock(), self.batch)
         fired = 0
         for timer_id, instance_id in due:
             try:
-                fired += self.engine.execute(commands.fire_timer, timer_id, instance_id, actor="timer")
+                fired += execute(self.context, commands.fire_timer, timer_id, instance_id, actor="timer")
             except EngineError as exc:
                 log.info("timer %s not fired now: %s", timer_id, exc.message)
             except Exception as exc:  # a fault outside the model: back off, then an incident
                 log.exception("timer %s failed", timer_id)
-                self.engine.execute(timers.record_failure, timer_id, f"{type(exc).__name__}: {exc}", actor="timer")
+                execute(self.context, commands.record_timer_failure, timer_id, f"{type(exc).__name__}: {exc}", actor="timer")
         return fired
 
     def run_forever(self, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:

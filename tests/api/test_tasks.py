@@ -98,8 +98,8 @@ def test_the_outbox_delivers_each_message_once_per_key_even_after_a_restart(as_u
                           json={"data": {"customer_id": 3, "amount": 110000, "quote_id": 1}})
     journal = tmp_path / "outbox.jsonl"
     sender = JournalSender(journal)
-    assert dispatch(engine, {}, sender) >= 1
-    assert dispatch(engine, {}, sender) == 0  # delivered rows are not sent again
+    assert dispatch(engine.context, {}, sender) >= 1
+    assert dispatch(engine.context, {}, sender) == 0  # delivered rows are not sent again
     line = json.loads(journal.read_text().splitlines()[0])
     sender.send(line["key"], line["topic"], line["payload"])  # as after a crash before the commit
     keys = [json.loads(x)["key"] for x in journal.read_text().splitlines()]

@@ -104,7 +104,7 @@ def test_a_prepayment_order_waits_for_the_payment_message_from_finance(crm, desk
 def test_without_a_payment_message_finance_registers_it_after_three_days(crm, desk, clock):
     d = start_priced(crm, desk, FRESH_RETAIL, 30000, actor="bob")
     clock.advance(days=3, minutes=1)
-    assert Worker(crm).run_once() == 1
+    assert Worker(crm.context).run_once() == 1
     assert d.waiting_at() == ["Task_RegisterPrepayment"]
     with pytest.raises(NotFound, match="payment_received"):  # nobody waits for the message any more
         crm.deliver_message("payment_received", "LATE-1", correlation={"instance_id": d.instance_id},

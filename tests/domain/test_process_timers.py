@@ -22,12 +22,12 @@ def test_a_lead_reminder_fires_once_and_the_task_stays(crm, desk, clock):
     d = desk(crm.start("lead_to_opportunity", LEAD, actor="marketing"))
     task = d.task("Task_QualifyLead")
     clock.advance(days=3, minutes=1)
-    assert Worker(crm).run_once() == 1
+    assert Worker(crm.context).run_once() == 1
     assert len(inbox(crm, "alice", "reminder")) == 1
     assert d.task("Task_QualifyLead").id == task.id  # non-interrupting: the same task is still there
-    assert Worker(crm).run_once() == 0
+    assert Worker(crm.context).run_once() == 0
     clock.advance(days=4)
-    assert Worker(crm).run_once() == 1  # the 7-day escalation
+    assert Worker(crm.context).run_once() == 1  # the 7-day escalation
     assert len(inbox(crm, "carol", "escalation")) == 1 and len(inbox(crm, "alice", "reminder")) == 1
     d.complete("Task_QualifyLead", "alice", budget_confirmed=True, decision_maker_known=True,
                timeline="this_quarter", estimated_amount=200000)
@@ -39,7 +39,7 @@ def test_completing_the_task_in_time_cancels_its_timers(crm, desk, clock):
     d.complete("Task_QualifyLead", "alice", budget_confirmed=False, decision_maker_known=False, timeline="later",
                estimated_amount=0)
     clock.advance(days=30)
-    assert Worker(crm).run_once() == 0
+    assert Worker(crm.context).run_once() == 0
     assert inbox(crm, "alice", "reminder") == []
 
 
@@ -52,9 +52,9 @@ def test_a_breached_complaint_sla_escalates_to_the_supervisor(crm, desk, clock):
     overdue_first = crm.tasks(assignee=investigate.assignee, due_before=clock() + timedelta(days=2))
     assert investigate.id in [t.id for t in overdue_first]
     clock.advance(hours=23)
-    assert Worker(crm).run_once() == 0
+    assert Worker(crm.context).run_once() == 0
     clock.advance(hours=2)
-    assert Worker(crm).run_once() == 1
+    assert Worker(crm.context).run_once() == 1
     assert d.waiting_at() == ["Task_SupervisorInvestigate"]
     assert crm.task(investigate.id).state == "cancelled"  # interrupting: the late task is withdrawn
     assert len(inbox(crm, "sue", "escalation")) == 1

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from engine import Engine, InvalidData, InvalidModel, Worker
-from engine.intake.sandbox import SandboxViolation, compile_expression, compile_script, evaluate, execute
+from engine.scripting.sandbox import SandboxViolation, compile_expression, compile_script, evaluate, execute
 from tests.engine.bpmn_builder import HEAD, gateway_model, loop_model, reminder_model, timer_model
 
 LONG = "a" * 99_999
@@ -240,7 +240,7 @@ def test_a_service_whose_write_the_database_refuses_leaves_none_of_its_writes_an
 def test_a_cycle_timer_fires_its_count_of_times_on_the_engine_clock(engine, clock, cycle):
     engine.deploy(reminder_model(cycle))
     instance = engine.start("reminded", {})
-    worker = Worker(engine)
+    worker = Worker(engine.context)
     fired = []
     for _ in range(5):
         clock.advance(hours=1, seconds=1)

@@ -163,7 +163,7 @@ def test_a_webhook_redirect_is_not_followed_and_fails_naming_status_and_host(eng
     Redirecting.location = where.format(base=redirecting, port=redirecting.rsplit(":", 1)[1])
     engine.register_webhook(redirecting + "/hook", ["instance_started"], SECRET, actor="root")
     waiting_case(engine)
-    dispatch(engine, {"webhook": WebhookSender(engine)}, JournalSender(tmp_path / "outbox.jsonl"))
+    dispatch(engine.context, {"webhook": WebhookSender(engine.store)}, JournalSender(tmp_path / "outbox.jsonl"))
     [delivery] = engine.webhook_deliveries()
     assert delivery.state == "pending" and Redirecting.visits == []
     assert "302" in delivery.last_error and "127.0.0.1" in delivery.last_error

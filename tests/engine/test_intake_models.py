@@ -89,7 +89,7 @@ def test_spiffworkflow_s_own_refusals_reach_people_in_plain_words(engine):
 def test_an_endless_reminder_on_a_task_repeats_until_the_task_is_done(engine, clock):
     engine.deploy(reminder_model("R/PT2M"))
     instance = engine.start("reminded", {})
-    worker = Worker(engine)
+    worker = Worker(engine.context)
     for _ in range(6):
         clock.advance(minutes=2, seconds=1)
         assert worker.run_once() == 1

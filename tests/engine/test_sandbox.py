@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import SandboxViolation
-from engine.intake.sandbox import ExpressionError, Limits, compile_expression, compile_script, evaluate, execute
+from engine.scripting.sandbox import ExpressionError, Limits, compile_expression, compile_script, evaluate, execute
 
 
 def run(expression: str, **data):

@@ -16,11 +16,11 @@ def test_an_instance_waits_for_its_timer_and_continues_when_it_fires(engine, clo
     instance = engine.start("wait_then_work")
     assert instance.status == "waiting" and engine.tasks(instance_id=instance.id) == []
     clock.advance(minutes=59)
-    assert Worker(engine).run_once() == 0
+    assert Worker(engine.context).run_once() == 0
     clock.advance(minutes=2)
-    assert Worker(engine).run_once() == 1
+    assert Worker(engine.context).run_once() == 1
     assert [t.name for t in engine.tasks(instance_id=instance.id)] == ["Work"]
-    assert Worker(engine).run_once() == 0  # fired once, never again
+    assert Worker(engine.context).run_once() == 0  # fired once, never again
     assert [e.type for e in engine.history(instance.id)].count("timer_fired") == 1
 
 
@@ -29,7 +29,7 @@ def test_a_timer_survives_a_restart_of_the_engine(engine, clock, database_url, p
     instance = engine.start("wait_then_work")
     clock.advance(days=3)
     restarted = Engine(database_url, pack=pack, clock=clock)
-    assert Worker(restarted).run_once() == 1
+    assert Worker(restarted.context).run_once() == 1
     assert restarted.instance(instance.id).status == "running"
     restarted.close()
 
@@ -43,7 +43,7 @@ def _crash_while_firing(url: str, offset: float) -> None:
         os._exit(17)  # ...and the process dies before commit
 
     __import__("engine.runtime", fromlist=["InstanceRun"]).InstanceRun.save = save_then_die
-    Worker(engine).run_once()
+    Worker(engine.context).run_once()
 
 
 def test_a_worker_killed_before_commit_loses_nothing(engine, clock, database_url):
@@ -56,13 +56,13 @@ def test_a_worker_killed_before_commit_loses_nothing(engine, clock, database_url
     assert crashed.exitcode == 17
     assert engine.instance(instance.id).status == "waiting"  # nothing half-written
     clock.advance(hours=2)
-    assert Worker(engine).run_once() == 1
+    assert Worker(engine.context).run_once() == 1
     assert [e.type for e in engine.history(instance.id)].count("timer_fired") == 1
 
 
 def _work_until_idle(url: str, offset: float, results) -> None:
     engine = Engine(url, clock=lambda: utcnow() + timedelta(seconds=offset))
-    worker, fired = Worker(engine, batch=20), 0
+    worker, fired = Worker(engine.context, batch=20), 0
     while True:
         count = worker.run_once()
         fired += count
