@@ -25,8 +25,7 @@ import psycopg  # noqa: E402
 
 from bench.scale import SIZES, arguments, database, print_ratios, timed  # noqa: E402
 from designer_api.blueprints.reports import conformance_of  # noqa: E402
-from designer_api.reporting import run  # noqa: E402
-from designer_api.schemas import ConformanceQuery, ReportQuery  # noqa: E402
+from designer_api.uses.reports import ConformanceQuery, ReportQuery, run
 from designer_api.wiring import build_engine, shipped_models  # noqa: E402
 from domain.reports import PERIOD, REPORTS, SOURCES, STAGES  # noqa: E402
 from engine import Engine, reports  # noqa: E402

@@ -76,8 +76,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):
+        status = status_of(error)
+        if status == 500:  # an engine error the table does not name: a fault of ours, said as one
+            return unexpected(error)
         body = error.to_dict()
-        return respond(status_of(error), body["code"], body["message"], body["details"])
+        return respond(status, body["code"], body["message"], body["details"])
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

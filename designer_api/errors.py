@@ -29,8 +29,9 @@ STATUS: dict[type, int] = {
 
 
 def status_of(error: EngineError) -> int:
-    """The HTTP status of an engine error (the most specific class in the table wins)."""
+    """The HTTP status of an engine error (the most specific class in the table wins); one the table does not
+    name is the server's fault, not the client's: 500."""
     for cls in type(error).__mro__:
         if cls in STATUS:
             return STATUS[cls]
-    return 400
+    return 500

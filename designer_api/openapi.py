@@ -17,11 +17,11 @@ from pydantic import BaseModel
 from spectree import Response, SpecTree
 
 from domain.directory import USERNAME
-from engine import FieldError, InvalidData
+from engine import InvalidData
 
 from .auth import PUBLIC, Roles, check_roles
 from .http import read_json_body
-from .schemas import ErrorOut
+from .uses.common import ErrorOut, field_errors_of
 
 ERRORS = {"HTTP_400": ErrorOut, "HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut,
           "HTTP_409": ErrorOut, "HTTP_413": ErrorOut, "HTTP_415": ErrorOut, "HTTP_422": ErrorOut}
@@ -38,11 +38,6 @@ DESCRIPTION = ("Copy and adapt CRM processes, deploy them, work their tasks. Eve
                "'Authorization: Bearer TOKEN' (crmflow users token NAME makes one) except /api/health, /api/openapi.json "
                "and /api/docs. "
                "Every error has the shape {\"error\": {\"code\", \"message\", \"details\"}}.")
-
-
-def field_errors_of(error: Any) -> list[FieldError]:
-    """A pydantic validation error as field errors, each naming its field."""
-    return [FieldError(".".join(str(part) for part in e["loc"]) or "body", e["msg"]) for e in error.errors()]
 
 
 def _refuse_invalid(req: Any, resp: Any, error: Any, instance: Any, *_: Any) -> None:

@@ -4,29 +4,23 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..auth import ADMINS, ANALYSTS, AUTHORS, current
-from ..catalog import annotated_outline
 from ..http import engine, reply, xml_body
 from ..openapi import operation
-from ..schemas import (
+from ..uses.common import DraftOut, Drafts, Open, VersionOut, context_of
+from ..uses.drafts import (
     DeployIn,
     Diff,
     DiffQuery,
-    DraftOut,
-    Drafts,
     DraftsQuery,
-    Open,
     OperationsIn,
-    Outline,
-    PilotIn,
     Rebased,
     RebaseIn,
     Simulation,
     SimulationIn,
     ThreeWay,
     Validation,
-    VersionOut,
-    context_of,
 )
+from ..uses.processes import Outline, PilotIn, annotated_outline
 
 bp = Blueprint("drafts", __name__, url_prefix="/api/drafts")
 TAGS = ("drafts",)

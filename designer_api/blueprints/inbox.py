@@ -9,8 +9,9 @@ from engine import NotFound
 from ..auth import ANYONE, CASE_READERS, current
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import Events, HistoryQuery, Notifications, Read, UnreadQuery, context_of
-from ..visibility import readable_history
+from ..uses.cases import HistoryQuery, readable_history
+from ..uses.common import Events, context_of
+from ..uses.inbox import Notifications, Read, UnreadQuery
 
 bp = Blueprint("inbox", __name__, url_prefix="/api")
 

@@ -1,29 +1,13 @@
 """Instances: status, history, and administrators' controls: /api/instances."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from flask import Blueprint
-
-from engine import FieldError, InstanceSearch, InvalidData
 
 from ..auth import ADMINS, CASE_READERS, COCKPIT, current
 from ..http import engine, reply
-from ..i18n import parse_number
 from ..openapi import operation
-from ..schemas import (
-    CommentIn,
-    EventOut,
-    Events,
-    InstanceOut,
-    InstancePage,
-    InstancesQuery,
-    RetryIn,
-    TerminateIn,
-    context_of,
-)
-from ..visibility import readable_case
+from ..uses.cases import CommentIn, InstancePage, InstancesQuery, RetryIn, TerminateIn, instance_search, readable_case
+from ..uses.common import EventOut, Events, InstanceOut, context_of
 
 bp = Blueprint("instances", __name__, url_prefix="/api/instances")
 WHO_READS = ("staff who started the case, worked on it or may claim one of its tasks; managers of groups "
@@ -38,35 +22,6 @@ def search():
     query = context_of("query")
     found, total = engine().search_instances(instance_search(query), query.page, query.per_page)
     return reply({"items": found, "total": total, "page": query.page, "per_page": query.per_page})
-
-
-def instance_search(query: Any) -> InstanceSearch:
-    """The engine's search from the cockpit's query parameters (API and page share it). :raises InvalidData:"""
-    if (query.field is None) != (query.value is None):
-        raise InvalidData([FieldError("field" if query.field is None else "value", "give field and value together")])
-    fields: list[tuple[str, Any]] = []
-    if query.customer_id is not None:
-        fields.append(("customer_id", query.customer_id))
-    if query.field is not None:
-        fields.append((query.field, _typed(query.value)))
-    return InstanceSearch(query.process_key, query.version, query.status, query.business_key,
-                          _aware(query.started_from), _aware(query.started_to), query.step, query.incident,
-                          tuple(fields))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A date-time without a zone is read as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def _typed(text: str) -> Any:
-    """true/false, a number as the pages read one ("30,000"), else the text itself."""
-    if text in ("true", "false"):
-        return text == "true"
-    try:
-        return parse_number(text)
-    except ValueError:
-        return text
 
 
 @bp.get("/<instance_id>")

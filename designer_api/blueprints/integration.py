@@ -6,18 +6,8 @@ from flask import Blueprint
 from ..auth import ADMINS, MESSENGERS, current
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import (
-    Deliveries,
-    DeliveriesQuery,
-    DeliveryOut,
-    MessageIn,
-    MessageOut,
-    WebhookIn,
-    WebhookOut,
-    WebhookPatch,
-    Webhooks,
-    context_of,
-)
+from ..uses.common import Deliveries, DeliveryOut, WebhookOut, Webhooks, context_of
+from ..uses.integration import DeliveriesQuery, MessageIn, MessageOut, WebhookIn, WebhookPatch
 
 bp = Blueprint("integration", __name__, url_prefix="/api")
 TAGS = ("integration",)

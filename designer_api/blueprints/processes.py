@@ -4,19 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 
 from ..auth import ADMINS, ANALYSTS, ANYONE, REPORT_READERS, WORKERS, current
-from ..catalog import annotated_outline, catalog
 from ..http import engine, optional_text, reply, xml_body
 from ..openapi import operation
-from ..reporting import comparison_csv, moments
-from ..schemas import (
+from ..uses.common import DraftOut, InstanceOut, VersionOut, Versions, context_of
+from ..uses.processes import (
     Catalog,
     CompareQuery,
     Comparison,
     CopyIn,
     DeployQuery,
-    DraftOut,
     FinishPilotIn,
-    InstanceOut,
     Migration,
     MigrationIn,
     Outline,
@@ -26,10 +23,10 @@ from ..schemas import (
     Pilots,
     StartForm,
     StartIn,
-    VersionOut,
-    Versions,
-    context_of,
+    annotated_outline,
+    catalog,
 )
+from ..uses.reports import comparison_csv, moments
 
 bp = Blueprint("processes", __name__, url_prefix="/api/processes")
 TAGS = ("processes",)

@@ -1,18 +1,15 @@
 """Reports managers read, built from the history and the CRM records: /api/reports."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, abort
 
-from domain.reports import REPORTS, period_start
-from engine import Engine, reports
+from domain.reports import REPORTS
 
 from ..auth import REPORT_READERS
 from ..http import engine, reply
 from ..openapi import operation
-from ..reporting import csv_download, days, find, moments, run
-from ..schemas import Conformance, ConformanceQuery, Report, ReportQuery, Reports, context_of
+from ..uses.common import context_of
+from ..uses.reports import Conformance, ConformanceQuery, Report, ReportQuery, Reports, conformance_of, csv_download, find, run
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
 
@@ -29,24 +26,6 @@ def list_reports():
            ok=Conformance, tags=("reports",))
 def conformance():
     return reply(conformance_of(engine(), context_of("query")))
-
-
-def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
-    """The conformance of the process's cases against its active version's steps (API and page share it): the
-    cases started in the period asked, or in the last 90 days."""
-    outline = crmflow.authoring.outline(query.process_key)
-    steps = {element: step.get("name") or element for element, step in outline["steps"].items()
-             if not step["type"].endswith("Gateway")}
-    asked, until = moments(query.since, query.until)
-    since = asked or period_start(until, crmflow.clock())
-    with crmflow.store.read() as session:
-        result = reports.conformance(session, query.process_key, steps, since, until,
-                                     recorded=crmflow.pack.departures(session, query.process_key, 50))
-    result["since"], result["until"] = days(since, until)
-    result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
-                          if step.get("name_zh") and element in steps}  # for Chinese readers
-    result["pilots"] = [asdict(p) for p in crmflow.authoring.pilots(query.process_key)]  # who tried which version
-    return result
 
 
 @bp.get("/<key>")

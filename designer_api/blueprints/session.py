@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from ..auth import SIGNED_IN, current
 from ..http import reply
 from ..openapi import document, operation
-from ..schemas import Health, Me
+from ..uses.session import Health, Me
 
 bp = Blueprint("session", __name__)
 

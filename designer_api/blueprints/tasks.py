@@ -6,20 +6,22 @@ from flask import Blueprint
 from ..auth import STAFF, WORKERS, current
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import (
+from ..uses.common import InstanceOut, TaskOut, Tasks, context_of
+from ..uses.tasks import (
     ClaimIn,
     ClaimResults,
     CompleteIn,
     DelegateIn,
-    InstanceOut,
     TaskForm,
-    TaskOut,
-    Tasks,
     TasksQuery,
     Why,
-    context_of,
+    aware,
+    claim_all,
+    hand_over,
+    task_form,
+    text_search,
+    visible_task,
 )
-from ..taskforms import aware, claim_all, hand_over, task_form, text_search, visible_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 TAGS = ("tasks",)

@@ -11,7 +11,8 @@ from ..auth import ADMINS, current
 from ..errors import BadRequest
 from ..http import engine, reply
 from ..openapi import operation
-from ..schemas import UserIn, UserOut, UserPatch, Users, context_of
+from ..uses.common import UserOut, Users, context_of
+from ..uses.users import UserIn, UserPatch
 
 bp = Blueprint("users", __name__, url_prefix="/api/users")
 TAGS = ("users",)

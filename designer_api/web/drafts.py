@@ -11,10 +11,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData, decision_fields, property_panel
 
 from ..auth import ADMINS, ANALYSTS, AUTHORS, allowed, current
-from ..catalog import catalog
 from ..diagram import render_svg
 from ..http import engine, reply
 from ..i18n import parse_number, translate
+from ..uses.processes import catalog
 from .context import csrf_token, language
 from .formfields import json_field, submitted
 

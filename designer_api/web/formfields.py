@@ -20,7 +20,7 @@ from engine import FieldError, InvalidData
 from ..auth import CASE_READERS, allowed
 from ..http import engine
 from ..i18n import parse_number
-from ..openapi import field_errors_of
+from ..uses.common import field_errors_of
 
 bp = Blueprint("form_pages", __name__)
 Resolve = Callable[[str, str, Mapping[str, Any]], int]  # (refers_to, text, data so far) -> record id

@@ -11,14 +11,12 @@ from domain.reports import PERIOD
 from engine import DuplicateCase, FieldError, InvalidData, reports
 
 from ..auth import ADMINS, ANYONE, CASE_READERS, COCKPIT, REPORT_READERS, WORKERS, allowed, current
-from ..blueprints.instances import instance_search
-from ..catalog import annotated_outline, catalog
 from ..diagram import instance_svg, render_svg
 from ..http import engine
-from ..reporting import moments
-from ..schemas import CompareQuery, InstancesQuery
-from ..taskforms import colleagues
-from ..visibility import readable_case
+from ..uses.cases import InstancesQuery, instance_search, readable_case
+from ..uses.processes import CompareQuery, annotated_outline, catalog
+from ..uses.reports import moments
+from ..uses.tasks import colleagues
 from .context import local_path
 from .formfields import fields, json_field, query_of, submitted
 

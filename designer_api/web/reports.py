@@ -8,11 +8,9 @@ from domain.forms import REGIONS, SOURCES
 from domain.reports import REPORTS, STAGES
 
 from ..auth import REPORT_READERS, allowed
-from ..blueprints.reports import conformance_of
 from ..diagram import render_svg
 from ..http import engine
-from ..reporting import chart_svg, csv_download, find, localized, row_label, run
-from ..schemas import ConformanceQuery, ReportQuery
+from ..uses.reports import ConformanceQuery, ReportQuery, chart_svg, conformance_of, csv_download, find, localized, row_label, run
 from .formfields import query_of
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")

@@ -10,7 +10,7 @@ from engine import InvalidData, TaskView
 from ..auth import STAFF, WORKERS, allowed, current
 from ..diagram import instance_svg
 from ..http import engine
-from ..taskforms import (
+from ..uses.tasks import (
     case_columns,
     claim_all,
     colleagues,

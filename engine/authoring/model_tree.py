@@ -60,8 +60,6 @@ def set_lane(process: etree._Element, element_id: str, lane_name: str | None) ->
     etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = element_id
 
 
-
-
 def lane_of(process: etree._Element, element_id: str) -> str | None:
     for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
         if ref.text == element_id:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine, event, inspect
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,10 +68,6 @@ class Store:
 
         with self.write_engine.begin() as connection:
             command.upgrade(self._alembic_config(connection, extra_locations), "heads")
-
-    def has_schema(self) -> bool:
-        """True when the engine's tables exist."""
-        return inspect(self.read_engine).has_table("instance")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

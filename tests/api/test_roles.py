@@ -7,6 +7,7 @@ import pytest
 from flask import url_for
 
 from domain.directory import issue_token, save_user
+
 from .conftest import Api
 
 # A demo user holding none of a route's roles: the first of these that fits.
@@ -87,3 +88,14 @@ def test_a_manager_only_user_reads_the_catalog_through_the_api_as_on_the_page(ap
 def test_no_token_is_401_even_with_a_malformed_body(as_user, path):
     response = as_user(None).post(path, data="{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 401
+
+
+def test_an_engine_error_the_status_table_does_not_name_is_a_server_fault():
+    from designer_api.errors import status_of
+    from engine import EngineError, InvalidData, NotFound
+
+    class Unmapped(EngineError):
+        code = "unmapped"
+
+    assert status_of(Unmapped("x")) == 500
+    assert (status_of(NotFound("x")), status_of(InvalidData([]))) == (404, 422)

@@ -205,8 +205,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crm_quote_revision_quote_id'), ['quote_id'], unique=False)
 
 
-
-
 def downgrade() -> None:
 
     with op.batch_alter_table('crm_quote_revision', schema=None) as batch_op:

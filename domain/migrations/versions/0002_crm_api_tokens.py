@@ -28,8 +28,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crm_api_token_username'), ['username'], unique=False)
 
 
-
-
 def downgrade() -> None:
 
     with op.batch_alter_table('crm_api_token', schema=None) as batch_op:

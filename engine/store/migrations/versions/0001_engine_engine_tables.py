@@ -125,8 +125,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_task_instance_id'), ['instance_id'], unique=False)
 
 
-
-
 def downgrade() -> None:
 
     with op.batch_alter_table('task', schema=None) as batch_op:

@@ -33,8 +33,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_draft_process_key'), ['process_key'], unique=False)
 
 
-
-
 def downgrade() -> None:
 
     with op.batch_alter_table('draft', schema=None) as batch_op:

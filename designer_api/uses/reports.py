@@ -1,29 +1,81 @@
-"""Reports as the API, the CSV export and the pages serve them: filters in, one table out, a chart of it.
-
-A report's rows come from domain.reports (SQL aggregates); this module reads the filters from
-the query string, builds the table or the drill-down behind one row, writes CSV that Excel
-opens with Chinese intact (UTF-8 with a byte-order mark), and draws the chart as SVG.
-"""
+"""Reports: request and response models, and what the API and the pages share (periods, charts, CSV)."""
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from flask import Response
 from markupsafe import Markup, escape
+from pydantic import Field, RootModel
 
-from domain.reports import REPORTS, Filters, Report
-from engine import Engine, NotFound
+from domain.reports import REPORTS, Filters, period_start
+from domain.reports import Report as ReportDefinition
+from engine import Engine, NotFound, reports
 
-from .schemas import ReportQuery
+from .common import Day, Open, Query
+
+
+class ReportInfo(Open):
+    key: str
+    title: str
+    title_zh: str
+
+
+Reports = RootModel[list[ReportInfo]]
+
+
+class Report(Open):
+    key: str
+    title: str
+    title_zh: str
+    columns: list[dict[str, Any]]
+    chart: list[str]
+    filters: list[str]
+    rows: list[dict[str, Any]]
+    drill: str | None = None
+    since: date | None = Field(None, description="the first day read (a periodic report without `since`: 90 days "
+                                                "back)")
+    until: date | None = Field(None, description="the last day read (none: up to now)")
+
+
+class ReportQuery(Query):
+    since: Annotated[Day, Field(description="from this day (inclusive), YYYY-MM-DD")] | None = None
+    until: Annotated[Day, Field(description="to this day (inclusive), YYYY-MM-DD")] | None = None
+    owner: Annotated[str, Field(max_length=64)] | None = None
+    region: Annotated[str, Field(max_length=64)] | None = None
+    source: Annotated[str, Field(max_length=32)] | None = None
+    group: Annotated[str, Field(max_length=64)] | None = None
+    drill: Annotated[str, Field(max_length=200, description="a row's first value: the records and cases behind "
+                                                            "it")] | None = None
+    format: Annotated[str, Field(pattern="^(json|csv)$", description="csv: UTF-8 with BOM (Excel)")] = "json"
+    lang: Annotated[str, Field(pattern="^(en|zh)$", description="CSV column titles")] = "en"
+
+
+class ConformanceQuery(Query):
+    process_key: Annotated[str, Field(min_length=1, max_length=128)]
+    since: Annotated[Day, Field(description="cases started from this day, YYYY-MM-DD (default: 90 days back)")] | None = None
+    until: Annotated[Day, Field(description="cases started to this day (inclusive), YYYY-MM-DD")] | None = None
+
+
+class Conformance(Open):
+    process_key: str
+    cases: int
+    variants: list[dict[str, Any]]
+    never_taken: list[dict[str, Any]]
+    departures: list[dict[str, Any]]
+    names_zh: dict[str, str] = Field(default_factory=dict, description="element id -> its Chinese name (nameZh)")
+    since: date | None = Field(None, description="cases started from this day (without `since`: 90 days back)")
+    until: date | None = Field(None, description="cases started to this day (none: up to now)")
+
 
 T = TypeVar("T")
 COLORS = ("#1c7ed6", "#f59f00", "#2f9e44", "#e03131", "#7048e8", "#0c8599")
 
 
-def find(key: str) -> Report:
+def find(key: str) -> ReportDefinition:
     """:raises NotFound: naming the reports there are"""
     report = REPORTS.get(key)
     if report is None:
@@ -45,7 +97,7 @@ def days(since: datetime | None, until: datetime | None) -> tuple[date | None, d
     return since.date() if since else None, (until - timedelta(days=1)).date() if until else None
 
 
-def filters_of(report: Report, query: ReportQuery, now: datetime) -> Filters:
+def filters_of(report: ReportDefinition, query: ReportQuery, now: datetime) -> Filters:
     """The domain's filters from the query, those the report honours: days become UTC date-times, `until`
     includes its whole day, and a periodic report without `since` reads its default period."""
     def honoured(name: str, value: T | None) -> T | None:
@@ -57,7 +109,7 @@ def filters_of(report: Report, query: ReportQuery, now: datetime) -> Filters:
         honoured("region", query.region), honoured("source", query.source), honoured("group", query.group)), now)
 
 
-def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
+def run(engine: Engine, report: ReportDefinition, query: ReportQuery) -> dict[str, Any]:
     """The report as one table (or the rows behind one of its rows, with `drill`), with the period it read."""
     now = engine.clock()
     filters = filters_of(report, query, now)
@@ -74,7 +126,7 @@ def run(engine: Engine, report: Report, query: ReportQuery) -> dict[str, Any]:
             "rows": rows, "drill": query.drill, "since": first, "until": last}
 
 
-def row_label(report: Report, value: Any, lang: str) -> str:
+def row_label(report: ReportDefinition, value: Any, lang: str) -> str:
     """A row's first value as people read it: coded values (regions, stages ...) by their name."""
     names = report.labels.get(value) if isinstance(value, str) else None
     return (names[1] if lang == "zh" else names[0]) if names else ("—" if value in (None, "") else str(value))
@@ -85,7 +137,7 @@ def localized(row: dict[str, Any], key: str, lang: str) -> Any:
     return (row.get(f"{key}_zh") if lang == "zh" else None) or row.get(key)
 
 
-def to_csv(report: Report, table: dict[str, Any], lang: str) -> bytes:
+def to_csv(report: ReportDefinition, table: dict[str, Any], lang: str) -> bytes:
     """CSV with column titles in `lang`, coded values by name (and a value's `<key>_zh` twin in Chinese), and a
     BOM so Excel reads UTF-8."""
     columns = table["columns"]
@@ -134,7 +186,7 @@ def comparison_csv(result: dict[str, Any], lang: str) -> Response:
         "Content-Disposition": f'attachment; filename="{result["process_key"]}-v{result["a"]}-v{result["b"]}.csv"'})
 
 
-def csv_download(report: Report, table: dict[str, Any], lang: str) -> Response:
+def csv_download(report: ReportDefinition, table: dict[str, Any], lang: str) -> Response:
     """The table as a CSV attachment named after the report (and the row drilled into)."""
     name = f"{report.key}{'-' + table['drill'] if table['drill'] else ''}"
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in name)[:80]
@@ -142,7 +194,7 @@ def csv_download(report: Report, table: dict[str, Any], lang: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
 
 
-def chart_svg(report: Report, table: dict[str, Any], lang: str, width: int = 640) -> Markup:
+def chart_svg(report: ReportDefinition, table: dict[str, Any], lang: str, width: int = 640) -> Markup:
     """A grouped bar chart of the report's charted columns, one group per row (server-side SVG)."""
     rows, series = table["rows"][:24], table["chart"]
     if not rows or not series:
@@ -182,3 +234,21 @@ def _short(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:.1f}{suffix}"
     return f"{value:g}"
+
+
+def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
+    """The conformance of the process's cases against its active version's steps (API and page share it): the
+    cases started in the period asked, or in the last 90 days."""
+    outline = crmflow.authoring.outline(query.process_key)
+    steps = {element: step.get("name") or element for element, step in outline["steps"].items()
+             if not step["type"].endswith("Gateway")}
+    asked, until = moments(query.since, query.until)
+    since = asked or period_start(until, crmflow.clock())
+    with crmflow.store.read() as session:
+        result = reports.conformance(session, query.process_key, steps, since, until,
+                                     recorded=crmflow.pack.departures(session, query.process_key, 50))
+    result["since"], result["until"] = days(since, until)
+    result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
+                          if step.get("name_zh") and element in steps}  # for Chinese readers
+    result["pilots"] = [asdict(p) for p in crmflow.authoring.pilots(query.process_key)]  # who tried which version
+    return result

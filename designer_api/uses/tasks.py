@@ -1,15 +1,84 @@
-"""What staff may see of a task, and its form: schema, labels and the current values."""
+"""Tasks: their request and response models, and what the API and the pages do with them alike (forms, hand-overs,
+claims of several)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from domain import directory, lookup
-from engine import Engine, EngineError, FieldError, Forbidden, InvalidData, TaskView
+from engine import (
+    Engine,
+    EngineError,
+    FieldError,
+    Forbidden,
+    InvalidData,
+    TaskView,
+)
 
-from .auth import Principal
+from ..auth import Principal
+from .common import Body, Data, Id32, Moment, Open, Query, TaskOut
+
+
+class CompleteIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"data": {"override_approved": True, "override_reason": "strategic customer"}}]})
+
+    data: Data | None = None
+    revision: Id32 | None = None
+
+
+class ClaimIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"task_ids": ["0b9c…", "5e21…"]}]})
+
+    task_ids: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f-]{1,36}$")]],
+                        Field(min_length=1, max_length=100)]
+
+
+class ClaimResult(BaseModel):
+    task_id: str
+    claimed: bool
+    name: str | None
+    reason: str | None  # why it was not claimed (taken meanwhile, not the caller's group ...)
+
+
+ClaimResults = RootModel[list[ClaimResult]]
+
+
+class DelegateIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "fiona"}]})
+
+    to: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TaskForm(Open):
+    task: TaskOut  # type: ignore[valid-type]
+    form_key: str | None
+    schema_: dict[str, Any] | None = Field(alias="schema")
+    context: list[dict[str, Any]]
+    values: dict[str, Any]
+
+
+class Why(Open):
+    assignee: str | None
+    candidate_group: str | None
+    reason: str | None
+
+
+class TasksQuery(Query):
+    q: Annotated[str, Field(max_length=128, description="task or process name contains it, business key starts "
+                                                         "with it, or the case's customer is named like it")] | None = None
+    process_key: Annotated[str, Field(max_length=128)] | None = None
+    business_key: Annotated[str, Field(max_length=128)] | None = None
+    due_before: Moment | None = None
+    created_since: Moment | None = None
+    overdue: bool = False
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
 
 TASK_ID = re.compile(r"[0-9a-f-]{1,36}")
 

@@ -1,0 +1,28 @@
+"""The inbox: notifications' request and response models."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, RootModel
+
+from .common import Open, Query
+
+
+class Notification(Open):
+    id: int
+    kind: str
+    title: str
+    created_at: datetime
+
+
+Notifications = RootModel[list[Notification]]
+
+
+class Read(Open):
+    id: int
+    read: bool
+
+
+class UnreadQuery(Query):
+    unread: Annotated[str, Field(max_length=5)] | None = None
