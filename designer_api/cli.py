@@ -101,7 +101,7 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 @click.pass_context
 def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     """Everything a fresh machine needs: schema, the shipped processes, demo data and a quarter of work."""
-    from domain.seed import DEMO_PASSWORD, load_demo
+    from domain.seed import DEMO_PASSWORD, demo_records
 
     engine = _engine(ctx)
     click.echo(f"[1/3] database schema on {engine.store.url}")
@@ -113,7 +113,7 @@ def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     if no_demo:
         return
     click.echo("[3/3] demo staff, groups, assignment rules and customers")
-    added = engine.execute(lambda uow: load_demo(uow.session, uow.now))
+    added = engine.execute(demo_records)
     click.echo(f"  added {added['rules']} assignment rules, {added['customers']} customers "
                "(nothing is added twice)")
     click.echo(f"  demo users sign in to the pages with the password '{DEMO_PASSWORD}'; their API tokens "
@@ -264,10 +264,9 @@ def users() -> None:
 @click.pass_context
 def users_add(ctx, username: str, display_name: str | None, roles, groups, region: str | None) -> None:
     """Create or update USERNAME."""
-    from domain.directory import ensure_user
+    from .uses import users as users_use
 
-    _engine(ctx).execute(lambda uow: ensure_user(uow.session, username, display_name or username, list(roles),
-                                                 list(groups), region))
+    _engine(ctx).execute(users_use.ensure, username, display_name or username, list(roles), list(groups), region)
     click.echo(f"{username}: roles {', '.join(roles)}; groups {', '.join(groups) or '-'}")
 
 
@@ -295,17 +294,16 @@ def users_list(ctx) -> None:
 @click.pass_context
 def users_token(ctx, username: str, label: str | None, days: int, revoke: str | None) -> None:
     """Issue a new API token for USERNAME (shown once; only its hash is stored), or revoke one."""
-    from domain.directory import issue_token, revoke_tokens
+    from .uses import users as users_use
 
     engine = _engine(ctx)
     if revoke:
         everything = revoke == "all"
-        count = engine.execute(lambda uow: revoke_tokens(uow.session, uow.now, None if everything else revoke,
-                                                         username if everything else None))
+        count = engine.execute(users_use.revoke, None if everything else revoke, username if everything else None)
         click.echo(f"revoked {count} token(s)")
         return
     try:
-        token = engine.execute(lambda uow: issue_token(uow.session, username, uow.now, label, days=days))
+        token = engine.execute(users_use.issue, username, label, days)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{token}\n(valid for {days} days)")
@@ -317,10 +315,10 @@ def users_token(ctx, username: str, label: str | None, days: int, revoke: str | 
 @click.pass_context
 def users_password(ctx, username: str, password: str) -> None:
     """Set the password USERNAME signs in to the pages with (stored as a salted hash)."""
-    from domain.directory import set_password
+    from .uses import users as users_use
 
     try:
-        _engine(ctx).execute(lambda uow: set_password(uow.session, username, password))  # ends their sessions
+        _engine(ctx).execute(users_use.password, username, password)  # ends their sessions
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{username} can now sign in at /login")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import FieldError, field_error
 
-from .records import Contact, Customer, Quote
+from .lookup import REFERENCES
 
 Field = tuple[str, dict[str, Any]]
 MAX_AMOUNT = 10_000_000_000  # ten billion: anything above is a typing error, not an order
@@ -233,18 +233,13 @@ def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session
         refers_to, value = spec.get("x-references"), data.get(name)
         if refers_to is None or value is None:
             continue
-        if refers_to in ("quote_of_customer", "contact_of_customer"):
-            record: Quote | Contact | None = (session.get(Quote, value) if refers_to == "quote_of_customer"
-                                              else session.get(Contact, value))
+        reference = REFERENCES[refers_to]
+        record = session.get(reference.entity, value)
+        if reference.of_customer:
             if record is None or record.customer_id != data.get("customer_id"):
-                noun = "quote" if refers_to == "quote_of_customer" else "contact"
-                errors.append(FieldError(name, f"names no {noun} of this customer"))
-            continue
-        customer = session.get(Customer, value)
-        if customer is None:
+                errors.append(FieldError(name, f"names no {reference.noun} of this customer"))
+        elif record is None:
             errors.append(FieldError(name, "names no customer"))
-        elif refers_to == "active_customer" and customer.status != "active":
-            errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not active"))
-        elif refers_to == "pending_customer" and customer.status != "pending":
-            errors.append(FieldError(name, f"customer '{customer.name}' is {customer.status}, not awaiting approval"))
+        elif reference.status and record.status != reference.status:
+            errors.append(FieldError(name, f"customer '{record.name}' is {record.status}, not {reference.status_words}"))
     return errors

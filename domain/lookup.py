@@ -19,8 +19,31 @@ from sqlalchemy.orm import Session
 from .records import Contact, Customer, Quote, QuoteRevision
 
 MAX_CHOICES = 20
-PREFIXES = {"customer": "C", "active_customer": "C", "pending_customer": "C", "quote_of_customer": "Q",
-            "contact_of_customer": "P"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A kind of record a form field may refer to (`x-references`): the table holding it, the prefix of its
+    numbers, what people call it, and what a record must be to be chosen."""
+
+    kind: str
+    entity: Any  # Customer, Quote or Contact
+    prefix: str  # of its numbers: C-00012
+    noun: str
+    status: str | None = None  # a customer in this status only
+    status_words: str = ""  # how an error says the status asked for
+    of_customer: bool = False  # one of the customer the form names (customer_id)
+    by_name: bool = True  # may be chosen by typing its name (a quote has none)
+
+
+REFERENCES: dict[str, Reference] = {r.kind: r for r in (
+    Reference("customer", Customer, "C", "customer"),
+    Reference("active_customer", Customer, "C", "active customer", "active", "active"),
+    Reference("pending_customer", Customer, "C", "customer awaiting approval", "pending", "awaiting approval"),
+    Reference("quote_of_customer", Quote, "Q", "quote", of_customer=True, by_name=False),
+    Reference("contact_of_customer", Contact, "P", "contact", of_customer=True),
+)}
+PREFIXES = {kind: reference.prefix for kind, reference in REFERENCES.items()}
 NUMBER = re.compile(r"(?:^|·)\s*([CQP])-(\d{1,10})\s*$")  # a number alone, or ending a label
 
 
@@ -52,7 +75,7 @@ def search(session: Session, refers_to: str, text: str, customer_id: int | None 
     number = NUMBER.search(text)
     if number and number.group(1) == PREFIXES[refers_to]:
         query = query.where(_entity(refers_to).id == int(number.group(2)))
-    elif text and refers_to != "quote_of_customer":
+    elif text and REFERENCES[refers_to].by_name:
         name = _entity(refers_to).name
         query = query.where(func.lower(name).contains(text.lower(), autoescape=True)).order_by(
             func.lower(name).startswith(text.lower(), autoescape=True).desc(), func.length(name))
@@ -78,8 +101,8 @@ def resolve(session: Session, refers_to: str, text: str, customer_id: int | None
         if found is None:
             raise Unresolved(f"there is no {noun} {text.split()[-1]} to choose here{_scope(refers_to)}")
         return int(found.id)
-    if refers_to == "quote_of_customer":
-        raise Unresolved("choose a quote from the list (its number, e.g. Q-00003)")
+    if not REFERENCES[refers_to].by_name:
+        raise Unresolved(f"choose a {noun} from the list (its number, e.g. {PREFIXES[refers_to]}-00003)")
     name = func.lower(_entity(refers_to).name)
     rows = list(session.scalars(query.where(name == text.lower()).limit(6)))
     named = "are named"
@@ -116,30 +139,28 @@ def customers_named(session: Session, text: str, limit: int = 200) -> list[int]:
 
 
 def _entity(refers_to: str) -> Any:
-    return {"C": Customer, "Q": Quote, "P": Contact}[PREFIXES[refers_to]]
+    return REFERENCES[refers_to].entity
 
 
 def _noun(refers_to: str) -> str:
-    return {"active_customer": "active customer", "pending_customer": "customer awaiting approval",
-            "customer": "customer", "quote_of_customer": "quote", "contact_of_customer": "contact"}.get(refers_to, refers_to)
+    return REFERENCES[refers_to].noun if refers_to in REFERENCES else refers_to
 
 
 def _scope(refers_to: str) -> str:
-    return " of this customer" if refers_to in ("quote_of_customer", "contact_of_customer") else ""
+    return " of this customer" if REFERENCES[refers_to].of_customer else ""
 
 
 def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
     """What a picker of this kind may choose from (None: it depends on a customer not chosen yet)."""
-    if refers_to == "customer":
-        return select(Customer).order_by(Customer.name)
-    if refers_to in ("active_customer", "pending_customer"):
-        status = refers_to.partition("_")[0]
-        return select(Customer).where(Customer.status == status).order_by(Customer.name)
-    if refers_to not in PREFIXES:
+    reference = REFERENCES.get(refers_to)
+    if reference is None:
         raise Unresolved(f"unknown kind of record '{refers_to}'")
+    entity = reference.entity
+    if not reference.of_customer:
+        query = select(entity).order_by(entity.name)
+        return query.where(entity.status == reference.status) if reference.status else query
     if customer_id is None:
         return None
-    entity = _entity(refers_to)
     return select(entity).where(entity.customer_id == customer_id).order_by(entity.id.desc())
 
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import UnitOfWork
+
 from .directory import ensure_group, ensure_user, issue_token, set_password
 from .records import AssignmentRule, Contact, Customer, Quote, QuoteRevision, User
 
@@ -90,3 +92,8 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
                                           created_at=now) for n, price in enumerate(prices, start=1))
         added["customers"] = len(CUSTOMERS)
     return added
+
+
+def demo_records(uow: UnitOfWork) -> dict:
+    """The command `crmflow init` runs: the demo users, groups, rules and records (nothing added twice)."""
+    return load_demo(uow.session, uow.now)

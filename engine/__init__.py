@@ -32,6 +32,7 @@ from .pack import Assignment, CaseScope, ControlPoint, HumanTask, Pack, ServiceC
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
 from .runtime.stepping import StepLimits
+from .runtime.unit_of_work import UnitOfWork
 from .runtime.webhooks import WebhookSender, signature
 from .runtime.worker import Worker
 from .scripting.data import DataLimits
@@ -51,7 +52,7 @@ from .store.tables import NAMING, UTCDateTime
 
 __all__ = [
     # the facade, its limits and the pack interface
-    "Engine", "DataLimits", "StepLimits",
+    "Engine", "UnitOfWork", "DataLimits", "StepLimits",
     "Pack", "ControlPoint", "HumanTask", "Assignment", "CaseScope", "ServiceCall", "uses_call", "default_assignment",
     # errors
     "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from domain.notifications import inbox, mark_read
+from domain.notifications import inbox
 from engine import NotFound
 
 from ..auth import ANYONE, CASE_READERS, current
@@ -11,7 +11,7 @@ from ..http import engine, reply
 from ..openapi import operation
 from ..uses.cases import HistoryQuery, readable_history
 from ..uses.common import Events, context_of
-from ..uses.inbox import Notifications, Read, UnreadQuery
+from ..uses.inbox import Notifications, Read, UnreadQuery, mark_notification_read
 
 bp = Blueprint("inbox", __name__, url_prefix="/api")
 
@@ -29,7 +29,7 @@ def notifications():
 @operation("Mark a notification read", ANYONE, ok=Read, tags=("inbox",))
 def read(notification_id: int):
     me = current()
-    engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
+    engine().execute(mark_notification_read, notification_id, actor=me.username)
     return reply({"id": notification_id, "read": True})
 
 

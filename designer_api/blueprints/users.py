@@ -5,12 +5,13 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from domain.directory import list_users, save_user
+from domain.directory import list_users
 
 from ..auth import ADMINS, current
 from ..errors import BadRequest
 from ..http import engine, reply
 from ..openapi import operation
+from ..uses import users as user_commands
 from ..uses.common import UserOut, Users, context_of
 from ..uses.users import UserIn, UserPatch
 
@@ -46,4 +47,4 @@ def change(username: str):
 
 def _save(username: str, changes: dict[str, Any], create: bool, actor: str) -> Any:
     """`null` leaves a field as it is; `"region": ""` clears the region."""
-    return engine().execute(lambda uow: save_user(uow.session, username, changes, create, uow.now, actor), actor=actor)
+    return engine().execute(user_commands.save, username, changes, create, actor=actor)

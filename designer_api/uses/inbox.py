@@ -6,6 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, RootModel
 
+from domain.notifications import mark_read
+from engine import UnitOfWork
+
 from .common import Open, Query
 
 
@@ -26,3 +29,8 @@ class Read(Open):
 
 class UnreadQuery(Query):
     unread: Annotated[str, Field(max_length=5)] | None = None
+
+
+def mark_notification_read(uow: UnitOfWork, notification_id: int) -> None:
+    """Mark one of `uow.actor`'s notifications read. :raises NotFound:"""
+    mark_read(uow.session, uow.actor or "", notification_id, uow.now)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field, RootModel, ValidationError
 
 from engine import (
     TEXT_PATTERN,
     Engine,
+    InvalidData,
     PilotView,
     VersionView,
 )
 
-from .common import Body, Data, Day, Id32, Key, Open, Query, Text, VersionOut, _model_of
+from .common import Body, Data, Day, Id32, Key, Open, Query, Text, VersionOut, _model_of, field_errors_of
 
 
 class CopyIn(Body):
@@ -161,3 +162,11 @@ def annotated_outline(engine: Engine, ref: str) -> dict[str, Any]:
             threshold = outline["parameters"].get(point.parameter) if point.parameter else None
             points.append({"element_id": element_id, "threshold": threshold, **point.to_dict()})
     return {**outline, "control_points": points}
+
+
+def check_start(data: dict[str, Any], business_key: str | None) -> None:
+    """A start sent from a page, held to the rules the API's StartIn holds a request body to. :raises InvalidData:"""
+    try:
+        StartIn.model_validate({"data": data, "business_key": business_key})
+    except ValidationError as refused:
+        raise InvalidData(field_errors_of(refused)) from None

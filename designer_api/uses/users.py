@@ -1,13 +1,14 @@
 """Users: request and response models of the administrators' user management."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from domain.directory import USERNAME
+from domain.directory import USERNAME, UserView, ensure_user, issue_token, revoke_tokens, save_user, set_password
 from engine import (
     TEXT_PATTERN,
+    UnitOfWork,
 )
 
 from .common import Body
@@ -35,3 +36,30 @@ class UserIn(UserPatch):
          "region": "north", "email": "dora@example.com"}]})
 
     username: Annotated[str, Field(pattern=USERNAME.pattern)]
+
+
+def save(uow: UnitOfWork, username: str, changes: dict[str, Any], create: bool) -> UserView:
+    """Create or change a user as `uow.actor` (an administrator); `null` leaves a field as it is, `"region": ""`
+    clears the region; deactivating ends their sessions and tokens. :raises InvalidData, NotFound, Conflict:"""
+    return save_user(uow.session, username, changes, create, uow.now, uow.actor)
+
+
+def ensure(uow: UnitOfWork, username: str, display_name: str, roles: list[str], groups: list[str],
+           region: str | None) -> None:
+    """Create or update a user from the command line."""
+    ensure_user(uow.session, username, display_name, roles, groups, region)
+
+
+def issue(uow: UnitOfWork, username: str, label: str | None, days: int) -> str:
+    """A new API token for `username` (shown once; only its hash is stored). :raises LookupError:"""
+    return issue_token(uow.session, username, uow.now, label, days=days)
+
+
+def revoke(uow: UnitOfWork, token: str | None, username: str | None) -> int:
+    """Revoke one token, or (`token` None) every token of `username`; how many were revoked."""
+    return revoke_tokens(uow.session, uow.now, token, username)
+
+
+def password(uow: UnitOfWork, username: str, secret: str) -> None:
+    """Set the password a user signs in to the pages with; their open sessions end. :raises LookupError, ValueError:"""
+    set_password(uow.session, username, secret)

@@ -8,12 +8,13 @@ from urllib.parse import urlencode, urlparse
 from flask import g, redirect, request, session, url_for
 
 from domain.directory import groups_of
-from domain.sessions import session_user, touch_session
+from domain.sessions import session_user
 
 from ..auth import Principal
 from ..errors import Unauthorized
 from ..http import engine
 from ..i18n import LANGUAGES, event_name, field_message, pick_language, translate
+from ..uses.session import touch
 
 OPEN_PAGES = {"signin.login", "signin.language", "static"}
 
@@ -42,7 +43,7 @@ def signed_in():
         g.principal = Principal(user.username, frozenset(user.roles), groups_of(read, user.username))
         g.display_name = user.display_name
     if stale:
-        engine().execute(lambda uow: touch_session(uow.session, str(raw), uow.now))
+        engine().execute(touch, str(raw))
     return None
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from domain.notifications import inbox, mark_read
+from domain.notifications import inbox
 
 from ..auth import ANYONE, allowed, current
 from ..http import engine
+from ..uses.inbox import mark_notification_read
 
 bp = Blueprint("inbox_pages", __name__, url_prefix="/inbox")
 
@@ -23,5 +24,5 @@ def inbox_page():
 @allowed(ANYONE)
 def read(notification_id: int):
     me = current()
-    engine().execute(lambda uow: mark_read(uow.session, me.username, notification_id, uow.now), actor=me.username)
+    engine().execute(mark_notification_read, notification_id, actor=me.username)
     return redirect(url_for("inbox_pages.inbox_page"))

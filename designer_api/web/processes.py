@@ -14,7 +14,7 @@ from ..auth import ADMINS, ANYONE, CASE_READERS, COCKPIT, REPORT_READERS, WORKER
 from ..diagram import instance_svg, render_svg
 from ..http import engine
 from ..uses.cases import InstancesQuery, instance_search, readable_case
-from ..uses.processes import CompareQuery, annotated_outline, catalog
+from ..uses.processes import CompareQuery, annotated_outline, catalog, check_start
 from ..uses.reports import moments
 from ..uses.tasks import colleagues
 from .context import local_path
@@ -71,8 +71,7 @@ def start_page(key: str):
         try:
             if errors:  # nothing runs; the form's own check names the other fields too
                 raise InvalidData(engine().validate_form(engine().start_form(key), data))
-            if business_key and len(business_key) > 128:
-                raise InvalidData([FieldError("business_key", "must be at most 128 characters")])
+            check_start(data, business_key)
             case = engine().start(key, data, business_key, me.username,
                                   idempotency_key=request.form.get("once", "")[:64] or None)
         except InvalidData as refused:

@@ -6,13 +6,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from domain.directory import ROLES, list_users, save_user
+from domain.directory import ROLES, list_users
 from domain.forms import REGIONS
 from domain.records import Group
 from engine import EngineError, InvalidData
 
 from ..auth import ADMINS, allowed, current
 from ..http import engine
+from ..uses import users as user_commands
 
 bp = Blueprint("user_pages", __name__, url_prefix="/admin/users")
 
@@ -44,8 +45,7 @@ def save():
     if form.get("email", "").strip():
         changes["email"] = form["email"].strip()[:256]
     try:
-        engine().execute(lambda uow: save_user(uow.session, username, changes, create, uow.now, admin.username),
-                         actor=admin.username)
+        engine().execute(user_commands.save, username, changes, create, actor=admin.username)
     except InvalidData as refused:
         return _render({f"{username}.{f.field}": f.message for f in refused.fields}, 422)
     except EngineError as refused:
