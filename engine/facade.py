@@ -63,14 +63,17 @@ class Engine:
 
     @property
     def pack(self) -> Pack:
+        """The domain pack this engine runs with."""
         return self.context.pack
 
     @property
     def clock(self) -> Callable[[], datetime]:
+        """The engine's clock (injectable for tests)."""
         return self.context.clock
 
     @property
     def max_model_bytes(self) -> int:
+        """The largest model intake takes."""
         return self.context.limits.model_bytes
 
     def init_db(self) -> None:

@@ -1,7 +1,7 @@
 """Adapting a process into its own next version: copy, a conditional step, a typed threshold, deploy, migrate."""
 from __future__ import annotations
 
-from tests.api.test_designer_scenario import INFO, ok, work
+from tests.api.test_drafts import INFO, ok, work
 
 KEY_ACCOUNT_STEP = {"op": "insert_task", "after": "Task_CreditLimitReview", "when": "requested_credit_limit > 1000000",
                     "name": "Key account approval", "name_zh": "大客户审批", "id": "Task_KeyAccountApproval",

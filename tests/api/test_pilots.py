@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tests.api.test_designer_scenario import ok
+from tests.api.test_drafts import ok
 
 EAST = {"customer_id": 1, "amount": 30000, "quote_id": None}  # Shanghai Precision Machinery, east
 SOUTH = {"customer_id": 2, "amount": 30000, "quote_id": None}  # Guangzhou Fresh Retail, south

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_designer_scenario import ok
+from tests.api.test_drafts import ok
 
 XML = {"Content-Type": "application/xml"}
 BAND = b"approved_credit_limit &gt; credit_band"

@@ -1,4 +1,5 @@
-"""Migration: a dry run gives a verdict per instance; refused instances are left exactly as they were."""
+"""Processes over HTTP (/api/processes): migrating their running cases. A dry run gives a verdict per
+instance; refused instances are left exactly as they were."""
 from __future__ import annotations
 
 from engine.authoring.operations import apply_operations
