@@ -62,6 +62,11 @@ ZH = {
     "pilot; all others on the current version.":
         "这些区域客户的案件（无客户时：这些区域或组的发起人）使用试点版本；其余使用当前版本。",
     "Compare": "对比", "Make this version current for everyone?": "把此版本设为所有人的当前版本？",
+    "Terminate this case? Its open tasks are cancelled; this cannot be undone.": "终止此案例？其未完成的任务将被取消，且无法撤销。",
+    "Deactivate this version? New cases no longer start on it.": "停用此版本？新案例将不再以此版本启动。",
+    "Roll back? New cases start on the version before; running cases stay where they are.":
+        "回滚？新案例将以上一版本启动；进行中的案例保持不变。",
+    "Move the cases marked ok to the new version? This cannot be undone.": "把标记为可迁移的案例迁移到新版本？此操作无法撤销。",
     "Roll out to everyone": "推广到全部", "End the pilot? New cases start on the current version again.":
         "结束试点？新案件将重新使用当前版本。", "End the pilot": "结束试点", "Earlier pilots": "以往试点",
     "rolled out": "已推广", "ended": "已结束", "by": "由", "Compare versions": "版本对比", "Measure": "指标",

@@ -9,9 +9,11 @@ document.addEventListener("DOMContentLoaded", () => {
     op.addEventListener("change", show);
     show();
   }
-  // What cannot be undone asks first (rolling a pilot out, ending it).
-  document.querySelectorAll("form[data-confirm]").forEach((form) => form.addEventListener("submit", (event) => {
-    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  // What cannot be undone asks first (terminating a case, rolling back, deactivating, migrating, a pilot's end):
+  // the button pressed, or else its form, says what.
+  document.querySelectorAll("form").forEach((form) => form.addEventListener("submit", (event) => {
+    const ask = event.submitter?.dataset.confirm || form.dataset.confirm;
+    if (ask && !window.confirm(ask)) event.preventDefault();
   }));
   // A diagram opens scrolled to where the case is now.
   document.querySelectorAll(".diagram").forEach((box) => {

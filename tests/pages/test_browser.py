@@ -321,6 +321,11 @@ def test_an_administrator_finds_a_case_by_customer_and_terminates_it(page, serve
     page.click("a:has-text('SO-TO-CANCEL')")
     shot(page, "15-case-found-by-customer")
     page.fill("input[name=reason]", "customer cancelled the order")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("button:has-text('Terminate')")  # asked first; dismissed, nothing happens
+    assert asked and "cannot be undone" in asked[0] and page.locator(".flash").count() == 0
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:has-text('Terminate')")
     assert "Case terminated" in page.inner_text(".flash")
     [case] = [i for i in engine.instances(process_key="order_release") if i.business_key == "SO-TO-CANCEL"]
