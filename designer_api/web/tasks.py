@@ -100,7 +100,10 @@ def delegate(task_id: str):
     me = current()
     task = hand_over(engine(), task_id, me, request.form.get("to", ""))
     flash(f"Task handed to|{task.assignee}")
-    return redirect(local_path(request.form.get("next")) or url_for("task_pages.task_list"))
+    back = local_path(request.form.get("next"))
+    if back == url_for("task_pages.task_page", task_id=task_id) and "admin" not in me.roles:
+        back = None  # the task is someone else's now: its page is no longer theirs to see
+    return redirect(back or url_for("task_pages.task_list"))
 
 
 @bp.post("/tasks/<task_id>/complete")

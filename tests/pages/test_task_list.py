@@ -64,8 +64,10 @@ def test_an_assignee_hands_a_task_to_a_colleague_and_an_administrator_reassigns_
     assert "<option>fiona</option>" in page and "<option>frank</option>" not in page
     assert frank.post(f"/tasks/{task_id}/delegate", to="alice").status_code == 422  # not in finance
     assert engine.task(task_id).assignee == "frank"
-    assert frank.post(f"/tasks/{task_id}/delegate", to="fiona").status_code == 302
+    handed = frank.post(f"/tasks/{task_id}/delegate", to="fiona", next=f"/tasks/{task_id}")
+    assert handed.status_code == 302 and handed.headers["Location"].endswith("/tasks")  # not a page he may not see
     assert engine.task(task_id).assignee == "fiona"
+    assert "Task handed to" in frank.get("/tasks").get_data(as_text=True)
     root = signed_in("root")
     case_page = root.get(f"/processes/instances/{engine.task(task_id).instance_id}").get_data(as_text=True)
     assert "Reassign to" in case_page and "<option>frank</option>" in case_page
