@@ -38,7 +38,7 @@ def my_tasks():
         filters[moment] = aware(filters[moment])
     if query.overdue:
         filters["due_before"] = engine().clock()
-    return reply(engine().tasks(assignee=me.username, groups=me.queues, **filters))
+    return reply(engine().tasks(assignee=me.username, groups=me.queues, claimable_by=me.username, **filters))
 
 
 @bp.get("/<task_id>")

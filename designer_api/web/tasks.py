@@ -45,7 +45,8 @@ def task_list():
     del filters["limit"], filters["offset"]
     mine = engine().tasks(assignee=me.username, limit=PER_PAGE + 1, offset=(pages["page"] - 1) * PER_PAGE,
                           **filters)
-    claimable = engine().tasks(groups=me.queues, limit=PER_PAGE + 1, offset=(pages["group_page"] - 1) * PER_PAGE,
+    claimable = engine().tasks(groups=me.queues, claimable_by=me.username, limit=PER_PAGE + 1,
+                                offset=(pages["group_page"] - 1) * PER_PAGE,
                                **filters) if me.queues else []
     lists = {"mine": mine[:PER_PAGE], "claimable": claimable[:PER_PAGE]}
     more = {"page": len(mine) > PER_PAGE, "group_page": len(claimable) > PER_PAGE}

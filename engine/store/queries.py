@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Self
 
-from sqlalchemy import Boolean, ColumnElement, Connection, Select, bindparam, false, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Connection, Select, String, bindparam, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -275,16 +275,24 @@ _TASK_FILTERS: dict[str, ColumnElement[bool]] = {
                                               TASK.c.candidate_group.is_(None) & bindparam("unassigned", type_=Boolean)),
     "instance_id": TASK.c.instance_id == bindparam("instance_id"),
     "process_key": TASK.c.process_key == bindparam("process_key"),
+    # the four-eyes rule keeps this user from the task (its requester, or whoever did the step it checks):
+    # not offered to them for claiming. `excluded` is a JSON list of user names, matched as its text.
+    "not_excluded": TASK.c.excluded.is_(None) | ~cast(TASK.c.excluded, String).contains(
+        bindparam("not_excluded"), escape="\\"),
 }
 
 
 @cache  # one statement per combination of filters (at most 2^8): compiled once each
 def _task_list(filters: tuple[str, ...]) -> Select[Any]:
-    conditions = [_TASK_FILTERS[name] for name in filters if name not in ("assignee", "groups")]
+    conditions = [_TASK_FILTERS[name] for name in filters if name not in ("assignee", "groups", "not_excluded")]
+    claimable = _TASK_FILTERS["groups"] & _TASK_FILTERS["not_excluded"] if "not_excluded" in filters \
+        else _TASK_FILTERS["groups"]
     if "assignee" in filters and "groups" in filters:  # mine, or unclaimed in my groups
-        conditions.append(or_(_TASK_FILTERS["assignee"], _TASK_FILTERS["groups"]))
-    else:
-        conditions += [_TASK_FILTERS[name] for name in filters if name in ("assignee", "groups")]
+        conditions.append(or_(_TASK_FILTERS["assignee"], claimable))
+    elif "groups" in filters:
+        conditions.append(claimable)
+    elif "assignee" in filters:
+        conditions.append(_TASK_FILTERS["assignee"])
     return (_TASKS_WITH_CASE.where(*conditions).order_by(*_OVERDUE_FIRST)
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
@@ -294,8 +302,9 @@ def list_tasks(connection: Connection, *, assignee: str | None = None, groups: C
                business_key: str | None = None, due_before: datetime | None = None,
                created_since: datetime | None = None, text: str | None = None,
                text_in_data: tuple[str, Collection[Any]] | None = None, limit: int = 100,
-               offset: int = 0) -> list[TaskView]:
-    """Tasks by assignee, by candidate groups (unclaimed only), by instance and more; index-backed.
+               offset: int = 0, claimable_by: str | None = None) -> list[TaskView]:
+    """Tasks by assignee, by candidate groups (unclaimed only; with `claimable_by`, none the four-eyes rule keeps
+    that user from), by instance and more; index-backed.
 
     `text` matches a task whose name or process contains it or whose business key starts with it,
     or, with `text_in_data` (field, values), whose case has one of the values there (e.g. the ids
@@ -305,7 +314,8 @@ def list_tasks(connection: Connection, *, assignee: str | None = None, groups: C
     values: dict[str, Any] = {
         "business_key": business_key, "due_before": due_before, "created_since": created_since,
         "state": state or None, "assignee": assignee, "groups": list(groups) if groups is not None else None,
-        "instance_id": instance_id, "process_key": process_key}
+        "instance_id": instance_id, "process_key": process_key,
+        "not_excluded": _like_literal(f'"{claimable_by}"') if claimable_by and groups is not None else None}
     values = {name: value for name, value in values.items() if value is not None}
     query = _task_list(tuple(values))
     if groups is not None:
@@ -349,3 +359,8 @@ def versions(session: Session, process_key: str | None = None) -> list[VersionVi
             raise NotFound(f"process '{process_key}' is not deployed")
         query = query.where(ProcessVersion.process_key == process_key)
     return [VersionView.of(v) for v in session.scalars(query)]
+
+
+def _like_literal(text: str) -> str:
+    """`text` as a LIKE pattern matching itself only (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -100,3 +100,15 @@ def test_the_api_searches_tasks_and_claims_several(engine, as_user):
     assert "does not exist" in results[2]["reason"]
     assert frank.post("/api/task-claims", json={"task_ids": []}).status_code == 422
     assert frank.post("/api/task-claims", json={"task_ids": ["x"] * 101}).status_code == 422
+
+
+def test_a_task_the_four_eyes_rule_keeps_from_someone_is_not_offered_to_them(as_user, engine):
+    """Carol orders without a quote: the price exception waits for a sales manager other than her."""
+    started = as_user("carol").post("/api/processes/order_release/instances",
+                                    json={"data": {"customer_id": 3, "amount": 80000}, "business_key": "SO-4EYES"})
+    assert started.status_code == 201
+    exception = [t for t in engine.tasks(instance_id=started.json["id"]) if t.element_id == "Task_PriceException"]
+    assert exception and exception[0].excluded == ["carol"]
+    offered = lambda user: [t["id"] for t in as_user(user).get("/api/tasks").json]  # noqa: E731
+    assert exception[0].id not in offered("carol")
+    assert exception[0].id in offered("maggie")
