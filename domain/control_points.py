@@ -34,7 +34,7 @@ def fire(call: ServiceCall, point: ControlPoint, alert_user: str | None, **evide
         evidence = {"customer": customer.name, **evidence}
     call.record("control_point_triggered", control_point=point.key, action=point.action, **evidence)
     if alert_user:
-        notify(call, alert_user, f"{point.title_en} / {point.title_zh}", _evidence_text(evidence), kind="alert",
+        notify(call, alert_user, f"{point.title_en} / {point.title_zh}", alert_text(point.key, evidence), kind="alert",
                data={"control_point": point.key, **evidence})
 
 
@@ -140,9 +140,46 @@ def _customer(call: ServiceCall, customer_id: int, lock: bool = False) -> Custom
     return customer
 
 
-def _evidence_text(evidence: dict[str, Any]) -> str:
-    facts = ", ".join(f"{k}={v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
-    return f"{evidence['customer']}: {facts}" if "customer" in evidence else facts
+def alert_text(point: str, evidence: dict[str, Any]) -> str:
+    """What an alert says, in English and Chinese, in the words of the business: percentages, amounts, numbers of
+    orders and quotes (never `usage=1.1949` or `quote_id=None`)."""
+    who = evidence.get("customer") or "the customer"
+    amount = _money(evidence.get("order_amount"))
+    order = f"order {evidence['order_id']}" if isinstance(evidence.get("order_id"), int) else "the order"
+    if point == "credit_usage":
+        usage, threshold = _percent(evidence.get("usage")), _percent(evidence.get("threshold"))
+        return (f"{who}: with this order of {amount}, credit usage would be {usage} of the limit (the control "
+                f"blocks from {threshold}); a sales manager decides whether it may go ahead."
+                f" / {who}：加上这笔 {amount} 的订单，信用额度使用率将达 {usage}（{threshold} 起阻止）；由销售经理决定是否放行。")
+    if point == "prepayment":
+        return (f"{who}: {order} of {amount} is released only once its prepayment has arrived."
+                f" / {who}：{_zh(order)}（{amount}）须在预付款到账后才能放行。")
+    if point == "approved_quote_price":
+        if evidence.get("quote_id") is None:
+            return (f"{who}: {order} of {amount} names no quote; a sales manager must approve a price exception."
+                    f" / {who}：{_zh(order)}（{amount}）没有报价单；须由销售经理批准价格例外。")
+        quote = f"Q-{evidence['quote_id']:05d}" if isinstance(evidence.get("quote_id"), int) else "its quote"
+        if evidence.get("approved_price") is None:
+            return (f"{who}: {quote} of {order} has no approved price yet; {amount} cannot be checked against it."
+                    f" / {who}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
+        approved = _money(evidence["approved_price"])
+        return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
+                f"approve the difference. / {who}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
+                "须由销售经理批准差异。")
+    facts = ", ".join(f"{k}: {v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
+    return f"{who}: {facts}"
+
+
+def _zh(order: str) -> str:
+    return order.replace("order ", "订单 ").replace("the order", "该订单")
+
+
+def _percent(value: Any) -> str:
+    return f"{float(value) * 100:.0f} %" if isinstance(value, int | float) else "?"
+
+
+def _money(value: Any) -> str:
+    return f"{float(value):,.2f}" if isinstance(value, int | float) else "?"
 
 
 CREDIT_USAGE = ControlPoint(

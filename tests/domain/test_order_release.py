@@ -55,6 +55,9 @@ def test_credit_usage_at_90_percent_blocks_the_order_and_alerts_the_salesperson(
     credit_alert = [a for a in alerts if "Credit usage" in a.title]
     assert len(credit_alert) == 1 and credit_alert[0].instance_id == instance.id
     assert credit_alert[0].body.startswith(evidence["customer"])  # the alert names the customer, not its id
+    body = credit_alert[0].body  # in the business's words: percentages and amounts, no field names
+    assert "credit usage would be 90 % of the limit (the control blocks from 90 %)" in body and "50,000.00" in body
+    assert "usage=" not in body and "使用率将达 90 %" in body
     d.complete("Task_CreditOverride", "carol", override_approved=False, override_reason="pay the open invoices first")
     assert d.status == "completed"
     held = order(crm, instance.id)
