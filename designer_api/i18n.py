@@ -16,6 +16,8 @@ ZH = {
     "Sign in": "登录", "Sign out": "退出", "Username": "用户名", "Password": "密码",
     "Signed in as": "当前用户", "Language": "语言", "Save": "保存", "Back": "返回", "Open": "打开",
     "Name": "名称", "Version": "版本", "Versions": "版本", "Active": "生效", "Inactive": "未生效",
+    "Current: new cases start on it": "当前版本：新案例以此启动", "Active · a newer version is current": "生效 · 较新的版本为当前版本",
+    "Piloted": "试点中",
     "Status": "状态", "Process": "流程", "Business key": "业务编号", "Due": "到期", "Created": "创建时间",
     "Assignee": "处理人", "Group": "组", "Step": "步骤", "Lane": "泳道", "Form": "表单", "When": "时间",
     "Who": "操作人", "What": "事件", "Details": "详情", "None": "无", "Kind": "类型", "Count": "数量",

@@ -235,6 +235,11 @@ def test_an_administrator_plans_maps_and_executes_a_migration_and_manages_versio
     root = signed_in("root")
     page = root.get("/processes/customer_approval/2").get_data(as_text=True)
     assert 'id="deactivate-2"' in page and 'id="rollback"' in page and "customer_approval@1" in page
+    versions = page[page.index('id="versions"'):page.index('id="pilots"')]  # which one new cases start on
+    assert versions.count("Current: new cases start on it") == 1 and "Active · a newer version is current" in versions
+    row = next(r for r in versions.split("<tr>") if ">v2</a>" in r)
+    assert "Current: new cases start on it" in row
+    assert 'data-confirm="Deactivate this version?' in versions and 'data-confirm="Roll back?' in versions
 
     plan = root.post("/processes/customer_approval/migration", from_version="1", to_version="2", plan="1")
     text = plan.get_data(as_text=True)
