@@ -141,33 +141,38 @@ def _customer(call: ServiceCall, customer_id: int, lock: bool = False) -> Custom
 
 
 def alert_text(point: str, evidence: dict[str, Any]) -> str:
-    """What an alert says, in English and Chinese, in the words of the business: percentages, amounts, numbers of
-    orders and quotes (never `usage=1.1949` or `quote_id=None`)."""
+    """What an alert says, in English and Chinese."""
+    return " / ".join(alert_words(point, evidence))
+
+
+def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
+    """What a control point's firing means, (English, Chinese), in the words of the business: percentages, amounts,
+    numbers of orders and quotes (never `usage=1.1949` or `quote_id=None`)."""
     who = evidence.get("customer") or "the customer"
     amount = _money(evidence.get("order_amount"))
     order = f"order {evidence['order_id']}" if isinstance(evidence.get("order_id"), int) else "the order"
     if point == "credit_usage":
         usage, threshold = _percent(evidence.get("usage")), _percent(evidence.get("threshold"))
         return (f"{who}: with this order of {amount}, credit usage would be {usage} of the limit (the control "
-                f"blocks from {threshold}); a sales manager decides whether it may go ahead."
-                f" / {who}：加上这笔 {amount} 的订单，信用额度使用率将达 {usage}（{threshold} 起阻止）；由销售经理决定是否放行。")
+                f"blocks from {threshold}); a sales manager decides whether it may go ahead.",
+                f"{who}：加上这笔 {amount} 的订单，信用额度使用率将达 {usage}（{threshold} 起阻止）；由销售经理决定是否放行。")
     if point == "prepayment":
-        return (f"{who}: {order} of {amount} is released only once its prepayment has arrived."
-                f" / {who}：{_zh(order)}（{amount}）须在预付款到账后才能放行。")
+        return (f"{who}: {order} of {amount} is released only once its prepayment has arrived.",
+                f"{who}：{_zh(order)}（{amount}）须在预付款到账后才能放行。")
     if point == "approved_quote_price":
         if evidence.get("quote_id") is None:
-            return (f"{who}: {order} of {amount} names no quote; a sales manager must approve a price exception."
-                    f" / {who}：{_zh(order)}（{amount}）没有报价单；须由销售经理批准价格例外。")
+            return (f"{who}: {order} of {amount} names no quote; a sales manager must approve a price exception.",
+                    f"{who}：{_zh(order)}（{amount}）没有报价单；须由销售经理批准价格例外。")
         quote = f"Q-{evidence['quote_id']:05d}" if isinstance(evidence.get("quote_id"), int) else "its quote"
         if evidence.get("approved_price") is None:
-            return (f"{who}: {quote} of {order} has no approved price yet; {amount} cannot be checked against it."
-                    f" / {who}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
+            return (f"{who}: {quote} of {order} has no approved price yet; {amount} cannot be checked against it.",
+                    f"{who}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
         approved = _money(evidence["approved_price"])
         return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
-                f"approve the difference. / {who}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
+                "approve the difference.", f"{who}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
                 "须由销售经理批准差异。")
     facts = ", ".join(f"{k}: {v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
-    return f"{who}: {facts}"
+    return f"{who}: {facts}", f"{who}：{facts}"
 
 
 def _zh(order: str) -> str:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
+from domain.control_points import alert_words
 from engine import (
     DATA_NAME_PATTERN,
     Engine,
@@ -15,6 +16,7 @@ from engine import (
     InstanceSearch,
     InstanceView,
     InvalidData,
+    Pack,
     TaskView,
 )
 
@@ -128,3 +130,17 @@ def _typed(text: str) -> Any:
         return parse_number(text)
     except ValueError:
         return text
+
+
+def control_points_fired(pack: Pack, history: list[EventView]) -> list[dict[str, str]]:
+    """The control points a case's history says fired, each as its title and what it meant, in English and
+    Chinese (the case page shows them at the top: why an order waits)."""
+    fired = []
+    for event in history:
+        point = pack.control_points.get((event.data or {}).get("control_point", "")) \
+            if event.type == "control_point_triggered" else None
+        if point is not None:
+            en, zh = alert_words(point.key, event.data or {})
+            fired.append({"title_en": point.title_en, "title_zh": point.title_zh, "en": en, "zh": zh,
+                          "action": point.action})
+    return fired

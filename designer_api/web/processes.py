@@ -13,7 +13,7 @@ from engine import DuplicateCase, FieldError, InvalidData, reports
 from ..auth import ADMINS, ANYONE, CASE_READERS, COCKPIT, REPORT_READERS, WORKERS, allowed, current
 from ..diagram import instance_svg, render_svg
 from ..http import engine
-from ..uses.cases import InstancesQuery, instance_search, readable_case
+from ..uses.cases import InstancesQuery, control_points_fired, instance_search, readable_case
 from ..uses.processes import CompareQuery, annotated_outline, catalog, check_start
 from ..uses.reports import moments
 from ..uses.tasks import colleagues
@@ -192,7 +192,9 @@ def instance_page(instance_id: str):
     instance = readable_case(engine(), me, instance_id)
     tasks = engine().tasks(instance_id=instance_id, state=None)
     reassign_to = {t.id: colleagues(engine(), t) if "admin" in me.roles and t.state == "ready" else [] for t in tasks}
-    return render_template("instance.html", instance=instance, history=engine().history(instance_id), tasks=tasks,
+    history = engine().history(instance_id)
+    return render_template("instance.html", instance=instance, history=history, tasks=tasks,
+                           fired=control_points_fired(engine().pack, history),
                            diagram=instance_svg(engine(), instance), reassign_to=reassign_to)
 
 

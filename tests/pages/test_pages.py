@@ -365,3 +365,15 @@ def test_an_administrator_creates_a_user_and_deactivates_another_from_the_users_
         users = {u.username: u for u in list_users(session)}
     assert (users["dora"].groups, users["dora"].region, users["dora"].active) == (["sales"], "north", True)
     assert users["bob"].active is False
+
+
+def test_a_blocked_order_s_case_page_says_which_control_point_stopped_it_in_plain_words(engine, signed_in):
+    case = engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-PLAIN", "alice")
+    alice = signed_in("alice")
+    page = alice.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    block = page[page.index('id="control-points"'):]
+    assert "Credit usage" in block and "credit usage would be 95 % of the limit (the control blocks from 90 %)" in block
+    assert "usage=" not in block
+    alice.get("/language/zh")
+    chinese = alice.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    assert "信用额度使用率将达" in chinese[chinese.index('id="control-points"'):]
