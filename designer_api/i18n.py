@@ -78,6 +78,7 @@ ZH = {
     "Pilot rolled out; new cases start on": "试点已推广；新案件使用",
     "Pilot ended; new cases start on": "试点已结束；新案件使用", "ask me (the simulation stops here)": "询问我（模拟在此停下）",
     "Asks for a decision at": "需要在此作出决定", "Id": "标识", "completed": "已完成", "waiting": "等待中",
+    "running": "进行中", "suspended": "已暂停", "started": "启动于",
     "error": "出错", "invalid_answer": "答案不符合表单",
     "shown in the history, the diff and the reports": "显示在历史、差异和报表中",
     "an id starts with a letter and holds letters, digits, _ . - only": "标识以字母开头，只含字母、数字和 _ . -",

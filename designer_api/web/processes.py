@@ -193,7 +193,9 @@ def instance_page(instance_id: str):
     tasks = engine().tasks(instance_id=instance_id, state=None)
     reassign_to = {t.id: colleagues(engine(), t) if "admin" in me.roles and t.state == "ready" else [] for t in tasks}
     history = engine().history(instance_id)
+    name = next((v.name for v in engine().versions(instance.process_key) if v.version == instance.version), None)
     return render_template("instance.html", instance=instance, history=history, tasks=tasks,
+                           process_name=name or instance.process_key,
                            fired=control_points_fired(engine().pack, history),
                            diagram=instance_svg(engine(), instance), reassign_to=reassign_to)
 

@@ -377,3 +377,11 @@ def test_a_blocked_order_s_case_page_says_which_control_point_stopped_it_in_plai
     alice.get("/language/zh")
     chinese = alice.get(f"/processes/instances/{case.id}").get_data(as_text=True)
     assert "信用额度使用率将达" in chinese[chinese.index('id="control-points"'):]
+
+
+def test_a_case_without_a_business_key_is_titled_by_its_process_and_start_not_by_an_id(engine, signed_in):
+    case = engine.start("customer_approval", {}, None, "alice")
+    page = signed_in("alice").get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    heading = page[page.index("<h1>"):page.index("</h1>")]
+    assert "New customer approval" in heading and "started" in heading and case.id not in heading
+    assert case.id[:8] not in page[page.index("<title>"):page.index("</title>")]
