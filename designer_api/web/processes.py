@@ -39,7 +39,7 @@ def version_page(key: str, version: int):
     versions = engine().versions(key)
     return render_template("process.html", key=key, version=version, outline=annotated_outline(engine(), ref),
                            versions=versions, durations=durations, pilots=engine().authoring.pilots(key),
-                           current=next((v.version for v in versions if v.active), None),  # newest first
+                           current=catalog(versions)[0]["active_version"],
                            diagram=render_svg(bpmn, heat=reports.heat(durations)),
                            instances=engine().instances(process_key=key, limit=20))
 
