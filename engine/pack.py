@@ -104,6 +104,9 @@ class Pack:
     name = "none"
     # History event types the pack's services record (ServiceCall.record): webhooks may subscribe to them.
     event_types: frozenset[str] = frozenset()
+    # Services that act outside crmflow's transaction (a payment, a call to another system): a replay cannot run
+    # them dry against today's records, so a case that would need one is said to be not replayable.
+    no_dry_run: frozenset[str] = frozenset()
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
                  services: Mapping[str, Callable[..., Any]] | None = None,

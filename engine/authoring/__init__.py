@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
@@ -27,6 +27,7 @@ from ..store.tables import Draft, Process
 from ..store.versions import find_version, latest_version
 from . import commands, drafts, migration, pilots
 from . import outline as outlines
+from . import replay as replays
 from .drafts import DraftView
 from .operations import apply_operations
 from .simulation import simulate
@@ -255,6 +256,20 @@ class Authoring:
         if answers is not None and not isinstance(answers, dict):
             raise InvalidData([FieldError("answers", "must map element ids to form data (or lists of it)")])
         return simulate(self.context, self._take_in(bpmn, key), data, answers or {})
+
+    def replay(self, draft_id: str, since: date | None = None, until: date | None = None,
+               limit: int | None = None) -> dict[str, Any]:
+        """The cases of the draft's process started in the period (default: the last 90 days; at most `limit`,
+        default 1,000, the newest), replayed through the draft in memory and compared with what they did; nothing
+        is written. :raises NotFound, InvalidModel: (the draft does not pass intake) InvalidData: (period, limit)"""
+        draft = self.draft(draft_id)
+        since, until, limit = replays.bounds(since, until, limit, self.context.clock().date())
+        bpmn, _ = self.bpmn(f"draft:{draft_id}")
+        model = self._take_in(bpmn, draft.process_key)
+        # a copy under a new key replays the cases of the process it was copied from
+        recorded_key = draft.process_key if draft.next_version_of or not draft.copied_from \
+            else draft.copied_from.split("@")[0]
+        return {"draft_id": draft_id, **replays.replay(self.context, model, recorded_key, since, until, limit)}
 
     # -- versions -------------------------------------------------------------------------------
     def rollback(self, process_key: str, actor: str | None) -> VersionView:

@@ -198,6 +198,9 @@ class InstanceRun:
         if not is_model_element(task):
             return
         data: dict[str, Any] = {"type": task.task_spec.__class__.__name__}
+        call = self.workflow.script_engine.call_made(task)
+        if call is not None:  # what a service was asked and answered: a replay gives the answer back
+            data["service"] = call
         taken = gateway_taken(task)
         if taken is None:
             self.event("element_completed", task.task_spec.bpmn_id, str(task.id), data)
@@ -214,18 +217,21 @@ class InstanceRun:
         else:
             message = "this step failed unexpectedly; an administrator can find the details in the server log"
             log.error("incident %s on instance %s at %s", reference, self.row.id, element_id, exc_info=exc)
-        self.record_incident(element_id, str(task.id) if task is not None else None, message, reference)
+        call = self.workflow.script_engine.call_made(task) if task is not None else None
+        self.record_incident(element_id, str(task.id) if task is not None else None, message, reference, call)
 
     def record_incident(self, element_id: str | None, task_id: str | None, message: str,
-                        reference: str | None = None) -> None:
-        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history.
+                        reference: str | None = None, call: dict[str, Any] | None = None) -> None:
+        """Stop the instance at `element_id` with an incident to fix and retry, and say so in the history
+        (with the service call that failed, when one did).
 
         The message is for people; `reference` ties it to the technical details in the server log.
         """
         reference = reference or new_reference()
         self.row.incident = {"element_id": element_id, "task_id": task_id, "message": message,
                              "reference": reference}
-        self.event("incident", element_id, task_id, {"message": message, "reference": reference})
+        self.event("incident", element_id, task_id, {"message": message, "reference": reference,
+                                                     **({"service": call} if call else {})})
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> None:

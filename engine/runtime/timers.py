@@ -47,18 +47,27 @@ def _timer_definition(task: Any) -> Any:
 
 def sync(workflow: BpmnWorkflow, instance_id: str, now: datetime, connection: Connection, batch: Batch) -> None:
     """Make an instance's timer rows match the timers its workflow waits on (the writes join `batch`)."""
-    waiting = {str(t.id): t for t in workflow.get_tasks(state=TaskState.WAITING) if _timer_definition(t)}
+    timers = waiting(workflow, now)
     rows = writes.timers_of(connection, instance_id)
     added, moved = [], {}
-    for timer_id, task in waiting.items():
-        due_text = task._get_internal_data(DUE_KEY)
-        due = datetime.fromisoformat(due_text) if due_text else _schedule(workflow, task, now)
+    for timer_id, (task, due) in timers.items():
         if timer_id not in rows:
             added.append({"id": timer_id, "instance_id": instance_id, "element_id": task.task_spec.bpmn_id,
                           "due_at": due, "attempts": 0, "last_error": None})
         elif rows[timer_id] != due:  # a cycle timer moved on to its next firing
             moved[timer_id] = due
-    writes.write_timers(batch, added, moved, rows.keys() - waiting.keys())
+    writes.write_timers(batch, added, moved, rows.keys() - timers.keys())
+
+
+def waiting(workflow: BpmnWorkflow, now: datetime) -> dict[str, tuple[Any, datetime]]:
+    """Timer id -> (task, due time) of each timer the workflow waits on; one it has just started waiting on is
+    scheduled on the engine's clock (`now`). :raises WorkflowTaskException: a timer value that is no valid time"""
+    found = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if _timer_definition(task):
+            due_text = task._get_internal_data(DUE_KEY)
+            found[str(task.id)] = (task, datetime.fromisoformat(due_text) if due_text else _schedule(workflow, task, now))
+    return found
 
 
 def deadline(task: Any) -> datetime | None:

@@ -35,6 +35,8 @@ class SandboxScriptEngine(PythonScriptEngine):
         self.data_limits = data_limits
         self._service_call = service_call
         self._needs_call = any(getattr(f, "uses_call", False) for f in pack.functions.values())
+        # task id -> the service call it made: recorded in the task's history event (a replay feeds it back)
+        self.calls: dict[Any, dict[str, Any]] = {}
 
     def validate(self, expression: str) -> None:
         """Check an expression without running it. :raises SandboxViolation:"""
@@ -81,7 +83,19 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException("services cannot run outside a command", task=task)
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         call = self._service_call(task)
-        return self._guarded(task, operation_name, lambda: json.dumps(_run_service(call, operator, params)))
+        made: dict[str, Any] = {"name": operation_name, "inputs": params}
+        self.calls[task.id] = made
+        try:
+            result = self._guarded(task, operation_name, lambda: json.dumps(_run_service(call, operator, params)))
+        except WorkflowTaskException as failure:
+            made["error"] = str(failure).split("\n")[0]
+            raise
+        made["result"] = json.loads(result)
+        return result
+
+    def call_made(self, task: Any) -> dict[str, Any] | None:
+        """The service call a task made in this command ({"name", "inputs", "result" or "error"}), once."""
+        return self.calls.pop(task.id, None)
 
     def _guarded(self, task: Any, source: str, run: Callable[[], Any]) -> Any:
         try:
