@@ -50,6 +50,7 @@ from ..runtime.elements import element_of, is_model_element, task_properties
 from ..runtime.instance_run import restore
 from ..runtime.stepping import run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
+from ..runtime.webhooks import EVENT_TYPES
 from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import HistoryEvent, Instance
 
@@ -164,7 +165,6 @@ def _recordings(context: Context, session: Session, ids: list[str], now: datetim
     for event in session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids))
                                  .order_by(HistoryEvent.id)):
         events[event.instance_id].append(event)
-    pack_events = context.pack.event_types
     for instance_id in ids:
         row = rows[instance_id]
         recording = _Recording(row, {}, [], [], {}, [], set(), too_long=len(events[instance_id]) > MAX_EVENTS)
@@ -199,7 +199,7 @@ def _recordings(context: Context, session: Session, ids: list[str], now: datetim
                                                position=len(recording.path)))
             elif event.type == "instance_terminated":
                 recording.inputs.append(_Input("terminate", event.at, position=len(recording.path)))
-            if event.type in pack_events:
+            if event.type not in EVENT_TYPES and element:  # what a service (or a function it offers) recorded
                 said.setdefault(element or "", []).append(
                     {"type": event.type, "element_id": element, "task_id": None, "data": data, "actor": event.actor})
                 if event.type == "control_point_triggered":
@@ -214,11 +214,8 @@ def _waiting_now(context: Context, session: Session, row: Instance) -> set[str]:
         return set()
     if row.status == "error" and row.incident:
         return {str(row.incident.get("element_id") or "")}
-    state = session.scalar(select(Instance.state).where(Instance.id == row.id))
-    if not state:
-        return set()
-    row.state = state
-    return _waits(restore(context, session, row))
+    session.refresh(row, ["state"])  # read, never set: the read session has nothing to write
+    return _waits(restore(context, session, row)) if row.state else set()
 
 
 def _waits(workflow: BpmnWorkflow) -> set[str]:
@@ -321,7 +318,7 @@ class _ReplayScripts(SandboxScriptEngine):
         if operation_name in self.pack.no_dry_run:
             raise self.case.stop(f"{self.case.step_name(task)} would call {operation_name}, which acts outside "
                                  "crmflow and has no dry mode")
-        self.case.ran_dry(task, "the draft adds this call" if recorded is None else
+        self.case.ran_dry(task, "the recorded case made no such call" if recorded is None else
                           "its inputs differ from the recorded call")
         return super().call_service(task, operation_name, operation_params)
 
@@ -590,10 +587,9 @@ class _CaseReplay:
         ended, they_ended = self._ended(), recording.row.status in ENDED
         # waiting where nobody did anything in the recorded case: its later recorded steps were not reached
         blocked = not ended and not our_wait <= their_wait
-        reached = [i for i, e in enumerate(their_path) if e in set(our_path)]
-        their_seen = their_path[:max(reached) + 1 if reached else 0] if blocked \
-            else [*their_path, *sorted(their_wait - set(their_path))]
         ours_seen = [*our_path, *sorted(our_wait - set(our_path))]
+        their_seen = their_path[:_reach(ours_seen, their_path)] if blocked \
+            else [*their_path, *sorted(their_wait - set(their_path))]
         recorded_anywhere = set(their_path) | their_wait
         added = _unique(e for e in ours_seen if e not in recorded_anywhere)
         skipped = _unique(e for e in their_seen if e not in set(ours_seen))
@@ -607,13 +603,13 @@ class _CaseReplay:
                             and (fired - had)[str(e["data"].get("control_point"))]]
         differing_points += [e for point, e in recording.control_points if (had - fired)[point]]
         first = None if same else _first_difference(our_path, their_path, our_wait, their_wait, differing_points)
-        self.facts.recorded_steps = {name(e) for e in their_seen}
+        self.facts.recorded_steps = {name(e) for e in their_seen if e in set(their_path)}  # steps it passed
         for step in added:
             earlier = ours_seen[:ours_seen.index(step)]
             previous = next((e for e in reversed(earlier) if e in recorded_anywhere), None)
             self.facts.before[name(step)] = name(previous) if previous else None
         reasons = []
-        if blocked:
+        if blocked and self.incident is None:
             waits = sorted(our_wait - their_wait)
             later = (f", so {len(unused)} later recorded answer{'s' if len(unused) != 1 else ''} could not be "
                      "replayed") if unused else ""
@@ -630,6 +626,18 @@ class _CaseReplay:
                 "reason": "; ".join(reasons) or None,
                 "ended": ended, "waits_at": [name(e) for e in sorted(our_wait)],
                 "ran_dry": list(self.dry), "path": [name(e) for e in ours_seen]}
+
+
+def _reach(ours: list[str], theirs: list[str]) -> int:
+    """How far into the recorded path the replay got: past the last recorded step it matched, in order (a loop's
+    second round is not reached by the replay's first)."""
+    reached = 0
+    for element in ours:
+        try:
+            reached = theirs.index(element, reached) + 1
+        except ValueError:
+            continue
+    return reached
 
 
 def _unique(elements: Iterator[str]) -> list[str]:
@@ -662,15 +670,17 @@ def _summary(verdicts: list[dict[str, Any]], facts: list[_Facts], draft: _Draft,
     if cut:
         lines.append(cut[0].upper() + cut[1:] + ".")
     passed = Counter(step for f in facts for step in f.recorded_steps)
-    for step, cases in Counter(s for v in verdicts for s in v["steps_added"]).most_common():
-        waited = sum(step in v["waits_at"] and step in v["steps_added"] for v in verdicts)
-        before = Counter(f.before.get(step) for v, f in zip(verdicts, facts, strict=True) if step in v["steps_added"])
-        previous, _ = before.most_common(1)[0]
-        verb = "would have waited for" if waited == cases else "would have gone through"
-        if previous:
-            lines.append(f"{cases:,} of {passed[previous]:,} cases that passed {previous} {verb} {step}.")
-        else:
-            lines.append(f"{cases:,} of {replayed:,} cases {verb} {step}.")
+    # the steps a case would have taken that it did not, as one chain: what it went through, where it waited
+    chains = Counter((f.before.get(v["steps_added"][0]), tuple(v["steps_added"]),
+                      v["steps_added"][-1] in v["waits_at"]) for v, f in zip(verdicts, facts, strict=True)
+                     if v["steps_added"])
+    for (previous, chain, waits), cases in chains.most_common():
+        through, last = list(chain[:-1]) if waits else list(chain), chain[-1] if waits else None
+        words = " and then ".join(part for part in (
+            f"gone through {_and(through)}" if through else "", f"waited for {last}" if last else "") if part)
+        who = f"{cases:,} of {passed[previous]:,} cases that passed {previous}" if previous \
+            else f"{cases:,} of {replayed:,} cases"
+        lines.append(f"{who} would have {words}.")
     for step, cases in Counter(s for v in verdicts for s in v["steps_skipped"]).most_common():
         lines.append(f"{cases:,} of {passed[step]:,} cases that went through {step} would have skipped it.")
     titles = {key: point.title_en for key, point in draft.context.pack.control_points.items()}
@@ -679,18 +689,22 @@ def _summary(verdicts: list[dict[str, Any]], facts: list[_Facts], draft: _Draft,
         outcomes = Counter(v["status"] for v in verdicts if key in v["control_points"]["fired"])
         outcome = _outcome(outcomes)
         lines.append(f"{cases:,} case{'s' if cases != 1 else ''} {outcome} would have "
-                     f"{_action_words(actions.get(key))} {titles.get(key, key)}.")
+                     f"{_action_words(actions.get(key))} the control point “{titles.get(key, key)}”.")
     for key, cases in Counter(k for v in verdicts for k in v["control_points"]["no_longer"]).most_common():
-        lines.append(f"{titles.get(key, key)} would no longer fire in {cases:,} case{'s' if cases != 1 else ''} "
-                     "where it fired.")
+        lines.append(f"The control point “{titles.get(key, key)}” would no longer fire in {cases:,} "
+                     f"case{'s' if cases != 1 else ''} where it fired.")
     reasons = Counter(v["reason"] for v in verdicts if v["verdict"] == "not_replayable")
     for reason, cases in reasons.most_common(3):
         lines.append(f"{cases:,} case{'s' if cases != 1 else ''} cannot be replayed: {reason}.")
     dry = Counter(step for v in verdicts for step in v["ran_dry"])
     for step, cases in dry.most_common():
         lines.append(f"{step} ran against today's records in {cases:,} case{'s' if cases != 1 else ''} (a call "
-                     "the draft adds, or makes with other inputs); nothing was changed.")
+                     "the recorded case did not make, or made with other inputs); nothing was changed.")
     return lines
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _outcome(statuses: Counter[str]) -> str:

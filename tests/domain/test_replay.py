@@ -1,0 +1,140 @@
+"""Replay over the demo quarter: each shipped process's cases run again through an adapted copy, in memory.
+
+The quarter is played once for the module (what `make run` plays), through the engine's own commands; every
+figure a test expects is counted from the recorded history, never from the replay.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from domain import CrmPack
+from domain.demo import Quarter
+from engine import Engine
+from engine.store.tables import HistoryEvent, Instance, TaskRow
+from tests.crm import prepare_crm
+
+PROCESSES = ("order_release", "customer_approval", "complaint_handling", "lead_to_opportunity")
+
+
+@pytest.fixture(scope="module")
+def quarter(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('replay') / 'crmflow.sqlite'}"
+    engine = Engine(url, pack=CrmPack())
+    engine.init_db()
+    prepare_crm(engine)
+    played = Quarter(lambda clock: Engine(url, pack=CrmPack(), clock=clock), days=90)
+    played.play()
+    played.engine.close()
+    yield engine
+    engine.close()
+
+
+def cases_of(engine: Engine, process_key: str) -> int:
+    with engine.store.read() as session:
+        return session.scalar(select(func.count()).select_from(Instance).where(
+            Instance.process_key == process_key)) or 0
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.store.read() as session:
+        tables = inspect(session.connection()).get_table_names()
+        return {name: session.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}
+
+
+def adapted(engine: Engine, process_key: str, *operations) -> str:
+    draft = engine.authoring.copy(process_key, author="ann")
+    if operations:
+        engine.authoring.edit(draft.id, list(operations), "ann")
+    return draft.id
+
+
+@pytest.mark.parametrize("process_key", PROCESSES)
+def test_an_unedited_copy_replays_every_recorded_case_onto_its_own_path(quarter, process_key):
+    result = quarter.authoring.replay(adapted(quarter, process_key))
+
+    recorded = cases_of(quarter, process_key)
+    assert recorded > 5  # the quarter ran this process
+    assert (result["replayed"], result["same"], result["changed"], result["not_replayable"]) == (
+        recorded, recorded, 0, 0)
+    assert all(case["first_difference"] is None and case["reason"] is None for case in result["cases"])
+    assert result["summary"][0] == f"{recorded} cases replayed: {recorded} the same, 0 changed, 0 not replayable."
+
+
+def test_a_conditional_step_changes_exactly_the_cases_whose_recorded_data_meets_its_condition(quarter):
+    draft = adapted(quarter, "customer_approval", {
+        "op": "insert_task", "after": "Task_CreditLimitReview", "name": "Key account approval",
+        "when": "requested_credit_limit >= 600000", "candidate_group": "sales_manager"})
+
+    result = quarter.authoring.replay(draft)
+
+    # counted from the recording: the cases that passed Credit limit review with a limit of 600,000 or more
+    with quarter.store.read() as session:
+        events = session.scalars(select(HistoryEvent).where(HistoryEvent.process_key == "customer_approval",
+                                                            HistoryEvent.type == "task_completed")).all()
+    reviewed = {e.instance_id for e in events if e.element_id == "Task_CreditLimitReview"}
+    large = {e.instance_id for e in events if e.element_id == "Task_CustomerInfoEntry"
+             and e.data["data"]["requested_credit_limit"] >= 600_000}
+    expected = reviewed & large
+    assert expected and reviewed - large  # the quarter has cases on both sides of the condition
+    changed = {case["instance_id"] for case in result["cases"] if case["verdict"] == "changed"}
+    assert changed == expected
+    assert result["not_replayable"] == 0
+    for case in result["cases"]:
+        if case["verdict"] == "changed":
+            assert case["first_difference"] == {"element_id": "Task_KeyAccountApproval",
+                                                "name": "Key account approval"}
+            assert case["steps_added"] == ["Key account approval"]
+            assert case["steps_skipped"] == []
+            assert case["reason"].startswith("would have waited at Key account approval")
+    assert (f"{len(expected)} of {len(reviewed)} cases that passed Credit limit review would have waited for "
+            "Key account approval.") in result["summary"]
+
+
+def test_a_removed_step_makes_the_cases_waiting_there_not_replayable(quarter):
+    with quarter.store.read() as session:
+        waiting = set(session.scalars(select(TaskRow.instance_id).where(
+            TaskRow.element_id == "Task_RegisterPrepayment", TaskRow.state == "ready")))
+        went_through = set(session.scalars(select(HistoryEvent.instance_id).where(
+            HistoryEvent.element_id == "Task_RegisterPrepayment", HistoryEvent.type == "task_completed")))
+    assert waiting and went_through
+
+    result = quarter.authoring.replay(adapted(quarter, "order_release",
+                                              {"op": "remove_task", "element_id": "Task_RegisterPrepayment"}))
+
+    refused = {case["instance_id"]: case for case in result["cases"] if case["verdict"] == "not_replayable"}
+    assert set(refused) == waiting
+    assert {case["reason"] for case in refused.values()} == {
+        "it waits at Register prepayment, which the draft removes"}
+    skipped = {case["instance_id"] for case in result["cases"] if "Register prepayment" in case["steps_skipped"]}
+    assert skipped == went_through - waiting
+    assert f"{len(waiting)} case{'s' if len(waiting) != 1 else ''} cannot be replayed: it waits at Register " \
+           "prepayment, which the draft removes." in result["summary"]
+
+
+def test_a_lower_credit_threshold_says_which_orders_the_credit_control_would_have_blocked(quarter):
+    before = row_counts(quarter)
+    result = quarter.authoring.replay(adapted(quarter, "order_release",
+                                              {"op": "set_parameter", "name": "credit_alert_threshold",
+                                               "value": 0.5}))
+
+    blocked = [case for case in result["cases"] if "credit_usage" in case["control_points"]["fired"]]
+    assert blocked
+    for case in blocked:
+        assert case["verdict"] == "changed"
+        assert "Check credit usage ran against today's records (its inputs differ from the recorded call)" \
+            in case["reason"]
+    assert any("would have been blocked by the control point “Credit usage" in line for line in result["summary"])
+    # the dry calls ran against today's records and left nothing behind (the draft's copy is its own row)
+    after = row_counts(quarter)
+    assert {k: v for k, v in after.items() if k != "draft"} == {k: v for k, v in before.items() if k != "draft"}
+
+
+def test_replaying_writes_nothing(quarter):
+    drafts = [adapted(quarter, key) for key in PROCESSES]
+    before = row_counts(quarter)
+
+    for draft in drafts:
+        quarter.authoring.replay(draft)
+
+    assert row_counts(quarter) == before
