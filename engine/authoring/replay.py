@@ -281,8 +281,9 @@ class _Facts:
 
 
 # -- one case -------------------------------------------------------------------------------------------
-class _NotReplayable(Exception):
-    """The replay of a case cannot go on faithfully; the message says why, in the analyst's words."""
+class _NotReplayable(EngineError):
+    """The replay of a case cannot go on faithfully; the message says why, in the analyst's words (an EngineError,
+    so the sandbox lets it through as it does the engine's own refusals; the replay catches it for the case)."""
 
 
 class _ReplayScripts(SandboxScriptEngine):
@@ -346,6 +347,7 @@ class _CaseReplay:
         self.unused: list[_Input] = []
         self.incident_message = ""
         self.rounds = 0
+        self.refused: str | None = None
         self.calls = {element: list(calls) for element, calls in recording.calls.items()}
         self.incident: tuple[str | None, str] | None = None
         self.terminated = False
@@ -356,6 +358,8 @@ class _CaseReplay:
 
     # -- what the script engine asks ------------------------------------------------------------------
     def stop(self, reason: str) -> _NotReplayable:
+        """The refusal to raise; kept too, since a condition's evaluation wraps what its functions raise."""
+        self.refused = reason
         return _NotReplayable(reason)
 
     def step_name(self, task: Any) -> str:
@@ -528,9 +532,11 @@ class _CaseReplay:
         """Run part of the draft; False, with the incident noted, where it fails (as a case would stop)."""
         try:
             run()
-        except (_NotReplayable, SQLAlchemyError, EngineError):
+        except (SQLAlchemyError, EngineError):
             raise
         except Exception as exc:  # noqa: BLE001 - what the draft makes go wrong is what it would have done
+            if self.refused is not None:
+                raise _NotReplayable(self.refused) from None
             task = getattr(exc, "task", None)
             message = str(exc).split("\n")[0] if not isinstance(exc, RecordedFailure) else str(exc)
             self.incident = (element_of(task) if task is not None else None, str(task.id) if task else "")
