@@ -15,6 +15,8 @@ from ..uses.drafts import (
     OperationsIn,
     Rebased,
     RebaseIn,
+    Replay,
+    ReplayIn,
     Simulation,
     SimulationIn,
     ThreeWay,
@@ -89,6 +91,15 @@ def diff(draft_id: str):
 def simulate(draft_id: str):
     body: SimulationIn = context_of("json")
     return reply(engine().authoring.simulate(f"draft:{draft_id}", body.data, body.answers))
+
+
+@bp.post("/<draft_id>/replay")
+@operation("Replay the recorded cases of the draft's process started in the period through the draft, in memory, "
+           "and compare: the same, changed (first difference, steps added and skipped, control points) or not "
+           "replayable (why); nothing is written", AUTHORS, json=ReplayIn, ok=Replay, tags=TAGS)
+def replay(draft_id: str):
+    body: ReplayIn = context_of("json")
+    return reply(engine().authoring.replay(draft_id, body.since, body.until, body.limit))
 
 
 @bp.get("/<draft_id>/three-way")

@@ -9,7 +9,7 @@ from engine import (
     batch_schema,
 )
 
-from .common import Body, Data, DraftOut, Id32, Open, Query
+from .common import Body, Data, Day, DraftOut, Id32, Open, Query
 from .processes import PilotIn
 
 
@@ -33,6 +33,38 @@ class SimulationIn(Body):
 
     data: Data | None = None
     answers: dict[str, Any] | None = None
+
+
+class ReplayIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"since": "2026-09-01", "until": "2026-11-30"}]})
+
+    # a day is written YYYY-MM-DD in JSON: read from text (the body is otherwise strict)
+    since: Annotated[Day, Field(strict=False, description="cases started from this day (default: 90 days before "
+                                                          "until)")] | None = None
+    until: Annotated[Day, Field(strict=False, description="cases started to this day, inclusive (default: today)")] \
+        | None = None
+    limit: Annotated[int, Field(ge=1, le=10_000, description="at most this many cases, the newest (default 1,000)")] \
+        | None = None
+
+
+class ReplayedCase(Open):
+    instance_id: str
+    business_key: str | None
+    verdict: Annotated[str, Field(description="same, changed or not_replayable")]
+    first_difference: dict[str, Any] | None = Field(description="{element_id, name} of the first step that differs")
+    steps_added: list[str]
+    steps_skipped: list[str]
+    control_points: dict[str, list[str]] = Field(description="{fired: [...], no_longer: [...]}")
+    reason: str | None
+
+
+class Replay(Open):
+    replayed: int
+    same: int
+    changed: int
+    not_replayable: int
+    cases: list[ReplayedCase]
+    summary: list[str]
 
 
 class Validation(Open):
