@@ -100,6 +100,14 @@ ZH = {
     "Copy": "复制", "Edit": "修改", "Apply": "应用", "Operation": "操作",
     "Validation": "校验", "No problems": "没有问题", "Warnings": "警告", "Errors": "错误",
     "Differences from the source": "与来源流程的差异", "Source": "来源", "This draft": "此草稿",
+    "Replay recorded cases": "用真实案例回放", "Replay": "回放",
+    "empty: the last 90 days": "留空：最近 90 天", "Period": "期间",
+    "First difference": "第一处不同", "Steps added": "新增步骤", "Steps skipped": "跳过的步骤", "Why": "原因",
+    "same": "相同", "changed": "有变化", "not_replayable": "无法回放",
+    "Runs the cases of this process started in the period through this draft, with the answers, messages and "
+    "timers they really had, and shows what would have gone differently. Nothing is changed.":
+        "把期间内启动的本流程案例，按其真实的答复、消息和定时器，在本草稿上重新运行，显示哪些地方会不同。不会改动任何数据。",
+    "The first 200 are listed; the API answers every case.": "此处列出前 200 个；API 返回全部案例。",
     "No differences": "没有差异", "Simulate": "模拟运行", "Sample start data (JSON)": "示例启动数据（JSON）",
     "Task answers (JSON)": "任务答复（JSON）", "Path taken": "经过路径", "Waits at": "等待于",
     "Deploy": "部署", "Deployed as": "已部署为", "Changes applied": "修改已应用", "Draft": "草稿",

@@ -1,19 +1,32 @@
 """The draft editor: copy a process, apply edit operations through forms, validate, diff, simulate, deploy."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from engine import CHANGES, FIELDS, OPERATIONS, Field, FieldError, InvalidData, decision_fields, property_panel
+from engine import (
+    CHANGES,
+    FIELDS,
+    OPERATIONS,
+    Field,
+    FieldError,
+    InvalidData,
+    InvalidModel,
+    decision_fields,
+    property_panel,
+)
 
 from ..auth import ADMINS, ANALYSTS, AUTHORS, allowed, current
 from ..diagram import render_svg
 from ..http import engine, reply
 from ..i18n import parse_number, translate
+from ..uses.cases import readable_cases
 from ..uses.processes import catalog
 from .context import csrf_token, language
 from .formfields import json_field, submitted
@@ -145,6 +158,37 @@ def simulate(draft_id: str):
     return _render_editor(draft_id, simulation=result, posted=request.form)
 
 
+@bp.post("/<draft_id>/replay")
+@allowed(AUTHORS)
+def replay(draft_id: str):
+    """Replay the recorded cases of the period through the draft; the changed ones, linked where readable."""
+    form = request.form
+    try:
+        since, until = (_day(form, name) for name in ("since", "until"))
+        result = engine().authoring.replay(draft_id, since, until)
+    except (InvalidData, InvalidModel) as refused:  # said in the section, beside the period asked for
+        return _render_editor(draft_id, replayed={"error": refused.message}, posted=form), 422
+    shown = sorted((c for c in result["cases"] if c["verdict"] != "same"),
+                   key=lambda c: (c["verdict"] != "changed", c["business_key"] or ""))[:REPLAY_ROWS]
+    result["shown"] = shown
+    result["readable"] = readable_cases(engine(), current(), [c["instance_id"] for c in shown])
+    return _render_editor(draft_id, replayed=result, posted=form)
+
+
+REPLAY_ROWS = 200  # the changed cases listed on the page (the API answers every case)
+
+
+def _day(form: Mapping[str, str], name: str) -> date | None:
+    """A day from a date input: empty is the default; anything else must be YYYY-MM-DD. :raises InvalidData:"""
+    text = (form.get(name) or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        with suppress(ValueError):
+            return date.fromisoformat(text)
+    raise InvalidData([FieldError(name, "must be a day, e.g. 2026-12-01")])
+
+
 def simulation_steps(outline: dict[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The start form and each user task's form, as the simulation asks for them (fields named `<step>.<field>`)."""
     def step(element_id: str, name: str, form_key: str | None) -> dict[str, Any]:
@@ -209,7 +253,8 @@ def _revision(form) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, simulation=None, posted=None):
+def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, simulation=None, posted=None,
+                   replayed=None):
     authoring = engine().authoring
     draft = authoring.draft(draft_id)
     ref = f"draft:{draft_id}"
@@ -229,6 +274,7 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         modeler=_modeler_config(draft, validation) if draft.deployed_version is None else None,
         diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
+        replayed=replayed,
         changes=CHANGES,
         forms=sorted(engine().pack.forms), simulation_steps=simulation_steps(outline, engine().pack.forms),
         sample=_sample)

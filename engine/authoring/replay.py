@@ -64,11 +64,15 @@ CASE_SECONDS = 5.0  # one case's replay, at most (a simulation's budgets apply t
 TOTAL_SECONDS = 120.0  # the whole replay: past it, the cases not reached are said to be cut
 CHUNK = 500  # cases whose history is read at once
 ENDED = ("completed", "terminated")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # a period's days (far ones overflow date arithmetic)
 
 
 def bounds(since: date | None, until: date | None, limit: Any, today: date) -> tuple[date, date, int]:
     """The days asked for (by default the last 90 days up to today) and the most cases to replay.
     :raises InvalidData: naming `since` or `limit`"""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidData([FieldError(name, f"must be a day from {FIRST_DAY} to {LAST_DAY}")])
     until = until or today
     since = since or until - timedelta(days=DEFAULT_DAYS)
     if since > until:
