@@ -165,9 +165,10 @@ class _Recording:
 
 def _recordings(context: Context, session: Session, ids: list[str], now: datetime) -> Iterator[_Recording]:
     rows = {row.id: row for row in session.scalars(select(Instance).where(Instance.id.in_(ids)))}
-    events: dict[str, list[HistoryEvent]] = {instance_id: [] for instance_id in ids}
-    for event in session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids))
-                                 .order_by(HistoryEvent.id)):
+    events: dict[str, list[Any]] = {instance_id: [] for instance_id in ids}
+    columns = (HistoryEvent.instance_id, HistoryEvent.type, HistoryEvent.element_id, HistoryEvent.data,
+               HistoryEvent.at, HistoryEvent.actor)  # plain rows: thousands of events, no ORM objects needed
+    for event in session.execute(select(*columns).where(HistoryEvent.instance_id.in_(ids)).order_by(HistoryEvent.id)):
         events[event.instance_id].append(event)
     for instance_id in ids:
         row = rows[instance_id]
@@ -235,6 +236,7 @@ class _Draft:
     def __init__(self, context: Context, model: Model):
         self.context, self.model = context, model
         self.elements = _elements(model.spec, model.subprocess_specs)
+        self.has_timers = any(_timer_of(spec) for spec in self.elements.values())
         self._versions: dict[int, dict[str, Any]] = {}
 
     def recorded_elements(self, session: Session, version_id: int) -> dict[str, Any]:
@@ -274,6 +276,15 @@ def _timer_of(spec: Any) -> tuple[str, str] | None:
     definition = getattr(spec, "event_definition", None)
     return (type(definition).__name__, str(definition.expression)) if isinstance(definition, TimerEventDefinition) \
         else None
+
+
+@dataclass
+class _Open:
+    """What a case waits for at one moment of its replay."""
+
+    ready: list[Any]  # ready user tasks
+    waiting: list[Any]  # waiting events (messages, timers)
+    timers: dict[str, tuple[Any, datetime]]  # timer id -> (task, due)
 
 
 @dataclass
@@ -433,16 +444,18 @@ class _CaseReplay:
             if time.monotonic() > self._deadline or self.rounds > MAX_ROUNDS:
                 return (f"replaying it took more than {MAX_ROUNDS:,} steps or {CASE_SECONDS:.0f} s (a timer that "
                         "repeats too often, or a history too long)")
-            chosen = next((i for i, item in enumerate(pending) if self._applicable(item)), None)
-            own = self._own_timer()
-            moment = pending[chosen].at if chosen is not None else self.now
+            now_open = self._open()  # one walk of the task tree serves this round
+            chosen = next(((i, target) for i, item in enumerate(pending)
+                           if (target := self._target(item, now_open)) is not None), None)
+            own = self._own_timer(now_open)
+            moment = pending[chosen[0]].at if chosen is not None else self.now
             if own is not None and own[1] <= moment:
                 self._fire(own[0], own[1])
                 continue
             if chosen is None:
                 break
-            # inputs passed over on the way (for a step the draft removed, a timer that no longer waits) are unused
-            self._apply(pending.pop(chosen))
+            # inputs passed over on the way (for a step the draft removed, a timer that no longer waits) stay pending
+            self._apply(pending.pop(chosen[0]), chosen[1])
         # what the draft no longer asks for (a removed step, a timer it changed) is passed over, not unused
         self.unused = [item for item in pending if item.kind in ("task", "message", "timer")
                        and item.element_id in self.draft.elements and not (
@@ -452,32 +465,39 @@ class _CaseReplay:
     def _ended(self) -> bool:
         return self.terminated or self.workflow.is_completed()
 
-    def _applicable(self, item: _Input) -> bool:
-        if item.kind == "terminate":
-            return True
-        if item.kind == "retry":
-            return self.incident is not None
+    def _open(self) -> _Open:
+        """What the case waits for now: its ready user tasks, its waiting events, its timers with their due times
+        (one it has just started waiting on is due from the replay's clock); nothing while at an incident."""
         if self.incident is not None:
-            return False
-        return self._target(item) is not None
+            return _Open([], [], {})
+        tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        waiting = [t for t in tasks if t.state == TaskState.WAITING]
+        dues: dict[str, tuple[Any, datetime]] = {}
+        if not self._step(lambda: dues.update(timers.waiting(self.workflow, self.clock, waiting))):
+            return self._open()
+        return _Open([t for t in tasks if t.state == TaskState.READY and t.task_spec.manual], waiting, dues)
 
-    def _target(self, item: _Input) -> Any:
+    def _target(self, item: _Input, now_open: _Open) -> Any:
+        """What an input acts on now: the task it completes, the event it reaches; None when it cannot yet."""
+        if item.kind in ("terminate", "retry"):
+            return item if item.kind == "terminate" or self.incident is not None else None
+        if self.incident is not None:
+            return None
         if item.kind == "task":
-            return next((t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-                         if t.task_spec.bpmn_id == item.element_id), None)
+            return next((t for t in now_open.ready if t.task_spec.bpmn_id == item.element_id), None)
         if item.kind == "message":
-            catching = [t for t in self.workflow.get_tasks(state=TaskState.WAITING)
+            catching = [t for t in now_open.waiting
                         if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
                         and t.task_spec.event_definition.name == item.name]
             return next((t for t in catching if t.task_spec.bpmn_id == item.element_id), catching[0] if catching
                         else None)
-        if item.kind == "timer":
-            return next((task for task, due in self._timers().values() if task.task_spec.bpmn_id == item.element_id
-                         and not self._is_own(task) and item.due_at and due == datetime.fromisoformat(item.due_at)),
-                        None)
+        if item.kind == "timer" and item.due_at:
+            due_at = datetime.fromisoformat(item.due_at)
+            return next((task for task, due in now_open.timers.values() if task.task_spec.bpmn_id == item.element_id
+                         and not self._is_own(task) and due == due_at), None)
         return None
 
-    def _apply(self, item: _Input) -> None:
+    def _apply(self, item: _Input, task: Any) -> None:
         self.clock = max(self.clock, item.at)
         if item.kind == "terminate":
             self.workflow.cancel()
@@ -491,7 +511,6 @@ class _CaseReplay:
                 self._step(lambda: self.workflow.reset_from_task_id(task.id, {**task.data, **item.data}))
             self._advance()
             return
-        task = self._target(item)
         if item.kind == "task":
             self._complete(task, item)
         elif item.kind == "message":
@@ -529,8 +548,6 @@ class _CaseReplay:
 
     def _advance(self) -> None:
         self._step(lambda: run_engine_steps(self.workflow, self._record, self.context.limits.steps))
-        if self.incident is None:
-            self._step(self._timers)  # a timer the case has just started waiting on is due from now
 
     def _step(self, run: Any) -> bool:
         """Run part of the draft; False, with the incident noted, where it fails (as a case would stop)."""
@@ -552,9 +569,6 @@ class _CaseReplay:
         if is_model_element(task):
             self.path.append(task.task_spec.bpmn_id)
 
-    def _timers(self) -> dict[str, tuple[Any, datetime]]:
-        return timers.waiting(self.workflow, self.clock)
-
     def _is_own(self, task: Any) -> bool:
         """A timer the draft added or changed: it fires at its own due time."""
         return self._is_own_element(task.task_spec.bpmn_id)
@@ -563,10 +577,10 @@ class _CaseReplay:
         return element not in self.recorded or _timer_of(self.recorded[element]) != _timer_of(
             self.draft.elements.get(element))
 
-    def _own_timer(self) -> tuple[Any, datetime] | None:
-        if self.incident is not None:
+    def _own_timer(self, now_open: _Open) -> tuple[Any, datetime] | None:
+        if self.incident is not None or not self.draft.has_timers:
             return None
-        own = [(due, str(task.id), task) for task, due in self._timers().values() if self._is_own(task)]
+        own = [(due, str(task.id), task) for task, due in now_open.timers.values() if self._is_own(task)]
         if not own:
             return None
         due, _, task = min(own, key=lambda entry: (entry[0], entry[1]))

@@ -59,12 +59,13 @@ def sync(workflow: BpmnWorkflow, instance_id: str, now: datetime, connection: Co
     writes.write_timers(batch, added, moved, rows.keys() - timers.keys())
 
 
-def waiting(workflow: BpmnWorkflow, now: datetime) -> dict[str, tuple[Any, datetime]]:
-    """Timer id -> (task, due time) of each timer the workflow waits on; one it has just started waiting on is
-    scheduled on the engine's clock (`now`). :raises WorkflowTaskException: a timer value that is no valid time"""
+def waiting(workflow: BpmnWorkflow, now: datetime, tasks: list[Any] | None = None) -> dict[str, tuple[Any, datetime]]:
+    """Timer id -> (task, due time) of each timer the workflow waits on (among `tasks`, its waiting tasks, when the
+    caller has them); one it has just started waiting on is scheduled on the engine's clock (`now`).
+    :raises WorkflowTaskException: a timer value that is no valid time"""
     found = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        if _timer_definition(task):
+    for task in workflow.get_tasks(state=TaskState.WAITING) if tasks is None else tasks:
+        if task.state == TaskState.WAITING and _timer_definition(task):
             due_text = task._get_internal_data(DUE_KEY)
             found[str(task.id)] = (task, datetime.fromisoformat(due_text) if due_text else _schedule(workflow, task, now))
     return found
