@@ -58,6 +58,15 @@ class Store:
         """A session for queries only."""
         return self.reader()
 
+    def snapshot(self) -> Session:
+        """A session for queries that must all see one moment (a replay reads cases, then their histories and
+        states): on SQLite its transaction's first read fixes the moment (WAL); on PostgreSQL a read-only
+        REPEATABLE READ transaction. Nothing may be written through it."""
+        if self.is_sqlite:
+            return self.reader()
+        return Session(self.write_engine.execution_options(isolation_level="REPEATABLE READ",
+                                                           postgresql_readonly=True), expire_on_commit=False)
+
     def read_rows(self) -> Connection:
         """A connection for queries of plain rows, lighter than a session (the task list)."""
         return self.read_engine.connect()
