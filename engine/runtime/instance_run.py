@@ -32,6 +32,7 @@ from ..store.tables import Instance, ProcessVersion, TaskRow
 from ..store.versions import Specs
 from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
+from .pruning import prune
 from .stepping import NoWaitState, reached_end, run_engine_steps
 from .unit_of_work import UnitOfWork
 
@@ -243,9 +244,10 @@ class InstanceRun:
         workflow = self._workflow if self._workflow is not None else uow.context.workflows.take(row.id, row.revision)
         if self._workflow is not None:
             self._sync_timers()
-            state = uow.context.serializer.dumps(self._workflow)
             if self._workflow.last_task is not None:
                 row.summary = summary(self._workflow.last_task.data)
+            prune(self._workflow)  # what is finished is in the history; the state keeps the open work
+            state = uow.context.serializer.dumps(self._workflow)
             self._sync_tasks()
             row.status = self._status()
             if row.status in FINAL_STATUSES and row.ended_at is None:

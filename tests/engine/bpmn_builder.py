@@ -138,6 +138,29 @@ def loop_model(limit: str = "limit") -> bytes:
     return (HEAD + body + "</bpmn:definitions>\n").encode()
 
 
+def follow_up_model() -> bytes:
+    """start -> Call the customer (user task, lane sales) -> rounds += 1 -> again while rounds < limit -> end."""
+    body = """
+  <bpmn:process id="follow_up" name="Follow up" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Call</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Call" name="Call the customer" />
+    <bpmn:scriptTask id="Task_Count" name="Count the round"><bpmn:script>rounds = rounds + 1</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="Gateway_Again" name="Again?" default="Flow_Done" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Call" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Call" targetRef="Task_Count" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Count" targetRef="Gateway_Again" />
+    <bpmn:sequenceFlow id="Flow_Again" sourceRef="Gateway_Again" targetRef="Task_Call">
+      <bpmn:conditionExpression>rounds &lt; limit</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Done" sourceRef="Gateway_Again" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
 def two_steps(first_script: str, second_script: str) -> bytes:
     """start -> script -> user task Step_1 -> script -> user task Step_2 -> end."""
     body = f"""

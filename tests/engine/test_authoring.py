@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from engine import CHANGES, FIELDS, OPERATIONS, Engine, InvalidData, batch_schema
-from tests.engine.bpmn_builder import gateway_model
+from tests.engine.bpmn_builder import gateway_model, parallel_model
 
 KEY = "test_process"
 
@@ -124,12 +124,31 @@ def test_migration_moves_a_case_whose_step_is_unchanged_and_refuses_one_whose_st
     assert unknown.value.fields[0].field == "mapping.Task_Review"
 
 
-def test_a_case_that_passed_a_removed_step_is_refused_with_a_reason_not_an_error(engine, deployed):
+def test_a_case_whose_state_still_holds_a_removed_step_is_refused_with_a_reason_not_an_error(engine):
+    engine.deploy(parallel_model(), author="ann")
+    case = engine.start("parallel_work", {}, "P-1", "ann")
+    [first] = [t for t in engine.tasks(instance_id=case.id) if t.element_id == "Task_A"]
+    engine.complete(first.id, "alice")  # Task_A done; its branch waits at the join for Task_B
+    draft = engine.authoring.copy("parallel_work", author="ann")
+    engine.authoring.edit(draft.id, [{"op": "remove_task", "element_id": "Task_A"}], "ann")
+    v2 = engine.authoring.deploy(draft.id, "root")
+
+    [verdict] = engine.authoring.migrate("parallel_work", 1, v2.version, "root")
+
+    assert verdict["verdict"] == "refused" and "has passed 'Task_A'" in verdict["reason"]
+    assert engine.instance(case.id).version == 1
+
+
+def test_a_step_the_case_has_left_behind_does_not_hold_it_on_its_version(engine, deployed):
     waiting = engine.start(KEY, {"amount": 500}, "T-1", "bob")  # the script step 'Check' is behind it
     v2 = next_version(engine, [{"op": "remove_task", "element_id": "Task_Check"}])
+
     [verdict] = engine.authoring.migrate(KEY, 1, v2.version, "root")
-    assert verdict["verdict"] == "refused" and "has passed 'Check'" in verdict["reason"]
-    assert engine.instance(waiting.id).version == 1
+
+    # finished work is in the history, not in the case's state: nothing there points at the removed step
+    assert verdict["verdict"] == "ok" and verdict["migrated"], verdict
+    assert engine.instance(waiting.id).version == v2.version
+    assert "Task_Check" in [e.element_id for e in engine.history(waiting.id)]
 
 
 def test_a_step_inserted_with_when_runs_only_when_its_condition_holds(engine, deployed):
