@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from domain.directory import ROLES
-from engine import EngineError, InvalidModel
+from engine import EngineError, InvalidData, InvalidModel, NotFound
 
 from .wiring import build_engine, shipped_models
 
@@ -319,8 +319,10 @@ def users_password(ctx, username: str, password: str) -> None:
 
     try:
         _engine(ctx).execute(users_use.password, username, password)  # ends their sessions
-    except (LookupError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except InvalidData as refused:
+        raise click.ClickException(refused.fields[0].message) from None
+    except NotFound as unknown:
+        raise click.ClickException(unknown.message) from None
     click.echo(f"{username} can now sign in at /login")
 
 

@@ -24,7 +24,15 @@ ZH = {
     "Error": "错误", "Something went wrong": "出错了",
     # users
     "Users": "用户管理", "Roles": "角色", "Groups": "组", "Region": "区域", "Create": "创建", "New user": "新建用户",
-    "User saved": "用户已保存",
+    "User saved": "用户已保存", "Initial password": "初始密码", "New password": "新密码", "Set password": "设置密码",
+    "at least 10 characters; or send a link later": "至少 10 个字符；也可以稍后发送设置链接",
+    "Send a set-password link": "发送设置密码链接", "add an e-mail address first": "请先填写电子邮箱",
+    "Password set": "密码已设置", "Set-password link sent": "设置密码链接已发送", "Set your password": "设置您的密码",
+    "Repeat it": "再输入一次", "at least 10 characters; the link works once": "至少 10 个字符；此链接只能使用一次",
+    "Your password is set; sign in with it.": "密码已设置，请用新密码登录。", "the two passwords differ": "两次输入的密码不一致",
+    "this link is unknown, was used already or has expired; ask an administrator for a new one":
+        "此链接无效、已使用或已过期；请联系管理员重新发送",
+    "a password needs at least 10 characters": "密码至少需要 10 个字符",
     "Deactivating a user ends their sessions and tokens at once; their open tasks stay for their group.":
         "停用用户会立即结束其会话和令牌；其未完成的任务留给所在组处理。",
     # the case search

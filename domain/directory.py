@@ -21,10 +21,11 @@ from engine import (
     InvalidData,
     NotFound,
     default_assignment,
+    queue_message,
 )
 
 from .forms import REGIONS
-from .records import ApiToken, AssignmentRule, Customer, Group, Membership, User
+from .records import ApiToken, AssignmentRule, Customer, Group, Membership, PasswordLink, User
 from .sessions import revoke_sessions
 
 
@@ -202,16 +203,61 @@ def caller_for_token(session: Session, token: str, now: datetime) -> tuple[User,
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-def set_password(session: Session, username: str, password: str) -> None:
-    """Give a user a password for the pages (stored as a salted scrypt hash). :raises LookupError:"""
+MIN_PASSWORD, MAX_PASSWORD = 10, 200
+LINK_HOURS = 48  # a set-password link works once, for two days
+
+
+def set_password(session: Session, username: str, password: str, minimum: int = MIN_PASSWORD) -> None:
+    """Give a user a password for the pages (stored as a salted scrypt hash); their page sessions end with the old
+    one. `minimum` is lowered only for the demo's well-known password. :raises LookupError, ValueError:"""
     user = session.get(User, username)
     if user is None:
         raise LookupError(f"user '{username}' does not exist")
-    if len(password) < 4:
-        raise ValueError("a password needs at least 4 characters")
+    if len(password) < minimum:
+        raise ValueError(f"a password needs at least {minimum} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValueError(f"a password may have at most {MAX_PASSWORD} characters")
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     user.password_hash = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def password_link(session: Session, username: str, now: datetime, base_url: str, actor: str | None) -> dict[str, Any]:
+    """Mail `username` a one-time link to set their password (through the outbox, after commit); links sent before
+    stop working. :raises NotFound: no such user; InvalidData: the user has no e-mail address or is inactive"""
+    user = session.get(User, username)
+    if user is None:
+        raise NotFound(f"user '{username}' does not exist")
+    if not user.active:
+        raise InvalidData([FieldError("username", f"{username} is deactivated; activate the account first")])
+    if not user.email:
+        raise InvalidData([FieldError("email", f"{username} has no e-mail address to send the link to; add one, "
+                                               "or set the password directly")])
+    for earlier in session.scalars(select(PasswordLink).where(PasswordLink.username == username,
+                                                              PasswordLink.used_at.is_(None))):
+        earlier.used_at = now  # one link at a time
+    raw = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=LINK_HOURS)
+    session.add(PasswordLink(token_hash=token_hash(raw), username=username, created_by=actor, created_at=now,
+                             expires_at=expires))
+    link = f"{base_url.rstrip('/')}/set-password/{raw}"
+    queue_message(session, "notification", f"password-link:{token_hash(raw)}", {
+        "user": username, "kind": "password_link", "title": "Set your crmflow password / 设置 crmflow 密码",
+        "body": f"Open this link to set your password (it works once, until {expires:%Y-%m-%d %H:%M} UTC):\n{link}\n\n"
+                f"打开此链接设置密码（仅可使用一次，{expires:%Y-%m-%d %H:%M} UTC 前有效）：\n{link}"}, now)
+    session.flush()
+    return {"username": username, "sent_to": user.email, "expires_at": expires}
+
+
+def use_password_link(session: Session, raw: str, password: str, now: datetime) -> str:
+    """Set the password a link is for, once; the username. :raises NotFound: no such link, used or expired;
+    ValueError: the password is too short or too long"""
+    link = session.get(PasswordLink, token_hash(raw[:200]), with_for_update=True)
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise NotFound("this link is unknown, was used already or has expired; ask an administrator for a new one")
+    set_password(session, link.username, password)
+    link.used_at = now
+    return link.username
 
 
 # Checked against when the user does not exist, so an unknown name costs the same scrypt work as a known one.

@@ -63,6 +63,19 @@ class WebSession(Record):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+class PasswordLink(Record):
+    """A one-time, expiring link to set a password, mailed to the user; only its SHA-256 is stored."""
+
+    __tablename__ = "crm_password_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("crm_user.username"), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
 class SigninFailure(Record):
     """A failed sign-in, by user name and address: what sign-in throttling counts."""
 

@@ -31,6 +31,7 @@ from .intake.xml import NS, local_name, reparse
 from .pack import Assignment, CaseScope, ControlPoint, HumanTask, Pack, ServiceCall, default_assignment, uses_call
 from .runtime.commands import DATA_NAME_PATTERN, MAX_DATA_KEYS
 from .runtime.outbox import JournalSender, Sender, SmtpSender, dispatch
+from .runtime.outbox import queue as queue_message
 from .runtime.stepping import StepLimits
 from .runtime.unit_of_work import UnitOfWork
 from .runtime.webhooks import WebhookSender, signature
@@ -67,7 +68,7 @@ __all__ = [
     # crmflow's BPMN properties, as the modeler's panel shows them
     "property_panel",
     # workers and delivery
-    "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch",
+    "Worker", "Sender", "JournalSender", "SmtpSender", "WebhookSender", "signature", "dispatch", "queue_message",
     "DeliveryView", "WebhookView", "InstanceSearch", "field_error", "decision_fields", "PilotView",
     # for a pack's own tables: the engine's naming convention and aware UTC datetimes
     "NAMING", "UTCDateTime",

@@ -13,7 +13,7 @@ from ..http import engine, reply
 from ..openapi import operation
 from ..uses import users as user_commands
 from ..uses.common import UserOut, Users, context_of
-from ..uses.users import UserIn, UserPatch
+from ..uses.users import PasswordIn, PasswordLinkSent, PasswordSet, UserIn, UserPatch
 
 bp = Blueprint("users", __name__, url_prefix="/api/users")
 TAGS = ("users",)
@@ -31,8 +31,27 @@ def users():
 def create():
     admin = current()
     body = context_of("json")
-    changes = body.model_dump(exclude_none=True, exclude={"username"})
-    return reply(_save(body.username, changes, True, admin.username), 201)
+    changes = body.model_dump(exclude_none=True, exclude={"username", "password"})
+    return reply(engine().execute(user_commands.save, body.username, changes, True, body.password,
+                                  actor=admin.username), 201)
+
+
+@bp.post("/<username>/password")
+@operation("Set a user's password for the pages (at least 10 characters); their page sessions end", ADMINS,
+           json=PasswordIn, ok=PasswordSet, tags=TAGS)
+def set_password(username: str):
+    admin = current()
+    engine().execute(user_commands.password, username[:64], context_of("json").password, actor=admin.username)
+    return reply({"username": username[:64], "password_set": True})
+
+
+@bp.post("/<username>/password-link")
+@operation("Mail the user a one-time link to set their password (it works once, for 48 hours; links sent before "
+           "stop working)", ADMINS, ok=PasswordLinkSent, tags=TAGS)
+def send_password_link(username: str):
+    admin = current()
+    return reply(engine().execute(user_commands.send_password_link, username[:64], request.host_url,
+                                  actor=admin.username))
 
 
 @bp.patch("/<username>")

@@ -16,7 +16,7 @@ from ..http import engine
 from ..i18n import LANGUAGES, event_name, field_message, pick_language, translate
 from ..uses.session import touch
 
-OPEN_PAGES = {"signin.login", "signin.language", "static"}
+OPEN_PAGES = {"signin.login", "signin.language", "signin.set_password", "static"}  # a mailed link works signed out
 
 
 def is_page_request() -> bool:

@@ -44,11 +44,40 @@ def save():
         changes["display_name"] = form["display_name"].strip()[:128]
     if form.get("email", "").strip():
         changes["email"] = form["email"].strip()[:256]
+    initial = form.get("password") or None if create else None
     try:
-        engine().execute(user_commands.save, username, changes, create, actor=admin.username)
+        engine().execute(user_commands.save, username, changes, create, initial, actor=admin.username)
     except InvalidData as refused:
         return _render({f"{username}.{f.field}": f.message for f in refused.fields}, 422)
     except EngineError as refused:
         return _render({f"{username}.username": refused.message}, 409)
     flash("User saved")
+    return redirect(url_for("user_pages.users_page"))
+
+
+@bp.post("/<username>/password")
+@allowed(ADMINS)
+def set_password(username: str):
+    """An administrator sets a user's password (at least 10 characters); their page sessions end."""
+    admin = current()
+    try:
+        engine().execute(user_commands.password, username[:64], request.form.get("password", "")[:1024],
+                         actor=admin.username)
+    except InvalidData as refused:
+        return _render({f"{username}.{f.field}": f.message for f in refused.fields}, 422)
+    flash(f"Password set|{username}")
+    return redirect(url_for("user_pages.users_page"))
+
+
+@bp.post("/<username>/password-link")
+@allowed(ADMINS)
+def send_password_link(username: str):
+    """Mail the user a one-time link to set their own password."""
+    admin = current()
+    try:
+        sent = engine().execute(user_commands.send_password_link, username[:64], request.host_url,
+                                actor=admin.username)
+    except InvalidData as refused:
+        return _render({f"{username}.{f.field}": f.message for f in refused.fields}, 422)
+    flash(f"Set-password link sent|{sent['sent_to']}")
     return redirect(url_for("user_pages.users_page"))

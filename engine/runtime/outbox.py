@@ -32,6 +32,13 @@ MAX_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 3600
 
 
+def queue(session: Any, topic: str, key: str, payload: dict[str, Any], now: Any) -> None:
+    """Queue a message no case sends (a set-password mail): delivered after the caller's transaction commits, once
+    per `key`, like a case's."""
+    session.add(OutboxMessage(idempotency_key=key, instance_id=None, topic=topic, payload=payload, created_at=now,
+                              attempts=0))
+
+
 class Sender(Protocol):
     """Delivers one message; must deliver at most once per `key`."""
 
