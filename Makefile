@@ -40,8 +40,15 @@ frontend: $(VENDOR)/.installed
 setup: install frontend
 	$(BIN)/crmflow setup
 
+# gunicorn serves the pages and the API (WORKERS processes); the timer and outbox worker runs as its own process
+# beside it, and both stop together. `crmflow serve` stays for development (one process, worker thread inside).
+WORKERS ?= 2
 run: setup
-	$(BIN)/crmflow serve --host $(HOST) --port $(PORT)
+	@echo "crmflow serving on http://$(HOST):$(PORT)/ with gunicorn ($(WORKERS) workers) and a timer/outbox worker (Ctrl+C stops both)"
+	@echo "  sign in as alice (sales), ann (analyst), carol (manager) or root (admin); demo password 'demo'"
+	@$(BIN)/crmflow worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --log-level warning \
+		'designer_api.app:create_app()'
 
 test: install frontend lint
 	$(BIN)/python -m pytest

@@ -21,7 +21,7 @@ from engine import Engine, EngineError, TaskView, Worker
 
 from .directory import delegation_problem, members_of
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
-from .records import Contact, Customer, Opportunity, Quote
+from .records import Contact, Customer, Opportunity, Quote, QuoteRevision
 from .reports import OPEN_STAGES, ROLES
 
 CITIES = ("Hangzhou 杭州", "Suzhou 苏州", "Ningbo 宁波", "Xiamen 厦门", "Chengdu 成都", "Wuhan 武汉", "Tianjin 天津",
@@ -30,7 +30,8 @@ TRADES = ("Machinery 机械", "Electronics 电子", "Foods 食品", "Logistics �
           "Medical 医疗", "Packaging 包装")
 PRODUCTS = ("CNC-500", "Cold chain box", "Sensor kit S2", "Pump P-80", "Control cabinet")
 PROBABILITY = {"qualification": 10, "needs_analysis": 30, "proposal": 50, "negotiation": 75}
-NEGLECTED = 0.06  # the share of tasks left lying
+NEGLECTED = 0.08  # the share of tasks left lying for days or weeks
+QUOTED = 0.85  # the share of orders placed on an approved quote (the others ask for a price exception)
 # new cases per day, on average
 DAILY = {"lead_to_opportunity": 2.0, "order_release": 1.2, "complaint_handling": 0.7, "customer_approval": 0.4}
 
@@ -63,7 +64,8 @@ class Quarter:
                 self.clock.now = self.clock.now.replace(hour=hour, minute=self.random.randrange(60))
                 if hour == 9:
                     self._start_cases()
-                self._work(share=0.45)
+                # people work most of each day's tasks; the last days' are still on their desks
+                self._work(share=(0.45, 0.3, 0.2, 0.1)[max(0, day - self.days + 4)])
                 self.counts["timers"] += self.worker.run_once()
             self._move_opportunities()
             if day == self.days * 2 // 3:
@@ -105,14 +107,22 @@ class Quarter:
             if not customers:
                 return None
             customer = self.random.choice(customers)
-            quote = session.scalar(select(Quote.id).where(Quote.customer_id == customer.id,
-                                                          Quote.approved_revision.is_not(None)).limit(1))
         room = float(customer.credit_limit) * 0.12 or 50_000
-        data: dict[str, Any] = {"customer_id": customer.id, "amount": round(self.random.uniform(0.2, 1.0) * room, -2)
-                                or 1000}
-        if quote is not None and self.random.random() < 0.6:
-            data["quote_id"] = quote
+        amount = round(self.random.uniform(0.2, 1.0) * room, -2) or 1000
+        data: dict[str, Any] = {"customer_id": customer.id, "amount": amount}
+        if self.random.random() < QUOTED:
+            data["quote_id"] = self.engine.execute(self._approved_quote, customer.id, amount, actor="carol")
         return data
+
+    @staticmethod
+    def _approved_quote(uow: Any, customer_id: int, amount: float) -> int:
+        """The quote a salesperson drew up and a sales manager approved for this order, at its price."""
+        quote = Quote(customer_id=customer_id, approved_revision=1, approved_by=uow.actor, approved_at=uow.now)
+        uow.session.add(quote)
+        uow.session.flush()
+        uow.session.add(QuoteRevision(quote_id=quote.id, revision=1, price=Decimal(str(amount)), created_by="alice",
+                                      created_at=uow.now))
+        return int(quote.id)
 
     def _start_complaint_handling(self) -> dict[str, Any]:
         return {}
@@ -132,8 +142,9 @@ class Quarter:
         for task in self.engine.tasks(limit=500):
             if self.random.random() > share or task.form_key is None or task.form_key.startswith("model:"):
                 continue
-            if random.Random(task.id).random() < NEGLECTED:
-                continue  # the task somebody never gets round to: stalled work, breached SLAs
+            late = random.Random(task.id)
+            if late.random() < NEGLECTED and self.clock.now - task.created_at < timedelta(days=late.randint(2, 12)):
+                continue  # the task somebody does not get round to for days or weeks: stalled work, breached SLAs
             actor = task.assignee or self._member(task)
             if actor is None:
                 continue
