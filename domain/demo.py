@@ -21,6 +21,7 @@ from engine import Engine, EngineError, TaskView, Worker
 
 from .directory import delegation_problem, members_of
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
+from .pack import CASE_NUMBERS
 from .records import Contact, Customer, Opportunity, Quote, QuoteRevision
 from .reports import OPEN_STAGES, ROLES
 
@@ -84,8 +85,7 @@ class Quarter:
                 data = getattr(self, f"_start_{process_key}")()
                 if data is None:
                     continue
-                prefix = {"lead_to_opportunity": "L", "order_release": "SO", "complaint_handling": "CP",
-                          "customer_approval": "CA"}[process_key]
+                prefix = CASE_NUMBERS[process_key]
                 actor = {"lead_to_opportunity": "marketing", "order_release": self.random.choice(("alice", "bob")),
                          "complaint_handling": "sam", "customer_approval": self.random.choice(("alice", "bob"))}
                 try:

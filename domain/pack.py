@@ -12,6 +12,8 @@ from .control_points import CONTROL_POINTS
 from .services import SERVICES
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+# What the shipped processes' case numbers start with (the demo quarter numbers its cases the same way).
+CASE_NUMBERS = {"lead_to_opportunity": "L", "order_release": "SO", "complaint_handling": "CP", "customer_approval": "CA"}
 
 
 class CrmPack(Pack):
@@ -32,6 +34,9 @@ class CrmPack(Pack):
 
     def assign(self, task: HumanTask, data: Mapping[str, Any], session: Any) -> Assignment:
         return directory.assign(session, task, data)
+
+    def case_number_prefix(self, process_key: str) -> str:
+        return CASE_NUMBERS.get(process_key) or super().case_number_prefix(process_key)
 
     def departures(self, session: Any, process_key: str, limit: int) -> list[dict[str, Any]]:
         return conformance.departures(session, process_key, limit)

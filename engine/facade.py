@@ -137,12 +137,14 @@ class Engine:
     # -- commands -------------------------------------------------------------------------------
     def start(self, process_key: str, data: dict[str, Any] | None = None, business_key: str | None = None,
               actor: str | None = None, version: int | None = None,
-              idempotency_key: str | None = None) -> InstanceView:
-        """Start an instance and run it to its first wait. :raises NotFound, InvalidData, DuplicateCase:"""
+              idempotency_key: str | None = None, numbered: bool = False) -> InstanceView:
+        """Start an instance and run it to its first wait; `numbered`: without a business key, it gets the
+        process's next case number. :raises NotFound, InvalidData, DuplicateCase:"""
+        args = (process_key, data, business_key, version, idempotency_key, numbered)
         try:
-            run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
-        except BusinessKeyTaken:  # lost a race for the key: once more sees the winner (the same request, or not)
-            run = self.execute(commands.start, process_key, data, business_key, version, idempotency_key, actor=actor)
+            run = self.execute(commands.start, *args, actor=actor)
+        except BusinessKeyTaken:  # lost a race for the key (or the next number): once more sees the winner
+            run = self.execute(commands.start, *args, actor=actor)
         return replace(InstanceView.of(run.row), version_reason=run.version_reason)
 
     def complete(self, task_id: str, actor: str, data: dict[str, Any] | None = None,

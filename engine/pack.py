@@ -148,6 +148,11 @@ class Pack:
         """Pick the assignee or candidate group of a ready user task (inside the command's transaction)."""
         return default_assignment(task, data)
 
+    def case_number_prefix(self, process_key: str) -> str:
+        """What a process's case numbers start with (SO for SO-00042): by default the initials of its key's words
+        (order_release_vip: ORV)."""
+        return "".join(word[0] for word in process_key.split("_") if word).upper()[:8] or "CASE"
+
     def departures(self, session: Any, process_key: str, limit: int) -> list[dict[str, Any]]:
         """Departures from a process that only the pack's records show: a record the process should have
         changed, changed outside any case. Each is shaped like the engine's (kind, actor, instance_id, at ...)."""

@@ -72,8 +72,8 @@ def start_page(key: str):
             if errors:  # nothing runs; the form's own check names the other fields too
                 raise InvalidData(engine().validate_form(engine().start_form(key), data))
             check_start(data, business_key)
-            case = engine().start(key, data, business_key, me.username,
-                                  idempotency_key=request.form.get("once", "")[:64] or None)
+            case = engine().start(key, data, business_key, me.username,  # without a key: the next number
+                                  idempotency_key=request.form.get("once", "")[:64] or None, numbered=True)
         except InvalidData as refused:
             errors = {f.field: f.message for f in refused.fields} | errors
             values = {**data, **request.form}

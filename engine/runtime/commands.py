@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
 from ..intake.pipeline import Model
@@ -52,14 +52,18 @@ def _printable(key: Any) -> str:
 
 
 def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, business_key: str | None,
-          version: int | None = None, idempotency_key: str | None = None) -> InstanceRun:
+          version: int | None = None, idempotency_key: str | None = None, numbered: bool = False) -> InstanceRun:
     """Start an instance of the newest active version (or the given one) and run it to its first wait.
 
     A start repeating an earlier one's `idempotency_key` answers with the case that start made (a
     double click or a retried request starts one case). A business key names one open case per
-    process: another start with it is refused. :raises NotFound, InvalidData, DuplicateCase:
+    process: another start with it is refused. `numbered`: a start without a business key gets the process's
+    next number (SO-00042: the pack's prefix, one more than the highest number given so far).
+    :raises NotFound, InvalidData, DuplicateCase:
     """
     data = check_data(data, uow.context.limits.data)
+    if business_key is None and numbered:
+        business_key = next_number(uow, process_key)
     found = find_version(uow.session, process_key, version)
     if idempotency_key is not None:
         first = uow.session.scalars(select(Instance).where(Instance.process_key == process_key,
@@ -258,6 +262,17 @@ def _version_for(uow: UnitOfWork, process_key: str, data: dict[str, Any],
         return current, f"version {current.version} is current; the case is outside the pilot of version " \
                         f"{piloted[0].version}"
     return current, f"version {current.version} is current"
+
+
+def next_number(uow: UnitOfWork, process_key: str) -> str:
+    """The next case number of a process: its prefix and one more than the highest such number so far (five digits
+    at least; a race for it is decided by the business-key index, and the start runs again)."""
+    prefix = f"{uow.context.pack.case_number_prefix(process_key)}-"
+    taken = uow.session.scalars(select(Instance.business_key).where(
+        Instance.process_key == process_key, Instance.business_key.like(f"{prefix}%"))
+        .order_by(func.length(Instance.business_key).desc(), Instance.business_key.desc()).limit(20)).all()
+    numbers = [int(key[len(prefix):]) for key in taken if key and key[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:05d}"
 
 
 def _open_case(uow: UnitOfWork, process_key: str, business_key: str | None) -> Instance | None:

@@ -150,3 +150,16 @@ def test_a_converted_lead_s_owner_starts_its_approval_from_the_inbox(engine, sig
     odd = alice.get("/processes/customer_approval/start?customer_id=%3Cb%3Enobody&business_key=" + "k" * 300)
     body = odd.get_data(as_text=True)  # a link's values are only shown, escaped and cut, until the form is sent
     assert odd.status_code == 200 and 'value="&lt;b&gt;nobody"' in body and f'value="{"k" * 128}"' in body
+
+
+def test_a_case_started_from_a_page_without_a_business_key_gets_the_process_s_next_number(engine, signed_in):
+    engine.start("order_release", {"customer_id": 3, "amount": 1000}, "SO-00041", "bob")
+    engine.start("order_release", {"customer_id": 3, "amount": 1000}, "SO-PAGE-9", "bob")  # not a number
+    alice = signed_in("alice")
+    alice.get("/processes/order_release/start")
+    for once in ("first", "second"):
+        assert alice.post("/processes/order_release/start", customer_id="Beijing Energy", amount="1000",
+                          once=once).status_code == 302
+    keys = sorted(case.business_key or "" for case in engine.instances(process_key="order_release"))
+    assert keys == ["SO-00041", "SO-00042", "SO-00043", "SO-PAGE-9"]
+    assert engine.start("order_release", {"customer_id": 3, "amount": 1000}, actor="bob").business_key is None
