@@ -176,9 +176,12 @@ class _Flow:
         for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
             if flow.get("sourceRef") in self.next and flow.get("targetRef") in self.nodes:
                 self.next[flow.get("sourceRef", "")].append(flow.get("targetRef", ""))
+        # a boundary event leaves its step before the step has finished: it sees what reached the step, not what
+        # the step would have written
+        self.boundaries: dict[str, list[str]] = {node: [] for node in self.nodes}
         for node_id, node in self.nodes.items():
             if local_name(node) == "boundaryEvent" and node.get("attachedToRef") in self.next:
-                self.next[node.get("attachedToRef", "")].append(node_id)
+                self.boundaries[node.get("attachedToRef", "")].append(node_id)
             if local_name(node) in _CONTAINERS:  # into a sub-process at its start, out of it at its ends
                 for inner in node:
                     if isinstance(inner.tag, str) and local_name(inner) == "startEvent" and inner.get("id"):
@@ -202,8 +205,9 @@ class _Flow:
             if state.get(node_id) == after:
                 continue
             state[node_id] = after
-            for target in self.next[node_id]:
-                merged = _merge(entry.get(target), after)
+            for target, arriving in [*((t, after) for t in self.next[node_id]),
+                                     *((t, before) for t in self.boundaries[node_id])]:
+                merged = _merge(entry.get(target), arriving)
                 if merged != entry.get(target):
                     entry[target] = merged
                     todo.append(target)

@@ -36,6 +36,7 @@ def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None)
     problems.extend(_conditions(root, pack, dictionary))
     problems.extend(_scripts(root, pack, dictionary))
     problems.extend(decisions_unread(root, dictionary))
+    problems.extend(_service_parameters(root, pack, dictionary))
     for check in (_gateways, _timers, _services, _human_tasks, _step_names, _start_forms, _model_forms,
                   _message_forms, _reachability):
         problems.extend(check(root, pack))
@@ -167,11 +168,29 @@ def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         if operator.get("id") not in pack.services:
             yield problem_at("unknown_service", f"service '{operator.get('id')}' is not provided by the "
                            f"'{pack.name}' pack", task)
-        for parameter in operator.iterfind(".//spiffworkflow:parameter", NS):
-            yield from _compiled_problems(parameter.get("value") or "", "eval", task, pack)
     for task in root.iterfind(".//bpmn:serviceTask", NS):
         if task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
             yield problem_at("no_service", "service task names no service operator", task)
+
+
+def _service_parameters(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterator[Problem]:
+    """Each value a service task hands its operator is compiled by the sandbox and checked against what the case
+    holds at that step (a step removed before it may have been the one that set a name it reads)."""
+    for operator in root.iterfind(".//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS):
+        task = operator.getparent().getparent()
+        for parameter in operator.iterfind(".//spiffworkflow:parameter", NS):
+            text = (parameter.get("value") or "").strip()
+            program, problem = _compile(text, "eval", task, pack)
+            if problem is not None:
+                yield problem
+                continue
+            if program is None or not text:
+                continue
+            for finding in findings_for("eval", program.tree, text, dictionary, dictionary.at(task.get("id"))):
+                if finding.code in ("not_a_condition", "type_mismatch"):
+                    continue  # a value, not a condition: any type may be handed to a service
+                yield problem_at(finding.code, f"service parameter {parameter.get('id')} = '{_short(text)}': "
+                                 f"{finding.message}", task, finding.severity)
 
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:

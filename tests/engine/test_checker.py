@@ -138,3 +138,50 @@ def test_the_dictionary_is_kept_with_the_version(engine):
 def test_a_pack_function_is_called_with_the_arguments_it_declares(engine, condition, code, words):
     problem = only(engine, approval(f"approved and {condition}"), code)
     assert problem.element_id == "Flow_Checked" and words in problem.message
+
+
+def noted(after_review: str, after_timeout: str) -> bytes:
+    """start (form approval) -> Review (form review; a timer on its boundary) -> note(after_review) -> end;
+    the timer's path -> note(after_timeout) -> end."""
+    def note(task_id: str, value: str) -> str:
+        return (f'<bpmn:serviceTask id="{task_id}"><bpmn:extensionElements><spiffworkflow:serviceTaskOperator '
+                f'id="note" resultVariable="noted"><spiffworkflow:parameters><spiffworkflow:parameter id="text" '
+                f'type="any" value="{escape(value, {chr(34): "&quot;"})}"/></spiffworkflow:parameters>'
+                f'</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>')
+    body = f"""
+  <bpmn:process id="noted" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formKey" value="approval"/></spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:startEvent>
+    <bpmn:userTask id="Task_Review" name="Review"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formKey" value="review"/></spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="Timer_Late" attachedToRef="Task_Review"><bpmn:timerEventDefinition id="Late">
+      <bpmn:timeDuration>'P2D'</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    {note("Service_NoteReview", after_review)}{note("Service_NoteLate", after_timeout)}
+    <bpmn:endEvent id="EndEvent_1" /><bpmn:endEvent id="EndEvent_2" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Review" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Review" targetRef="Service_NoteReview" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Service_NoteReview" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Timer_Late" targetRef="Service_NoteLate" />
+    <bpmn:sequenceFlow id="Flow_5" sourceRef="Service_NoteLate" targetRef="EndEvent_2" />
+  </bpmn:process>"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def test_a_service_parameter_naming_a_field_the_case_does_not_hold_is_refused_with_the_fix(engine):
+    with pytest.raises(InvalidModel) as refused:
+        engine.deploy(noted("coment", "str(amount)"))
+    [problem] = [p for p in refused.value.problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("unknown_name", "Service_NoteReview")
+    assert "service parameter text = 'coment'" in problem.message and "did you mean comment" in problem.message
+
+
+def test_a_boundary_event_s_path_does_not_hold_what_its_step_would_have_written(engine):
+    with pytest.raises(InvalidModel) as refused:
+        engine.deploy(noted("comment", "comment"))  # the review's comment: never written when the timer fires
+    [problem] = [p for p in refused.value.problems if p.severity == "error"]
+    assert (problem.code, problem.element_id) == ("unknown_name", "Service_NoteLate")
+    assert engine.deploy(noted("comment", "str(amount)")).version == 1  # the start form's amount is there
