@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import UpdateBase
 
 from .database import connection_lost
@@ -60,6 +61,47 @@ class Statement:
                                if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
             found = by_names[key] = _Compiled(compiled.string, tuple(compiled.positiontup or binds), compiled.positional,
                                               processors)
+        return found
+
+
+class Read:
+    """A SELECT of the command path (the lock read every command starts with), compiled once per dialect and run on
+    the driver's own cursor like a `Batch`; each column's value goes through its type's result processor, so a row
+    reads as SQLAlchemy itself would read it."""
+
+    def __init__(self, clause: Select[Any]):
+        self.clause = clause
+        self._compiled: weakref.WeakKeyDictionary[Dialect, tuple[_Compiled, tuple[Any, ...]]] = \
+            weakref.WeakKeyDictionary()
+
+    def first(self, connection: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row for these parameters, or None. :raises Unavailable: (a dropped connection), DBAPIError"""
+        dialect, driver = connection.dialect, _driver_connection(connection)
+        compiled, processors = self._compiled_for(dialect)
+        cursor = driver.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            row = cursor.fetchone()
+        except dialect.loaded_dbapi.Error as exc:
+            raise _translated(connection, exc, cursor) from exc
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return tuple(process(value) if process is not None else value for process, value in zip(processors, row,
+                                                                                                  strict=True))
+
+    def _compiled_for(self, dialect: Dialect) -> tuple[_Compiled, tuple[Any, ...]]:
+        found = self._compiled.get(dialect)
+        if found is None:
+            compiled = self.clause.compile(dialect=dialect)
+            binds = compiled.binds
+            parameters = tuple((name, process) for name, bind in binds.items()
+                               if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+            processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                               for column in self.clause.selected_columns)
+            found = self._compiled[dialect] = (_Compiled(compiled.string, tuple(compiled.positiontup or binds),
+                                                         compiled.positional, parameters), processors)
         return found
 
 

@@ -1,6 +1,7 @@
 """The statements of the command path.
 
-A command reads its instance (and task) with one locking SELECT, run as a Core statement; a save then
+A command reads its instance (and task) with one locking SELECT, compiled once and run on the driver's
+cursor (`Read`); a save then
 writes what changed through a `Batch` (statements.py): the instance's new state and revision, the task
 rows it closes and opens, timers, history and outbox, all sent at once. No ORM objects are tracked or
 flushed on the hot path; the rows a command holds are plain mapped objects the session never sees.
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from .statements import Batch, Statement
+from .statements import Batch, Read, Statement
 from .tables import INSTANCE, TABLES, TASK, TIMER, HistoryEvent, Instance, OutboxMessage, TaskRow
 
 _INSERT_EVENTS = Statement(insert(TABLES[HistoryEvent.__tablename__]).inline())
@@ -25,11 +26,13 @@ _INSTANCE_CHANGES = ("version_id", "version", "status", "incident", "updated_at"
 _TASK_COLUMNS = tuple(column.key for column in TASK.columns)
 _INSTANCE_COLUMNS = tuple(column.key for column in INSTANCE.columns)
 
-_LOCK_INSTANCE = select(INSTANCE).where(INSTANCE.c.id == bindparam("id")).with_for_update()
-_LOCK_INSTANCE_OR_SKIP = select(INSTANCE).where(INSTANCE.c.id == bindparam("id")).with_for_update(skip_locked=True)
+_LOCK_INSTANCE = Read(select(INSTANCE).where(INSTANCE.c.id == bindparam("id")).with_for_update())
+_LOCK_INSTANCE_OR_SKIP = Read(select(INSTANCE).where(INSTANCE.c.id == bindparam("id"))
+                              .with_for_update(skip_locked=True))
 # FOR UPDATE locks both rows; the task's columns come first, the instance's after them.
-_LOCK_TASK = (select(*TASK.columns, *INSTANCE.columns).join_from(TASK, INSTANCE, TASK.c.instance_id == INSTANCE.c.id)
-              .where(TASK.c.id == bindparam("id")).with_for_update())
+_LOCK_TASK = Read(select(*TASK.columns, *INSTANCE.columns)
+                  .join_from(TASK, INSTANCE, TASK.c.instance_id == INSTANCE.c.id)
+                  .where(TASK.c.id == bindparam("id")).with_for_update())
 _INSERT_INSTANCE = insert(INSTANCE)
 _UPDATE_INSTANCE = Statement(update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
                                                     INSTANCE.c.revision == bindparam("b_revision")))
@@ -46,14 +49,13 @@ _DELETE_TIMERS = Statement(delete(TIMER).where(TIMER.c.id == bindparam("b_id")))
 def lock_instance(connection: Connection, instance_id: str, skip_locked: bool = False) -> Instance | None:
     """An instance's row under a row lock (the write lock on SQLite); None when there is none, or when
     `skip_locked` and another transaction holds it."""
-    found = connection.execute(_LOCK_INSTANCE_OR_SKIP if skip_locked else _LOCK_INSTANCE,
-                               {"id": instance_id}).first()
-    return Instance(**found._mapping) if found is not None else None
+    found = (_LOCK_INSTANCE_OR_SKIP if skip_locked else _LOCK_INSTANCE).first(connection, {"id": instance_id})
+    return Instance(**dict(zip(_INSTANCE_COLUMNS, found, strict=True))) if found is not None else None
 
 
 def lock_task(connection: Connection, task_id: str) -> tuple[TaskRow, Instance] | None:
     """A task's row and its instance's, both under a row lock, read once the lock is granted."""
-    found = connection.execute(_LOCK_TASK, {"id": task_id}).first()
+    found = _LOCK_TASK.first(connection, {"id": task_id})
     if found is None:
         return None
     width = len(_TASK_COLUMNS)
