@@ -349,6 +349,9 @@ def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tu
         field = "on_refusal" if code == "decision_unread" else "condition"
         if index is not None and operations[index].get("op") == "insert_task" and field == "condition":
             field = "when"
+        if index is not None and field == "condition" and "condition" not in operations[index]:
+            # what the edit broke stands elsewhere (a service reads a field the changed step no longer sets)
+            field = next((k for k in ("form_key", "element_id", "flow_id", "name") if k in operations[index]), "op")
         errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",
                                  f"{element}: {message}" if element else message))
     raise InvalidData(errors, f"the edit was not applied: {errors[0].message}")

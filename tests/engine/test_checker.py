@@ -5,7 +5,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine import Engine, InvalidModel
+from engine import Engine, InvalidData, InvalidModel
 from tests.engine.bpmn_builder import HEAD
 
 
@@ -185,3 +185,13 @@ def test_a_boundary_event_s_path_does_not_hold_what_its_step_would_have_written(
     [problem] = [p for p in refused.value.problems if p.severity == "error"]
     assert (problem.code, problem.element_id) == ("unknown_name", "Service_NoteLate")
     assert engine.deploy(noted("comment", "str(amount)")).version == 1  # the start form's amount is there
+
+
+def test_an_edit_that_leaves_a_service_reading_a_field_no_step_sets_is_refused_naming_the_edit(engine):
+    engine.deploy(noted("comment", "str(amount)"))
+    draft = engine.authoring.copy("noted", author="ann")
+    with pytest.raises(InvalidData) as refused:  # the approval form records no comment
+        engine.authoring.edit(draft.id, [{"op": "set_form", "element_id": "Task_Review", "form_key": "approval"}],
+                              "ann")
+    [error] = [e for e in refused.value.fields if e.message.startswith("Service_NoteReview: service parameter")]
+    assert error.field == "operations[0].form_key" and "'comment' is not a field the case holds" in error.message

@@ -229,8 +229,8 @@ def test_an_unknown_user_costs_the_same_password_work_as_a_known_one(engine, mon
 def test_an_administrator_plans_maps_and_executes_a_migration_and_manages_versions(engine, signed_in):
     waiting = engine.start("customer_approval", {}, "CA-MIGRATE", "alice")  # waits at the info entry
     draft = engine.authoring.copy("customer_approval", author="ann")
-    engine.authoring.edit(draft.id, [{"op": "set_form", "element_id": "Task_CustomerInfoEntry",
-                                      "form_key": "customer_application_start"}], "ann")
+    engine.authoring.edit(draft.id, [{"op": "rename", "element_id": "Task_CustomerInfoEntry",
+                                      "name": "Customer details"}], "ann")  # the step it waits at changes
     engine.authoring.deploy(draft.id, "root")
     root = signed_in("root")
     page = root.get("/processes/customer_approval/2").get_data(as_text=True)
