@@ -46,7 +46,7 @@ from ..intake.pipeline import Model
 from ..intake.properties import FORM_KEY
 from ..pack import ServiceCall
 from ..runtime import timers
-from ..runtime.elements import element_of, is_model_element, task_properties
+from ..runtime.elements import element_of, is_model_element, task_properties, waiting_elements
 from ..runtime.instance_run import restore
 from ..runtime.stepping import run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
@@ -220,13 +220,7 @@ def _waiting_now(context: Context, session: Session, row: Instance) -> set[str]:
     if row.status == "error" and row.incident:
         return {str(row.incident.get("element_id") or "")}
     session.refresh(row, ["state"])  # read, never set: the read session has nothing to write
-    return _waits(restore(context, session, row)) if row.state else set()
-
-
-def _waits(workflow: BpmnWorkflow) -> set[str]:
-    """The elements a workflow waits at: its ready user tasks and its waiting events."""
-    waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-    return {element for element in map(element_of, waiting) if element}
+    return waiting_elements(restore(context, session, row)) if row.state else set()
 
 
 # -- the draft ------------------------------------------------------------------------------------------
@@ -588,11 +582,11 @@ class _CaseReplay:
 
     # -- comparing ---------------------------------------------------------------------------------------
     def _where(self) -> set[str]:
-        if self.terminated or self.workflow.is_completed():
+        if self._ended():
             return set()
         if self.incident is not None:
             return {self.incident[0] or ""}
-        return _waits(self.workflow)
+        return waiting_elements(self.workflow)
 
     def _compare(self) -> dict[str, Any]:
         recording = self.recording

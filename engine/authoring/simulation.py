@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import FieldError, InvalidData
 from ..intake.pipeline import Model
 from ..pack import ServiceCall
-from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element
+from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element, waiting_elements
 from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
 from ..scripting.data import data_problem
@@ -120,5 +120,4 @@ class _Simulation:
         self.path.append(step)
 
     def _waiting_at(self) -> list[str]:
-        waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-        return sorted({element for element in map(element_of, waiting) if element})
+        return sorted(waiting_elements(self.workflow))

@@ -50,3 +50,9 @@ def human_task(task: Any, process_key: str, instance_id: str, business_key: str 
     spec, properties = task.task_spec, task_properties(task)
     return HumanTask(process_key, instance_id, business_key, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                      spec.lane, properties.get(FORM_KEY.name), properties)
+
+
+def waiting_elements(workflow: Any) -> set[str]:
+    """The elements a workflow waits at: its ready tasks and its waiting events."""
+    waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    return {element for element in map(element_of, waiting) if element}
