@@ -91,25 +91,34 @@ def test_a_conditional_step_changes_exactly_the_cases_whose_recorded_data_meets_
             "Key account approval.") in result["summary"]
 
 
+# Steps a draft may remove (one flow in, one out): the quarter leaves cases waiting at the first, nearly always.
+REMOVABLE = (("lead_to_opportunity", "Task_PlanFirstMeeting", "Plan first meeting"),
+             ("order_release", "Task_RegisterPrepayment", "Register prepayment"))
+
+
 def test_a_removed_step_makes_the_cases_waiting_there_not_replayable(quarter):
     with quarter.store.read() as session:
-        waiting = set(session.scalars(select(TaskRow.instance_id).where(
-            TaskRow.element_id == "Task_RegisterPrepayment", TaskRow.state == "ready")))
-        went_through = set(session.scalars(select(HistoryEvent.instance_id).where(
-            HistoryEvent.element_id == "Task_RegisterPrepayment", HistoryEvent.type == "task_completed")))
+        def cases(process_key: str, element_id: str) -> tuple[set[str], set[str]]:
+            waiting = set(session.scalars(select(TaskRow.instance_id).where(
+                TaskRow.process_key == process_key, TaskRow.element_id == element_id, TaskRow.state == "ready")))
+            went_through = set(session.scalars(select(HistoryEvent.instance_id).where(
+                HistoryEvent.element_id == element_id, HistoryEvent.type == "task_completed")))
+            return waiting, went_through
+
+        # the played quarter depends on the hour it is played at: take a step some cases wait at
+        process_key, element_id, name, waiting, went_through = next(
+            (key, element, step, *found) for key, element, step in REMOVABLE if (found := cases(key, element))[0])
     assert waiting and went_through
 
-    result = quarter.authoring.replay(adapted(quarter, "order_release",
-                                              {"op": "remove_task", "element_id": "Task_RegisterPrepayment"}))
+    result = quarter.authoring.replay(adapted(quarter, process_key, {"op": "remove_task", "element_id": element_id}))
 
     refused = {case["instance_id"]: case for case in result["cases"] if case["verdict"] == "not_replayable"}
     assert set(refused) == waiting
-    assert {case["reason"] for case in refused.values()} == {
-        "it waits at Register prepayment, which the draft removes"}
-    skipped = {case["instance_id"] for case in result["cases"] if "Register prepayment" in case["steps_skipped"]}
+    assert {case["reason"] for case in refused.values()} == {f"it waits at {name}, which the draft removes"}
+    skipped = {case["instance_id"] for case in result["cases"] if name in case["steps_skipped"]}
     assert skipped == went_through - waiting
-    assert f"{len(waiting)} case{'s' if len(waiting) != 1 else ''} cannot be replayed: it waits at Register " \
-           "prepayment, which the draft removes." in result["summary"]
+    assert f"{len(waiting)} case{'s' if len(waiting) != 1 else ''} cannot be replayed: it waits at {name}, " \
+           "which the draft removes." in result["summary"]
 
 
 def test_a_lower_credit_threshold_says_which_orders_the_credit_control_would_have_blocked(quarter):
