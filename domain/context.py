@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
-from .records import Complaint, Contact, Customer, Lead, Quote, QuoteRevision
+from .records import Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 
@@ -128,7 +128,64 @@ def lead(session: Session, data: Mapping[str, Any]) -> list[Fact]:
                       ("industry", "Industry", "行业"), ("estimated_amount", "Estimated amount", "预计金额"))
 
 
+def _money(value: Any) -> str:
+    return f"{float(value):,.2f}" if isinstance(value, int | float | Decimal) else "?"
+
+
+def _field(data: Mapping[str, Any], name: str, key: str) -> Any:
+    """`data[name][key]` when a service left a mapping there, else None."""
+    value = data.get(name)
+    return value.get(key) if isinstance(value, Mapping) else None
+
+
+def forecast_request(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The month asked for and the open pipeline closing in it, as the CRM counts it."""
+    record = session.get(Forecast, _field(data, "forecast", "forecast_id") or 0)
+    if record is None:
+        return []
+    return [fact("period", "Month", "月份", record.period),
+            fact("pipeline", "Open deals closing that month, weighted by stage", "当月预计成交的商机（按阶段加权）",
+                 f"{_money(record.pipeline)} ({record.pipeline_deals})"),
+            fact("forecast_due", "Due", "截止", record.due_at.date().isoformat())]
+
+
+def forecast_outcome(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The closed month: what was forecast, what was won, the deviation and the threshold."""
+    record = session.get(Forecast, _field(data, "forecast", "forecast_id") or 0)
+    if record is None or record.deviation is None:
+        return []
+    return [fact("salesperson", "Salesperson", "销售人员", record.owner), fact("period", "Month", "月份", record.period),
+            fact("forecast_amount", "Forecast", "预测", _money(record.amount or 0)),
+            fact("actual", "Won", "实际赢单", f"{_money(record.actual)} ({record.won_deals})"),
+            fact("deviation", "Deviation", "偏差", f"{record.deviation:.0%} (> {record.threshold or 0:.0%})")]
+
+
+def forecast_reason(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The salesperson's reason for the deviation."""
+    return _from_data(data, ("deviation_reason", "Reason given", "偏差原因"))
+
+
+def week_figures(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The week as the CRM recorded it."""
+    record = session.get(WeeklyReport, _field(data, "week", "report_id") or 0)
+    if record is None:
+        return []
+    return [fact("salesperson", "Salesperson", "销售人员", record.owner),
+            fact("week", "Week of", "周（起始日）", record.week),
+            fact("new_customers", "New customers", "新客户", record.new_customers),
+            fact("visits", "Visits logged", "拜访次数", record.visits),
+            fact("deals_signed", "Deals won", "签单数", record.deals_signed),
+            fact("signed_amount", "Amount won", "签单金额", _money(record.signed_amount))]
+
+
+def week_plan(session: Session, data: Mapping[str, Any]) -> list[Fact]:
+    """The plan the salesperson wrote."""
+    return _from_data(data, ("next_week_plan", "Plan for next week", "下周计划"))
+
+
 CONTEXTS: dict[str, Callable[[Session, Mapping[str, Any]], list[Fact]]] = {
+    "forecast_request": forecast_request, "forecast_outcome": forecast_outcome, "forecast_reason": forecast_reason,
+    "week_figures": week_figures, "week_plan": week_plan,
     "requested_customer": requested_customer, "existing_customer": existing_customer, "review_so_far": review_so_far,
     "customer_credit": customer_credit, "order": order, "override_so_far": override_so_far, "complaint": complaint, "lead": lead,
 }

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from engine import ControlPoint, ServiceCall, uses_call
 
+from .forecasting import won_in
 from .notifications import notify
-from .records import Customer, Order, Payment, Quote, QuoteRevision
+from .records import Customer, Forecast, Order, Payment, Quote, QuoteRevision
 
 
 class ControlPointViolation(Exception):
@@ -124,6 +125,47 @@ def check_quote_price(call: ServiceCall, order_id: int) -> QuoteCheck:
     return {"blocked": blocked, "approved_price": None if approved is None else float(approved)}
 
 
+class ForecastCheck(TypedDict):
+    """What the forecast deviation control point answers once the month has closed (conditions read
+    `deviation['above']`)."""
+
+    forecast: float
+    actual: float
+    won_deals: int
+    deviation: float
+    threshold: float
+    above: bool
+
+
+def forecast_deviation(forecast: Decimal, actual: Decimal) -> Decimal:
+    """|actual - forecast| / forecast, to four places; a forecast of 0 deviates by 0 when nothing was won and by
+    1 (100 %) when something was."""
+    if forecast == 0:
+        return Decimal(0) if actual == 0 else Decimal(1)
+    return (abs(actual - forecast) / forecast).quantize(Decimal("0.0001"))
+
+
+def check_forecast(call: ServiceCall, forecast_id: int, threshold: float | None = None) -> ForecastCheck:
+    """Service: the month has closed; its forecast against the deals the salesperson won in it. A deviation above
+    the threshold fires the control point: the salesperson must give a reason."""
+    threshold = float(FORECAST.default_threshold or 0.3) if threshold is None else float(threshold)
+    forecast = call.session.get(Forecast, forecast_id, with_for_update=True)
+    if forecast is None:
+        raise LookupError(f"forecast {forecast_id} does not exist")
+    actual, won = won_in(call.session, forecast.owner, forecast.starts_at, forecast.ends_at)
+    expected = forecast.amount or Decimal(0)
+    deviation = forecast_deviation(expected, actual)
+    above = deviation > Decimal(str(threshold))
+    forecast.actual, forecast.won_deals, forecast.deviation, forecast.threshold = actual, won, float(deviation), threshold
+    forecast.status = "explain" if above else "met"
+    if above:
+        fire(call, FORECAST, forecast.owner, forecast_id=forecast.id, salesperson=forecast.owner,
+             period=forecast.period, forecast_amount=float(expected), actual=float(actual), won_deals=won,
+             deviation=float(deviation), threshold=threshold)
+    return {"forecast": float(expected), "actual": float(actual), "won_deals": won, "deviation": float(deviation),
+            "threshold": threshold, "above": above}
+
+
 def customer_for_update(call: ServiceCall, customer_id: int) -> Customer:
     """The customer read afresh with its row locked until the command ends: a command that decides on a customer's
     credit or status, or changes them, waits for another one doing so, and then sees what that one wrote
@@ -171,6 +213,14 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
         return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
                 "approve the difference.", f"{who}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
                 "须由销售经理批准差异。")
+    if point == "forecast_deviation":
+        period, deviation = evidence.get("period", "?"), _percent(evidence.get("deviation"))
+        forecast, actual = _money(evidence.get("forecast_amount")), _money(evidence.get("actual"))
+        threshold = _percent(evidence.get("threshold"))
+        return (f"Forecast for {period}: {forecast} forecast, {actual} won — {deviation} off, more than the "
+                f"{threshold} allowed; give the reason, a sales manager decides whether it is accepted.",
+                f"{period} 预测：预测 {forecast}，实际赢单 {actual}，偏差 {deviation}，超过允许的 {threshold}；"
+                "请说明原因，由销售经理决定是否接受。")
     facts = ", ".join(f"{k}: {v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
     return f"{who}: {facts}", f"{who}：{facts}"
 
@@ -198,4 +248,8 @@ PREPAYMENT = ControlPoint(
 QUOTE_PRICE = ControlPoint(
     "approved_quote_price", "Prices only from an approved quote revision", "价格只能来自已审批的报价版本",
     "order amount vs approved revision price", "block", service="check_quote_price", check=check_quote_price)
-CONTROL_POINTS = (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE)
+FORECAST = ControlPoint(
+    "forecast_deviation", "A forecast more than 30 % off needs a reason the sales manager accepts",
+    "预测偏差超过 30% 须说明原因并经销售经理认可", "|won in the month - forecast| / forecast", "require_approval",
+    service="check_forecast", check=check_forecast, parameter="forecast_deviation_threshold", default_threshold=0.3)
+CONTROL_POINTS = (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE, FORECAST)

@@ -34,9 +34,13 @@ def groups_of(session: Session, username: str) -> list[str]:
     return list(session.scalars(select(Membership.group_key).where(Membership.username == username)))
 
 
-def members_of(session: Session, group_key: str) -> list[str]:
-    """The usernames in a group."""
-    return list(session.scalars(select(Membership.username).where(Membership.group_key == group_key)))
+def members_of(session: Session, group_key: str, working: bool = False) -> list[str]:
+    """The usernames in a group (`working`: only those whose account is active, in name order)."""
+    query = select(Membership.username).where(Membership.group_key == group_key)
+    if working:
+        query = query.join(User, User.username == Membership.username).where(User.active.is_(True)).order_by(
+            Membership.username)
+    return list(session.scalars(query))
 
 
 # The roles a user can hold: the one table the CLI, the API and the pages check against.

@@ -25,7 +25,12 @@ def text(name: str, en: str, zh: str, max_length: int = 500, nullable: bool = Fa
     return name, {"type": kind, "title": en, "x-title-zh": zh, "maxLength": max_length, **extra}
 
 
-def number(name: str, en: str, zh: str, minimum: float = 0, maximum: float = MAX_AMOUNT, **extra: Any) -> Field:
+def number(name: str, en: str, zh: str, minimum: float = 0, maximum: float = MAX_AMOUNT, suggested: str | None = None,
+           **extra: Any) -> Field:
+    """A number; `suggested`: the case field (a dotted path) whose value the form starts with, for the person to
+    confirm or change (what they submit is theirs)."""
+    if suggested is not None:
+        extra["x-suggested-from"] = suggested
     return name, {"type": "number", "title": en, "x-title-zh": zh, "minimum": minimum, "maximum": maximum, **extra}
 
 
@@ -43,6 +48,13 @@ def reference(name: str, en: str, zh: str, refers_to: str, nullable: bool = Fals
     kind: Any = ["integer", "null"] if nullable else "integer"
     return name, {"type": kind, "title": en, "x-title-zh": zh, "minimum": 1, "maximum": 2**31 - 1,
                   "x-references": refers_to, **extra}
+
+
+def integer(name: str, en: str, zh: str, minimum: int = 0, maximum: int = 100_000, suggested: str | None = None,
+            **extra: Any) -> Field:
+    if suggested is not None:
+        extra["x-suggested-from"] = suggested
+    return name, {"type": "integer", "title": en, "x-title-zh": zh, "minimum": minimum, "maximum": maximum, **extra}
 
 
 def flag(name: str, en: str, zh: str) -> Field:
@@ -209,6 +221,29 @@ FORMS: dict[str, dict[str, Any]] = {
     "complaint_close": form("Close complaint", "结案",
                             text("root_cause", "Root cause", "根本原因", 2000, minLength=3),
                             context=("complaint",)),
+    # sales_forecast: the figures start as the CRM's suggestion (`x-suggested-from`); what is submitted is the
+    # salesperson's own
+    "sales_forecast": form("Forecast for next month", "下月销售预测",
+                           number("forecast_amount", "Amount you expect to win", "预计赢单金额",
+                                  suggested="forecast.pipeline"),
+                           integer("expected_deals", "Deals you expect to win", "预计赢单数",
+                                   suggested="forecast.pipeline_deals"),
+                           COMMENT, optional=("comment",), context=("forecast_request",)),
+    "forecast_reason": form("Explain the forecast deviation", "说明预测偏差",
+                            text("deviation_reason", "Why the month came out differently", "偏差原因", 2000,
+                                 minLength=10),
+                            context=("forecast_outcome",)),
+    "forecast_review": form("Review the deviation reason", "审核预测偏差原因",
+                            decision("reason_accepted", "Reason accepted", "接受该原因"),
+                            text("review_comment", "Comment", "备注", 2000, nullable=True),
+                            optional=("review_comment",), context=("forecast_outcome", "forecast_reason")),
+    # weekly_report: the CRM's figures are context (nobody types them); the plan is the salesperson's
+    "weekly_report": form("Weekly report", "销售周报",
+                          text("next_week_plan", "Plan for next week", "下周计划", 4000, minLength=10),
+                          COMMENT, optional=("comment",), context=("week_figures",)),
+    "weekly_report_review": form("Review the weekly report", "审阅销售周报",
+                                 text("review_comment", "Comment", "点评", 2000, nullable=True),
+                                 optional=("review_comment",), context=("week_figures", "week_plan")),
 }
 _VALIDATORS = {key: Draft202012Validator(schema) for key, schema in FORMS.items()}
 

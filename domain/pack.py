@@ -13,7 +13,8 @@ from .services import SERVICES
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 # What the shipped processes' case numbers start with (the demo quarter numbers its cases the same way).
-CASE_NUMBERS = {"lead_to_opportunity": "L", "order_release": "SO", "complaint_handling": "CP", "customer_approval": "CA"}
+CASE_NUMBERS = {"lead_to_opportunity": "L", "order_release": "SO", "complaint_handling": "CP", "customer_approval": "CA",
+                "sales_forecast": "FC", "weekly_report": "WR"}
 
 
 class CrmPack(Pack):
@@ -21,7 +22,7 @@ class CrmPack(Pack):
 
     name = "crm"
     event_types = frozenset({"control_point_triggered", "control_point_overridden", "credit_used_changed",
-                             "customer_rejected"})
+                             "customer_rejected", "forecast_reason_rejected"})
 
     def __init__(self) -> None:
         super().__init__(services=SERVICES, forms=forms.FORMS, control_points=CONTROL_POINTS)
@@ -49,6 +50,9 @@ class CrmPack(Pack):
 
     def scope_problems(self, regions: list[str], groups: list[str], session: Any) -> list[FieldError]:
         return directory.scope_problems(session, regions, groups)
+
+    def members(self, group: str, session: Any) -> list[str]:
+        return directory.members_of(session, group, working=True)
 
 
 def crm_pack() -> CrmPack:

@@ -290,3 +290,74 @@ class Notification(Record):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column()
     read_at: Mapped[datetime | None] = mapped_column()
+
+
+class Activity(Record):
+    """A visit or call a salesperson logged with a customer (the weekly report counts the visits)."""
+
+    __tablename__ = "crm_activity"
+    __table_args__ = (Index("ix_crm_activity_owner_at", "owner", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("crm_customer.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="visit")  # visit, call
+    at: Mapped[datetime] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Forecast(Record):
+    """One salesperson's forecast for one month, from the request to the comparison with the deals won in it.
+
+    Status: requested, submitted, met (within the threshold), explain (above it: a reason is asked for), explained,
+    accepted or rejected (the sales manager's decision on the reason).
+    """
+
+    __tablename__ = "crm_forecast"
+    __table_args__ = (Index("ix_crm_forecast_owner_period", "owner", "period", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7), index=True)  # 2027-01
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    requested_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    pipeline: Mapped[Decimal] = mapped_column(default=Decimal(0))  # open deals closing in the period, weighted
+    pipeline_deals: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal | None] = mapped_column()
+    deals: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    actual: Mapped[Decimal | None] = mapped_column()  # won in the period, once it closed
+    won_deals: Mapped[int | None] = mapped_column(Integer)
+    deviation: Mapped[float | None] = mapped_column()  # |actual - forecast| / forecast
+    threshold: Mapped[float | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class WeeklyReport(Record):
+    """A salesperson's report on one week (the CRM's figures, their plan for the next) and its review."""
+
+    __tablename__ = "crm_weekly_report"
+    __table_args__ = (Index("ix_crm_weekly_report_owner_week", "owner", "week", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    week: Mapped[str] = mapped_column(String(10), index=True)  # the Monday, 2026-11-30
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    requested_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    new_customers: Mapped[int] = mapped_column(Integer, default=0)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    deals_signed: Mapped[int] = mapped_column(Integer, default=0)
+    signed_amount: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    plan: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_comment: Mapped[str | None] = mapped_column(Text)

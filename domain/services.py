@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 
 from engine import ServiceCall
 
+from . import forecasting
 from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment, customer_for_update
 from .directory import groups_of, members_of, responsible
 from .notifications import notify
@@ -296,3 +297,4 @@ SERVICES: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
     activate_customer, reject_customer, place_order, record_override, record_payment, hold_order, release_order,
     register_complaint, complaint_sla, close_complaint, record_price_exception)}
 SERVICES["notify"] = send_notification
+SERVICES.update(forecasting.SERVICES)

@@ -48,6 +48,12 @@ class DuplicateCase(Conflict):
         self.instance_id = instance_id
 
 
+class ScheduledProcess(Conflict):
+    """A process that starts on its schedule (a timer start event) was asked to start by hand."""
+
+    code = "scheduled_process"
+
+
 class BusinessKeyTaken(Conflict):
     """A concurrent start took the business key first (the start is tried once more, and then refused)."""
 

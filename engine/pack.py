@@ -171,6 +171,11 @@ class Pack:
         """What is wrong with a pilot's scope (regions or groups the pack does not know), each naming its field."""
         return []
 
+    def members(self, group: str, session: Any) -> list[str]:
+        """The user names of the people in a group who can work (a schedule with `startFor` starts a case for
+        each): the empty pack knows no people."""
+        return []
+
 
 @dataclass(frozen=True)
 class CaseScope:

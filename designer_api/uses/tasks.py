@@ -191,10 +191,27 @@ def form_schema(engine: Engine, task: TaskView) -> Mapping[str, Any] | None:
 def task_form(engine: Engine, task: TaskView, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The form of a task: its schema, the read-only case context beside it, and the values it shows.
 
-    A form is never prefilled from the case: what the fields hold is what this person types (`values`
-    is only given back when their own submission is shown again), so the history credits each
-    person with exactly their own words. What they need to judge is the context.
+    A form is prefilled from the case only where its schema says so (`x-suggested-from`: the CRM's suggestion,
+    such as the open pipeline for a forecast, for the person to confirm or change); otherwise what the fields hold
+    is what this person types (`values` is given back when their own submission is shown again), so the history
+    credits each person with exactly their own words. What they need to judge is the context.
     """
+    schema = form_schema(engine, task)
     context = engine.task_context(task.id) if task.state == "ready" else []
-    return {"task": task, "form_key": task.form_key, "schema": form_schema(engine, task), "context": context,
-            "values": values or {}}
+    if values is None and task.state == "ready" and schema is not None:
+        values = suggestions(schema, engine.task_data(task.id))
+    return {"task": task, "form_key": task.form_key, "schema": schema, "context": context, "values": values or {}}
+
+
+def suggestions(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a form starts with: for each field that names a case field (a dotted path) as its suggestion,
+    that field's value, when the case holds one."""
+    found = {}
+    for name, spec in schema.get("properties", {}).items():
+        path = spec.get("x-suggested-from") if isinstance(spec, Mapping) else None
+        value: Any = data
+        for part in (path or "").split(".") if path else ():
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if path and value is not None:
+            found[name] = value
+    return found

@@ -26,7 +26,8 @@ from lxml import etree
 
 from ..pack import Pack
 from .forms import MODEL_FORM_PREFIX, model_forms
-from .properties import FORM_KEY
+from .properties import FORM_KEY, MEMBER, START_FOR
+from .timers import SCHEDULE_DATA
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, process_parameters, property_values
 
 Type = dict[str, Any]
@@ -193,7 +194,7 @@ class _Flow:
                   and node.getparent() is self.process]
         state: dict[str, Scope] = {}
         todo = list(starts)
-        entry: dict[str, Scope] = {n: Scope(open=not self._start_form(self.nodes[n])) for n in starts}
+        entry: dict[str, Scope] = {n: self._at_start(self.nodes[n]) for n in starts}
         for _ in range(50 * (len(self.nodes) + 1)):  # a fixpoint: each pass only adds what paths bring
             if not todo:
                 break
@@ -216,8 +217,15 @@ class _Flow:
             scopes[flow.get("id", "")] = state.get(flow.get("sourceRef", ""), Scope(open=True))
         return scopes
 
-    def _start_form(self, node: etree._Element) -> bool:
-        return bool(property_values(node).get(FORM_KEY.name))
+    def _at_start(self, node: etree._Element) -> Scope:
+        """What a case holds as it starts: its start form's fields (anything, without one); a case started by its
+        schedule holds the firing it was started for and, started for each member of a group, the member."""
+        if node.find("bpmn:timerEventDefinition", NS) is not None:
+            names = {name: of_value("") for name in SCHEDULE_DATA}
+            if property_values(node).get(START_FOR.name):
+                names[MEMBER] = of_value("")
+            return Scope(names, origins={name: [node.get("id", "")] for name in names})
+        return Scope(open=not property_values(node).get(FORM_KEY.name))
 
     def _writes(self, node: etree._Element) -> tuple[dict[str, Type], bool]:
         """(the names an element sets, with their types; whether it may bring in undeclared data)."""

@@ -20,7 +20,7 @@ from .checker import findings_for, separators
 from .dictionary import EMPTY, Dictionary, Scope, derive
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
-from .properties import ASSIGNMENT, DUE_IN, FORM_KEY, SEPARATE_FROM
+from .properties import ASSIGNMENT, DUE_IN, FORM_KEY, SEPARATE_FROM, START_FOR
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, process_parameters, property_values
 
 _CONTAINERS = ("process", "subProcess", "transaction")
@@ -37,7 +37,7 @@ def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None)
     problems.extend(_scripts(root, pack, dictionary))
     problems.extend(decisions_unread(root, dictionary))
     problems.extend(_service_parameters(root, pack, dictionary))
-    for check in (_gateways, _timers, _services, _human_tasks, _step_names, _start_forms, _model_forms,
+    for check in (_gateways, _timers, _start_for, _services, _human_tasks, _step_names, _start_forms, _model_forms,
                   _message_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
@@ -133,8 +133,43 @@ def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         parts = [p for p in timer if isinstance(p.tag, str) and local_name(p) in timers.KINDS]
         if not parts or not any((p.text or "").strip() for p in parts):
             yield problem_at("empty_timer", "timer has no duration, date or cycle", event)
+        elif local_name(event) == "startEvent" and local_name(event.getparent()) == "process":
+            yield from _schedule_problems(parts, event)
+            continue
         for part in parts:
             yield from _timer_problems(part, event, pack)
+
+
+def _schedule_problems(parts: list[etree._Element], event: etree._Element) -> Iterator[Problem]:
+    """A timer start event makes the process start on its own: its value is a schedule written out in full."""
+    for part in parts:
+        text = (part.text or "").strip()
+        if local_name(part) == "timeDuration":
+            yield problem_at("bad_schedule", f"start timer '{_short(text)}' is a duration, but a process starts at a "
+                           "moment: write the date (2027-01-01T09:00:00+08:00) or a cycle from a first date "
+                           "(R/2027-01-01T00:00:00+08:00/P1M for the first of every month)", event)
+        elif text and (problem := timers.schedule_problem(text)) is not None:
+            yield problem_at("bad_schedule", f"start timer '{_short(text)}' {problem}", event)
+    starts = [e for e in event.getparent() if isinstance(e.tag, str) and local_name(e) == "startEvent"]
+    if len(starts) > 1:
+        yield problem_at("bad_schedule", "a process that starts on a timer has that one start event: it cannot "
+                       "also be started another way; split the other start into its own process", event)
+    if property_values(event).get(FORM_KEY.name):
+        yield problem_at("bad_schedule", "a start on a timer has nobody to fill its start form: remove the form "
+                       "and ask for the data in the first task", event)
+
+
+def _start_for(root: etree._Element, pack: Pack) -> Iterator[Problem]:
+    for event in root.iterfind(".//bpmn:startEvent", NS):
+        group = property_values(event).get(START_FOR.name)
+        if group is None:
+            continue
+        scheduled = event.find("bpmn:timerEventDefinition", NS) is not None and local_name(event.getparent()) == "process"
+        if not scheduled:
+            yield problem_at("bad_schedule", f"{START_FOR.name} starts a case per member of a group at each firing of "
+                           "a schedule: it stands on a process's timer start event only", event)
+        elif not group.strip():
+            yield problem_at("bad_schedule", f"{START_FOR.name} names no group", event)
 
 
 def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> Iterator[Problem]:

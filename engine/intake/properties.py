@@ -43,9 +43,13 @@ DUE_IN = Property("dueIn", "due_in", HUMAN, "duration", "Due in (e.g. P3D)", "�
                   hint="an ISO 8601 duration: P3D, PT4H")
 SEPARATE_FROM = Property("separateFrom", "separate_from", HUMAN, "separation", "Not by (four eyes)", "不得由（四眼原则）",
                          hint="starter, or the ids of steps whose doer may not do this one")
+START_FOR = Property("startFor", "start_for", ("startEvent",), "group", "One case for each member of", "为每位成员各发起一个案件",
+                     hint="on a timer start event: each firing starts one case per member of this group, the "
+                          "member's user name in the field 'member'")
+MEMBER = "member"  # the field a case started for each member of a group holds the member's user name in
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
-    NAME_ZH, CANDIDATE_GROUP, ASSIGNEE, ASSIGNEE_FROM, FORM_KEY, DUE_IN, SEPARATE_FROM)}
+    NAME_ZH, CANDIDATE_GROUP, ASSIGNEE, ASSIGNEE_FROM, FORM_KEY, DUE_IN, SEPARATE_FROM, START_FOR)}
 ASSIGNMENT = tuple(p.name for p in PROPERTIES.values() if p.assignment)  # assignee, candidateGroup, assigneeFrom
 
 

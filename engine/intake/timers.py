@@ -8,9 +8,10 @@ refused at deploy, naming the element.
 from __future__ import annotations
 
 import ast
+import calendar
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -109,3 +110,73 @@ def cycle_parts(expression: str) -> tuple[int, datetime | None, float]:
     duration = next(p for p in parts if is_duration(p))
     seconds = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration))
     return int(count) if count else -1, start, seconds.total_seconds()
+
+
+# -- schedules: a process whose start event is a timer starts on its own ---------------------------------------------
+SCHEDULE_DATA = ("scheduled_for",)  # what every scheduled case holds from its start: the firing it was started for
+
+
+def schedule_problem(text: str) -> str | None:
+    """Why a start event's timer value cannot be a schedule, or None. A schedule is written out in full: a date
+    (`2027-01-01T09:00:00+08:00`, once) or a cycle from a first date (`R/2027-01-01T00:00:00+08:00/P1M`, the first
+    of every month); it cannot read case data, since there is no case yet."""
+    value = unquoted(text)
+    bare = (text if value is None else value).strip().upper()
+    if is_date(bare):
+        return None if datetime.fromisoformat(bare).tzinfo is not None else (
+            f"'{bare}' names no time zone; add one, e.g. {bare}+08:00")
+    problem = cycle_problem(bare, endless_ok=True)
+    if problem is not None:
+        return f"is not a date or a repeating interval such as R/2027-01-01T00:00:00+08:00/P1M: {problem}"
+    parts = _CYCLE.match(bare).group(2).split("/")  # type: ignore[union-attr]
+    first = next((p for p in parts if is_date(p)), None)
+    if first is None or parts.index(first) != 0:
+        return ("says how often but not from when: start it with the first firing, e.g. "
+                f"R/2027-01-01T00:00:00+08:00/{parts[-1]}")
+    if datetime.fromisoformat(first).tzinfo is None:
+        return f"its first firing '{first}' names no time zone; add one, e.g. {first}+08:00"
+    if not any(_step(parts[1]).values()):
+        return "repeats every zero seconds"
+    return None
+
+
+def latest_firing(text: str, after: datetime, until: datetime) -> datetime | None:
+    """The latest firing of a schedule (see `schedule_problem`) in (after, until], or None. Months and years are
+    counted on the calendar from the first firing, in its time zone (the 31st of each month falls on the last day
+    of a shorter month)."""
+    value = unquoted(text)
+    bare = (text if value is None else value).strip().upper()
+    if is_date(bare):
+        at = datetime.fromisoformat(bare)
+        return at if after < at <= until else None
+    count_text, rest = _CYCLE.match(bare).groups()  # type: ignore[union-attr]
+    first_text, duration = rest.split("/")
+    first, step = datetime.fromisoformat(first_text), _step(duration)
+    if first > until:
+        return None
+    seconds = timedelta(days=step["years"] * 365.25 + step["months"] * 30.44 + step["weeks"] * 7 + step["days"],
+                        hours=step["hours"], minutes=step["minutes"], seconds=step["seconds"]).total_seconds()
+    n = max(int((until - first).total_seconds() // seconds) - 1, 0)
+    while _nth(first, step, n + 1) <= until:
+        n += 1
+    while n > 0 and _nth(first, step, n) > until:
+        n -= 1
+    if count_text and n > int(count_text) - 1:
+        n = int(count_text) - 1
+    at = _nth(first, step, n)
+    return at if after < at <= until else None
+
+
+def _step(duration: str) -> dict[str, float]:
+    parsed = TimerEventDefinition.parse_iso_duration(duration)
+    return {unit: parsed.get(unit, 0) for unit in ("years", "months", "weeks", "days", "hours", "minutes", "seconds")}
+
+
+def _nth(first: datetime, step: dict[str, float], n: int) -> datetime:
+    """The n-th firing after `first`: whole months on the calendar, the rest as elapsed time."""
+    months = int(step["years"] * 12 + step["months"]) * n
+    year, month = divmod(first.month - 1 + months, 12)
+    day = min(first.day, calendar.monthrange(first.year + year, month + 1)[1])
+    shifted = first.replace(year=first.year + year, month=month + 1, day=day)
+    return shifted + n * timedelta(weeks=step["weeks"], days=step["days"], hours=step["hours"],
+                                   minutes=step["minutes"], seconds=step["seconds"])

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound
+from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound, ScheduledProcess
 from ..intake.pipeline import Model
 from ..scripting.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store import pilots
@@ -52,14 +52,16 @@ def _printable(key: Any) -> str:
 
 
 def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, business_key: str | None,
-          version: int | None = None, idempotency_key: str | None = None, numbered: bool = False) -> InstanceRun:
+          version: int | None = None, idempotency_key: str | None = None, numbered: bool = False,
+          scheduled: bool = False) -> InstanceRun:
     """Start an instance of the newest active version (or the given one) and run it to its first wait.
 
     A start repeating an earlier one's `idempotency_key` answers with the case that start made (a
     double click or a retried request starts one case). A business key names one open case per
     process: another start with it is refused. `numbered`: a start without a business key gets the process's
-    next number (SO-00042: the pack's prefix, one more than the highest number given so far).
-    :raises NotFound, InvalidData, DuplicateCase:
+    next number (SO-00042: the pack's prefix, one more than the highest number given so far). A process whose
+    start event is a timer starts only on its schedule (`scheduled`: the schedule starts it, runtime/schedules.py).
+    :raises NotFound, InvalidData, DuplicateCase, ScheduledProcess:
     """
     data = check_data(data, uow.context.limits.data)
     if business_key is None and numbered:
@@ -78,6 +80,9 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     found, reason = (found, f"version {version} was asked for") if version is not None else _version_for(
         uow, process_key, data, found)
     specs = uow.context.specs.specs(uow.session, found.id)
+    if specs.schedule is not None and not scheduled:
+        raise ScheduledProcess(f"process '{process_key}' starts on its own schedule (its start event is a timer): "
+                               "it cannot be started by hand")
     if specs.start_form is not None:  # checked before any row is written
         errors = uow.context.forms.validate(uow.session, specs.start_form, data)
         if errors:
@@ -88,6 +93,8 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     run.version_reason = reason
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
+        if specs.schedule is not None and task.task_spec.bpmn_id == specs.schedule.element_id:
+            timers.fire_start(task)  # the schedule's firing is why the case exists
     run.event("instance_started", data={"version": found.version, "data": data, "version_reason": reason})
     run.advance()
     run.save()

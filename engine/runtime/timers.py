@@ -125,6 +125,16 @@ def fire(task: Any, due_at: datetime) -> None:
         task._set_internal_data(event_value={**cycle, "cycles": 0})
 
 
+def fire_start(task: Any) -> None:
+    """A timer start event whose schedule fired (runtime/schedules.py): it has happened, once, and the case goes
+    on from it (a cycle's own start event would otherwise wait for its next firing inside this case)."""
+    task._set_internal_data(event_fired=True)
+    if not task.children:  # SpiffWorkflow does not predict what follows a cycle: it adds it at each firing
+        for output in task.task_spec.outputs:
+            child = task._add_child(output, TaskState.FUTURE)
+            child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+
+
 def due(session: Session, now: datetime, limit: int) -> list[tuple[str, str]]:
     """(timer id, instance id) of timers due at `now`, oldest first; no locks taken."""
     rows = session.execute(select(Timer.id, Timer.instance_id).where(Timer.due_at <= now)

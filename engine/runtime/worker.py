@@ -1,4 +1,5 @@
-"""The worker: fires due timers (and, through the outbox dispatcher, delivers messages).
+"""The worker: starts the cases of due schedules, fires due timers (and, through the outbox dispatcher, delivers
+messages).
 
 Any number of workers on any number of machines may run against one PostgreSQL database:
 each timer is fired in its own transaction under its instance's row lock, taken with
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import EngineError
-from . import commands, timers
+from . import commands, schedules, timers
 from .unit_of_work import execute
 
 if TYPE_CHECKING:
@@ -29,10 +30,20 @@ class Worker:
         self.context, self.batch, self.on_round, self.deliver = context, batch, on_round, deliver
 
     def run_once(self) -> int:
-        """One round over the timers due now; returns how many this worker fired."""
+        """One round over the schedules and timers due now; returns how many this worker fired (a schedule's
+        firing counts once, however many cases it started)."""
         with self.context.store.read() as session:
-            due = timers.due(session, self.context.clock(), self.batch)
+            now = self.context.clock()
+            starts, due = schedules.due(self.context, session, now), timers.due(session, now, self.batch)
         fired = 0
+        for process_key, due_at in starts:
+            try:
+                started = execute(self.context, schedules.fire, process_key, due_at, actor="schedule")
+            except EngineError as exc:
+                log.info("schedule of %s not fired now: %s", process_key, exc.message)
+                continue
+            log.info("schedule of %s due %s started %d case(s)", process_key, due_at.isoformat(), len(started))
+            fired += 1
         for timer_id, instance_id in due:
             try:
                 fired += execute(self.context, commands.fire_timer, timer_id, instance_id, actor="timer")

@@ -224,6 +224,21 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
 
 
+class ScheduledStart(Base):
+    """One firing of a process's schedule (its timer start event), taken once: the key is unique, so of two workers
+    firing it at the same moment one starts the cases and the other finds the row."""
+
+    __tablename__ = "scheduled_start"
+
+    process_key: Mapped[str] = mapped_column(ForeignKey("process.key"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fired_at: Mapped[datetime] = mapped_column()
+    instance_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Why a firing started fewer cases than it was meant to (a group nobody is in, a member with an open case).
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
 class MessageReceipt(Base):
     """A message from outside (finance, ERP) taken once: its id is unique, so a second delivery changes nothing."""
 

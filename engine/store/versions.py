@@ -12,14 +12,26 @@ from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, StaleBase
 from ..intake.pipeline import Model, message_forms, parse_specs, start_form
+from ..intake.properties import START_FOR
 from ..intake.xml import process_parameters, reparse
 from .tables import ModelForm, Process, ProcessVersion
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a process starts on its own (its timer start event) and for whom: one case, or one for each member of
+    `group`."""
+
+    element_id: str
+    expression: str  # a date or a cycle from a first date (intake checked it: timers.schedule_problem)
+    group: str | None
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,16 @@ class Specs:
         specs = [self.spec, *self.subprocess_specs.values()]
         return any(isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
                    for spec in specs for task_spec in spec.task_specs.values())
+
+    @cached_property
+    def schedule(self) -> Schedule | None:
+        """The process's schedule, when its start event is a timer."""
+        for task_spec in self.spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(task_spec, StartEvent) and isinstance(definition, TimerEventDefinition):
+                group = dict((task_spec.extensions or {}).get("properties", {})).get(START_FOR.name)
+                return Schedule(task_spec.bpmn_id, definition.expression, group or None)
+        return None
 
 
 class SpecCache:
