@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 @click.pass_context
 def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     """Everything a fresh machine needs: schema, the shipped processes, demo data and a quarter of work."""
+    from domain.demo import played_already
     from domain.seed import DEMO_PASSWORD, demo_records
 
     engine = _engine(ctx)
@@ -108,8 +110,16 @@ def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     engine.init_db()
     models = shipped_models()
     click.echo(f"[2/3] deploying {len(models)} shipped process(es)")
-    for path in models:
-        _deploy_one(engine, path, None, "crmflow")
+    # A demo quarter is played with the processes in place from its first day (their schedules fire in it)
+    play = bool(days) and not no_demo and not played_already(engine)
+    began = datetime.now(UTC) - timedelta(days=days, minutes=5)
+    deployer = build_engine(ctx.obj["database"], lambda: began) if play else engine
+    try:
+        for path in models:
+            _deploy_one(deployer, path, None, "crmflow")
+    finally:
+        if deployer is not engine:
+            deployer.close()
     if no_demo:
         return
     click.echo("[3/3] demo staff, groups, assignment rules and customers")
@@ -120,9 +130,7 @@ def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
                "(curl -H 'Authorization: Bearer TOKEN' ...):")
     for username, token in added["tokens"].items():
         click.echo(f"    {username:<7} {token}")
-    from domain.demo import played_already
-
-    if days and not played_already(engine):
+    if play:
         _play(ctx, days)
     elif days:
         click.echo("  the database already holds cases: no demo quarter played (`crmflow demo` plays one anyway)")

@@ -5,7 +5,9 @@ qualified, converted or dropped; new customers are applied for and approved or r
 hit the credit, quote and prepayment control points; complaints of each severity come in and
 some wait past their SLA (the timers fire as the clock passes them). People work most of their
 tasks each day and leave some, as people do. Opportunities move through their stages and close
-won or lost in the CRM's records. Every case runs through the engine's own commands.
+won or lost in the CRM's records, and salespeople log their visits. On the first of each month every
+salesperson forecasts the next (the schedule starts those cases), and each Friday writes the weekly
+report. Every case runs through the engine's own commands.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from engine import Engine, EngineError, TaskView, Worker
 from .directory import delegation_problem, members_of
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
 from .pack import CASE_NUMBERS
-from .records import Contact, Customer, Opportunity, Quote, QuoteRevision
+from .records import Activity, Contact, Customer, Opportunity, Quote, QuoteRevision
 from .reports import OPEN_STAGES, ROLES
 
 CITIES = ("Hangzhou 杭州", "Suzhou 苏州", "Ningbo 宁波", "Xiamen 厦门", "Chengdu 成都", "Wuhan 武汉", "Tianjin 天津",
@@ -218,9 +220,25 @@ class Quarter:
             "compensation_approval": lambda: {"compensation_approved": r() < 0.8},
             "customer_confirmation": lambda: {"satisfied": r() < 0.8},
             "complaint_close": lambda: {"root_cause": "supplier batch out of tolerance"},
+            "sales_forecast": lambda: self._forecast(data),
+            "forecast_reason": lambda: {"deviation_reason": self.random.choice((
+                "the customer moved the order to next quarter", "a competitor undercut us on the tender",
+                "two deals closed earlier than planned"))},
+            "forecast_review": lambda: {"reason_accepted": r() < 0.7, "review_comment": None},
+            "weekly_report": lambda: {"next_week_plan": self.random.choice((
+                "follow up the open proposals and visit two new prospects", "prepare the renewal talks",
+                "visit the customers with orders on hold"))},
+            "weekly_report_review": lambda: {"review_comment": self.random.choice((None, "ok", "push the renewals"))},
         }
         answer = by_form.get(task.form_key or "")
         return answer() if answer else None
+
+    def _forecast(self, data: dict[str, Any]) -> dict[str, Any]:
+        """What a salesperson forecasts: the suggested pipeline, adjusted by their own judgement (some hopeful)."""
+        suggested = data.get("forecast") or {}
+        pipeline = float(suggested.get("pipeline") or 0)
+        return {"forecast_amount": round(pipeline * self.random.uniform(1.0, 1.6), -3),
+                "expected_deals": int(suggested.get("pipeline_deals") or self.random.randint(0, 2))}
 
     def _complaint(self) -> dict[str, Any]:
         with self.engine.store.read() as session:
@@ -237,21 +255,38 @@ class Quarter:
                 if opportunity.expected_close is None:
                     opportunity.expected_close = (uow.now.date() + timedelta(days=self.random.randint(20, 150))).isoformat()
                     opportunity.probability = PROBABILITY[opportunity.stage]
-                if self.random.random() > 0.08:
-                    continue  # most days nothing happens to a deal
                 stages = list(PROBABILITY)
-                if opportunity.stage == "negotiation":
-                    opportunity.stage = "won" if self.random.random() < 0.55 else "lost"
+                if opportunity.stage == "negotiation":  # a deal in negotiation closes about when expected
+                    if opportunity.expected_close > (uow.now.date() + timedelta(days=self.random.randint(-3, 3))
+                                                     ).isoformat():
+                        continue
+                    opportunity.stage = "won" if self.random.random() < 0.75 else "lost"
                     opportunity.closed_at = uow.now
                     opportunity.probability = 100 if opportunity.stage == "won" else 0
+                elif self.random.random() > 0.08:
+                    continue  # most days nothing happens to a deal
                 else:
                     opportunity.stage = stages[stages.index(opportunity.stage) + 1]
                     opportunity.probability = PROBABILITY[opportunity.stage]
+                    if opportunity.stage == "negotiation":
+                        opportunity.expected_close = (uow.now.date() + timedelta(
+                            days=self.random.randint(30, 60))).isoformat()
                 opportunity.stage_changed_at = uow.now
                 if opportunity.amount == 0:
                     opportunity.amount = Decimal(round(self.random.uniform(50_000, 900_000), -3))
 
         self.engine.execute(move, actor="demo")
+        self.engine.execute(self._log_visits, actor="demo")
+
+    def _log_visits(self, uow: Any) -> None:
+        """Salespeople visit (and call) their customers on most working days."""
+        if uow.now.weekday() >= 5:
+            return
+        owned = list(uow.session.execute(select(Customer.id, Customer.owner).where(
+            Customer.status == "active", Customer.owner.is_not(None))))
+        for customer_id, owner in self.random.sample(owned, min(len(owned), self.random.randint(1, 4))):
+            uow.session.add(Activity(customer_id=customer_id, owner=owner, at=uow.now,
+                                     kind=self.random.choice(("visit", "visit", "call"))))
 
     def _raise_a_limit_without_approval(self) -> None:
         """A salesperson cutting corners: one customer's credit limit raised in the CRM, no approval case."""

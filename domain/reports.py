@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine import reports as process
 
 from .forms import REGIONS, SEVERITIES, SOURCES
-from .records import Complaint, Contact, Customer, Lead, Opportunity
+from .records import Complaint, Contact, Customer, Forecast, Lead, Opportunity, WeeklyReport
 
 OPEN_STAGES = ("qualification", "needs_analysis", "proposal", "negotiation")
 STAGES = {"qualification": ("Qualification", "资格确认"), "needs_analysis": ("Needs analysis", "需求分析"),
@@ -298,6 +298,114 @@ def control_points(session: Session, now: datetime, filters: Filters) -> list[di
             for p, a, n in sorted(fired, key=lambda r: (str(r[0]), str(r[1])))]
 
 
+# -- the sales month and week (sales_forecast, weekly_report) ----------------------------------------------------------
+_CLOSED = ("met", "explain", "explained", "accepted", "rejected")  # a forecast whose month was compared
+
+
+def _forecast_scope(query: Select[Any], filters: Filters) -> Select[Any]:
+    query = query.where(*_between(Forecast.starts_at, filters))
+    return query.where(Forecast.owner == filters.owner) if filters.owner else query
+
+
+def forecast_accuracy(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Per salesperson, the months that closed: what they forecast, what they won, the mean deviation, how many
+    were off by more than allowed and what became of the reasons."""
+    closed = Forecast.status.in_(_CLOSED)
+    query = _forecast_scope(select(
+        Forecast.owner, func.count(), func.sum(Forecast.amount), func.sum(Forecast.actual), func.avg(Forecast.deviation),
+        func.sum(case((Forecast.deviation > Forecast.threshold, 1), else_=0)),
+        func.sum(case((Forecast.status == "accepted", 1), else_=0)),
+        func.sum(case((Forecast.status == "rejected", 1), else_=0))).where(closed).group_by(Forecast.owner), filters)
+    return [{"salesperson": owner, "months": int(n), "forecast": _money(forecast), "actual": _money(actual),
+             "deviation": round(float(mean or 0), 3), "above_threshold": int(above or 0),
+             "reasons_accepted": int(accepted or 0), "reasons_rejected": int(rejected or 0)}
+            for owner, n, forecast, actual, mean, above, accepted, rejected in session.execute(
+                query.order_by(Forecast.owner))]
+
+
+def _deals_behind(session: Session, now: datetime, filters: Filters, owner: str) -> list[dict[str, Any]]:
+    """The deals behind a salesperson's actual: each won in a month they forecast, with that month's figures."""
+    query = _forecast_scope(select(Forecast, Opportunity, Customer.name).join(Opportunity, (
+        Opportunity.owner == Forecast.owner) & (Opportunity.stage == "won") & (Opportunity.closed_at >= Forecast.starts_at)
+        & (Opportunity.closed_at < Forecast.ends_at)).join(Customer, Customer.id == Opportunity.customer_id).where(
+        Forecast.owner == owner, Forecast.status.in_(_CLOSED)), filters)
+    return [{"month": f.period, "deal": o.name, "customer": name, "amount": _money(o.amount), "closed_at": o.closed_at,
+             "month_forecast": _money(f.amount), "month_actual": _money(f.actual)}
+            for f, o, name in session.execute(query.order_by(Forecast.period, Opportunity.closed_at).limit(DETAIL_ROWS))]
+
+
+def forecast_submission(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Per salesperson: forecasts asked for, handed in on time, late, still missing past their due date, and not yet
+    due."""
+    handed, missing = Forecast.submitted_at.is_not(None), Forecast.submitted_at.is_(None)
+    query = (select(Forecast.owner, func.count(), func.sum(case((handed & (Forecast.submitted_at <= Forecast.due_at), 1),
+                                                                else_=0)),
+                    func.sum(case((handed & (Forecast.submitted_at > Forecast.due_at), 1), else_=0)),
+                    func.sum(case((missing & (Forecast.due_at < now), 1), else_=0)),
+                    func.sum(case((missing & (Forecast.due_at >= now), 1), else_=0)))
+             .where(*_between(Forecast.requested_at, filters)).group_by(Forecast.owner))
+    if filters.owner:
+        query = query.where(Forecast.owner == filters.owner)
+    return [{"salesperson": owner, "requested": int(n), "on_time": int(on_time or 0), "late": int(late or 0),
+             "missing": int(gone or 0), "not_yet_due": int(pending or 0),
+             "on_time_rate": round(int(on_time or 0) / int(n), 3)}
+            for owner, n, on_time, late, gone, pending in session.execute(query.order_by(Forecast.owner))]
+
+
+def _forecasts_of(session: Session, now: datetime, filters: Filters, owner: str) -> list[dict[str, Any]]:
+    query = select(Forecast).where(Forecast.owner == owner, *_between(Forecast.requested_at, filters))
+    return [{"month": f.period, "requested_at": f.requested_at, "due_at": f.due_at, "submitted_at": f.submitted_at,
+             "forecast": None if f.amount is None else _money(f.amount), "status": f.status}
+            for f in session.scalars(query.order_by(Forecast.period.desc()).limit(DETAIL_ROWS))]
+
+
+def weekly_reports(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Per salesperson: weeks asked for, reports handed in (on time), reviewed, and the week's figures summed."""
+    handed = WeeklyReport.submitted_at.is_not(None)
+    query = (select(WeeklyReport.owner, func.count(), func.sum(case((handed, 1), else_=0)),
+                    func.sum(case((handed & (WeeklyReport.submitted_at <= WeeklyReport.due_at), 1), else_=0)),
+                    func.sum(case((WeeklyReport.reviewed_at.is_not(None), 1), else_=0)),
+                    func.sum(WeeklyReport.new_customers), func.sum(WeeklyReport.visits),
+                    func.sum(WeeklyReport.deals_signed), func.sum(WeeklyReport.signed_amount))
+             .where(*_between(WeeklyReport.requested_at, filters)).group_by(WeeklyReport.owner))
+    if filters.owner:
+        query = query.where(WeeklyReport.owner == filters.owner)
+    return [{"salesperson": owner, "weeks": int(n), "handed_in": int(handed_in or 0), "on_time": int(on_time or 0),
+             "reviewed": int(reviewed or 0), "new_customers": int(customers or 0), "visits": int(visits or 0),
+             "deals_signed": int(deals or 0), "signed_amount": _money(amount)}
+            for owner, n, handed_in, on_time, reviewed, customers, visits, deals, amount in session.execute(
+                query.order_by(WeeklyReport.owner))]
+
+
+def _weeks_of(session: Session, now: datetime, filters: Filters, owner: str) -> list[dict[str, Any]]:
+    query = select(WeeklyReport).where(WeeklyReport.owner == owner, *_between(WeeklyReport.requested_at, filters))
+    return [{"week": r.week, "new_customers": r.new_customers, "visits": r.visits, "deals_signed": r.deals_signed,
+             "signed_amount": _money(r.signed_amount), "plan": (r.plan or "")[:200] or None,
+             "submitted_at": r.submitted_at, "reviewed_by": r.reviewed_by}
+            for r in session.scalars(query.order_by(WeeklyReport.week.desc()).limit(DETAIL_ROWS))]
+
+
+def service_workload(session: Session, now: datetime, filters: Filters) -> list[dict[str, Any]]:
+    """Per month a complaint came in: complaints received, customers served, resolved and still open."""
+    month = process.month_of(session, Complaint.created_at)
+    query = _customer_scope(select(month, func.count(), func.count(Complaint.customer_id.distinct()),
+                                   func.sum(case((Complaint.status == "open", 0), else_=1)),
+                                   func.sum(case((Complaint.status == "open", 1), else_=0)))
+                            .outerjoin(Customer, Customer.id == Complaint.customer_id)
+                            .where(*_between(Complaint.created_at, filters)).group_by(month), filters)
+    return [{"month": m, "received": int(n), "customers_served": int(served or 0), "resolved": int(done or 0),
+             "open": int(still or 0)} for m, n, served, done, still in session.execute(query.order_by(month))]
+
+
+def _complaints_of_month(session: Session, now: datetime, filters: Filters, month: str) -> list[dict[str, Any]]:
+    query = (select(Complaint, Customer.name).outerjoin(Customer, Customer.id == Complaint.customer_id)
+             .where(process.month_of(session, Complaint.created_at) == month, *_between(Complaint.created_at, filters))
+             .order_by(Complaint.created_at.desc()).limit(DETAIL_ROWS))
+    return [{"complaint": f"CP-{c.id:05d}", "customer": name, "product": c.product, "severity": c.severity,
+             "status": c.status, "created_at": c.created_at, "closed_at": c.closed_at}
+            for c, name in session.execute(_customer_scope(query, filters))]
+
+
 def _complaints(session: Session, now: datetime, filters: Filters, severity: str) -> list[dict[str, Any]]:
     query = (select(Complaint, Customer.name, or_(*_past_sla(now)))
              .outerjoin(Customer, Customer.id == Complaint.customer_id)
@@ -397,6 +505,32 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
         C("overdue", "Overdue", "超期"), C("people", "People holding tasks", "处理人数")),
            ("open", "overdue"), ("group",), workload,
            lambda s, now, f, v: process.open_tasks(s, group=v, limit=DETAIL_ROWS)),
+    Report("forecast_accuracy", "Forecast accuracy by salesperson", "销售预测准确度（按销售人员）", (
+        C("salesperson", "Salesperson", "销售人员", "text"), C("months", "Months closed", "已结束月份"),
+        C("forecast", "Forecast", "预测", "money"), C("actual", "Won", "实际赢单", "money"),
+        C("deviation", "Mean deviation", "平均偏差", "percent"),
+        C("above_threshold", "Months off by more than allowed", "超出允许偏差的月份"),
+        C("reasons_accepted", "Reasons accepted", "原因被接受"), C("reasons_rejected", "Reasons rejected", "原因被驳回")),
+           ("forecast", "actual"), ("since", "until", "owner"), forecast_accuracy, _deals_behind, periodic=True),
+    Report("forecast_submission", "Forecasts handed in on time", "销售预测按时提交", (
+        C("salesperson", "Salesperson", "销售人员", "text"), C("requested", "Asked for", "应提交"),
+        C("on_time", "On time", "按时"), C("late", "Late", "逾期提交"), C("missing", "Missing past due", "逾期未交"),
+        C("not_yet_due", "Not yet due", "未到期"), C("on_time_rate", "On time", "按时率", "percent")),
+           ("on_time", "late", "missing"), ("since", "until", "owner"), forecast_submission, _forecasts_of,
+           periodic=True),
+    Report("weekly_reports", "Weekly reports: handed in, reviewed and their figures", "销售周报：提交、审阅与数据", (
+        C("salesperson", "Salesperson", "销售人员", "text"), C("weeks", "Weeks", "周数"),
+        C("handed_in", "Handed in", "已提交"), C("on_time", "On time", "按时"), C("reviewed", "Reviewed", "已审阅"),
+        C("new_customers", "New customers", "新客户"), C("visits", "Visits", "拜访"),
+        C("deals_signed", "Deals won", "签单数"), C("signed_amount", "Amount won", "签单金额", "money")),
+           ("handed_in", "visits", "deals_signed"), ("since", "until", "owner"), weekly_reports, _weeks_of,
+           periodic=True),
+    Report("service_workload", "Service workload per month", "客服工作量（按月）", (
+        C("month", "Month", "月份", "text"), C("received", "Complaints received", "收到投诉"),
+        C("customers_served", "Customers served", "服务客户数"), C("resolved", "Resolved", "已解决"),
+        C("open", "Still open", "未结")),
+           ("received", "resolved", "open"), ("since", "until", "region", "owner"), service_workload,
+           _complaints_of_month, periodic=True),
     Report("control_points", "Control points fired", "控制点触发", (
         C("control_point", "Control point", "控制点", "text"), C("action", "Action", "动作", "text"),
         C("fired", "Fired", "触发次数"), C("overridden", "Overridden", "被特批次数")),

@@ -302,6 +302,7 @@ class _ReplayScripts(SandboxScriptEngine):
         context = case.context
         super().__init__(context.pack, case.service_call, case.draft.model.parameters, context.limits.data)
         self.case = case
+        self.timer_date = lambda task, value: timers.hold_date(task, value, case.clock)
 
     def _functions(self, task: Any) -> dict[str, Any]:
         functions = dict(self.pack.functions)

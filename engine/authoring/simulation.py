@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import FieldError, InvalidData
 from ..intake.pipeline import Model
 from ..pack import ServiceCall
+from ..runtime import timers
 from ..runtime.elements import element_of, gateway_taken, human_task, is_model_element, waiting_elements
 from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
@@ -43,6 +44,7 @@ class _Simulation:
         self.path: list[dict[str, Any]] = []
         self.tasks: list[dict[str, Any]] = []
         script_engine = SandboxScriptEngine(context.pack, self._call, model.parameters, context.limits.data)
+        script_engine.timer_date = lambda task, value: timers.hold_date(task, value, uow.now)
         self.workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=script_engine)
 
     def _call(self, task: Any) -> ServiceCall:

@@ -115,7 +115,9 @@ class InstanceRun:
 
     def script_engine(self) -> SandboxScriptEngine:
         context = self.uow.context
-        return SandboxScriptEngine(context.pack, self._service_call, self.specs.parameters, context.limits.data)
+        engine = SandboxScriptEngine(context.pack, self._service_call, self.specs.parameters, context.limits.data)
+        engine.timer_date = lambda task, value: timers.hold_date(task, value, self.uow.now)
+        return engine
 
     def _service_call(self, task: Any) -> ServiceCall:
         # Events and messages of the call become this command's, written in this transaction.

@@ -71,6 +71,21 @@ def waiting(workflow: BpmnWorkflow, now: datetime, tasks: list[Any] | None = Non
     return found
 
 
+def hold_date(task: Any, value: Any, now: datetime) -> Any:
+    """What SpiffWorkflow is given for a timer date as a case reaches it: it would compare the date with the wall
+    clock, so a date the engine's clock (`now`) has not reached is kept as the timer's due time and SpiffWorkflow
+    sees it parked; a date already passed reaches it as expired (it fires at once). A value that is no date goes
+    through as it is (the timer's incident names it)."""
+    try:
+        due = TimerEventDefinition.get_datetime(str(value))
+    except (TypeError, ValueError):
+        return value
+    if due <= now:
+        return EXPIRED
+    task._set_internal_data(**{DUE_KEY: due.isoformat()})
+    return PARKED
+
+
 def deadline(task: Any) -> datetime | None:
     """When the earliest interrupting timer on a task's boundary fires (its SLA), if it has one.
 
@@ -95,8 +110,9 @@ def _schedule(workflow: BpmnWorkflow, task: Any, now: datetime) -> datetime:
             count, start, seconds = cycle_parts(str(value))
             due = start or now + timedelta(seconds=seconds)
             parked: Any = {"cycles": count, "next": PARKED, "duration": seconds}
-        elif isinstance(definition, TimeDateEventDefinition):
-            due, parked = TimerEventDefinition.get_datetime(value), PARKED
+        elif isinstance(definition, TimeDateEventDefinition):  # (hold_date may have kept it already)
+            held = task._get_internal_data(DUE_KEY) if value == PARKED else now.isoformat() if value == EXPIRED else None
+            due, parked = TimerEventDefinition.get_datetime(held or value), PARKED
         else:
             parsed = TimerEventDefinition.parse_iso_duration(value)
             due, parked = now + TimerEventDefinition.get_timedelta_from_start(parsed, start=now), PARKED

@@ -14,6 +14,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import EngineError, SandboxViolation, database_busy, new_reference
@@ -37,6 +38,9 @@ class SandboxScriptEngine(PythonScriptEngine):
         self._needs_call = any(getattr(f, "uses_call", False) for f in pack.functions.values())
         # task id -> the service call it made: recorded in the task's history event (a replay feeds it back)
         self.calls: dict[Any, dict[str, Any]] = {}
+        # What a timer date is given to SpiffWorkflow as: it compares the date with the wall clock the moment a
+        # case reaches the timer, but the engine's clock decides (runtime/timers.py `hold_date`); None: as it is.
+        self.timer_date: Callable[[Any, Any], Any] | None = None
 
     def validate(self, expression: str) -> None:
         """Check an expression without running it. :raises SandboxViolation:"""
@@ -46,8 +50,13 @@ class SandboxScriptEngine(PythonScriptEngine):
         """Evaluate a condition or parameter over the task's data (and data objects)."""
         # Process parameters (thresholds declared in the model) win over data of the same name.
         data = {**(external_context or {}), **task.data, **self.parameters}
-        return self._guarded(task, expression, lambda: evaluate(compile_expression(expression), data,
-                                                                 self._functions(task)))
+        value = self._guarded(task, expression, lambda: evaluate(compile_expression(expression), data,
+                                                                  self._functions(task)))
+        definition = getattr(task.task_spec, "event_definition", None)
+        if (self.timer_date is not None and isinstance(definition, TimeDateEventDefinition)
+                and expression == definition.expression):
+            return self.timer_date(task, value)
+        return value
 
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         """Run a script task; its assignments become task data."""

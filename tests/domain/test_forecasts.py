@@ -113,6 +113,11 @@ def test_a_deviation_above_30_percent_asks_for_a_reason(month, clock, won, devia
     win(month, "alice", won, datetime.fromisoformat("2027-02-20T15:00:00+08:00"))
     win(month, "alice", 500_000, datetime.fromisoformat("2027-01-31T23:00:00+08:00"))  # January's: not counted
     win(month, "alice", 400_000, datetime.fromisoformat("2027-03-01T00:00:00+08:00"))  # March's: not counted
+    clock.now = MAR_1 - timedelta(minutes=1)
+    Worker(month.context).run_once()  # the month has not closed yet (other schedules fire meanwhile)
+    assert [t.element_id for t in month.tasks(instance_id=instance_id)] == []
+    assert forecast_of(month, "alice").status == "submitted"
+    assert month.instance(instance_id).status == "waiting"
     clock.now = MAR_1 + timedelta(minutes=5)
     Worker(month.context).run_once()
     record = forecast_of(month, "alice")

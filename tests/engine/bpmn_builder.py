@@ -180,3 +180,24 @@ def _in_a_row(ids: list[str]) -> str:
     """Sequence flows joining the elements one after another."""
     return "".join(f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef="{a}" targetRef="{b}" />'
                    for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
+
+
+def scheduled_model(timer: str = "R/2026-01-01T09:00:00+08:00/P1D", start_for: str | None = None) -> bytes:
+    """A timer start event (`timer`, a time cycle or date) -> user task in lane sales -> end."""
+    kind = "timeCycle" if timer.upper().startswith("R") else "timeDate"
+    props = (f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="startFor" '
+             f'value="{escape(start_for)}"/></spiffworkflow:properties></bpmn:extensionElements>') if start_for else ""
+    body = f"""
+  <bpmn:process id="daily_check" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Sales" name="sales">
+      <bpmn:flowNodeRef>Task_Check</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="Start_Daily" name="Every day">{props}
+      <bpmn:timerEventDefinition id="Timer_Daily"><bpmn:{kind}>{escape(timer)}</bpmn:{kind}></bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:userTask id="Task_Check" name="Check the day" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="Start_Daily" targetRef="Task_Check" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Check" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()

@@ -5,10 +5,12 @@ import multiprocessing
 import os
 from datetime import timedelta
 
-from engine import Engine
+import pytest
+
+from engine import Conflict, Engine
 from engine.runtime.unit_of_work import utcnow
 from engine.runtime.worker import Worker
-from tests.engine.bpmn_builder import timer_model
+from tests.engine.bpmn_builder import scheduled_model, timer_model
 
 
 def test_an_instance_waits_for_its_timer_and_continues_when_it_fires(engine, clock):
@@ -89,3 +91,53 @@ def test_two_worker_processes_fire_each_of_200_timers_exactly_once(engine, clock
     assert sum(fired) == 200
     for instance_id in ids:
         assert [e.type for e in engine.history(instance_id)].count("timer_fired") == 1
+
+
+def test_a_timer_date_waits_for_the_engines_clock_not_the_wall_clock(engine, clock):
+    clock.advance(days=-60)  # a clock behind the wall clock: a replay, a demo quarter, a test
+    due = clock() + timedelta(days=10)  # already past on the wall clock
+    engine.deploy(timer_model(f"'{due.isoformat()}'").replace(b"timeDuration", b"timeDate"))
+    instance = engine.start("wait_then_work")
+    assert instance.status == "waiting" and engine.tasks(instance_id=instance.id) == []
+    clock.advance(days=10, minutes=-1)
+    assert Worker(engine.context).run_once() == 0
+    clock.advance(minutes=2)
+    assert Worker(engine.context).run_once() == 1
+    assert [t.name for t in engine.tasks(instance_id=instance.id)] == ["Work"]
+
+
+def test_a_timer_date_the_engines_clock_has_passed_fires_at_once(engine, clock):
+    engine.deploy(timer_model(f"'{(clock() - timedelta(hours=1)).isoformat()}'").replace(b"timeDuration", b"timeDate"))
+    instance = engine.start("wait_then_work")
+    assert [t.name for t in engine.tasks(instance_id=instance.id)] == ["Work"]
+
+
+def test_a_schedule_starts_its_process_once_per_firing(engine, clock):
+    first = (clock() + timedelta(hours=1)).replace(microsecond=0)
+    engine.deploy(scheduled_model(f"R/{first.isoformat()}/P1D"))
+    assert Worker(engine.context).run_once() == 0
+    with pytest.raises(Conflict) as refused:
+        engine.start("daily_check")
+    assert refused.value.code == "scheduled_process"
+    clock.advance(hours=1, seconds=1)
+    assert Worker(engine.context).run_once() == 1
+    assert Worker(engine.context).run_once() == 0
+    started = engine.instances(limit=10)
+    assert [i.business_key for i in started] == [f"DC-{first.date().isoformat()}"]
+    assert [t.name for t in engine.tasks(instance_id=started[0].id)] == ["Check the day"]
+    assert engine.task_data(engine.tasks(instance_id=started[0].id)[0].id)["scheduled_for"] == first.isoformat()
+    clock.advance(days=3)  # the worker was down: the latest firing it missed, once
+    assert Worker(engine.context).run_once() == 1
+    assert len(engine.instances(limit=10)) == 2
+
+
+def test_a_once_only_date_schedule_fires_once_and_a_group_nobody_is_in_starts_nothing(engine, clock):
+    at = (clock() + timedelta(minutes=5)).replace(microsecond=0)
+    engine.deploy(scheduled_model(at.isoformat()))
+    engine.deploy(scheduled_model(f"R/{at.isoformat()}/P1D", start_for="nobody").replace(
+        b'id="daily_check"', b'id="per_member"'))
+    clock.advance(minutes=6)
+    assert Worker(engine.context).run_once() == 2
+    clock.advance(days=2)
+    assert Worker(engine.context).run_once() == 1  # the daily one; the date has passed for good
+    assert [i.process_key for i in engine.instances(limit=10)] == ["daily_check"]  # the group has no members
