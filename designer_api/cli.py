@@ -102,7 +102,7 @@ def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> Non
 @click.pass_context
 def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     """Everything a fresh machine needs: schema, the shipped processes, demo data and a quarter of work."""
-    from domain.demo import played_already
+    from domain.demo import DEMO_LEAD_DAYS, played_already
     from domain.seed import DEMO_PASSWORD, demo_records
 
     engine = _engine(ctx)
@@ -110,9 +110,10 @@ def setup(ctx: click.Context, no_demo: bool, days: int) -> None:
     engine.init_db()
     models = shipped_models()
     click.echo(f"[2/3] deploying {len(models)} shipped process(es)")
-    # A demo quarter is played with the processes in place from its first day (their schedules fire in it)
+    # A demo quarter is played with the processes in place a month before its first day: their schedules fire in
+    # it, the first on its first day (the latest firing missed), so a forecast month has closed whatever the date
     play = bool(days) and not no_demo and not played_already(engine)
-    began = datetime.now(UTC) - timedelta(days=days, minutes=5)
+    began = datetime.now(UTC) - timedelta(days=days + DEMO_LEAD_DAYS)
     deployer = build_engine(ctx.obj["database"], lambda: began) if play else engine
     try:
         for path in models:

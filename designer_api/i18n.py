@@ -133,6 +133,7 @@ ZH = {
     "taken away": "被收回（超时或终止）", "reset": "重置", "reassigned": "改派", "given back": "退回",
     "overridden": "特批", "migrated": "迁移", "terminated": "终止", "done by another": "非指派人完成",
     "reopened": "重新打开", "changed outside any process": "流程外修改",
+    "Starts on its own": "按计划自动发起", "next": "下次", "one case for each member of": "为每位成员各发起一个案件：",
     "Start a case": "发起新案件", "Start": "发起", "Case started": "案件已发起",
     "optional, e.g. SO-1001": "可选，例如 SO-1001", "This process starts without data": "此流程发起时无需填写数据",
     "Type part of the name, then choose": "输入部分名称后选择",

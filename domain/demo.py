@@ -35,6 +35,9 @@ PRODUCTS = ("CNC-500", "Cold chain box", "Sensor kit S2", "Pump P-80", "Control 
 PROBABILITY = {"qualification": 10, "needs_analysis": 30, "proposal": 50, "negotiation": 75}
 NEGLECTED = 0.08  # the share of tasks left lying for days or weeks
 QUOTED = 0.85  # the share of orders placed on an approved quote (the others ask for a price exception)
+# How long before the played days the processes are deployed (crmflow setup): their schedules' latest firing in
+# that month fires on the first day, so a monthly forecast has closed within a quarter, whatever the date.
+DEMO_LEAD_DAYS = 35
 # new cases per day, on average
 DAILY = {"lead_to_opportunity": 2.0, "order_release": 1.2, "complaint_handling": 0.7, "customer_approval": 0.4}
 

@@ -18,7 +18,7 @@ from .intake.dictionary import derive
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
 from .pack import Pack
-from .runtime import commands, messages, webhooks
+from .runtime import commands, messages, schedules, webhooks
 from .runtime.context import Context, Limits
 from .runtime.forms import Forms
 from .runtime.instance_run import task_data
@@ -120,6 +120,13 @@ class Engine:
         """Field errors of data submitted with a form, as the command that takes it would find them."""
         with self.store.read() as session:
             return self.context.forms.validate(session, form_key, data)
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        """The processes that start on their own schedule: process key -> {element_id, schedule (a date or an
+        ISO 8601 cycle), start_for (the group each member of which gets a case, or None), next (datetime or
+        None)}."""
+        with self.store.read() as session:
+            return schedules.described(self.context, session, self.context.clock())
 
     def versions(self, process_key: str | None = None) -> list[VersionView]:
         """Deployed versions with lineage."""

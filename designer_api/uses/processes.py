@@ -128,17 +128,18 @@ class Comparison(Open):
     notes: list[str]
 
 
-def catalog(versions: list[VersionView]) -> list[dict[str, Any]]:
+def catalog(versions: list[VersionView], schedules: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """One entry per process key: newest version first, the active one named, and its lineage.
 
     `derived_from`: the other processes it was copied from (key@version); `derivatives`: the processes copied
-    from it. Adaptations into a key's own next version show in each version's `copied_from`.
+    from it. Adaptations into a key's own next version show in each version's `copied_from`. `schedule`: for a
+    process that starts on its own (Engine.schedules), when next and for whom; nobody starts it by hand.
     """
     entries: dict[str, dict[str, Any]] = {}
     for version in versions:
         entry = entries.setdefault(version.process_key, {
             "process_key": version.process_key, "name": version.name, "active_version": None, "versions": [],
-            "derived_from": [], "derivatives": []})
+            "derived_from": [], "derivatives": [], "schedule": (schedules or {}).get(version.process_key)})
         entry["versions"].append(version)
         if version.active and entry["active_version"] is None:
             entry["active_version"], entry["name"] = version.version, version.name

@@ -26,7 +26,7 @@ bp = Blueprint("process_pages", __name__, url_prefix="/processes")
 @bp.get("")
 @allowed(ANYONE)
 def catalog_page():
-    return render_template("catalog.html", entries=catalog(engine().versions()))
+    return render_template("catalog.html", entries=catalog(engine().versions(), engine().schedules()))
 
 
 @bp.get("/<key>/<int(max=2147483647):version>")

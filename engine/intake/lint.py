@@ -145,11 +145,15 @@ def _schedule_problems(parts: list[etree._Element], event: etree._Element) -> It
     for part in parts:
         text = (part.text or "").strip()
         if local_name(part) == "timeDuration":
-            yield problem_at("bad_schedule", f"start timer '{_short(text)}' is a duration, but a process starts at a "
+            yield problem_at("bad_timer", f"start timer '{_short(text)}' is a duration, but a process starts at a "
                            "moment: write the date (2027-01-01T09:00:00+08:00) or a cycle from a first date "
                            "(R/2027-01-01T00:00:00+08:00/P1M for the first of every month)", event)
+        elif _CRON.fullmatch(text):
+            yield problem_at("bad_timer", f"start timer '{_short(text)}' is a cron expression (as Camunda writes "
+                           "them); crmflow reads ISO 8601 cycles from a first firing: R/2026-12-01T09:00:00+08:00/P1D "
+                           "for every day at 9:00 from that date (R/P1D alone does not say from when)", event)
         elif text and (problem := timers.schedule_problem(text)) is not None:
-            yield problem_at("bad_schedule", f"start timer '{_short(text)}' {problem}", event)
+            yield problem_at("bad_timer", f"start timer '{_short(text)}' {problem}", event)
     starts = [e for e in event.getparent() if isinstance(e.tag, str) and local_name(e) == "startEvent"]
     if len(starts) > 1:
         yield problem_at("bad_schedule", "a process that starts on a timer has that one start event: it cannot "

@@ -117,9 +117,9 @@ SCHEDULE_DATA = ("scheduled_for",)  # what every scheduled case holds from its s
 
 
 def schedule_problem(text: str) -> str | None:
-    """Why a start event's timer value cannot be a schedule, or None. A schedule is written out in full: a date
-    (`2027-01-01T09:00:00+08:00`, once) or a cycle from a first date (`R/2027-01-01T00:00:00+08:00/P1M`, the first
-    of every month); it cannot read case data, since there is no case yet."""
+    """Why a start event's timer value cannot be a schedule, or None. A schedule is written out: a date
+    (`2027-01-01T09:00:00+08:00`, once) or a cycle, best from a first date (`R/2027-01-01T00:00:00+08:00/P1M`, the
+    first of every month; `R/P1D` counts from the deploy); it cannot read case data, since there is no case yet."""
     value = unquoted(text)
     bare = (text if value is None else value).strip().upper()
     if is_date(bare):
@@ -130,30 +130,69 @@ def schedule_problem(text: str) -> str | None:
         return f"is not a date or a repeating interval such as R/2027-01-01T00:00:00+08:00/P1M: {problem}"
     parts = _CYCLE.match(bare).group(2).split("/")  # type: ignore[union-attr]
     first = next((p for p in parts if is_date(p)), None)
-    if first is None or parts.index(first) != 0:
-        return ("says how often but not from when: start it with the first firing, e.g. "
-                f"R/2027-01-01T00:00:00+08:00/{parts[-1]}")
-    if datetime.fromisoformat(first).tzinfo is None:
+    if first is not None and parts.index(first) != 0:
+        return f"names its end, not its first firing: write R/{first}/{parts[0]} to start from {first}"
+    if first is not None and datetime.fromisoformat(first).tzinfo is None:
         return f"its first firing '{first}' names no time zone; add one, e.g. {first}+08:00"
-    if not any(_step(parts[1]).values()):
+    if not any(_step(parts[-1]).values()):
         return "repeats every zero seconds"
     return None
 
 
-def latest_firing(text: str, after: datetime, until: datetime) -> datetime | None:
+def latest_firing(text: str, after: datetime, until: datetime, origin: datetime | None = None) -> datetime | None:
     """The latest firing of a schedule (see `schedule_problem`) in (after, until], or None. Months and years are
     counted on the calendar from the first firing, in its time zone (the 31st of each month falls on the last day
-    of a shorter month)."""
-    value = unquoted(text)
-    bare = (text if value is None else value).strip().upper()
-    if is_date(bare):
-        at = datetime.fromisoformat(bare)
+    of a shorter month). A cycle without a first date first fires one step after `origin` (its deploy; else
+    `after`)."""
+    at = _date(text)
+    if at is not None:
         return at if after < at <= until else None
-    count_text, rest = _CYCLE.match(bare).groups()  # type: ignore[union-attr]
-    first_text, duration = rest.split("/")
-    first, step = datetime.fromisoformat(first_text), _step(duration)
+    count, first, step = _cycle(text, origin or after)
     if first > until:
         return None
+    n = _last_index(first, step, until)
+    at = _nth(first, step, n if count is None else min(n, count - 1))
+    return at if after < at <= until else None
+
+
+def next_firing(text: str, after: datetime, origin: datetime | None = None) -> datetime | None:
+    """The first firing of a schedule after `after`, or None when it fires no more."""
+    at = _date(text)
+    if at is not None:
+        return at if at > after else None
+    count, first, step = _cycle(text, origin or after)
+    n = 0 if first > after else _last_index(first, step, after) + 1
+    return None if count is not None and n >= count else _nth(first, step, n)
+
+
+def firing_label(text: str, at: datetime) -> str:
+    """How a firing is named in case numbers: its date, and its time too when the schedule fires within a day."""
+    if _date(text) is None:
+        step = _cycle(text, at)[2]
+        if not any(step[unit] for unit in ("years", "months", "weeks", "days")):
+            return at.strftime("%Y-%m-%dT%H%M")
+    return at.date().isoformat()
+
+
+def _date(text: str) -> datetime | None:
+    value = unquoted(text)
+    bare = (text if value is None else value).strip().upper()
+    return datetime.fromisoformat(bare) if is_date(bare) else None
+
+
+def _cycle(text: str, origin: datetime) -> tuple[int | None, datetime, dict[str, float]]:
+    """(repeat count, None without end; first firing; the step) of a schedule's cycle; without a first date it
+    first fires one step after `origin`."""
+    value = unquoted(text)
+    count_text, rest = _CYCLE.match((text if value is None else value).strip().upper()).groups()  # type: ignore[union-attr]
+    *first_text, duration = rest.split("/")
+    step = _step(duration)
+    first = datetime.fromisoformat(first_text[0]) if first_text else _nth(origin, step, 1)
+    return (int(count_text) if count_text else None), first, step
+
+
+def _last_index(first: datetime, step: dict[str, float], until: datetime) -> int:
+    """The largest n whose firing is at or before `until` (from an estimate, a few steps either way)."""
     seconds = timedelta(days=step["years"] * 365.25 + step["months"] * 30.44 + step["weeks"] * 7 + step["days"],
                         hours=step["hours"], minutes=step["minutes"], seconds=step["seconds"]).total_seconds()
     n = max(int((until - first).total_seconds() // seconds) - 1, 0)
@@ -161,10 +200,7 @@ def latest_firing(text: str, after: datetime, until: datetime) -> datetime | Non
         n += 1
     while n > 0 and _nth(first, step, n) > until:
         n -= 1
-    if count_text and n > int(count_text) - 1:
-        n = int(count_text) - 1
-    at = _nth(first, step, n)
-    return at if after < at <= until else None
+    return n
 
 
 def _step(duration: str) -> dict[str, float]:
@@ -180,3 +216,4 @@ def _nth(first: datetime, step: dict[str, float], n: int) -> datetime:
     shifted = first.replace(year=first.year + year, month=month + 1, day=day)
     return shifted + n * timedelta(weeks=step["weeks"], days=step["days"], hours=step["hours"],
                                    minutes=step["minutes"], seconds=step["seconds"])
+

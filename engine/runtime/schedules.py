@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, EngineError
 from ..intake.properties import MEMBER
-from ..intake.timers import latest_firing
+from ..intake.timers import firing_label, latest_firing, next_firing, unquoted
 from ..store.tables import ProcessVersion, ScheduledStart
-from ..store.versions import find_version
+from ..store.versions import Schedule, find_version
 from . import commands
 
 if TYPE_CHECKING:
@@ -41,26 +41,41 @@ class FiredAlready(Conflict):
     code = "fired_already"
 
 
-def due(context: Context, session: Session, now: datetime) -> list[tuple[str, datetime]]:
-    """(process key, firing) of each schedule due at `now` and not fired yet; no locks taken."""
-    current: dict[str, ProcessVersion] = {}
+def current(context: Context, session: Session) -> dict[str, tuple[ProcessVersion, Schedule]]:
+    """Process key -> (its current version, that version's schedule), for the processes that start on one."""
+    newest: dict[str, ProcessVersion] = {}
     for version in session.scalars(select(ProcessVersion).where(ProcessVersion.active.is_(True))
                                    .order_by(ProcessVersion.process_key, ProcessVersion.version.desc())):
-        current.setdefault(version.process_key, version)
+        newest.setdefault(version.process_key, version)
+    found = {}
+    for key, version in newest.items():
+        schedule = context.specs.specs(session, version.id).schedule
+        if schedule is not None:
+            found[key] = (version, schedule)
+    return found
+
+
+def due(context: Context, session: Session, now: datetime) -> list[tuple[str, datetime]]:
+    """(process key, firing) of each schedule due at `now` and not fired yet; no locks taken."""
     fired: dict[str, datetime] = {}
     for key, at in session.execute(select(ScheduledStart.process_key, func.max(ScheduledStart.due_at))
                                    .group_by(ScheduledStart.process_key)):
         fired[key] = at
     found = []
-    for key, version in current.items():
-        schedule = context.specs.specs(session, version.id).schedule
-        if schedule is None:
-            continue
+    for key, (version, schedule) in current(context, session).items():
         after = max(version.deployed_at, fired[key]) if key in fired else version.deployed_at
-        firing = latest_firing(schedule.expression, after, now)
+        firing = latest_firing(schedule.expression, after, now, version.deployed_at)
         if firing is not None:
             found.append((key, firing))
     return found
+
+
+def described(context: Context, session: Session, now: datetime) -> dict[str, dict[str, Any]]:
+    """Process key -> when it next starts on its own and for whom, for the catalog."""
+    return {key: {"element_id": schedule.element_id, "schedule": unquoted(schedule.expression) or schedule.expression,
+                  "start_for": schedule.group, "next": next_firing(schedule.expression, max(now, version.deployed_at),
+                                                                       version.deployed_at)}
+            for key, (version, schedule) in current(context, session).items()}
 
 
 def fire(uow: UnitOfWork, process_key: str, due_at: datetime) -> list[str]:
@@ -68,7 +83,8 @@ def fire(uow: UnitOfWork, process_key: str, due_at: datetime) -> list[str]:
     :raises FiredAlready: another worker took it :raises NotFound: the process has no active version any more"""
     version = find_version(uow.session, process_key)
     schedule = uow.context.specs.specs(uow.session, version.id).schedule
-    if schedule is None or latest_firing(schedule.expression, version.deployed_at, uow.now) != due_at:
+    if schedule is None or latest_firing(schedule.expression, version.deployed_at, uow.now,
+                                         version.deployed_at) != due_at:
         return []  # the version changed since the worker looked: the next round reads the new one
     taken = ScheduledStart(process_key=process_key, due_at=due_at, version=version.version, fired_at=uow.now,
                            instance_ids=[], notes=[])
@@ -83,7 +99,7 @@ def fire(uow: UnitOfWork, process_key: str, due_at: datetime) -> list[str]:
         members = sorted(set(uow.context.pack.members(schedule.group, uow.session)))[:MAX_CASES]
         if not members:
             taken.notes = [f"group '{schedule.group}' has nobody who can work: no case was started"]
-    number = f"{uow.context.pack.case_number_prefix(process_key)}-{due_at.date().isoformat()}"
+    number = f"{uow.context.pack.case_number_prefix(process_key)}-{firing_label(schedule.expression, due_at)}"
     started, notes = [], list(taken.notes)
     for member in members:
         data = {"scheduled_for": due_at.isoformat(), **({MEMBER: member} if member is not None else {})}

@@ -214,16 +214,18 @@ def test_the_weekly_report_holds_the_weeks_figures_and_goes_to_another_manager(m
 
 @pytest.mark.parametrize(("timer", "words"), [
     ("<bpmn:timeDuration>P1D</bpmn:timeDuration>", "is a duration"),
-    ("<bpmn:timeCycle>R/P1M</bpmn:timeCycle>", "not from when"),
+    ("<bpmn:timeCycle>R/P1M/2027-01-01T00:00:00+08:00</bpmn:timeCycle>", "names its end"),
     ("<bpmn:timeCycle>R/2027-01-01T00:00:00/P1M</bpmn:timeCycle>", "names no time zone"),
-    ("<bpmn:timeCycle>0 0 1 * *</bpmn:timeCycle>", "repeating interval"),
+    ("<bpmn:timeCycle>0 0 1 * *</bpmn:timeCycle>", "cron expression"),
+    ("<bpmn:timeCycle>R/2027-01-01T00:00:00+08:00/PT0S</bpmn:timeCycle>", "zero seconds"),
+    ("<bpmn:timeCycle>every friday</bpmn:timeCycle>", "repeating interval"),
 ])
 def test_a_schedule_an_analyst_gets_wrong_is_refused_naming_the_start(month, timer, words):
     model = (BPMN_DIR / "weekly_report.bpmn").read_text().replace(
         '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">R/2026-01-02T16:00:00+08:00/P7D</bpmn:timeCycle>', timer)
     with pytest.raises(InvalidModel) as refused:
         month.deploy(model.encode(), process_key="weekly_report_copy")
-    found = [p for p in refused.value.problems if p.code == "bad_schedule"]
+    found = [p for p in refused.value.problems if p.code == "bad_timer"]
     assert found and found[0].element_id == "Start_Friday" and words in found[0].message, refused.value.problems
 
 

@@ -141,3 +141,17 @@ def test_a_once_only_date_schedule_fires_once_and_a_group_nobody_is_in_starts_no
     clock.advance(days=2)
     assert Worker(engine.context).run_once() == 1  # the daily one; the date has passed for good
     assert [i.process_key for i in engine.instances(limit=10)] == ["daily_check"]  # the group has no members
+
+
+def test_a_schedule_without_a_first_date_counts_from_its_deploy(engine, clock):
+    engine.deploy(scheduled_model("R2/PT1H"))
+    clock.advance(minutes=59)
+    assert Worker(engine.context).run_once() == 0
+    clock.advance(minutes=2)
+    assert Worker(engine.context).run_once() == 1
+    clock.advance(hours=5)
+    assert Worker(engine.context).run_once() == 1  # its second and last firing
+    clock.advance(hours=5)
+    assert Worker(engine.context).run_once() == 0
+    assert len(engine.instances(limit=10)) == 2
+    assert engine.schedules()["daily_check"]["next"] is None

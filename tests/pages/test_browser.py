@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from werkzeug.serving import make_server
 
 from designer_api.app import create_app
 from domain import CrmPack
-from domain.demo import Quarter
+from domain.demo import DEMO_LEAD_DAYS, Quarter
 from domain.reports import REPORTS
 from engine import Engine
 from tests.api.test_served import served_crmflow
@@ -41,8 +42,11 @@ def server(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'crmflow.sqlite'}"
     engine = Engine(url, pack=CrmPack())
     engine.init_db()
-    prepare_crm(engine)
-    played = Quarter(lambda clock: Engine(url, pack=CrmPack(), clock=clock), days=45)  # what setup plays
+    began = datetime.now(UTC) - timedelta(days=65 + DEMO_LEAD_DAYS)  # as setup deploys before its quarter
+    deployer = Engine(url, pack=CrmPack(), clock=lambda: began)
+    prepare_crm(deployer, scheduled=True)
+    deployer.close()
+    played = Quarter(lambda clock: Engine(url, pack=CrmPack(), clock=clock), days=65)  # what setup plays
     played.play()
     played.engine.close()
     engine.start("customer_approval", {}, "CA-BROWSER", "alice")
