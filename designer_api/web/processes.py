@@ -52,6 +52,9 @@ def start_page(key: str):
     The form carries a one-time key, so a double click or a resent form starts one case, not two.
     """
     me = current()
+    if key in engine().schedules():  # nobody starts it: say so on the catalog, where its schedule is shown
+        flash(f"This process starts on its own schedule|{key}")
+        return redirect(url_for("process_pages.catalog_page") + f"#{key}")
     schema = engine().form_schema(engine().start_form(key))
     # A link may fill in fields (a notification's "start approval for C-00012"), read as a submission would be (a
     # picker shows the record it names) and checked at once, so a stale one (the customer approved since) says so.

@@ -432,6 +432,7 @@ class _CaseReplay:
             data = self.context.forms.filled(self.session, start_form, data, {})
         for task in self.workflow.get_tasks():
             task.data.update(data)
+        timers.fire_start(self.workflow)  # a case its schedule started: its start has fired
         self._advance()
         pending = list(self.recording.inputs)
         while not self._ended():

@@ -60,6 +60,7 @@ class _Simulation:
             data = self.context.forms.filled(self.uow.session, self.model.start_form, data, {})
         for task in self.workflow.get_tasks():
             task.data.update(data)
+        timers.fire_start(self.workflow)  # a process that starts on its schedule: as if it had fired now
         outcome: dict[str, Any] = {"status": "waiting", "incident": None, "invalid_answer": None}
         for _ in range(MAX_ROUNDS):
             try:

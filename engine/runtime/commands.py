@@ -93,8 +93,8 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
     run.version_reason = reason
     for task in run.workflow.get_tasks():  # the start task(s) inherit nothing: give them the data
         task.data.update(data)
-        if specs.schedule is not None and task.task_spec.bpmn_id == specs.schedule.element_id:
-            timers.fire_start(task)  # the schedule's firing is why the case exists
+    if specs.schedule is not None:
+        timers.fire_start(run.workflow)  # the schedule's firing is why the case exists
     run.event("instance_started", data={"version": found.version, "data": data, "version_reason": reason})
     run.advance()
     run.save()

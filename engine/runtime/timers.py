@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -141,9 +142,17 @@ def fire(task: Any, due_at: datetime) -> None:
         task._set_internal_data(event_value={**cycle, "cycles": 0})
 
 
-def fire_start(task: Any) -> None:
-    """A timer start event whose schedule fired (runtime/schedules.py): it has happened, once, and the case goes
-    on from it (a cycle's own start event would otherwise wait for its next firing inside this case)."""
+def fire_start(workflow: BpmnWorkflow) -> None:
+    """A new case of a process that starts on a schedule (runtime/schedules.py): its timer start event has fired,
+    once, and the case goes on from it (a cycle's own start event would otherwise wait inside the case for its next
+    firing). Also for a simulation or a replay of such a case."""
+    for task in workflow.get_tasks():
+        if isinstance(task.task_spec, StartEvent) and _timer_definition(task) is not None and \
+                task.workflow is workflow:
+            _fired_start(task)
+
+
+def _fired_start(task: Any) -> None:
     task._set_internal_data(event_fired=True)
     if not task.children:  # SpiffWorkflow does not predict what follows a cycle: it adds it at each firing
         for output in task.task_spec.outputs:

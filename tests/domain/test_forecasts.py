@@ -238,3 +238,14 @@ def test_start_for_on_a_start_anyone_presses_is_refused(month):
         month.deploy(model.encode(), process_key="lead_copy")
     assert any(p.code == "bad_schedule" and "timer start event" in p.message for p in refused.value.problems)
 
+
+
+def test_an_analyst_simulates_a_copy_with_a_lower_threshold(month):
+    draft = month.authoring.copy("sales_forecast", author="ann")
+    month.authoring.edit(draft.id, [{"op": "set_parameter", "name": "forecast_deviation_threshold", "value": 0.1}],
+                         "ann")
+    outcome = month.authoring.simulate(f"draft:{draft.id}", {"member": "bob", "scheduled_for": JAN_1.isoformat()},
+                                       {"Task_Forecast": {"forecast_amount": 100_000, "expected_deals": 1}})
+    steps = [step["element_id"] for step in outcome["path"]]
+    assert steps[:3] == ["Start_FirstOfMonth", "Service_RequestForecast", "Task_Forecast"]
+    assert outcome["status"] == "waiting"  # at the month's close, whatever it brings

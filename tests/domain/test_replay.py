@@ -5,16 +5,19 @@ figure a test expects is counted from the recorded history, never from the repla
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from domain import CrmPack
-from domain.demo import Quarter
+from domain.demo import DEMO_LEAD_DAYS, Quarter
 from engine import Engine
 from engine.store.tables import HistoryEvent, Instance, TaskRow
 from tests.crm import prepare_crm
 
-PROCESSES = ("order_release", "customer_approval", "complaint_handling", "lead_to_opportunity")
+PROCESSES = ("order_release", "customer_approval", "complaint_handling", "lead_to_opportunity", "sales_forecast",
+             "weekly_report")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +25,10 @@ def quarter(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('replay') / 'crmflow.sqlite'}"
     engine = Engine(url, pack=CrmPack())
     engine.init_db()
-    prepare_crm(engine)
+    began = datetime.now(UTC) - timedelta(days=90 + DEMO_LEAD_DAYS)  # deployed as `crmflow setup` does
+    deployer = Engine(url, pack=CrmPack(), clock=lambda: began)
+    prepare_crm(deployer, scheduled=True)
+    deployer.close()
     played = Quarter(lambda clock: Engine(url, pack=CrmPack(), clock=clock), days=90)
     played.play()
     played.engine.close()
