@@ -100,14 +100,22 @@ def test_an_endless_reminder_on_a_task_repeats_until_the_task_is_done(engine, cl
     assert worker.run_once() == 0 and engine.instance(instance.id).status == "completed"
 
 
-def test_an_endless_cycle_anywhere_but_on_a_step_s_boundary_is_refused(engine):
-    start = process("""
+def test_an_endless_cycle_anywhere_but_on_a_step_s_boundary_or_a_schedule_is_refused(engine):
+    waiting = process("""
+      <bpmn:startEvent id="StartEvent_1" />
+      <bpmn:intermediateCatchEvent id="Timer_Daily"><bpmn:timerEventDefinition id="Timer_1">
+        <bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+      <bpmn:endEvent id="EndEvent_1" />
+      <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Timer_Daily" />
+      <bpmn:sequenceFlow id="Flow_2" sourceRef="Timer_Daily" targetRef="EndEvent_1" />""")
+    [problem] = [p for p in refused(engine, waiting) if p.code == "bad_timer"]
+    assert problem.element_id == "Timer_Daily" and "without end" in problem.message
+    schedule = process("""
       <bpmn:startEvent id="StartEvent_1"><bpmn:timerEventDefinition id="Timer_1">
         <bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
       <bpmn:endEvent id="EndEvent_1" />
       <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="EndEvent_1" />""")
-    [problem] = [p for p in refused(engine, start) if p.code == "bad_timer"]
-    assert problem.element_id == "StartEvent_1" and "without end" in problem.message
+    assert engine.deploy(schedule).version == 1  # a process's start: a schedule, every day from its deploy
 
 
 NOBODY = process("""
