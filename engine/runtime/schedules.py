@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +42,23 @@ class FiredAlready(Conflict):
     code = "fired_already"
 
 
-def current(context: Context, session: Session) -> dict[str, tuple[ProcessVersion, Schedule]]:
-    """Process key -> (its current version, that version's schedule), for the processes that start on one."""
-    newest: dict[str, ProcessVersion] = {}
-    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.active.is_(True))
-                                   .order_by(ProcessVersion.process_key, ProcessVersion.version.desc())):
-        newest.setdefault(version.process_key, version)
+@dataclass(frozen=True)
+class Current:
+    """What a schedule needs of the version new cases start on."""
+
+    id: int
+    version: int
+    deployed_at: datetime
+
+
+def current(context: Context, session: Session) -> dict[str, tuple[Current, Schedule]]:
+    """Process key -> (its current version, that version's schedule), for the processes that start on one (each
+    worker round asks: a few columns of the active versions; their specs come from the cache)."""
+    newest: dict[str, Current] = {}
+    for key, version_id, number, deployed_at in session.execute(
+            select(ProcessVersion.process_key, ProcessVersion.id, ProcessVersion.version, ProcessVersion.deployed_at)
+            .where(ProcessVersion.active.is_(True)).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())):
+        newest.setdefault(key, Current(version_id, number, deployed_at))
     found = {}
     for key, version in newest.items():
         schedule = context.specs.specs(session, version.id).schedule
