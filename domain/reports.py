@@ -429,6 +429,43 @@ def _stalled_detail(session: Session, now: datetime, value: str) -> list[dict[st
 
 
 C = Column
+# The fields of the rows a drill-down shows (the records and cases behind a figure), labelled once for every report.
+FIELDS: dict[str, Column] = {c.key: c for c in (
+    C("customer", "Customer", "客户", "text"), C("number", "Number", "编号", "text"), C("region", "Region", "区域", "text"),
+    C("owner", "Owner", "负责人", "text"), C("status", "Status", "状态", "text"),
+    C("credit_limit", "Credit limit", "信用额度", "money"), C("credit_used", "Credit used", "已用额度", "money"),
+    C("lead", "Lead", "线索", "text"), C("source", "Source", "来源", "text"), C("score", "Score", "评分"),
+    C("created_at", "Created", "创建时间", "date"), C("opportunity", "Opportunity", "商机", "text"),
+    C("stage", "Stage", "阶段", "text"), C("amount", "Amount", "金额", "money"), C("probability", "Probability (%)", "赢率（%）"),
+    C("expected_close", "Expected close", "预计成交日", "text"), C("stage_changed_at", "Stage changed", "阶段变更时间", "date"),
+    C("contact", "Contact", "联系人", "text"), C("role", "Role", "角色", "text"), C("phone", "Phone", "电话", "text"),
+    C("complaint", "Complaint", "投诉", "text"), C("product", "Product", "产品", "text"),
+    C("severity", "Severity", "严重程度", "text"), C("sla_due_at", "SLA due", "时限", "date"),
+    C("closed_at", "Closed", "关闭时间", "date"), C("past_sla", "Past SLA", "超时", "text"),
+    C("business_key", "Case", "案件编号", "text"), C("instance_id", "Case id", "案件标识", "text"),
+    C("task", "Task", "任务", "text"), C("name", "Step", "步骤", "text"), C("assignee", "Assignee", "处理人", "text"),
+    C("group", "Group", "组", "text"), C("due_at", "Due", "截止时间", "date"), C("actor", "By", "操作人", "text"),
+    C("element_id", "Step id", "步骤标识", "text"), C("at", "When", "时间", "date"), C("month", "Month", "月份", "text"),
+    C("deal", "Deal", "交易", "text"), C("month_forecast", "Month's forecast", "当月预测", "money"),
+    C("month_actual", "Month's won", "当月赢单", "money"), C("requested_at", "Asked for", "发起时间", "date"),
+    C("submitted_at", "Handed in", "提交时间", "date"), C("forecast", "Forecast", "预测", "money"),
+    C("week", "Week of", "周（起始日）", "text"), C("new_customers", "New customers", "新客户"), C("visits", "Visits", "拜访"),
+    C("deals_signed", "Deals won", "签单数"), C("signed_amount", "Amount won", "签单金额", "money"),
+    C("plan", "Plan", "计划", "text"), C("reviewed_by", "Reviewed by", "审阅人", "text"),
+)}
+
+
+def field_column(key: str, value: Any) -> Column:
+    """How a drill-down field is headed and shown: as FIELDS says, else by its name and the kind of its value."""
+    known = FIELDS.get(key)
+    if known is not None:
+        return known
+    words = key.replace("_", " ")
+    kind = "date" if isinstance(value, datetime) else "count" if isinstance(value, int | float) and not isinstance(
+        value, bool) else "text"
+    return Column(key, words[:1].upper() + words[1:], words, kind)
+
+
 REPORTS: dict[str, Report] = {r.key: r for r in (
     Report("active_customers", "Active customers by region", "活跃客户（按区域）",
            (C("region", "Region", "区域", "text"), C("customers", "Customers", "客户数"),

@@ -3,10 +3,12 @@ response models, typed ids, days and moments; and the helpers both the API and t
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import typing
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, field_validator
 
@@ -25,6 +27,32 @@ from engine import (
     VersionView,
     WebhookView,
 )
+
+
+def company_zone() -> tzinfo:
+    """The company's time zone, in which people read times (CRMFLOW_TIMEZONE, an IANA name; default Asia/Shanghai;
+    without the system's zone database the default is UTC+8)."""
+    name = os.environ.get("CRMFLOW_TIMEZONE", DEFAULT_ZONE)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == DEFAULT_ZONE:
+            return timezone(timedelta(hours=8), "CST")
+        raise RuntimeError(f"CRMFLOW_TIMEZONE={name!r} is no time zone this machine knows (e.g. Asia/Shanghai)") \
+            from None
+
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def local_time(moment: datetime | date | str | None) -> str:
+    """A moment as people read it: in the company's time zone, to the minute (2026-12-03 17:40); a day as it is."""
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return str(moment)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(company_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _integral(value: Any) -> Any:

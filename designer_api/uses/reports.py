@@ -11,11 +11,11 @@ from flask import Response
 from markupsafe import Markup, escape
 from pydantic import Field, RootModel
 
-from domain.reports import REPORTS, Filters, period_start
+from domain.reports import REPORTS, Filters, field_column, period_start
 from domain.reports import Report as ReportDefinition
 from engine import Engine, NotFound, reports
 
-from .common import Day, Open, Query
+from .common import Day, Open, Query, local_time
 
 
 class ReportInfo(Open):
@@ -116,10 +116,9 @@ def run(engine: Engine, report: ReportDefinition, query: ReportQuery) -> dict[st
     with engine.store.read() as session:
         rows = (report.detail(session, now, filters, query.drill) if query.drill is not None
                 else report.build(session, now, filters))
-    columns = ([{"key": c.key, "en": c.en, "zh": c.zh, "kind": c.kind} for c in report.columns]
-               if query.drill is None else [{"key": k, "en": k.replace("_", " "), "zh": k.replace("_", " "),
-                                             "kind": "text"} for k in (rows[0] if rows else {})
-                                            if not k.endswith("_zh")])  # a twin shows in its column
+    shown = (report.columns if query.drill is None else  # a drill-down's `<key>_zh` twin shows in its column
+             [field_column(k, v) for k, v in (rows[0] if rows else {}).items() if not k.endswith("_zh")])
+    columns = [{"key": c.key, "en": c.en, "zh": c.zh, "kind": c.kind} for c in shown]
     first, last = days(filters.since, filters.until)
     return {"key": report.key, "title": report.title_en, "title_zh": report.title_zh, "columns": columns,
             "chart": list(report.chart) if query.drill is None else [], "filters": list(report.filters),
@@ -143,11 +142,25 @@ def to_csv(report: ReportDefinition, table: dict[str, Any], lang: str) -> bytes:
     columns = table["columns"]
     lines = []
     for row in table["rows"]:
-        values = [localized(row, c["key"], lang) for c in columns]
+        values = [csv_value(localized(row, c["key"], lang), c["kind"]) for c in columns]
         if table["drill"] is None and values:
             values[0] = row_label(report, values[0], lang)
         lines.append(values)
     return rows_csv([c["zh"] if lang == "zh" else c["en"] for c in columns], lines)
+
+
+def csv_value(value: Any, kind: str) -> Any:
+    """A cell as a spreadsheet should read it: amounts as plain numbers with two decimals (300000.00), shares as
+    fractions (0.125, formatted by the sheet), times in the company's time zone to the minute, flags as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "money" and isinstance(value, int | float):
+        return f"{value:.2f}"
+    if isinstance(value, float) and value.is_integer() and kind == "count":
+        return int(value)
+    if isinstance(value, datetime):
+        return local_time(value)
+    return value
 
 
 def rows_csv(header: list[str], rows: list[list[Any]]) -> bytes:

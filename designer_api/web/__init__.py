@@ -9,6 +9,7 @@ import json
 
 from flask import Flask
 
+from ..uses.common import local_time
 from . import drafts, formfields, inbox, integration, processes, reports, signin, tasks, users
 from .context import check_csrf, signed_in, template_helpers
 
@@ -22,7 +23,7 @@ def init_pages(app: Flask) -> None:
     app.before_request(signed_in)
     app.before_request(check_csrf)
     app.context_processor(template_helpers)
-    app.jinja_env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+    app.jinja_env.filters["when"] = local_time  # in the company's time zone, to the minute
     app.jinja_env.filters["number"] = readable_number
     app.jinja_env.filters["plain_json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
 

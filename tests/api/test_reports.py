@@ -87,6 +87,24 @@ def test_csv_opens_in_excel_with_chinese_column_titles(app, engine, as_user, clo
     assert english.splitlines()[0].startswith("Region,Customers")
 
 
+def test_csv_gives_amounts_as_numbers_local_times_and_drill_down_headers_in_the_readers_language(
+        app, engine, as_user, clock, monkeypatch):
+    monkeypatch.setenv("CRMFLOW_TIMEZONE", "Asia/Shanghai")
+    cases = played(engine, clock)
+    rows = list(csv.reader(io.StringIO(as_user("carol").get(
+        "/api/reports/active_customers?format=csv").data.decode("utf-8-sig"))))
+    east = next(r for r in rows if r[0] == "East")
+    assert east[2] == "1000000.00" and east[4] == "0.95"  # a number a spreadsheet sums, not 1000000.0 or text
+    rows = list(csv.reader(io.StringIO(as_user("carol").get(
+        "/api/reports/control_points?format=csv&lang=zh&drill=credit_usage").data.decode("utf-8-sig"))))
+    assert {"案件编号", "操作人", "时间"} <= set(rows[0])  # never business_key, actor, at
+    when = rows[1][rows[0].index("时间")]
+    fired = next(e for e in engine.history(cases["order"].instance_id) if e.type == "control_point_triggered")
+    assert when == (fired.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")  # Shanghai, to the minute
+    english = as_user("carol").get("/api/reports/control_points?drill=credit_usage").get_json()
+    assert {c["en"] for c in english["columns"]} >= {"Case", "By", "When"}
+
+
 def test_conformance_lists_variants_steps_never_taken_and_departures(app, engine, as_user, clock):
     cases = played(engine, clock)
     body = as_user("carol").get("/api/reports/conformance?process_key=order_release").get_json()
