@@ -14,10 +14,11 @@ from ..auth import ADMINS, ANYONE, CASE_READERS, COCKPIT, REPORT_READERS, WORKER
 from ..diagram import instance_svg, render_svg
 from ..http import engine
 from ..uses.cases import InstancesQuery, control_points_fired, instance_search, readable_case
+from ..uses.history import history_lines
 from ..uses.processes import CompareQuery, annotated_outline, catalog, check_start
 from ..uses.reports import moments
 from ..uses.tasks import colleagues
-from .context import local_path
+from .context import language, local_path
 from .formfields import fields, json_field, query_of, submitted
 
 bp = Blueprint("process_pages", __name__, url_prefix="/processes")
@@ -198,6 +199,7 @@ def instance_page(instance_id: str):
     history = engine().history(instance_id)
     name = next((v.name for v in engine().versions(instance.process_key) if v.version == instance.version), None)
     return render_template("instance.html", instance=instance, history=history, tasks=tasks,
+                           lines=history_lines(engine(), instance, history, language()),
                            process_name=name or instance.process_key,
                            fired=control_points_fired(engine().pack, history),
                            diagram=instance_svg(engine(), instance), reassign_to=reassign_to)

@@ -10,6 +10,7 @@ from engine import InvalidData, TaskView
 from ..auth import STAFF, WORKERS, allowed, current
 from ..diagram import instance_svg
 from ..http import engine
+from ..uses.history import history_lines
 from ..uses.tasks import (
     case_columns,
     claim_all,
@@ -21,7 +22,7 @@ from ..uses.tasks import (
     text_search,
     visible_task,
 )
-from .context import local_path
+from .context import language, local_path
 from .formfields import fields, submitted
 
 bp = Blueprint("task_pages", __name__)
@@ -126,8 +127,10 @@ def complete(task_id: str):
 
 def _render_task(task: TaskView, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None):
     form = task_form(engine(), task, values)
+    history = engine().history(task.instance_id)
     return render_template("task.html", task=task, form=form, errors=errors or {},
                            fields=fields(form["schema"], form["values"], errors or {}),
                            diagram=instance_svg(engine(), engine().instance(task.instance_id)),
                            colleagues=colleagues(engine(), task),
-                           history=engine().history(task.instance_id))
+                           history=history, lines=history_lines(engine(), engine().instance(task.instance_id),
+                                                                history, language()))

@@ -322,7 +322,25 @@ def test_comments_are_added_on_the_task_page_and_an_administrator_suspends_and_t
     history = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
     assert "Case terminated" in history and "instance_terminated</td>" not in history
     root.get("/language/zh")
-    assert "案例终止" in root.get(f"/processes/instances/{case.id}").get_data(as_text=True)  # events read in Chinese
+    assert "案件终止: entered twice" in root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+
+
+def test_the_history_reads_as_sentences_with_labelled_facts_never_json(engine, signed_in):
+    case = engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-READ", "alice")
+    [task] = engine.tasks(instance_id=case.id)
+    engine.complete(task.id, "carol", {"override_approved": True, "override_reason": "strategic customer"},
+                    ["sales_manager"])
+    root = signed_in("root")
+    page = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    history = page[page.index('<table class="list history">'):]
+    history = history[:history.index("</table>")]
+    assert "carol completed “Decide on credit block”" in history
+    assert "Release despite the credit block:</span> yes" in history and "Order amount:</span> 100,000.00" in history
+    assert "credit usage would be 95 % of the limit" in history  # the control point in the alert's words
+    assert "{" not in history and "override_approved" not in history
+    root.get("/language/zh")
+    page = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    assert "carol 完成了 “信用冻结决定”" in page and "特批放行:</span> 是" in page
 
 
 def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_cockpit(engine, signed_in):
