@@ -67,6 +67,9 @@ class Conformance(Open):
     never_taken: list[dict[str, Any]]
     departures: list[dict[str, Any]]
     names_zh: dict[str, str] = Field(default_factory=dict, description="element id -> its Chinese name (nameZh)")
+    names: dict[str, str] = Field(default_factory=dict, description="element id -> its name")
+    by_person: list[dict[str, Any]] = Field(default_factory=list, description="departures per person: actor, "
+                                            "departures, kinds (kind -> count)")
     since: date | None = Field(None, description="cases started from this day (without `since`: 90 days back)")
     until: date | None = Field(None, description="cases started to this day (none: up to now)")
 
@@ -257,10 +260,23 @@ def conformance_of(crmflow: Engine, query: ConformanceQuery) -> dict:
              if not step["type"].endswith("Gateway")}
     asked, until = moments(query.since, query.until)
     since = asked or period_start(until, crmflow.clock())
+    attached = {timer["id"]: element for element, step in outline["steps"].items() for timer in step.get("timers", [])}
     with crmflow.store.read() as session:
         result = reports.conformance(session, query.process_key, steps, since, until,
-                                     recorded=crmflow.pack.departures(session, query.process_key, 50))
+                                     recorded=crmflow.pack.departures(session, query.process_key, 50),
+                                     attached=attached)
     result["since"], result["until"] = days(since, until)
+    result["names"] = steps
+    for departure in result["departures"]:  # why, in the words of whoever left the path (an override's reason)
+        data = departure.get("data") if isinstance(departure.get("data"), dict) else {}
+        departure.setdefault("note", data.get("reason") or data.get("text"))
+    people: dict[str, dict[str, Any]] = {}
+    for departure in result["departures"]:
+        person = people.setdefault(departure.get("actor") or "-", {"actor": departure.get("actor") or "-",
+                                                                    "departures": 0, "kinds": {}})
+        person["departures"] += 1
+        person["kinds"][departure["kind"]] = person["kinds"].get(departure["kind"], 0) + 1
+    result["by_person"] = sorted(people.values(), key=lambda p: (-p["departures"], p["actor"]))
     result["names_zh"] = {element: step["name_zh"] for element, step in outline["steps"].items()
                           if step.get("name_zh") and element in steps}  # for Chinese readers
     result["pilots"] = [asdict(p) for p in crmflow.authoring.pilots(query.process_key)]  # who tried which version

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from .tables import HistoryEvent, Instance, TaskRow
+from .tables import HistoryEvent, Instance, TaskRow, Timer
 
 # How a history event departs from the modelled path, by event type.
 DEVIATIONS = {
@@ -137,13 +137,15 @@ def open_tasks(session: Session, group: str | None = None, step: tuple[str, str]
 
 def conformance(session: Session, process_key: str, steps: Mapping[str, str], since: datetime | None = None,
                 until: datetime | None = None, limit: int = 50,
-                recorded: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                recorded: Sequence[dict[str, Any]] = (), attached: Mapping[str, str] | None = None) -> dict[str, Any]:
     """How work actually flowed through a process, against its model.
 
     `steps` are the model's elements (id -> name). Returns the path variants of the cases
     (elements in the order they were passed; counts, share, average hours of ended cases), the
     steps never taken, and the departures from the standard path, each with the person and case;
-    `recorded` adds the departures only the pack's records show (Pack.departures).
+    `recorded` adds the departures only the pack's records show (Pack.departures). A step counts as taken when a
+    case passed it, waits at it now (its task or timer), or left it by one of its boundary events (`attached`:
+    boundary event id -> the step it is on): a case that waited there and went on by its timer took it.
     """
     window = _cases(process_key, since, until)
     total = session.scalar(select(func.count()).select_from(Instance).where(*window)) or 0
@@ -169,6 +171,12 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
             variants.append({"variant": rank, "cases": int(n), "share": round(int(n) / total, 3) if total else 0.0,
                              "completed": int(completed or 0), "avg_hours": _round(avg_hours),
                              "path": [steps.get(e, e) for e in elements], "elements": elements, "example": example})
+    waiting_tasks = select(TaskRow.element_id).join(Instance, Instance.id == TaskRow.instance_id).where(
+        *window, TaskRow.state == "ready").distinct()
+    waiting_timers = select(Timer.element_id).join(Instance, Instance.id == Timer.instance_id).where(*window).distinct()
+    seen.update(session.scalars(waiting_tasks))
+    seen.update(session.scalars(waiting_timers))
+    seen.update(step for event, step in (attached or {}).items() if event in seen)
     never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
     return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
             "departures": sorted([*departures(session, process_key, since, until, limit), *recorded],

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from domain.records import Customer
 from domain.reports import REPORTS
+from engine import Worker
 from tests.domain.conftest import Desk
 from tests.domain.test_complaint_handling import REGISTER
 from tests.domain.test_customer_approval import INFO
@@ -116,6 +117,25 @@ def test_conformance_lists_variants_steps_never_taken_and_departures(app, engine
     missing = as_user("carol").get("/api/reports/conformance?process_key=nope")
     assert missing.status_code == 404
     assert as_user("carol").get("/api/reports/conformance").status_code == 422
+
+
+def test_a_step_cases_wait_at_or_leave_by_its_timer_is_not_called_never_taken(app, engine, as_user, clock):
+    played(engine, clock)
+    engine.start("order_release", {"customer_id": 2, "amount": 30000, "quote_id": 3}, "SO-PREPAID", "bob")
+
+    def never_taken() -> set[str]:
+        body = as_user("carol").get("/api/reports/conformance?process_key=order_release").get_json()
+        return {s["element_id"] for s in body["never_taken"]}
+
+    assert "Task_AwaitPayment" not in never_taken()  # the prepayment order waits there now
+    clock.advance(days=3, minutes=1)
+    assert Worker(engine.context).run_once() == 1  # no payment message: it leaves by its 3-day timer
+    assert "Task_AwaitPayment" not in never_taken() and "Task_SecondOverrideApproval" in never_taken()
+    body = as_user("carol").get("/api/reports/conformance?process_key=order_release").get_json()
+    [override] = [d for d in body["departures"] if d["kind"] == "overridden"]
+    assert override["note"] == "strategic customer"  # why, in the words of whoever left the path
+    assert body["by_person"] == [{"actor": "carol", "departures": 1, "kinds": {"overridden": 1}}]
+    assert body["names"]["Task_AwaitPayment"].startswith("Wait for the payment")
 
 
 def test_staff_may_not_read_reports_and_unknown_reports_are_404(app, as_user):
