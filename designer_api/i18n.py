@@ -133,7 +133,7 @@ ZH = {
     "taken away": "被收回（超时或终止）", "reset": "重置", "reassigned": "改派", "given back": "退回",
     "overridden": "特批", "migrated": "迁移", "terminated": "终止", "done by another": "非指派人完成",
     "reopened": "重新打开", "changed outside any process": "流程外修改",
-    "By person": "按人员", "Departures": "偏离次数",
+    "Waiting at": "停在步骤", "Any step": "任意步骤", "By person": "按人员", "Departures": "偏离次数",
     "Starts on its own": "按计划自动发起", "This process starts on its own schedule": "该流程按计划自动发起，无需手动发起",
     "next": "下次", "one case for each member of": "为每位成员各发起一个案件：",
     "Start a case": "发起新案件", "Start": "发起", "Case started": "案件已发起",

@@ -144,8 +144,11 @@ def migration(key: str):
     """Plan a migration (verdict per running case), map the steps that changed, then execute it."""
     admin = current()
     versions = engine().versions(key)
-    source = request.values.get("from_version", type=int)
-    target = request.values.get("to_version", type=int)
+    # By default: from the version before the current one onto the current one (never "v2 → v2")
+    newest_active = next((v.version for v in versions if v.active), versions[0].version if versions else None)
+    target = request.values.get("to_version", type=int) or newest_active
+    source = request.values.get("from_version", type=int) or max(
+        (v.version for v in versions if target is not None and v.version < target), default=None)
     mapping = {name.removeprefix("map."): value for name, value in request.form.items()
                if name.startswith("map.") and value}
     plan = outcome = None
@@ -156,8 +159,9 @@ def migration(key: str):
         else:
             plan = authoring.plan_migration(key, source, target, mapping)
     targets = engine().authoring.outline(f"{key}@{target}")["steps"] if target else {}
+    sources = engine().authoring.outline(f"{key}@{source}")["steps"] if source else {}
     return render_template("migration.html", key=key, versions=versions, source=source, target=target, plan=plan,
-                           outcome=outcome, mapping=mapping, target_steps=targets,
+                           outcome=outcome, mapping=mapping, target_steps=targets, source_steps=sources,
                            to_map=sorted({step for row in plan or [] if row["verdict"] == "refused"
                                           for step in row["waits_at"]} | set(mapping)))
 
@@ -177,9 +181,25 @@ def instances_page():
                                                     if i.summary and type(i.summary.get("customer_id")) is int})
     except InvalidData as refused:
         return render_template("instances.html", instances=[], total=0, query=None, args=request.args, names={},
-                               error="; ".join(f"{f.field}: {f.message}" for f in refused.fields)), 422
+                               error="; ".join(f"{f.field}: {f.message}" for f in refused.fields),
+                               processes=_waiting_steps()), 422
     return render_template("instances.html", instances=found, total=total, query=query, args=request.args,
-                           pages=max(1, -(-total // query.per_page)), error=None, names=names)
+                           pages=max(1, -(-total // query.per_page)), error=None, names=names,
+                           processes=_waiting_steps())
+
+
+_WAITS = ("userTask", "manualTask", "task", "receiveTask", "intermediateCatchEvent", "callActivity", "subProcess")
+
+
+def _waiting_steps() -> list[dict]:
+    """Each process with the steps a case can wait at, by name, for the cockpit's filters (never an element id to
+    type)."""
+    entries = catalog(engine().versions())
+    for entry in entries:
+        steps = engine().authoring.outline(entry["process_key"])["steps"] if entry["active_version"] else {}
+        entry["steps"] = [{"element_id": element, "name": step.get("name") or element, "name_zh": step.get("name_zh")}
+                          for element, step in steps.items() if step["type"] in _WAITS]
+    return entries
 
 
 def _customer(session: Session, text: str) -> int:

@@ -241,6 +241,9 @@ def test_an_administrator_plans_maps_and_executes_a_migration_and_manages_versio
     assert "Current: new cases start on it" in row
     assert 'data-confirm="Deactivate this version?' in versions and 'data-confirm="Roll back?' in versions
 
+    first = root.get("/processes/customer_approval/migration").get_data(as_text=True)  # v1 → v2 by default
+    assert '<option value="1" selected>v1' in first and '<option value="2" selected>v2' in first
+    assert "Customer info entry →" in first and ">Customer details</option>" in first  # names, not ids
     plan = root.post("/processes/customer_approval/migration", from_version="1", to_version="2", plan="1")
     text = plan.get_data(as_text=True)
     assert plan.status_code == 200 and "refused" in text and 'name="map.Task_CustomerInfoEntry"' in text
@@ -341,6 +344,19 @@ def test_the_history_reads_as_sentences_with_labelled_facts_never_json(engine, s
     root.get("/language/zh")
     page = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
     assert "carol 完成了 “信用冻结决定”" in page and "特批放行:</span> 是" in page
+
+
+def test_the_cockpit_filters_by_process_and_step_chosen_by_name(engine, signed_in):
+    engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-BLOCKED", "alice")
+    engine.start("complaint_handling", {}, "CP-WAITING", "sam")
+    root = signed_in("root")
+    page = root.get("/processes/instances").get_data(as_text=True)
+    assert '<option value="Task_CreditOverride" >Decide on credit block</option>' in page  # a name, not an id
+    assert '<option value="order_release" >Order release</option>' in page
+    found = root.get("/processes/instances?process_key=order_release&step=Task_CreditOverride").get_data(as_text=True)
+    assert "SO-BLOCKED" in found and "CP-WAITING" not in found
+    root.get("/language/zh")
+    assert ">信用冻结决定</option>" in root.get("/processes/instances").get_data(as_text=True)
 
 
 def test_an_administrator_finds_a_case_by_customer_and_terminates_it_from_the_cockpit(engine, signed_in):
