@@ -190,28 +190,28 @@ def alert_text(point: str, evidence: dict[str, Any]) -> str:
 def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
     """What a control point's firing means, (English, Chinese), in the words of the business: percentages, amounts,
     numbers of orders and quotes (never `usage=1.1949` or `quote_id=None`)."""
-    who = evidence.get("customer") or "the customer"
+    who, who_zh = evidence.get("customer") or "the customer", evidence.get("customer") or "该客户"
     amount = _money(evidence.get("order_amount"))
     order = f"order {evidence['order_id']}" if isinstance(evidence.get("order_id"), int) else "the order"
     if point == "credit_usage":
         usage, threshold = _percent(evidence.get("usage")), _percent(evidence.get("threshold"))
         return (f"{who}: with this order of {amount}, credit usage would be {usage} of the limit (the control "
                 f"blocks from {threshold}); a sales manager decides whether it may go ahead.",
-                f"{who}：加上这笔 {amount} 的订单，信用额度使用率将达 {usage}（{threshold} 起阻止）；由销售经理决定是否放行。")
+                f"{who_zh}：加上这笔 {amount} 的订单，信用额度使用率将达 {usage}（{threshold} 起阻止）；由销售经理决定是否放行。")
     if point == "prepayment":
         return (f"{who}: {order} of {amount} is released only once its prepayment has arrived.",
-                f"{who}：{_zh(order)}（{amount}）须在预付款到账后才能放行。")
+                f"{who_zh}：{_zh(order)}（{amount}）须在预付款到账后才能放行。")
     if point == "approved_quote_price":
         if evidence.get("quote_id") is None:
             return (f"{who}: {order} of {amount} names no quote; a sales manager must approve a price exception.",
-                    f"{who}：{_zh(order)}（{amount}）没有报价单；须由销售经理批准价格例外。")
+                    f"{who_zh}：{_zh(order)}（{amount}）没有报价单；须由销售经理批准价格例外。")
         quote = f"Q-{evidence['quote_id']:05d}" if isinstance(evidence.get("quote_id"), int) else "its quote"
         if evidence.get("approved_price") is None:
             return (f"{who}: {quote} of {order} has no approved price yet; {amount} cannot be checked against it.",
-                    f"{who}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
+                    f"{who_zh}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
         approved = _money(evidence["approved_price"])
         return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
-                "approve the difference.", f"{who}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
+                "approve the difference.", f"{who_zh}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
                 "须由销售经理批准差异。")
     if point == "forecast_deviation":
         period, deviation = evidence.get("period", "?"), _percent(evidence.get("deviation"))
@@ -222,7 +222,7 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
                 f"{period} 预测：预测 {forecast}，实际赢单 {actual}，偏差 {deviation}，超过允许的 {threshold}；"
                 "请说明原因，由销售经理决定是否接受。")
     facts = ", ".join(f"{k}: {v}" for k, v in evidence.items() if k not in ("customer", "customer_id"))
-    return f"{who}: {facts}", f"{who}：{facts}"
+    return f"{who}: {facts}", f"{who_zh}：{facts}"
 
 
 def _zh(order: str) -> str:
