@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, TypeVar
@@ -216,7 +217,8 @@ def chart_svg(report: ReportDefinition, table: dict[str, Any], lang: str, width:
     if not rows or not series:
         return Markup("")
     titles = {c["key"]: (c["zh"] if lang == "zh" else c["en"]) for c in table["columns"]}
-    peak = max((float(r.get(s) or 0) for r in rows for s in series), default=0) or 1.0
+    ticks = _ticks(max((float(r.get(s) or 0) for r in rows for s in series), default=0))
+    peak = ticks[-1]
     top, plot_h, left, band = 28, 180, 48, (width - 56) / len(rows)
     bar = max(2.0, min(28.0, (band - 8) / len(series)))
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {top + plot_h + 48}" '
@@ -225,9 +227,12 @@ def chart_svg(report: ReportDefinition, table: dict[str, Any], lang: str, width:
     for n, name in enumerate(series):  # legend
         parts.append(f'<rect x="{left + n * 150}" y="6" width="10" height="10" fill="{COLORS[n % len(COLORS)]}"/>'
                      f'<text x="{left + n * 150 + 14}" y="15">{escape(titles.get(name, name))}</text>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 8}" y2="{top + plot_h}" stroke="#868e96"/>'
-                 f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{_short(peak)}</text>'
-                 f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>')
+    for tick in ticks:  # the value axis: a labelled gridline at each round value
+        y = top + plot_h - plot_h * tick / peak
+        parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" '
+                     f'stroke="{"#868e96" if tick == 0 else "#e9ecef"}"/>'
+                     f'<text class="tick" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_short(tick)}</text>')
+    labelled = len(rows) * len(series) <= 16  # few bars: each says its value
     first = table["columns"][0]["key"]
     for i, row in enumerate(rows):
         x0 = left + i * band + 4
@@ -238,6 +243,10 @@ def chart_svg(report: ReportDefinition, table: dict[str, Any], lang: str, width:
                          f'y="{top + plot_h - height:.1f}" width="{bar - 1:.1f}" height="{height:.1f}" '
                          f'fill="{COLORS[n % len(COLORS)]}"><title>{escape(titles.get(name, name))}: '
                          f'{_short(value)}</title></rect>')
+            if labelled and value:
+                parts.append(f'<text class="value" x="{x0 + n * bar + (bar - 1) / 2:.1f}" '
+                             f'y="{top + plot_h - height - 3:.1f}" text-anchor="middle" font-size="9">'
+                             f'{_short(value)}</text>')
         label = row_label(report, row.get(first), lang)[:14]
         parts.append(f'<text x="{x0 + band / 2 - 4:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
                      f'{escape(label)}</text>')
@@ -245,10 +254,21 @@ def chart_svg(report: ReportDefinition, table: dict[str, Any], lang: str, width:
     return Markup("".join(parts))
 
 
+def _ticks(peak: float) -> list[float]:
+    """Round values from 0 to at least `peak` for a chart's axis: four or five steps of 1, 2 or 5 times a power
+    of ten."""
+    if peak <= 0:
+        return [0.0, 1.0]
+    rough = peak / 4
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    return [step * n for n in range(math.ceil(peak / step - 1e-9) + 1)]
+
+
 def _short(value: float) -> str:
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
+            return f"{value / size:.1f}".removesuffix(".0") + suffix
     return f"{value:g}"
 
 

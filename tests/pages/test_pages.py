@@ -132,6 +132,16 @@ def test_a_manager_sees_every_report_on_the_reports_page(signed_in):
         assert f'id="{key}"' in page
 
 
+def test_a_chart_has_a_value_axis_with_round_ticks_and_its_bars_say_their_values(signed_in):
+    import re
+
+    page = signed_in("carol").get("/reports/active_customers").get_data(as_text=True)
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', chart)
+    assert ticks[0] == "0" and len(ticks) >= 3, ticks  # not only 0 and the maximum
+    assert re.findall(r'<text class="value"[^>]*>([^<]+)</text>', chart)  # few bars: each labelled
+
+
 def test_an_approver_s_page_shows_the_case_context_and_nobody_else_s_words(engine, signed_in):
     from tests.domain.conftest import Desk
 
