@@ -425,3 +425,45 @@ def test_an_administrator_pilots_a_version_compares_it_and_ends_the_pilot(page, 
     assert "Pilot ended" in page.inner_text(".flash")
     assert engine.start("order_release", {"customer_id": 1, "amount": 30000, "quote_id": None}, "SO-PILOT-2",
                         "alice").version != piloted
+
+
+def test_every_page_on_a_390_px_phone_in_chinese_fits_and_keeps_its_primary_action_on_screen(chromium, server):
+    """Each role's pages, in Chinese on a phone: nothing wider than the screen, the action the page is for within it."""
+    engine, base = server
+    case = engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-PHONE", "alice")
+    [task] = engine.tasks(instance_id=case.id)
+    mine = next(t for t in engine.tasks(assignee="alice") if t.form_key)
+    draft = engine.authoring.copy("order_release", author="ann")
+    pages = {
+        "alice": [("/tasks", None), (f"/tasks/{mine.id}", "#complete"), ("/inbox", None), ("/processes", None),
+                  ("/processes/order_release/start", "#start"), (f"/processes/instances/{case.id}", None)],
+        "carol": [(f"/tasks/{task.id}", "#complete"), ("/reports", None), ("/reports/forecast_accuracy", None),
+                  ("/reports/weekly_reports", None), ("/reports/conformance?process_key=order_release", None),
+                  ("/processes/order_release/compare?a=1&b=1", None)],
+        "ann": [("/drafts", "#copy"), (f"/drafts/{draft.id}", "#apply"), ("/processes/order_release/1", None)],
+        "root": [("/processes/instances", None), ("/admin/users", None), ("/admin/integration", None),
+                 ("/processes/order_release/migration", None)],
+    }
+    problems = []
+    for user, visits in pages.items():
+        context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+        context.set_default_timeout(10_000)
+        phone = context.new_page()
+        try:
+            sign_in(phone, base, user)
+            phone.goto(f"{base}/language/zh")
+            for path, primary in visits:
+                phone.goto(f"{base}{path}")
+                width = phone.evaluate("document.documentElement.scrollWidth")
+                if width > 391:
+                    problems.append(f"{user} {path}: {width}px wide")
+                if primary is not None:
+                    phone.locator(primary).scroll_into_view_if_needed()
+                    box = phone.locator(primary).bounding_box()
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > 390:
+                        problems.append(f"{user} {path}: {primary} off screen ({box})")
+                name = path.strip("/").split("?")[0].replace("/", "-")[:40] or "home"
+                shot(phone, f"phone-zh-{user}-{name}")
+        finally:
+            context.close()
+    assert not problems, problems
