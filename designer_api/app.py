@@ -19,7 +19,8 @@ from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON
 from .web import init_pages
-from .web.context import wants_page
+from .i18n import field_message, translate
+from .web.context import language, wants_page
 from .wiring import build_engine
 
 BLUEPRINTS = (session.bp, processes.bp, drafts.bp, instances.bp, tasks.bp, tasks.claims, inbox.bp, reports.bp,
@@ -70,6 +71,10 @@ def _secret_key() -> str:
 
 def _register_errors(app: Flask) -> None:
     def respond(status: int, code: str, message: str, details: list):
+        lang = language()  # the code stays what it is; the words are the reader's (the catalog's, where it has them)
+        message = translate(message, lang)
+        details = [{**d, "message": field_message(translate(d["message"], lang), lang)}
+                   if isinstance(d, dict) and isinstance(d.get("message"), str) else d for d in details]
         if wants_page():
             return render_template("error.html", status=status, message=message, details=details), status
         return jsonify(error={"code": code, "message": message, "details": details}), status

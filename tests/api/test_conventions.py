@@ -27,6 +27,21 @@ def test_invalid_form_data_is_422_naming_the_field(as_user):
     assert "credit_limit" in [d["field"] for d in error["details"]]
 
 
+def test_an_error_s_words_follow_accept_language_and_its_code_never_changes(as_user):
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    refused = as_user(None).get("/api/tasks", headers=chinese)
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "unauthorized" and "令牌" in refused.get_json()["error"]["message"]
+    assert "Bearer" in as_user(None).get("/api/tasks").get_json()["error"]["message"]  # English by default
+    alice = as_user("alice")
+    alice.post("/api/processes/customer_approval/instances", json={})
+    task = alice.get("/api/tasks").get_json()[0]
+    error = error_of(alice.post(f"/api/tasks/{task['id']}/complete", json={"data": {"region": "east"}},
+                                headers=chinese), 422)
+    required = next(d for d in error["details"] if d["field"] == "customer_name")
+    assert required["message"] == "为必填项" and error["code"] == "invalid_data"
+
+
 def test_completing_twice_is_a_409(as_user):
     sam = as_user("sam")
     sam.post("/api/processes/complaint_handling/instances", json={})
