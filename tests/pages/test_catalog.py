@@ -42,3 +42,8 @@ def test_the_catalog_is_compiled_and_read_through_gettext():
     assert chinese().gettext("Tasks") == "任务" == translate("Tasks", "zh")
     assert translate("a text nobody translated", "zh") == "a text nobody translated"  # English, not a key
     assert CATALOG.with_suffix(".mo").exists()
+
+
+def test_every_case_status_a_page_shows_has_its_chinese():
+    for status in ("running", "waiting", "suspended", "error", "completed", "terminated"):
+        assert translate(status, "zh") != status, status
