@@ -10,18 +10,23 @@ COLOURS = {"current": "#f59f00", "done": "#2f9e44", None: "#495057"}
 
 
 def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: AbstractSet[str] = frozenset(),
-               heat: dict[str, float] | None = None) -> str:
-    """SVG of the diagram; `current` elements outlined orange, `done` green, `heat` 0..1 tints."""
+               heat: dict[str, float] | None = None, labels: dict[str, str] | None = None) -> str:
+    """SVG of the diagram, cropped to what it draws and scaling to its box; `current` elements outlined orange,
+    `done` green, `heat` 0..1 tints, `labels` a figure written on a step (its hours, its share of cases)."""
     root = reparse(bpmn)
     elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
-    shapes, edges, right, bottom = [], [], 0.0, 0.0
+    shapes, edges, figures, right, bottom, left, top = [], [], [], 0.0, 0.0, float("inf"), float("inf")
     for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
         bounds = shape.find("dc:Bounds", NS)
         x, y, w, h = (float(bounds.get(k)) for k in ("x", "y", "width", "height"))
-        right, bottom = max(right, x + w), max(bottom, y + h)
+        right, bottom, left, top = max(right, x + w), max(bottom, y + h), min(left, x), min(top, y)
         element = elements.get(shape.get("bpmnElement"))
         if element is not None:
             shapes.append(_shape(element, x, y, w, h, current, done, heat or {}))
+            label = (labels or {}).get(shape.get("bpmnElement") or "")
+            if label:
+                figures.append(f'<text class="figure" x="{x + w / 2}" y="{y - 5}" text-anchor="middle" font-size="13" '
+                               f'font-weight="bold" fill="#c2410c">{escape(label)}</text>')
     for edge in root.iterfind(".//bpmndi:BPMNEdge", NS):
         points = " ".join(f"{p.get('x')},{p.get('y')}" for p in edge.findall("di:waypoint", NS))
         flow = elements.get(edge.get("bpmnElement"))
@@ -29,11 +34,13 @@ def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: Abstr
         label = _edge_label(flow, edge)
         edges.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[state]}" stroke-width="1.5" '
                      f'marker-end="url(#arrow)"/>{label}')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {right + 40:.0f} {bottom + 40:.0f}" '
-            f'width="{right + 40:.0f}" height="{bottom + 40:.0f}" font-family="sans-serif" font-size="11">'
+    left, top = (0.0, 0.0) if left == float("inf") else (max(left - 20, 0.0), max(top - 30, 0.0))
+    width, height = right + 40 - left, bottom + 40 - top
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
+            f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="11">'
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#495057"/></marker></defs>'
-            + "".join(shapes) + "".join(edges) + "</svg>")
+            + "".join(shapes) + "".join(edges) + "".join(figures) + "</svg>")
 
 
 def instance_svg(engine: Engine, instance: InstanceView) -> str:

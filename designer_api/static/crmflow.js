@@ -15,6 +15,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const ask = event.submitter?.dataset.confirm || form.dataset.confirm;
     if (ask && !window.confirm(ask)) event.preventDefault();
   }));
+  // A heat map fits its box; "Actual size / Fit" switches to the diagram's own scale and back.
+  document.querySelectorAll("[data-toggle-fit]").forEach((button) => button.addEventListener("click", () => {
+    document.getElementById(button.dataset.toggleFit)?.classList.toggle("fit");
+  }));
   // A diagram opens scrolled to where the case is now.
   document.querySelectorAll(".diagram").forEach((box) => {
     const here = box.querySelector('[data-state="current"]');

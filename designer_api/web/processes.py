@@ -41,7 +41,10 @@ def version_page(key: str, version: int):
     return render_template("process.html", key=key, version=version, outline=annotated_outline(engine(), ref),
                            versions=versions, durations=durations, pilots=engine().authoring.pilots(key),
                            current=catalog(versions)[0]["active_version"],
-                           diagram=render_svg(bpmn, heat=reports.heat(durations)),
+                           diagram=render_svg(bpmn, heat=reports.heat(durations), labels={
+                               s["element_id"]: f"{s['avg_hours']:.1f} h" for s in durations
+                               if s["avg_hours"] is not None}),
+                           slowest=max((s["avg_hours"] or 0 for s in durations), default=0),
                            instances=engine().instances(process_key=key, limit=20))
 
 

@@ -51,4 +51,5 @@ def conformance_page():
             passed[element] = passed.get(element, 0) + variant["cases"]
     share = {element: n / result["cases"] for element, n in passed.items()} if result["cases"] else {}
     return render_template("conformance.html", result=result, args=request.args,
-                           diagram=render_svg(bpmn, heat=share), share=share)
+                           diagram=render_svg(bpmn, heat=share, labels={e: f"{v:.0%}" for e, v in share.items()}),
+                           share=share)

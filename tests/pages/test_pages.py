@@ -356,6 +356,17 @@ def test_the_history_reads_as_sentences_with_labelled_facts_never_json(engine, s
     assert "carol 完成了 “信用冻结决定”" in page and "特批放行:</span> 是" in page
 
 
+def test_the_heat_map_fits_its_box_writes_the_hours_on_each_step_and_has_a_legend(engine, signed_in, clock):
+    case = engine.start("complaint_handling", {}, "CP-HEAT", "sam")
+    [task] = engine.tasks(instance_id=case.id)
+    clock.advance(hours=5)
+    engine.complete(task.id, "sam", {"customer_id": 1, "product": "CNC-500", "description": "noisy spindle"},
+                    ["service"])
+    page = signed_in("carol").get("/processes/complaint_handling/1").get_data(as_text=True)
+    assert 'class="diagram fit"' in page and 'id="heat-legend"' in page and "slowest: 5.0 h" in page
+    assert '<text class="figure"' in page and ">5.0 h</text>" in page  # on "Register complaint"
+
+
 def test_the_cockpit_filters_by_process_and_step_chosen_by_name(engine, signed_in):
     engine.start("order_release", {"customer_id": 1, "amount": 100000, "quote_id": 2}, "SO-BLOCKED", "alice")
     engine.start("complaint_handling", {}, "CP-WAITING", "sam")
