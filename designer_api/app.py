@@ -18,8 +18,8 @@ from .blueprints import drafts, inbox, instances, integration, processes, report
 from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON
-from .web import init_pages
 from .i18n import field_message, translate
+from .web import init_pages
 from .web.context import language, wants_page
 from .wiring import build_engine
 
