@@ -7,12 +7,14 @@ from xml.sax.saxutils import escape
 from engine import NS, Engine, InstanceView, local_name, reparse
 
 COLOURS = {"current": "#f59f00", "done": "#2f9e44", None: "#495057"}
+_NAME_ZH = "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='nameZh']"
 
 
 def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: AbstractSet[str] = frozenset(),
-               heat: dict[str, float] | None = None, labels: dict[str, str] | None = None) -> str:
+               heat: dict[str, float] | None = None, labels: dict[str, str] | None = None, lang: str = "en") -> str:
     """SVG of the diagram, cropped to what it draws and scaling to its box; `current` elements outlined orange,
-    `done` green, `heat` 0..1 tints, `labels` a figure written on a step (its hours, its share of cases)."""
+    `done` green, `heat` 0..1 tints, `labels` a figure written on a step (its hours, its share of cases); for
+    Chinese readers (`lang` zh) each element by its Chinese name where the model gives one (nameZh)."""
     root = reparse(bpmn)
     elements = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     shapes, edges, figures, right, bottom, left, top = [], [], [], 0.0, 0.0, float("inf"), float("inf")
@@ -22,7 +24,7 @@ def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: Abstr
         right, bottom, left, top = max(right, x + w), max(bottom, y + h), min(left, x), min(top, y)
         element = elements.get(shape.get("bpmnElement"))
         if element is not None:
-            shapes.append(_shape(element, x, y, w, h, current, done, heat or {}))
+            shapes.append(_shape(element, x, y, w, h, current, done, heat or {}, lang))
             label = (labels or {}).get(shape.get("bpmnElement") or "")
             if label:
                 figures.append(f'<text class="figure" x="{x + w / 2}" y="{y - 5}" text-anchor="middle" font-size="13" '
@@ -43,19 +45,20 @@ def render_svg(bpmn: bytes, current: AbstractSet[str] = frozenset(), done: Abstr
             + "".join(shapes) + "".join(edges) + "".join(figures) + "</svg>")
 
 
-def instance_svg(engine: Engine, instance: InstanceView) -> str:
+def instance_svg(engine: Engine, instance: InstanceView, lang: str = "en") -> str:
     """The diagram of the version an instance runs, with where it is and where it has been."""
     bpmn, _ = engine.authoring.bpmn(f"{instance.process_key}@{instance.version}")
     path = engine.instance_path(instance.id)
-    return render_svg(bpmn, path["current"], path["done"])
+    return render_svg(bpmn, path["current"], path["done"], lang=lang)
 
 
-def _shape(element, x, y, w, h, current, done, heat) -> str:
+def _shape(element, x, y, w, h, current, done, heat, lang) -> str:
     kind = local_name(element)
     element_id = element.get("id")
     state = "current" if element_id in current else "done" if element_id in done else None
     stroke, width = COLOURS[state], 3 if state else 1.2
-    name = escape(element.get("name") or "")
+    chinese = element.find(_NAME_ZH, NS) if lang == "zh" else None
+    name = escape((chinese.get("value") if chinese is not None else None) or element.get("name") or "")
     data = f'data-element="{escape(element_id)}"' + (f' data-state="{state}"' if state else "")
     if kind in ("participant", "lane"):
         return (f'<g {data}><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="none" stroke="#adb5bd"/>'

@@ -265,14 +265,14 @@ def _render_editor(draft_id: str, edit_errors: list[FieldError] | None = None, s
         diff = authoring.diff(draft.copied_from, ref)
         source_bpmn, _ = authoring.bpmn(draft.copied_from)
         removed = {s["element_id"] for s in diff["steps_removed"]}
-        source_diagram = render_svg(source_bpmn, current=removed)
+        source_diagram = render_svg(source_bpmn, current=removed, lang=language())
     changed = {s["element_id"] for kind in ("steps_added", "steps_renamed", "lanes_changed", "assignments_changed",
                                             "forms_changed", "timers_changed") for s in (diff or {}).get(kind, [])}
     validation = authoring.validate(ref)
     return render_template(
         "draft.html", draft=draft, outline=outline, validation=validation, diff=diff, stale=authoring.stale(draft_id),
         modeler=_modeler_config(draft, validation) if draft.deployed_version is None else None,
-        diagram=render_svg(bpmn, current=changed), source_diagram=source_diagram, simulation=simulation,
+        diagram=render_svg(bpmn, current=changed, lang=language()), source_diagram=source_diagram, simulation=simulation,
         edit_errors=edit_errors or [], posted=posted or {}, operations=OPERATIONS, fields=editor_fields(),
         replayed=replayed,
         changes=CHANGES,

@@ -43,7 +43,7 @@ def version_page(key: str, version: int):
                            current=catalog(versions)[0]["active_version"],
                            diagram=render_svg(bpmn, heat=reports.heat(durations), labels={
                                s["element_id"]: f"{s['avg_hours']:.1f} h" for s in durations
-                               if s["avg_hours"] is not None}),
+                               if s["avg_hours"] is not None}, lang=language()),
                            slowest=max((s["avg_hours"] or 0 for s in durations), default=0),
                            instances=engine().instances(process_key=key, limit=20))
 
@@ -225,7 +225,7 @@ def instance_page(instance_id: str):
                            lines=history_lines(engine(), instance, history, language()),
                            process_name=name or instance.process_key,
                            fired=control_points_fired(engine().pack, history),
-                           diagram=instance_svg(engine(), instance), reassign_to=reassign_to)
+                           diagram=instance_svg(engine(), instance, language()), reassign_to=reassign_to)
 
 
 @bp.post("/instances/<instance_id>/comments")

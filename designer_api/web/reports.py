@@ -11,6 +11,7 @@ from ..auth import REPORT_READERS, allowed
 from ..diagram import render_svg
 from ..http import engine
 from ..uses.reports import ConformanceQuery, ReportQuery, chart_svg, conformance_of, csv_download, find, localized, row_label, run
+from .context import language
 from .formfields import query_of
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
@@ -51,5 +52,6 @@ def conformance_page():
             passed[element] = passed.get(element, 0) + variant["cases"]
     share = {element: n / result["cases"] for element, n in passed.items()} if result["cases"] else {}
     return render_template("conformance.html", result=result, args=request.args,
-                           diagram=render_svg(bpmn, heat=share, labels={e: f"{v:.0%}" for e, v in share.items()}),
+                           diagram=render_svg(bpmn, heat=share, labels={e: f"{v:.0%}" for e, v in share.items()},
+                                              lang=language()),
                            share=share)

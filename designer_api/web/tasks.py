@@ -130,7 +130,7 @@ def _render_task(task: TaskView, values: dict[str, Any] | None = None, errors: d
     history = engine().history(task.instance_id)
     return render_template("task.html", task=task, form=form, errors=errors or {},
                            fields=fields(form["schema"], form["values"], errors or {}),
-                           diagram=instance_svg(engine(), engine().instance(task.instance_id)),
+                           diagram=instance_svg(engine(), engine().instance(task.instance_id), language()),
                            colleagues=colleagues(engine(), task),
                            history=history, lines=history_lines(engine(), engine().instance(task.instance_id),
                                                                 history, language()))

@@ -365,6 +365,11 @@ def test_the_heat_map_fits_its_box_writes_the_hours_on_each_step_and_has_a_legen
     page = signed_in("carol").get("/processes/complaint_handling/1").get_data(as_text=True)
     assert 'class="diagram fit"' in page and 'id="heat-legend"' in page and "slowest: 5.0 h" in page
     assert '<text class="figure"' in page and ">5.0 h</text>" in page  # on "Register complaint"
+    carol = signed_in("carol")
+    carol.get("/language/zh")
+    diagram = carol.get("/processes/complaint_handling/1").get_data(as_text=True)
+    diagram = diagram[diagram.index('<div class="diagram'):diagram.index("</svg>")]
+    assert "登记投诉" in diagram and "Register complaint" not in diagram  # the steps' Chinese names
 
 
 def test_the_cockpit_filters_by_process_and_step_chosen_by_name(engine, signed_in):
