@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from engine import ControlPoint, ServiceCall, uses_call
 
-from .forecasting import won_in
+from .forecasting import locked, won_in
 from .notifications import notify
 from .records import Customer, Forecast, Order, Payment, Quote, QuoteRevision
 
@@ -149,9 +149,7 @@ def check_forecast(call: ServiceCall, forecast_id: int, threshold: float | None 
     """Service: the month has closed; its forecast against the deals the salesperson won in it. A deviation above
     the threshold fires the control point: the salesperson must give a reason."""
     threshold = float(FORECAST.default_threshold or 0.3) if threshold is None else float(threshold)
-    forecast = call.session.get(Forecast, forecast_id, with_for_update=True)
-    if forecast is None:
-        raise LookupError(f"forecast {forecast_id} does not exist")
+    forecast = locked(call, Forecast, forecast_id, "forecast")
     actual, won = won_in(call.session, forecast.owner, forecast.starts_at, forecast.ends_at)
     expected = forecast.amount or Decimal(0)
     deviation = forecast_deviation(expected, actual)

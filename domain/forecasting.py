@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import func, select
 
@@ -17,8 +17,9 @@ from engine import ServiceCall
 
 from .notifications import notify
 from .records import Activity, Customer, Forecast, Opportunity, WeeklyReport
+from .reports import OPEN_STAGES
 
-OPEN_STAGES = ("qualification", "needs_analysis", "proposal", "negotiation")
+T = TypeVar("T")
 FORECAST_DUE = timedelta(days=5)
 REPORT_DUE = timedelta(days=3)
 
@@ -108,11 +109,17 @@ def record_forecast_review(call: ServiceCall, forecast_id: int, accepted: bool,
     return {"status": forecast.status}
 
 
+def locked(call: ServiceCall, record: type[T], record_id: int, noun: str) -> T:
+    """A forecast or weekly report, its row locked until the command ends (a second decision waits for the first).
+    :raises LookupError: no such record (the case's incident names it)"""
+    found = call.session.get(record, record_id, with_for_update=True)
+    if found is None:
+        raise LookupError(f"{noun} {record_id} does not exist")
+    return found
+
+
 def _forecast(call: ServiceCall, forecast_id: int) -> Forecast:
-    forecast = call.session.get(Forecast, forecast_id, with_for_update=True)
-    if forecast is None:
-        raise LookupError(f"forecast {forecast_id} does not exist")
-    return forecast
+    return locked(call, Forecast, forecast_id, "forecast")
 
 
 # -- the weekly report ------------------------------------------------------------------------------------------------
@@ -164,10 +171,7 @@ def record_weekly_review(call: ServiceCall, report_id: int, comment: str | None 
 
 
 def _report(call: ServiceCall, report_id: int) -> WeeklyReport:
-    report = call.session.get(WeeklyReport, report_id, with_for_update=True)
-    if report is None:
-        raise LookupError(f"weekly report {report_id} does not exist")
-    return report
+    return locked(call, WeeklyReport, report_id, "weekly report")
 
 
 SERVICES = {f.__name__: f for f in (request_forecast, record_forecast, record_forecast_reason, record_forecast_review,
