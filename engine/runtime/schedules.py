@@ -108,9 +108,13 @@ def fire(uow: UnitOfWork, process_key: str, due_at: datetime) -> list[str]:
             from None
     members: Sequence[str | None] = [None]
     if schedule.group is not None:
-        members = sorted(set(uow.context.pack.members(schedule.group, uow.session)))[:MAX_CASES]
+        everyone = sorted(set(uow.context.pack.members(schedule.group, uow.session)))
+        members = everyone[:MAX_CASES]
         if not members:
             taken.notes = [f"group '{schedule.group}' has nobody who can work: no case was started"]
+        elif len(everyone) > MAX_CASES:
+            taken.notes = [f"group '{schedule.group}' has {len(everyone):,} members; cases were started for the "
+                           f"first {MAX_CASES:,} by name only"]
     number = f"{uow.context.pack.case_number_prefix(process_key)}-{firing_label(schedule.expression, due_at)}"
     started, notes = [], list(taken.notes)
     for member in members:
