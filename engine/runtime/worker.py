@@ -42,6 +42,10 @@ class Worker:
             except EngineError as exc:
                 log.info("schedule of %s not fired now: %s", process_key, exc.message)
                 continue
+            except Exception:  # a fault outside the model (the pack's directory): the firing stays due, logged
+                log.exception("schedule of %s due %s failed; it is tried again next round", process_key,
+                              due_at.isoformat())
+                continue
             log.info("schedule of %s due %s started %d case(s)", process_key, due_at.isoformat(), len(started))
             fired += 1
         for timer_id, instance_id in due:
