@@ -29,18 +29,20 @@ from engine import (
 
 from .common import Body, Open
 
-RoleName = Annotated[str, Field(max_length=32)]
+# No control characters anywhere a name is stored (PostgreSQL refuses NUL in text: a 422 naming the field, not a 500)
+PLAIN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+RoleName = Annotated[str, Field(max_length=32, pattern=TEXT_PATTERN)]
 
 
-GroupKey = Annotated[str, Field(max_length=64)]
+GroupKey = Annotated[str, Field(max_length=64, pattern=TEXT_PATTERN)]
 
 
 class UserPatch(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}, {"groups": ["sales"], "region": "east"}]})
 
     display_name: Annotated[str, Field(min_length=1, max_length=128, pattern=TEXT_PATTERN)] | None = None
-    email: Annotated[str, Field(max_length=256, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    region: Annotated[str, Field(max_length=64)] | None = None
+    email: Annotated[str, Field(max_length=256, pattern=r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+$")] | None = None
+    region: Annotated[str, Field(max_length=64, pattern=PLAIN)] | None = None
     roles: Annotated[list[RoleName], Field(min_length=1, max_length=10)] | None = None
     groups: Annotated[list[GroupKey], Field(max_length=50)] | None = None
     active: bool | None = None

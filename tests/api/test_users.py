@@ -29,3 +29,13 @@ def test_an_administrator_cannot_lock_themselves_out_and_null_leaves_a_field_alo
     assert root.patch("/api/users/bob").status_code == 400
     assert root.patch("/api/users/bob", data="null", headers={"Content-Type": "application/json"}).status_code in (
         400, 422)
+
+
+def test_control_characters_in_a_stored_name_are_422_naming_the_field(as_user):
+    base = {"username": "nul.user", "display_name": "Nul User", "roles": ["staff"]}
+    for field, value in (("groups", ["sales\u0000"]), ("region", "east\u0000"), ("email", "a\u0000@example.com"),
+                         ("roles", ["staff\u0007"])):
+        refused = as_user("root").post("/api/users", json={**base, field: value})
+        assert refused.status_code == 422, (field, refused.get_json())
+        assert refused.get_json()["error"]["details"][0]["field"].startswith(field)
+    assert as_user("root").post("/api/users", json={**base, "region": ""}).status_code in (200, 201)
