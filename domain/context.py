@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .control_points import money
 from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
 from .records import Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
 
@@ -128,10 +129,6 @@ def lead(session: Session, data: Mapping[str, Any]) -> list[Fact]:
                       ("industry", "Industry", "行业"), ("estimated_amount", "Estimated amount", "预计金额"))
 
 
-def _money(value: Any) -> str:
-    return f"{float(value):,.2f}" if isinstance(value, int | float | Decimal) else "?"
-
-
 def _field(data: Mapping[str, Any], name: str, key: str) -> Any:
     """`data[name][key]` when a service left a mapping there, else None."""
     value = data.get(name)
@@ -145,7 +142,7 @@ def forecast_request(session: Session, data: Mapping[str, Any]) -> list[Fact]:
         return []
     return [fact("period", "Month", "月份", record.period),
             fact("pipeline", "Open deals closing that month, weighted by stage", "当月预计成交的商机（按阶段加权）",
-                 f"{_money(record.pipeline)} ({record.pipeline_deals})"),
+                 f"{money(record.pipeline)} ({record.pipeline_deals})"),
             fact("forecast_due", "Due", "截止", record.due_at.date().isoformat())]
 
 
@@ -155,8 +152,8 @@ def forecast_outcome(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     if record is None or record.deviation is None:
         return []
     return [fact("salesperson", "Salesperson", "销售人员", record.owner), fact("period", "Month", "月份", record.period),
-            fact("forecast_amount", "Forecast", "预测", _money(record.amount or 0)),
-            fact("actual", "Won", "实际赢单", f"{_money(record.actual)} ({record.won_deals})"),
+            fact("forecast_amount", "Forecast", "预测", money(record.amount or 0)),
+            fact("actual", "Won", "实际赢单", f"{money(record.actual)} ({record.won_deals})"),
             fact("deviation", "Deviation", "偏差", f"{record.deviation:.0%} (> {record.threshold or 0:.0%})")]
 
 
@@ -175,7 +172,7 @@ def week_figures(session: Session, data: Mapping[str, Any]) -> list[Fact]:
             fact("new_customers", "New customers", "新客户", record.new_customers),
             fact("visits", "Visits logged", "拜访次数", record.visits),
             fact("deals_signed", "Deals won", "签单数", record.deals_signed),
-            fact("signed_amount", "Amount won", "签单金额", _money(record.signed_amount))]
+            fact("signed_amount", "Amount won", "签单金额", money(record.signed_amount))]
 
 
 def week_plan(session: Session, data: Mapping[str, Any]) -> list[Fact]:

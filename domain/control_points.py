@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from engine import ControlPoint, ServiceCall, uses_call
 
-from .forecasting import locked, won_in
+from .forecasting import won_in
 from .notifications import notify
-from .records import Customer, Forecast, Order, Payment, Quote, QuoteRevision
+from .records import Customer, Forecast, Order, Payment, Quote, QuoteRevision, record_of
 
 
 class ControlPointViolation(Exception):
@@ -149,7 +149,7 @@ def check_forecast(call: ServiceCall, forecast_id: int, threshold: float | None 
     """Service: the month has closed; its forecast against the deals the salesperson won in it. A deviation above
     the threshold fires the control point: the salesperson must give a reason."""
     threshold = float(FORECAST.default_threshold or 0.3) if threshold is None else float(threshold)
-    forecast = locked(call, Forecast, forecast_id, "forecast")
+    forecast = record_of(call.session, Forecast, forecast_id, lock=True)
     actual, won = won_in(call.session, forecast.owner, forecast.starts_at, forecast.ends_at)
     expected = forecast.amount or Decimal(0)
     deviation = forecast_deviation(expected, actual)
@@ -189,7 +189,7 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
     """What a control point's firing means, (English, Chinese), in the words of the business: percentages, amounts,
     numbers of orders and quotes (never `usage=1.1949` or `quote_id=None`)."""
     who, who_zh = evidence.get("customer") or "the customer", evidence.get("customer") or "该客户"
-    amount = _money(evidence.get("order_amount"))
+    amount = money(evidence.get("order_amount"))
     order = f"order {evidence['order_id']}" if isinstance(evidence.get("order_id"), int) else "the order"
     if point == "credit_usage":
         usage, threshold = _percent(evidence.get("usage")), _percent(evidence.get("threshold"))
@@ -207,13 +207,13 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
         if evidence.get("approved_price") is None:
             return (f"{who}: {quote} of {order} has no approved price yet; {amount} cannot be checked against it.",
                     f"{who_zh}：{_zh(order)} 的报价单 {quote} 尚无已批准的价格。")
-        approved = _money(evidence["approved_price"])
+        approved = money(evidence["approved_price"])
         return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
                 "approve the difference.", f"{who_zh}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
                 "须由销售经理批准差异。")
     if point == "forecast_deviation":
         period, deviation = evidence.get("period", "?"), _percent(evidence.get("deviation"))
-        forecast, actual = _money(evidence.get("forecast_amount")), _money(evidence.get("actual"))
+        forecast, actual = money(evidence.get("forecast_amount")), money(evidence.get("actual"))
         threshold = _percent(evidence.get("threshold"))
         return (f"Forecast for {period}: {forecast} forecast, {actual} won — {deviation} off, more than the "
                 f"{threshold} allowed; give the reason, a sales manager decides whether it is accepted.",
@@ -231,8 +231,9 @@ def _percent(value: Any) -> str:
     return f"{float(value) * 100:.0f} %" if isinstance(value, int | float) else "?"
 
 
-def _money(value: Any) -> str:
-    return f"{float(value):,.2f}" if isinstance(value, int | float) else "?"
+def money(value: Any) -> str:
+    """An amount as people read it: 100,000.00 ("?" when there is none)."""
+    return f"{float(value):,.2f}" if isinstance(value, int | float | Decimal) else "?"
 
 
 CREDIT_USAGE = ControlPoint(

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 
 from engine import ServiceCall
 
 from .notifications import notify
-from .records import Activity, Customer, Forecast, Opportunity, WeeklyReport
+from .records import Activity, Customer, Forecast, Opportunity, WeeklyReport, record_of
 from .reports import OPEN_STAGES
 
-T = TypeVar("T")
 FORECAST_DUE = timedelta(days=5)
 REPORT_DUE = timedelta(days=3)
 
@@ -30,9 +29,9 @@ def month_after(moment: datetime) -> datetime:
     return moment.replace(year=moment.year + year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def won_in(call_session: Any, owner: str, since: datetime, until: datetime) -> tuple[Decimal, int]:
+def won_in(session: Any, owner: str, since: datetime, until: datetime) -> tuple[Decimal, int]:
     """(amount, number) of the deals `owner` won in [since, until)."""
-    amount, count = call_session.execute(select(func.coalesce(func.sum(Opportunity.amount), 0), func.count()).where(
+    amount, count = session.execute(select(func.coalesce(func.sum(Opportunity.amount), 0), func.count()).where(
         Opportunity.owner == owner, Opportunity.stage == "won", Opportunity.closed_at >= since,
         Opportunity.closed_at < until)).one()
     return Decimal(str(amount or 0)), int(count or 0)
@@ -109,17 +108,8 @@ def record_forecast_review(call: ServiceCall, forecast_id: int, accepted: bool,
     return {"status": forecast.status}
 
 
-def locked(call: ServiceCall, record: type[T], record_id: int, noun: str) -> T:
-    """A forecast or weekly report, its row locked until the command ends (a second decision waits for the first).
-    :raises LookupError: no such record (the case's incident names it)"""
-    found = call.session.get(record, record_id, with_for_update=True)
-    if found is None:
-        raise LookupError(f"{noun} {record_id} does not exist")
-    return found
-
-
 def _forecast(call: ServiceCall, forecast_id: int) -> Forecast:
-    return locked(call, Forecast, forecast_id, "forecast")
+    return record_of(call.session, Forecast, forecast_id, lock=True)
 
 
 # -- the weekly report ------------------------------------------------------------------------------------------------
@@ -171,7 +161,7 @@ def record_weekly_review(call: ServiceCall, report_id: int, comment: str | None 
 
 
 def _report(call: ServiceCall, report_id: int) -> WeeklyReport:
-    return locked(call, WeeklyReport, report_id, "weekly report")
+    return record_of(call.session, WeeklyReport, report_id, lock=True)
 
 
 SERVICES = {f.__name__: f for f in (request_forecast, record_forecast, record_forecast_reason, record_forecast_review,

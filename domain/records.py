@@ -1,9 +1,10 @@
 """The CRM records, in the engine's database (their own Alembic branch, domain/migrations/)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -11,6 +12,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from engine import NAMING, UTCDateTime
 
 Money = Numeric(14, 2)
+R = TypeVar("R")
+
+
+def record_of(session: Any, record: type[R], record_id: int, lock: bool = False) -> R:
+    """The record of a kind with this id (`lock`: its row locked until the command ends, so a second decision on it
+    waits for the first). :raises LookupError: none (a service's incident names it: "weekly report 7 does not exist")"""
+    found = session.get(record, record_id, with_for_update=True) if lock else session.get(record, record_id)
+    if found is None:
+        raise LookupError(f"{re.sub(r'(?<!^)(?=[A-Z])', ' ', record.__name__).lower()} {record_id} does not exist")
+    return found
 
 
 class Record(DeclarativeBase):

@@ -19,7 +19,7 @@ from . import forecasting
 from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment, customer_for_update
 from .directory import groups_of, members_of, responsible
 from .notifications import notify
-from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment
+from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment, record_of
 
 SALES = "sales"  # the group whose members own customers and their opportunities
 
@@ -286,10 +286,7 @@ def _pending(call: ServiceCall, customer_id: int) -> Customer:
 
 
 def _get(call: ServiceCall, record: type, record_id: int):
-    found = call.session.get(record, record_id)
-    if found is None:
-        raise LookupError(f"{record.__name__.lower()} {record_id} does not exist")
-    return found
+    return record_of(call.session, record, record_id)
 
 
 SERVICES: dict[str, Callable[..., Any]] = {f.__name__: f for f in (

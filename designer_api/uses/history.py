@@ -84,6 +84,11 @@ class _Reader:
         text = str(value)
         return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
+    def point_title(self, data: Mapping[str, Any]) -> str:
+        """The title of the control point an event names, in the reader's language."""
+        point = self.engine.pack.control_points.get(str(data.get("control_point")))
+        return (point.title_zh if self.zh() else point.title_en) if point else str(data.get("control_point"))
+
     def line(self, event: EventView) -> dict[str, Any]:
         data = event.data or {}
         what, facts = self.sentence(event, data)
@@ -135,13 +140,10 @@ class _Reader:
             return (self.say(f"Stopped at {step}: {data.get('message', '')}", f"停在 {step}：{data.get('message', '')}"),
                     [(self.say("Reference", "参考号"), str(data["reference"]))] if data.get("reference") else [])
         if kind == "control_point_triggered":
-            point = self.engine.pack.control_points.get(str(data.get("control_point")))
-            title = (point.title_zh if self.zh() else point.title_en) if point else str(data.get("control_point"))
+            title = self.point_title(data)
             return f"{title}: {alert_words(str(data.get('control_point')), dict(data))[1 if self.zh() else 0]}", []
         if kind == "control_point_overridden":
-            point = self.engine.pack.control_points.get(str(data.get("control_point")))
-            title = (point.title_zh if self.zh() else point.title_en) if point else str(data.get("control_point"))
-            by = data.get("by") or who
+            title, by = self.point_title(data), data.get("by") or who
             return (self.say(f"{by} let it pass despite “{title}”: {data.get('reason', '')}",
                              f"{by} 特批放行（{title}）：{data.get('reason', '')}"), [])
         if kind == "comment_added":

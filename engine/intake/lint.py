@@ -133,11 +133,17 @@ def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         parts = [p for p in timer if isinstance(p.tag, str) and local_name(p) in timers.KINDS]
         if not parts or not any((p.text or "").strip() for p in parts):
             yield problem_at("empty_timer", "timer has no duration, date or cycle", event)
-        elif local_name(event) == "startEvent" and local_name(event.getparent()) == "process":
+        elif _is_schedule(event):
             yield from _schedule_problems(parts, event)
             continue
         for part in parts:
             yield from _timer_problems(part, event, pack)
+
+
+def _is_schedule(event: etree._Element) -> bool:
+    """A process's own start event with a timer: the process starts on that schedule."""
+    return (local_name(event) == "startEvent" and local_name(event.getparent()) == "process"
+            and event.find("bpmn:timerEventDefinition", NS) is not None)
 
 
 def _schedule_problems(parts: list[etree._Element], event: etree._Element) -> Iterator[Problem]:
@@ -168,8 +174,7 @@ def _start_for(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         group = property_values(event).get(START_FOR.name)
         if group is None:
             continue
-        scheduled = event.find("bpmn:timerEventDefinition", NS) is not None and local_name(event.getparent()) == "process"
-        if not scheduled:
+        if not _is_schedule(event):
             yield problem_at("bad_schedule", f"{START_FOR.name} starts a case per member of a group at each firing of "
                            "a schedule: it stands on a process's timer start event only", event)
         elif not group.strip():

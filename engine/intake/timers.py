@@ -120,8 +120,7 @@ def schedule_problem(text: str) -> str | None:
     """Why a start event's timer value cannot be a schedule, or None. A schedule is written out: a date
     (`2027-01-01T09:00:00+08:00`, once) or a cycle, best from a first date (`R/2027-01-01T00:00:00+08:00/P1M`, the
     first of every month; `R/P1D` counts from the deploy); it cannot read case data, since there is no case yet."""
-    value = unquoted(text)
-    bare = (text if value is None else value).strip().upper()
+    bare = _bare(text)
     if is_date(bare):
         return None if datetime.fromisoformat(bare).tzinfo is not None else (
             f"'{bare}' names no time zone; add one, e.g. {bare}+08:00")
@@ -174,17 +173,21 @@ def firing_label(text: str, at: datetime) -> str:
     return at.date().isoformat()
 
 
-def _date(text: str) -> datetime | None:
+def _bare(text: str) -> str:
+    """A schedule's value as written, unquoted (the model may quote it), in upper case."""
     value = unquoted(text)
-    bare = (text if value is None else value).strip().upper()
+    return (text if value is None else value).strip().upper()
+
+
+def _date(text: str) -> datetime | None:
+    bare = _bare(text)
     return datetime.fromisoformat(bare) if is_date(bare) else None
 
 
 def _cycle(text: str, origin: datetime) -> tuple[int | None, datetime, dict[str, float]]:
     """(repeat count, None without end; first firing; the step) of a schedule's cycle; without a first date it
     first fires one step after `origin`."""
-    value = unquoted(text)
-    count_text, rest = _CYCLE.match((text if value is None else value).strip().upper()).groups()  # type: ignore[union-attr]
+    count_text, rest = _CYCLE.match(_bare(text)).groups()  # type: ignore[union-attr]
     *first_text, duration = rest.split("/")
     step = _step(duration)
     first = datetime.fromisoformat(first_text[0]) if first_text else _nth(origin, step, 1)
