@@ -18,7 +18,7 @@ from .blueprints import drafts, inbox, instances, integration, processes, report
 from .errors import status_of
 from .headers import secure
 from .http import ApiRequest, StrictJSON
-from .i18n import field_message, translate
+from .i18n import translate
 from .web import init_pages
 from .web.context import language, wants_page
 from .wiring import build_engine
@@ -73,7 +73,7 @@ def _register_errors(app: Flask) -> None:
     def respond(status: int, code: str, message: str, details: list):
         lang = language()  # the code stays what it is; the words are the reader's (the catalog's, where it has them)
         message = translate(message, lang)
-        details = [{**d, "message": field_message(translate(d["message"], lang), lang)}
+        details = [{**d, "message": translate(d["message"], lang)}
                    if isinstance(d, dict) and isinstance(d.get("message"), str) else d for d in details]
         if wants_page():
             return render_template("error.html", status=status, message=message, details=details), status

@@ -14,6 +14,7 @@ from flask import g, request
 
 from domain.directory import ROLES, caller_for_token
 from engine import UNASSIGNED, Forbidden
+from engine.text import Text
 
 from .errors import Unauthorized
 from .http import engine
@@ -57,11 +58,11 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send 'Authorization: Bearer <token>'; `crmflow users token USER` makes one")
+        raise Unauthorized(Text("send 'Authorization: Bearer <token>'; `crmflow users token USER` makes one"))
     with engine().store.read() as session:
         found = caller_for_token(session, token.strip(), engine().clock())
         if found is None:
-            raise Unauthorized("the token is unknown, expired or revoked, or its user is inactive")
+            raise Unauthorized(Text("the token is unknown, expired or revoked, or its user is inactive"))
         user, groups = found
         g.principal = Principal(user.username, frozenset(user.roles), groups)
 
@@ -75,7 +76,7 @@ def check_roles(roles: Roles) -> Principal:
     """The caller, if they hold one of `roles`. :raises Forbidden:"""
     principal = current()
     if not principal.roles & set(roles):
-        raise Forbidden(f"{principal.username} needs the role {' or '.join(roles)} for this")
+        raise Forbidden(Text("{user} needs the role {roles} for this", user=principal.username, roles=" / ".join(roles)))
     return principal
 
 

@@ -12,6 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
 from engine import TEXT_PATTERN, Engine, FieldError, InvalidData
+from engine.text import Text
 
 from .errors import BadRequest, UnsupportedMediaType
 
@@ -66,7 +67,7 @@ def optional_text(value: Any, name: str, max_length: int = 128) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > max_length or not re.fullmatch(TEXT_PATTERN, value):
-        raise InvalidData([FieldError(name, f"must be text of 1 to {max_length} printable characters")])
+        raise InvalidData([FieldError(name, Text("must be text of 1 to {most} printable characters", most=max_length))])
     return value
 
 

@@ -20,6 +20,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from engine.text import Text
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 CATALOG = Path(__file__).parent / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
@@ -66,22 +68,14 @@ def event_name(event_type: str, language: str) -> str:
     return chinese().pgettext("event", name) if language == "zh" else name
 
 
-_FIELD_MESSAGE = re.compile(r"^(is required|must be a number|must be at least|must be at most|must be one of|"
-                            r"is not a field of this form)(.*)$")
-
-
 def translate(text: str, language: str) -> str:
-    """`text` in `language` (English when there is no translation)."""
-    return chinese().gettext(text) if language == "zh" else text
-
-
-def field_message(message: str, language: str) -> str:
-    """A validation message next to a field, translated where its pattern is known."""
-    found = _FIELD_MESSAGE.match(message)
-    if language != "zh" or not found:
-        return message
-    rest = found.group(2).replace("characters", translate("characters", language))
-    return f"{translate(found.group(1), language)}{rest}"
+    """`text` in `language` (English when there is no translation): a `Text` from its template and parameters,
+    a page's own words by their English."""
+    if language != "zh":
+        return str(text)
+    if isinstance(text, Text):
+        return text.rendered(chinese().gettext)
+    return chinese().gettext(text)
 
 
 def pick_language(requested: str | None, accept_language: str | None) -> str:

@@ -23,8 +23,9 @@ from engine import (
     default_assignment,
     queue_message,
 )
+from engine.text import Named, Text, listed
 
-from .forms import REGIONS
+from .forms import INDUSTRIES, REGIONS
 from .records import ApiToken, AssignmentRule, Customer, Group, Membership, PasswordLink, User
 from .sessions import revoke_sessions
 
@@ -63,16 +64,16 @@ def assign(session: Session, task: HumanTask, data: Mapping[str, Any]) -> Assign
     if task.properties.get("assigneeFrom"):
         user = data.get(task.properties["assigneeFrom"])
         if user and session.get(User, user) is not None:
-            return Assignment(user, None, f"assigned to {user}, named by '{task.properties['assigneeFrom']}' "
-                                          "in the case data")
+            return Assignment(user, None, Text("assigned to {user}, named by '{field}' in the case data", user=user,
+                                               field=task.properties["assigneeFrom"]))
     if task.properties.get("assignee") or task.properties.get("candidateGroup") or not task.lane:
         return default_assignment(task)
     group = group_for_lane(task.lane)
     region, industry = case_region_and_industry(session, data)
     rule = _best_rule(session, group, region, industry)
     if rule is None:
-        return Assignment(None, group, f"lane '{task.lane}' is worked by group '{group}'; no rule names a "
-                                       "person, so any member may claim it")
+        return Assignment(None, group, Text("lane '{lane}' is worked by group '{group}'; no rule names a person, so "
+                                            "any member may claim it", lane=task.lane, group=group))
     return Assignment(rule.username, group, _reason(rule, group, region, industry))
 
 
@@ -106,16 +107,22 @@ def _best_rule(session: Session, group: str, region: str | None, industry: str |
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
-def _reason(rule: AssignmentRule, group: str, region: str | None, industry: str | None) -> str:
+def _reason(rule: AssignmentRule, group: str, region: str | None, industry: str | None) -> Text:
+    where = {"group": group, "user": rule.username, "rule": rule.id, "region": _named(REGIONS, region),
+             "industry": _named(INDUSTRIES, industry)}
     if rule.region and rule.industry:
-        why = f"region '{region}' and industry '{industry}'"
-    elif rule.region:
-        why = f"region '{region}'"
-    elif rule.industry:
-        why = f"industry '{industry}'"
-    else:
-        return f"default member of group '{group}' (rule {rule.id}): {rule.username}"
-    return f"{why} in group '{group}' go to {rule.username} (rule {rule.id})"
+        return Text("cases of region {region} and industry {industry} in group '{group}' go to {user} (rule {rule})",
+                    **where)
+    if rule.region:
+        return Text("cases of region {region} in group '{group}' go to {user} (rule {rule})", **where)
+    if rule.industry:
+        return Text("cases of industry {industry} in group '{group}' go to {user} (rule {rule})", **where)
+    return Text("default member of group '{group}' (rule {rule}): {user}", **where)
+
+
+def _named(names: Mapping[str, tuple[str, str]], code: str | None) -> str:
+    found = names.get(code or "")
+    return Named(*found) if found else code or "-"
 
 
 def ensure_group(session: Session, key: str, name_en: str, name_zh: str) -> Group:
@@ -148,9 +155,9 @@ def delegation_problem(session: Session, username: str, group: str | None) -> st
     """Why a task of `group` cannot be handed to `username` (unknown, inactive, not in the group); None if it can."""
     user = session.get(User, username)
     if user is None or not user.active:
-        return f"'{username}' is no active user"
+        return Text("'{user}' is no active user", user=username)
     if group is not None and group not in groups_of(session, username):
-        return f"{username} is not in group '{group}', which works this task"
+        return Text("{user} is not in group '{group}', which works this task", user=username, group=group)
     return None
 
 
@@ -216,11 +223,11 @@ def set_password(session: Session, username: str, password: str, minimum: int = 
     one. `minimum` is lowered only for the demo's well-known password. :raises LookupError, ValueError:"""
     user = session.get(User, username)
     if user is None:
-        raise LookupError(f"user '{username}' does not exist")
+        raise LookupError(Text("user '{user}' does not exist", user=username))
     if len(password) < minimum:
-        raise ValueError(f"a password needs at least {minimum} characters")
+        raise ValueError(Text("a password needs at least {least} characters", least=minimum))
     if len(password) > MAX_PASSWORD:
-        raise ValueError(f"a password may have at most {MAX_PASSWORD} characters")
+        raise ValueError(Text("a password may have at most {most} characters", most=MAX_PASSWORD))
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     user.password_hash = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
@@ -231,12 +238,12 @@ def password_link(session: Session, username: str, now: datetime, base_url: str,
     stop working. :raises NotFound: no such user; InvalidData: the user has no e-mail address or is inactive"""
     user = session.get(User, username)
     if user is None:
-        raise NotFound(f"user '{username}' does not exist")
+        raise NotFound(Text("user '{user}' does not exist", user=username))
     if not user.active:
-        raise InvalidData([FieldError("username", f"{username} is deactivated; activate the account first")])
+        raise InvalidData([FieldError("username", Text("{user} is deactivated; activate the account first", user=username))])
     if not user.email:
-        raise InvalidData([FieldError("email", f"{username} has no e-mail address to send the link to; add one, "
-                                               "or set the password directly")])
+        raise InvalidData([FieldError("email", Text("{user} has no e-mail address to send the link to; add one, or "
+                                                    "set the password directly", user=username))])
     for earlier in session.scalars(select(PasswordLink).where(PasswordLink.username == username,
                                                               PasswordLink.used_at.is_(None))):
         earlier.used_at = now  # one link at a time
@@ -258,7 +265,7 @@ def use_password_link(session: Session, raw: str, password: str, now: datetime) 
     ValueError: the password is too short or too long"""
     link = session.get(PasswordLink, token_hash(raw[:200]), with_for_update=True)
     if link is None or link.used_at is not None or link.expires_at <= now:
-        raise NotFound("this link is unknown, was used already or has expired; ask an administrator for a new one")
+        raise NotFound(Text("this link is unknown, was used already or has expired; ask an administrator for a new one"))
     set_password(session, link.username, password)
     link.used_at = now
     return link.username
@@ -314,9 +321,9 @@ def save_user(session: Session, username: str, changes: Mapping[str, Any], creat
     """
     user = session.get(User, username)
     if create and user is not None:
-        raise Conflict(f"user '{username}' exists; change it with PATCH /api/users/{username}")
+        raise Conflict(Text("user '{user}' exists; change it with PATCH /api/users/{user}", user=username))
     if not create and user is None:
-        raise NotFound(f"user '{username}' does not exist")
+        raise NotFound(Text("user '{user}' does not exist", user=username))
     errors = _user_errors(session, username if create else None, changes)
     if errors:
         raise InvalidData(errors)
@@ -348,17 +355,17 @@ def save_user(session: Session, username: str, changes: Mapping[str, Any], creat
 def _user_errors(session: Session, new_username: str | None, changes: Mapping[str, Any]) -> list[FieldError]:
     errors = []
     if new_username is not None and not USERNAME.match(new_username):
-        errors.append(FieldError("username", "2 to 64 lower-case letters, digits, _ . - starting with a letter"))
+        errors.append(FieldError("username", Text("2 to 64 lower-case letters, digits, _ . - starting with a letter")))
     unknown_roles = set(changes.get("roles") or []) - ROLES.keys()
     if unknown_roles or changes.get("roles") == []:
-        errors.append(FieldError("roles", f"one or more of {', '.join(ROLES)}"))
+        errors.append(FieldError("roles", Text("one or more of {roles}", roles=listed(ROLES))))
     groups = set(changes.get("groups") or [])
     known = set(session.scalars(select(Group.key).where(Group.key.in_(groups)))) if groups else set()
     if groups - known:
-        errors.append(FieldError("groups", f"no such group: {', '.join(sorted(groups - known))}"))
+        errors.append(FieldError("groups", Text("no such group: {groups}", groups=listed(sorted(groups - known)))))
     region = changes.get("region")
     if region and region not in REGIONS:
-        errors.append(FieldError("region", f"one of {', '.join(REGIONS)}"))
+        errors.append(FieldError("region", Text("one of {regions}", regions=listed(REGIONS))))
     return errors
 
 
@@ -373,13 +380,14 @@ def case_scope(session: Session, data: Mapping[str, Any], starter: str | None) -
     customer = session.get(Customer, customer_id) if isinstance(customer_id, int) and not isinstance(
         customer_id, bool) else None
     if customer is not None:
-        return CaseScope(customer.region, (), f"customer {customer.name} is in region {customer.region}")
+        return CaseScope(customer.region, (), Text("customer {customer} is in region {region}", customer=customer.name,
+                                                   region=_named(REGIONS, customer.region)))
     user = session.get(User, starter) if starter else None
     if user is None:
         return CaseScope(None, (), "")
     groups = tuple(groups_of(session, user.username))
-    return CaseScope(user.region, groups, f"{user.username} is in region {user.region or '-'} and groups "
-                     f"{', '.join(groups) or '-'}")
+    return CaseScope(user.region, groups, Text("{user} is in region {region} and groups {groups}", user=user.username,
+                                               region=_named(REGIONS, user.region), groups=listed(groups) or "-"))
 
 
 def scope_problems(session: Session, regions: list[str], groups: list[str]) -> list[FieldError]:
@@ -387,9 +395,9 @@ def scope_problems(session: Session, regions: list[str], groups: list[str]) -> l
     errors = []
     unknown_regions = sorted(set(regions) - REGIONS.keys())
     if unknown_regions:
-        errors.append(FieldError("regions", f"no such region: {', '.join(unknown_regions)}; there are "
-                                 f"{', '.join(REGIONS)}"))
+        errors.append(FieldError("regions", Text("no such region: {unknown}; there are {regions}",
+                                              unknown=listed(unknown_regions), regions=listed(REGIONS))))
     known = set(session.scalars(select(Group.key).where(Group.key.in_(groups)))) if groups else set()
     if set(groups) - known:
-        errors.append(FieldError("groups", f"no such group: {', '.join(sorted(set(groups) - known))}"))
+        errors.append(FieldError("groups", Text("no such group: {groups}", groups=listed(sorted(set(groups) - known)))))
     return errors

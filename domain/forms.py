@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
 from engine import FieldError, field_error
+from engine.text import Text
 
 from .lookup import REFERENCES
 
@@ -251,10 +252,10 @@ _VALIDATORS = {key: Draft202012Validator(schema) for key, schema in FORMS.items(
 def validate(form_key: str | None, data: Mapping[str, Any], session: Session | None = None) -> list[FieldError]:
     """Every problem with submitted data, each naming its field; with a session, what it refers to as well."""
     if form_key is None:
-        return [FieldError(name, "this task has no form, so it takes no data") for name in data]
+        return [FieldError(name, Text("this task has no form, so it takes no data")) for name in data]
     validator = _VALIDATORS.get(form_key)
     if validator is None:
-        return [FieldError("form", f"unknown form '{form_key}'")]
+        return [FieldError("form", Text("unknown form '{form}'", form=form_key))]
     errors = sorted((field_error(e) for e in validator.iter_errors(dict(data))), key=lambda f: f.field)
     if session is not None and not errors:
         errors = reference_errors(FORMS[form_key], data, session)
@@ -272,9 +273,10 @@ def reference_errors(schema: Mapping[str, Any], data: Mapping[str, Any], session
         record = session.get(reference.entity, value)
         if reference.of_customer:
             if record is None or record.customer_id != data.get("customer_id"):
-                errors.append(FieldError(name, f"names no {reference.noun} of this customer"))
+                errors.append(FieldError(name, Text("names no {noun} of this customer", noun=reference.noun)))
         elif record is None:
-            errors.append(FieldError(name, "names no customer"))
+            errors.append(FieldError(name, Text("names no customer")))
         elif reference.status and record.status != reference.status:
-            errors.append(FieldError(name, f"customer '{record.name}' is {record.status}, not {reference.status_words}"))
+            errors.append(FieldError(name, Text("customer '{name}' is {status}, not {wanted}", name=record.name,
+                                                  status=Text(record.status), wanted=reference.status_words)))
     return errors

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from engine.text import Named, Text
+
 from .records import Contact, Customer, Quote, QuoteRevision
 
 MAX_CHOICES = 20
@@ -29,19 +31,20 @@ class Reference:
     kind: str
     entity: Any  # Customer, Quote or Contact
     prefix: str  # of its numbers: C-00012
-    noun: str
+    noun: Text
     status: str | None = None  # a customer in this status only
-    status_words: str = ""  # how an error says the status asked for
+    status_words: str = ""  # how an error says the status asked for (a `Text`)
     of_customer: bool = False  # one of the customer the form names (customer_id)
     by_name: bool = True  # may be chosen by typing its name (a quote has none)
 
 
 REFERENCES: dict[str, Reference] = {r.kind: r for r in (
-    Reference("customer", Customer, "C", "customer"),
-    Reference("active_customer", Customer, "C", "active customer", "active", "active"),
-    Reference("pending_customer", Customer, "C", "customer awaiting approval", "pending", "awaiting approval"),
-    Reference("quote_of_customer", Quote, "Q", "quote", of_customer=True, by_name=False),
-    Reference("contact_of_customer", Contact, "P", "contact", of_customer=True),
+    Reference("customer", Customer, "C", Text("customer")),
+    Reference("active_customer", Customer, "C", Text("active customer"), "active", Text("active")),
+    Reference("pending_customer", Customer, "C", Text("customer awaiting approval"), "pending",
+              Text("awaiting approval")),
+    Reference("quote_of_customer", Quote, "Q", Text("quote"), of_customer=True, by_name=False),
+    Reference("contact_of_customer", Contact, "P", Text("contact"), of_customer=True),
 )}
 PREFIXES = {kind: reference.prefix for kind, reference in REFERENCES.items()}
 NUMBER = re.compile(r"(?:^|·)\s*([CQP])-(\d{1,10})\s*$")  # a number alone, or ending a label
@@ -53,11 +56,16 @@ class Choice:
 
     id: int
     label: str
-    detail: str
+    detail: str  # a `Text`: said in the reader's language
 
 
 class Unresolved(ValueError):
     """The text names no record of the kind, or several: the message says which and what to do."""
+
+    @property
+    def message(self) -> str:
+        """What to tell the person who typed it (a `Text`, said in their language)."""
+        return self.args[0]
 
 
 def kinds() -> frozenset[str]:
@@ -91,29 +99,40 @@ def resolve(session: Session, refers_to: str, text: str, customer_id: int | None
     query = _candidates(refers_to, customer_id)
     noun = _noun(refers_to)
     if query is None:
-        raise Unresolved(f"choose the customer first, then the {noun}")
+        raise Unresolved(Text("choose the customer first, then the {noun}", noun=noun))
     number = NUMBER.search(text)
     if number:
         if number.group(1) != PREFIXES[refers_to]:
-            kind = _entity(refers_to).__name__.lower()
-            raise Unresolved(f"'{text}' is not a {kind} number ({PREFIXES[refers_to]}-…)")
+            raise Unresolved(Text("'{text}' is not a {kind} number ({prefix}-…)", text=text, prefix=PREFIXES[refers_to],
+                                  kind=Text(_entity(refers_to).__name__.lower())))
         found = session.scalar(query.where(_entity(refers_to).id == int(number.group(2))))
         if found is None:
-            raise Unresolved(f"there is no {noun} {text.split()[-1]} to choose here{_scope(refers_to)}")
+            if REFERENCES[refers_to].of_customer:
+                raise Unresolved(Text("there is no {noun} {number} of this customer to choose here", noun=noun,
+                                      number=text.split()[-1]))
+            raise Unresolved(Text("there is no {noun} {number} to choose here", noun=noun, number=text.split()[-1]))
         return int(found.id)
     if not REFERENCES[refers_to].by_name:
-        raise Unresolved(f"choose a {noun} from the list (its number, e.g. {PREFIXES[refers_to]}-00003)")
+        raise Unresolved(Text("choose a {noun} from the list (its number, e.g. {prefix}-00003)", noun=noun,
+                                prefix=PREFIXES[refers_to]))
     name = func.lower(_entity(refers_to).name)
     rows = list(session.scalars(query.where(name == text.lower()).limit(6)))
-    named = "are named"
+    exact = True
     if not rows:  # the start of one name is enough
-        rows, named = list(session.scalars(query.where(name.startswith(text.lower(), autoescape=True)).limit(6))), \
-            "have names starting with"
+        rows, exact = list(session.scalars(query.where(name.startswith(text.lower(), autoescape=True)).limit(6))), False
     if not rows:
-        raise Unresolved(f"no {noun} named '{text}'{_scope(refers_to)}; type part of the name and choose from the list")
+        if REFERENCES[refers_to].of_customer:
+            raise Unresolved(Text("no {noun} named '{text}' of this customer; type part of the name and choose from "
+                                  "the list", noun=noun, text=text))
+        raise Unresolved(Text("no {noun} named '{text}'; type part of the name and choose from the list", noun=noun,
+                              text=text))
     if len(rows) > 1:
         numbers = ", ".join(f"{PREFIXES[refers_to]}-{row.id:05d}" for row in rows[:5])
-        raise Unresolved(f"several {noun}s {named} '{text}' ({numbers}); choose one from the list")
+        if exact:
+            raise Unresolved(Text("more than one {noun} is named '{text}' ({numbers}); choose one from the list",
+                                  noun=noun, text=text, numbers=numbers))
+        raise Unresolved(Text("more than one {noun} has a name starting with '{text}' ({numbers}); choose one from "
+                              "the list", noun=noun, text=text, numbers=numbers))
     return int(rows[0].id)
 
 
@@ -146,15 +165,11 @@ def _noun(refers_to: str) -> str:
     return REFERENCES[refers_to].noun if refers_to in REFERENCES else refers_to
 
 
-def _scope(refers_to: str) -> str:
-    return " of this customer" if REFERENCES[refers_to].of_customer else ""
-
-
 def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
     """What a picker of this kind may choose from (None: it depends on a customer not chosen yet)."""
     reference = REFERENCES.get(refers_to)
     if reference is None:
-        raise Unresolved(f"unknown kind of record '{refers_to}'")
+        raise Unresolved(Text("unknown kind of record '{kind}'", kind=refers_to))
     entity = reference.entity
     if not reference.of_customer:
         query = select(entity).order_by(entity.name)
@@ -167,12 +182,16 @@ def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
 def _choice(refers_to: str, row: Any, session: Session) -> Choice:
     number = f"{PREFIXES[refers_to]}-{row.id:05d}"
     if isinstance(row, Customer):
-        return Choice(row.id, f"{row.name} · {number}", f"{row.region or ''} · {row.status}")
+        from .forms import REGIONS  # forms refer to records through this module
+
+        region = Named(*REGIONS[row.region]) if row.region in REGIONS else row.region or "-"
+        return Choice(row.id, f"{row.name} · {number}", Text("{region} · {status}", region=region,
+                                                             status=Text(row.status)))
     if isinstance(row, Contact):
         return Choice(row.id, f"{row.name} · {number}", " · ".join(filter(None, (row.email, row.phone))))
     price: Decimal | None = None
     if row.approved_revision is not None:
         price = session.scalar(select(QuoteRevision.price).where(QuoteRevision.quote_id == row.id,
                                                                  QuoteRevision.revision == row.approved_revision))
-    detail = f"approved price {price:,.2f}" if price is not None else "no approved revision"
-    return Choice(row.id, f"{detail} · {number}", detail)
+    detail = Text("approved price {price:,.2f}", price=price) if price is not None else Text("no approved revision")
+    return Choice(row.id, Text("{detail} · {number}", detail=detail, number=number), detail)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import FieldError
+from .text import Text
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class Pack:
 
         `session` (the command's, when there is one) lets a pack check what the data refers to.
         """
-        return [FieldError(name, "this task has no form, so it takes no data") for name in data]
+        return [FieldError(name, Text("this task has no form, so it takes no data")) for name in data]
 
     def task_context(self, form_key: str | None, data: Mapping[str, Any], session: Any) -> list[dict[str, Any]]:
         """The read-only case facts shown beside a form ({"key", "label", "label_zh", "value"} each)."""
@@ -192,12 +193,13 @@ def default_assignment(task: HumanTask, data: Mapping[str, Any] | None = None) -
     field = task.properties.get("assigneeFrom")
     person = (data or {}).get(field) if field else None
     if isinstance(person, str) and person.strip() and len(person) <= 128:
-        return Assignment(person.strip(), None, f"assigned to {person.strip()}, named by '{field}' in the case data")
+        return Assignment(person.strip(), None, Text("assigned to {user}, named by '{field}' in the case data",
+                                                     user=person.strip(), field=field))
     if task.properties.get("assignee"):
-        return Assignment(task.properties["assignee"], None, "named as assignee in the model")
+        return Assignment(task.properties["assignee"], None, Text("named as assignee in the model"))
     if task.properties.get("candidateGroup"):
         group = task.properties["candidateGroup"]
-        return Assignment(None, group, f"candidate group '{group}' named in the model")
+        return Assignment(None, group, Text("candidate group '{group}' named in the model", group=group))
     if task.lane:
-        return Assignment(None, task.lane, f"lane '{task.lane}' is worked by group '{task.lane}'")
-    return Assignment(None, None, "no lane or assignment rule: visible to administrators only")
+        return Assignment(None, task.lane, Text("lane '{lane}' is worked by group '{lane}'", lane=task.lane))
+    return Assignment(None, None, Text("no lane or assignment rule: visible to administrators only"))

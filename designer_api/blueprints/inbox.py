@@ -5,6 +5,7 @@ from flask import Blueprint
 
 from domain.notifications import inbox
 from engine import NotFound
+from engine.text import Text
 
 from ..auth import ANYONE, CASE_READERS, current
 from ..http import engine, reply
@@ -40,5 +41,5 @@ def history():
     me = current()
     business_key = context_of("query").business_key
     if not business_key:
-        raise NotFound("give ?business_key=... (per instance: /api/instances/ID/history)")
+        raise NotFound(Text("give ?business_key=... (per case: /api/instances/ID/history)"))
     return reply(readable_history(engine(), me, business_key))

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from domain.directory import list_users
+from engine.text import Text
 
 from ..auth import ADMINS, current
 from ..errors import BadRequest
@@ -60,7 +61,7 @@ def send_password_link(username: str):
 def change(username: str):
     admin = current()
     if not isinstance(request.get_json(silent=True), dict):
-        raise BadRequest("send a JSON object with the fields to change, e.g. {\"active\": false}")
+        raise BadRequest(Text("send a JSON object with the fields to change, e.g. {example}", example='{"active": false}'))
     return reply(_save(username[:64], context_of("json").model_dump(exclude_none=True), False, admin.username))
 
 

@@ -19,6 +19,7 @@ from engine import (
     Pack,
     TaskView,
 )
+from engine.text import Text
 
 from ..auth import Principal
 from ..i18n import parse_number
@@ -99,7 +100,7 @@ def readable_case(engine: Engine, principal: Principal, instance_id: str) -> Ins
     """The case, if the caller may read it. :raises NotFound, Forbidden: (a refusal is recorded)"""
     instance = engine.instance(instance_id)
     if not may_read(principal, instance, engine.tasks(instance_id=instance_id, state=None, limit=500)):
-        reason = f"{principal.username} has no part in case {instance_id}"
+        reason = Text("{user} has no part in case {case}", user=principal.username, case=instance.business_key or instance_id)
         engine.record_case_denial(instance_id, principal.username, "read", reason)
         raise Forbidden(reason)
     return instance
@@ -116,7 +117,7 @@ def readable_history(engine: Engine, principal: Principal, business_key: str) ->
 def instance_search(query: Any) -> InstanceSearch:
     """The engine's search from the cockpit's query parameters (API and page share it). :raises InvalidData:"""
     if (query.field is None) != (query.value is None):
-        raise InvalidData([FieldError("field" if query.field is None else "value", "give field and value together")])
+        raise InvalidData([FieldError("field" if query.field is None else "value", Text("give field and value together"))])
     fields: list[tuple[str, Any]] = []
     if query.customer_id is not None:
         fields.append(("customer_id", query.customer_id))

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import re
 import typing
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from engine import (
     VersionView,
     WebhookView,
 )
+from engine import text as sentences
 
 
 def company_zone() -> tzinfo:
@@ -162,14 +164,14 @@ class Query(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+            raise ValueError(sentences.Text("must not contain NUL characters"))
         return value
 
 
 def _iso(value: Any) -> Any:
     """A date-time parameter must be written as one (pydantic alone would also read 0.5 as a Unix time)."""
     if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00")
+        raise ValueError(sentences.Text("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"))
     return value
 
 
@@ -179,7 +181,7 @@ Moment = Annotated[datetime, Field(description="ISO 8601 date-time"), BeforeVali
 def _day(value: Any) -> Any:
     """A day parameter must be written as YYYY-MM-DD (pydantic alone would also read 0 as 1970-01-01)."""
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("must be a day, e.g. 2026-12-01")
+        raise ValueError(sentences.Text("must be a day, e.g. 2026-12-01"))
     return value
 
 
@@ -199,5 +201,58 @@ def context_of(name: str) -> Any:
 
 
 def field_errors_of(error: Any) -> list[FieldError]:
-    """A pydantic validation error as field errors, each naming its field."""
-    return [FieldError(".".join(str(part) for part in e["loc"]) or "body", e["msg"]) for e in error.errors()]
+    """A pydantic validation error as field errors, each naming its field and said from pydantic's error type and
+    its figures (our own validators' sentences as they wrote them)."""
+    return [FieldError(".".join(str(part) for part in e["loc"]) or "body", _said(e)) for e in error.errors()]
+
+
+def _said(error: Mapping[str, Any]) -> str:
+    context = error.get("ctx") or {}
+    raised = context.get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], sentences.Text):
+        return raised.args[0]
+    found = _PYDANTIC.get(error["type"])
+    if found is None:
+        return error["msg"]
+    sentence, figure = found
+    if figure is None:
+        return sentences.Text(sentence)
+    if figure not in context:
+        return error["msg"]
+    value = context[figure]
+    shown = sentences.listed(value) if isinstance(value, (list, tuple)) else f"{value:,}" if isinstance(
+        value, (int, float)) and not isinstance(value, bool) else value
+    return sentences.Text(sentence, value=shown)
+
+
+# pydantic's error types (its codes) as sentences, with the figure of its context each fills in.
+_PYDANTIC: dict[str, tuple[str, str | None]] = {
+    "missing": (sentences.template("is required"), None),
+    "extra_forbidden": (sentences.template("is not a field this request takes"), None),
+    "string_type": (sentences.template("must be text"), None),
+    "int_type": (sentences.template("must be a whole number"), None),
+    "int_parsing": (sentences.template("must be a whole number"), None),
+    "int_from_float": (sentences.template("must be a whole number"), None),
+    "float_type": (sentences.template("must be a number"), None),
+    "float_parsing": (sentences.template("must be a number"), None),
+    "bool_type": (sentences.template("must be yes or no"), None),
+    "bool_parsing": (sentences.template("must be yes or no"), None),
+    "dict_type": (sentences.template("must be a JSON object"), None),
+    "model_type": (sentences.template("must be a JSON object"), None),
+    "list_type": (sentences.template("must be a list"), None),
+    "datetime_parsing": (sentences.template("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"), None),
+    "datetime_type": (sentences.template("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"), None),
+    "date_parsing": (sentences.template("must be a day, e.g. 2026-12-01"), None),
+    "date_type": (sentences.template("must be a day, e.g. 2026-12-01"), None),
+    "string_too_short": (sentences.template("must be at least {value} characters"), "min_length"),
+    "string_too_long": (sentences.template("must be at most {value} characters"), "max_length"),
+    "too_short": (sentences.template("must list at least {value}"), "min_length"),
+    "too_long": (sentences.template("must list at most {value}"), "max_length"),
+    "greater_than_equal": (sentences.template("must be at least {value}"), "ge"),
+    "greater_than": (sentences.template("must be more than {value}"), "gt"),
+    "less_than_equal": (sentences.template("must be at most {value}"), "le"),
+    "less_than": (sentences.template("must be less than {value}"), "lt"),
+    "literal_error": (sentences.template("must be one of {value}"), "expected"),
+    "enum": (sentences.template("must be one of {value}"), "expected"),
+    "string_pattern_mismatch": (sentences.template("holds characters that are not allowed here"), None),
+}

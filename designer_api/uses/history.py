@@ -6,19 +6,23 @@ from the forms the steps name, control points' firings in the words of their ale
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from domain.control_points import alert_words
+from domain.reports import field_column
 from engine import Engine, EngineError, EventView, InstanceView
+from engine.text import Text
 
-from ..i18n import event_name
+from ..i18n import event_name, translate
 from .common import local_time
 
 MAX_TEXT = 300
 # Fields a step's service leaves in the case that people need not read (ids the pages already link).
-_QUIET = {"type", "version_reason", "context", "changed"}
+_QUIET = {"type", "version_reason", "context", "changed", "reason_kept"}
+_CODE = re.compile(r"[a-z]+(_[a-z]+)*")  # a status or choice as the pack writes it ("held"): said in the catalog's words
 
 
 class _Reader:
@@ -36,8 +40,8 @@ class _Reader:
     def zh(self) -> bool:
         return self.lang == "zh"
 
-    def say(self, en: str, zh: str) -> str:
-        return zh if self.zh() else en
+    def say(self, text: str) -> str:
+        return translate(text, self.lang)
 
     def step(self, element_id: str | None) -> str:
         step = self.outline["steps"].get(element_id or "") or {}
@@ -58,14 +62,15 @@ class _Reader:
     def label(self, name: str, spec: Any) -> str:
         if isinstance(spec, Mapping):
             return str((self.zh() and spec.get("x-title-zh")) or spec.get("title") or name)
-        return name.replace("_", " ")
+        column = field_column(name, None)
+        return column.zh if self.zh() else column.en
 
     def value(self, value: Any, spec: Any = None) -> str:
         labels = spec.get("x-enum-labels", {}) if isinstance(spec, Mapping) else {}
         if isinstance(value, str) and value in labels:
             return str(labels[value]["zh" if self.zh() else "en"])
         if isinstance(value, bool):
-            return self.say("yes", "是") if value else self.say("no", "否")
+            return self.say(Text("yes") if value else Text("no"))
         if isinstance(value, int | float) and isinstance(spec, Mapping) and spec.get("type") == "number":
             return f"{float(value):,.2f}"  # an amount as the form took it
         if isinstance(value, int):
@@ -81,7 +86,7 @@ class _Reader:
             return ", ".join(self.value(v) for v in value)[:MAX_TEXT]
         if isinstance(value, str) and _looks_like_moment(value):
             return local_time(datetime.fromisoformat(value))
-        text = str(value)
+        text = translate(value, self.lang) if isinstance(value, str) and _CODE.fullmatch(value) else str(value)
         return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
     def point_title(self, data: Mapping[str, Any]) -> str:
@@ -96,72 +101,70 @@ class _Reader:
                 "step": self.step(event.element_id) if event.element_id else ""}
 
     def sentence(self, event: EventView, data: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]]]:
-        kind, step, who = event.type, f"“{self.step(event.element_id)}”", event.actor or self.say("someone", "有人")
+        kind, step, who = event.type, self.step(event.element_id), event.actor or Text("someone")
+        say = self.say
         if kind == "instance_started":
-            return (self.say(f"Case started on version {data.get('version', '?')}",
-                             f"案件发起（版本 {data.get('version', '?')}）"), self.facts(data.get("data"), self.start_form))
+            return (say(Text("Case started on version {version}", version=data.get("version", "?"))),
+                    self.facts(data.get("data"), self.start_form))
         if kind == "task_created":
-            to = data.get("assignee") or (self.say(f"group {data.get('candidate_group')}",
-                                                   f"{data.get('candidate_group')} 组")
-                                          if data.get("candidate_group") else self.say("an administrator", "管理员"))
-            why = [(self.say("Why", "原因"), str(data["reason"]))] if data.get("reason") else []
-            return self.say(f"{step} is waiting for {to}", f"{step} 等待 {to} 处理"), why
+            to = data.get("assignee") or (Text("group {group}", group=data["candidate_group"])
+                                          if data.get("candidate_group") else Text("an administrator"))
+            reason = Text.restored(data.get("reason_kept")) or data.get("reason")
+            why = [(say(Text("Why")), say(reason) if isinstance(reason, Text) else str(reason))] if reason else []
+            return say(Text("“{step}” is waiting for {who}", step=step, who=to)), why
         if kind == "task_completed":
             form = (self.outline["steps"].get(event.element_id or "") or {}).get("form")
-            return self.say(f"{who} completed {step}", f"{who} 完成了 {step}"), self.facts(data.get("data"), form)
+            return say(Text("{who} completed “{step}”", who=who, step=step)), self.facts(data.get("data"), form)
         if kind == "task_claimed":
-            return self.say(f"{who} took {step}", f"{who} 认领了 {step}"), []
+            return say(Text("{who} took “{step}”", who=who, step=step)), []
         if kind == "task_unclaimed":
-            return self.say(f"{who} gave {step} back", f"{who} 退回了 {step}"), []
+            return say(Text("{who} gave “{step}” back", who=who, step=step)), []
         if kind == "task_delegated":
             to = data.get("to") or data.get("assignee") or "?"
-            return self.say(f"{step} handed to {to}", f"{step} 改派给 {to}"), []
+            return say(Text("“{step}” handed to {who}", step=step, who=to)), []
         if kind == "task_cancelled":
-            return self.say(f"{step} was withdrawn", f"{step} 已撤回"), []
+            return say(Text("“{step}” was withdrawn", step=step)), []
         if kind == "element_completed":
             service = data.get("service")
             if isinstance(service, Mapping):
                 result = service.get("result")
                 facts = self.facts(result) if isinstance(result, Mapping) else (
-                    [(self.say("Result", "结果"), self.value(result))] if result is not None else [])
-                return self.say(f"{step} done", f"{step} 已完成"), facts
+                    [(say(Text("Result")), self.value(result))] if result is not None else [])
+                return say(Text("“{step}” done", step=step)), facts
             if data.get("type") in ("StartEvent", "EndEvent"):
-                return self.say(f"Reached {step}", f"到达 {step}"), []
-            return self.say(f"Passed {step}", f"经过 {step}"), []
+                return say(Text("Reached “{step}”", step=step)), []
+            return say(Text("Passed “{step}”", step=step)), []
         if kind == "gateway_decided":
             taken = ", ".join(f"“{self.step(t)}”" for t in data.get("taken") or [])
-            return self.say(f"{step}: on to {taken}", f"{step}：转到 {taken}"), []
+            return say(Text("“{step}”: on to {taken}", step=step, taken=taken)), []
         if kind == "timer_fired":
-            return self.say(f"Timer {step} fired", f"定时器 {step} 触发"), []
+            return say(Text("Timer “{step}” fired", step=step)), []
         if kind == "message_received":
-            name = data.get("name", "?")
-            return self.say(f"Message “{name}” received", f"收到消息「{name}」"), self.facts(data.get("data"))
+            return say(Text("Message “{name}” received", name=data.get("name", "?"))), self.facts(data.get("data"))
         if kind == "incident":
-            return (self.say(f"Stopped at {step}: {data.get('message', '')}", f"停在 {step}：{data.get('message', '')}"),
-                    [(self.say("Reference", "参考号"), str(data["reference"]))] if data.get("reference") else [])
+            return (say(Text("Stopped at “{step}”: {problem}", step=step, problem=data.get("message", ""))),
+                    [(say(Text("Reference")), str(data["reference"]))] if data.get("reference") else [])
         if kind == "control_point_triggered":
             title = self.point_title(data)
             return f"{title}: {alert_words(str(data.get('control_point')), dict(data))[1 if self.zh() else 0]}", []
         if kind == "control_point_overridden":
-            title, by = self.point_title(data), data.get("by") or who
-            return (self.say(f"{by} let it pass despite “{title}”: {data.get('reason', '')}",
-                             f"{by} 特批放行（{title}）：{data.get('reason', '')}"), [])
+            return say(Text("{who} let it pass despite “{point}”: {reason}", who=data.get("by") or who,
+                            point=self.point_title(data), reason=data.get("reason", ""))), []
         if kind == "comment_added":
-            return f"{who}: “{data.get('text', '')}”", []
+            return f"{say(who)}: “{data.get('text', '')}”", []
         if kind == "credit_used_changed":
-            before, after = self.value(data.get("from")), self.value(data.get("to"))
-            return (self.say(f"{data.get('customer', '')}: credit used {before} → {after} ({data.get('reason', '')})",
-                             f"{data.get('customer', '')}：已用额度 {before} → {after}（{data.get('reason', '')}）"), [])
+            return say(Text("{customer}: credit used {before} → {after} ({reason})", customer=data.get("customer", ""),
+                            before=self.value(data.get("from")), after=self.value(data.get("to")),
+                            reason=data.get("reason", ""))), []
         if kind in ("customer_rejected", "instance_terminated"):
-            name = self.say("Customer rejected", "客户被拒") if kind == "customer_rejected" else self.say(
-                "Case terminated", "案件终止")
-            return f"{name}: {data.get('reason') or '—'}", []
+            name = Text("Customer rejected") if kind == "customer_rejected" else Text("Case terminated")
+            return f"{say(name)}: {data.get('reason') or '—'}", []
         if kind == "forecast_reason_rejected":
-            return (self.say(f"{data.get('by', who)} did not accept the reason “{data.get('reason', '')}”",
-                             f"{data.get('by', who)} 未接受原因「{data.get('reason', '')}」"),
-                    [(self.say("Comment", "备注"), self.value(data.get("comment")))] if data.get("comment") else [])
+            return (say(Text("{who} did not accept the reason “{reason}”", who=data.get("by", who),
+                             reason=data.get("reason", ""))),
+                    [(say(Text("Comment")), self.value(data.get("comment")))] if data.get("comment") else [])
         if kind == "instance_completed":
-            return self.say("Case completed", "案件完成"), []
+            return say(Text("Case completed")), []
         return event_name(kind, self.lang), self.facts(data)
 
 

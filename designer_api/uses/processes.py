@@ -138,11 +138,12 @@ def catalog(versions: list[VersionView], schedules: dict[str, dict[str, Any]] | 
     entries: dict[str, dict[str, Any]] = {}
     for version in versions:
         entry = entries.setdefault(version.process_key, {
-            "process_key": version.process_key, "name": version.name, "active_version": None, "versions": [],
+            "process_key": version.process_key, "name": version.name, "name_zh": version.name_zh,
+            "active_version": None, "versions": [],
             "derived_from": [], "derivatives": [], "schedule": (schedules or {}).get(version.process_key)})
         entry["versions"].append(version)
         if version.active and entry["active_version"] is None:
-            entry["active_version"], entry["name"] = version.version, version.name
+            entry["active_version"], entry["name"], entry["name_zh"] = version.version, version.name, version.name_zh
     for entry in entries.values():
         for version in entry["versions"]:
             source_key = (version.copied_from or "").partition("@")[0]

@@ -15,6 +15,7 @@ from pydantic import Field, RootModel
 from domain.reports import REPORTS, Filters, field_column, period_start
 from domain.reports import Report as ReportDefinition
 from engine import Engine, NotFound, reports
+from engine.text import Text, listed
 
 from .common import Day, Open, Query, local_time
 
@@ -83,7 +84,7 @@ def find(key: str) -> ReportDefinition:
     """:raises NotFound: naming the reports there are"""
     report = REPORTS.get(key)
     if report is None:
-        raise NotFound(f"no report '{key}'; known: {', '.join(REPORTS)}")
+        raise NotFound(Text("no report '{report}'; known: {known}", report=key, known=listed(REPORTS)))
     return report
 
 

@@ -18,6 +18,7 @@ from engine import (
     InvalidData,
     TaskView,
 )
+from engine.text import Text
 
 from ..auth import Principal
 from .common import Body, Data, Id32, Moment, Open, Query, TaskOut
@@ -93,13 +94,13 @@ def task_filters(args: Mapping[str, str], now: datetime) -> dict[str, Any]:
             try:
                 filters[name] = aware(datetime.fromisoformat(args[name]))
             except ValueError:
-                errors.append(FieldError(name, "must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00"))
+                errors.append(FieldError(name, Text("must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00+08:00")))
     if args.get("overdue") in ("1", "true", "yes"):
         filters["due_before"] = now
     for name, default, most in (("limit", 100, 500), ("offset", 0, 10_000_000)):
         value = args.get(name, str(default))
         if not value.isdigit() or len(value) > 9 or int(value) > most:
-            errors.append(FieldError(name, f"must be a whole number from 0 to {most}"))
+            errors.append(FieldError(name, Text("must be a whole number from 0 to {most:,}", most=most)))
         filters[name] = int(value) if value.isdigit() and len(value) <= 9 and int(value) <= most else default
     if errors:
         raise InvalidData(errors)
@@ -180,7 +181,8 @@ def visible_task(engine: Engine, task_id: str, principal: Principal) -> TaskView
         return task
     if task.assignee is None and task.candidate_group in principal.groups:  # the unassigned queue: admins, above
         return task
-    raise Forbidden(f"task '{task_id}' is not assigned to {principal.username} or their groups")
+    raise Forbidden(Text("“{step}” is not assigned to {user} or their groups", step=task.name,
+                         user=principal.username))
 
 
 def form_schema(engine: Engine, task: TaskView) -> Mapping[str, Any] | None:

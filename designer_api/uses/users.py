@@ -110,9 +110,9 @@ def password(uow: UnitOfWork, username: str, secret: str) -> None:
     try:
         set_password(uow.session, username, secret)
     except LookupError as unknown:
-        raise NotFound(str(unknown).strip("'\"")) from None
+        raise NotFound(unknown.args[0]) from None
     except ValueError as refused:
-        raise InvalidData([FieldError("password", str(refused))]) from None
+        raise InvalidData([FieldError("password", refused.args[0])]) from None
 
 
 def send_password_link(uow: UnitOfWork, username: str, base_url: str) -> dict[str, Any]:
@@ -125,4 +125,4 @@ def use_password_link(uow: UnitOfWork, token: str, secret: str) -> str:
     try:
         return use_link(uow.session, token, secret, uow.now)
     except ValueError as refused:
-        raise InvalidData([FieldError("password", str(refused))]) from None
+        raise InvalidData([FieldError("password", refused.args[0])]) from None

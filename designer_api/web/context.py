@@ -13,7 +13,7 @@ from domain.sessions import session_user
 from ..auth import Principal
 from ..errors import Unauthorized
 from ..http import engine
-from ..i18n import LANGUAGES, event_name, field_message, pick_language, translate
+from ..i18n import LANGUAGES, event_name, pick_language, translate
 from ..uses.session import touch
 
 OPEN_PAGES = {"signin.login", "signin.language", "signin.set_password", "static"}  # a mailed link works signed out
@@ -93,7 +93,6 @@ def template_helpers() -> dict[str, Any]:
 
     return {
         "t": lambda text: translate(text, lang), "lang": lang, "languages": LANGUAGES,
-        "field_message": lambda message: field_message(message, lang),
         "event_name": lambda event_type: event_name(event_type, lang),
         "label": lambda schema: (schema.get("x-title-zh") if lang == "zh" else None) or schema.get("title", ""),
         "title_of": lambda item: item.title_zh if lang == "zh" else item.title_en,

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from domain import lookup
 from engine import FieldError, InvalidData
+from engine.text import Text, listed
 
 from ..auth import CASE_READERS, allowed
 from ..http import engine
-from ..i18n import parse_number
+from ..i18n import parse_number, translate
 from ..uses.common import field_errors_of
+from .context import language
 
 bp = Blueprint("form_pages", __name__)
 Resolve = Callable[[str, str, Mapping[str, Any]], int]  # (refers_to, text, data so far) -> record id
@@ -95,11 +97,13 @@ def resolver(session: Session) -> Resolve:
 def choices(kind: str):
     """A picker's choices as JSON: records of `kind` whose name contains `q` (within the form's customer)."""
     if kind not in lookup.kinds():
-        raise InvalidData([FieldError("kind", f"must be one of {', '.join(sorted(lookup.kinds()))}")])
+        raise InvalidData([FieldError("kind", Text("must be one of {choices}", choices=listed(sorted(lookup.kinds()))))])
     with engine().store.read() as session:
         customer_id = _customer_id(resolver(session), {"customer_id": request.args.get("customer", "")})
         found = lookup.search(session, kind, request.args.get("q", ""), customer_id)
-    return jsonify([{"id": c.id, "label": c.label, "detail": c.detail} for c in found])
+    reader = language()
+    return jsonify([{"id": c.id, "label": translate(c.label, reader), "detail": translate(c.detail, reader)}
+                    for c in found])
 
 
 def _widget(spec: Mapping[str, Any]) -> str:
@@ -143,12 +147,12 @@ def _read(name: str, spec: Mapping[str, Any], form: Mapping[str, str], resolve: 
         try:
             data[name] = resolve(spec["x-references"], text, data)
         except lookup.Unresolved as unresolved:
-            problems[name] = str(unresolved)
+            problems[name] = unresolved.message
     elif {"number", "integer"} & set(_types(spec)):
         try:
             data[name] = parse_number(text)
         except ValueError:
-            problems[name] = "must be a number"
+            problems[name] = Text("must be a number")
     else:
         data[name] = text
 
@@ -164,7 +168,8 @@ def json_field(name: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidData([FieldError(name, f"is not valid JSON: {exc.msg} (line {exc.lineno})")]) from None
+        raise InvalidData([FieldError(name, Text("is not valid JSON: {problem} (line {line})", problem=exc.msg,
+                                                     line=exc.lineno))]) from None
     if not isinstance(value, dict):
-        raise InvalidData([FieldError(name, "must be a JSON object")])
+        raise InvalidData([FieldError(name, Text("must be a JSON object"))])
     return value

@@ -93,7 +93,9 @@ def start_page(key: str):
             if mine:
                 return redirect(url_for("task_pages.task_page", task_id=mine[0].id))
             return redirect(url_for("process_pages.instance_page", instance_id=case.id))
-    return render_template("start.html", key=key, name=catalog(engine().versions(key))[0]["name"],
+    entry = catalog(engine().versions(key))[0]
+    name = (entry["name_zh"] if language() == "zh" else None) or entry["name"]
+    return render_template("start.html", key=key, name=name,
                            pilots=[p for p in engine().authoring.pilots(key) if p.ended_at is None],
                            schema=schema, fields=fields(schema, values, errors), errors=errors,
                            values=values, once=uuid.uuid4().hex), 422 if errors and request.method == "POST" else 200
@@ -209,7 +211,7 @@ def _customer(session: Session, text: str) -> int:
     try:
         return lookup.resolve(session, "customer", text)
     except lookup.Unresolved as unresolved:
-        raise InvalidData([FieldError("customer", str(unresolved))]) from None
+        raise InvalidData([FieldError("customer", unresolved.message)]) from None
 
 
 @bp.get("/instances/<instance_id>")
@@ -220,7 +222,8 @@ def instance_page(instance_id: str):
     tasks = engine().tasks(instance_id=instance_id, state=None)
     reassign_to = {t.id: colleagues(engine(), t) if "admin" in me.roles and t.state == "ready" else [] for t in tasks}
     history = engine().history(instance_id)
-    name = next((v.name for v in engine().versions(instance.process_key) if v.version == instance.version), None)
+    version = next((v for v in engine().versions(instance.process_key) if v.version == instance.version), None)
+    name = ((version.name_zh if language() == "zh" else None) or version.name) if version else None
     return render_template("instance.html", instance=instance, history=history, tasks=tasks,
                            lines=history_lines(engine(), instance, history, language()),
                            process_name=name or instance.process_key,

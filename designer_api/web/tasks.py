@@ -10,6 +10,7 @@ from engine import InvalidData, TaskView
 from ..auth import STAFF, WORKERS, allowed, current
 from ..diagram import instance_svg
 from ..http import engine
+from ..i18n import translate
 from ..uses.history import history_lines
 from ..uses.tasks import (
     case_columns,
@@ -68,7 +69,7 @@ def claim_selected():
     claimed = [r for r in results if r["claimed"]]
     flash(f"Tasks claimed|{len(claimed)}")
     for refused in (r for r in results if not r["claimed"]):
-        flash(f"Not claimed|{refused['reason']}")
+        flash(f"Not claimed|{translate(refused['reason'], language())}")
     return redirect(url_for("task_pages.task_list"))
 
 

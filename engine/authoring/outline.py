@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from ..intake.properties import ASSIGNEE_FROM, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH
-from ..intake.xml import NS, local_name, process_parameters, property_values, reparse
+from ..intake.xml import NS, local_name, process_name_zh, process_parameters, property_values, reparse
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
@@ -39,7 +39,8 @@ def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:
                            "condition": _text(f.find("bpmn:conditionExpression", NS)),
                            "default": f.get("id") in defaults}
              for f in process.iterfind("bpmn:sequenceFlow", NS)}
-    return {"process_key": process_key, "name": process.get("name"), "parameters": process_parameters(root, process_key),
+    return {"process_key": process_key, "name": process.get("name"), "name_zh": process_name_zh(root, process_key),
+            "parameters": process_parameters(root, process_key),
             "steps": steps, "flows": flows, "lanes": sorted({lane for lane in lanes.values() if lane})}
 
 

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
 from ..errors import FieldError, Problem
+from ..text import Text, listed, template
 from .properties import FORM_KEY
 from .xml import NS, local_name, problem_at, property_values, set_property
 
@@ -235,19 +236,35 @@ def field_error(error: ValidationError) -> FieldError:
     """A JSON Schema validation error as a person reads it, naming the field (pack and model forms alike)."""
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema["properties"]))
-        return FieldError(", ".join(extra), "is not a field of this form")
+        return FieldError(", ".join(extra), Text("is not a field of this form"))
     if error.validator == "required":
-        return FieldError(error.message.split("'")[1], "is required")
+        return FieldError(error.message.split("'")[1], Text("is required"))
     name = ".".join(str(p) for p in error.absolute_path) or "data"
     value = error.validator_value
-    messages = {"type": f"must be a {value}", "enum": f"must be one of {value}",
-                "minimum": f"must be at least {value}", "exclusiveMinimum": f"must be more than {value}",
-                "maximum": f"must be at most {value:,}" if isinstance(value, int) else f"must be at most {value}",
-                "minLength": f"must be at least {value} characters",
-                "maxLength": f"must be at most {value} characters"}
     if error.validator == "pattern" and value == _DATE:
-        return FieldError(name, "must be a date written YYYY-MM-DD")
-    return FieldError(name, messages.get(str(error.validator), error.message))
+        return FieldError(name, Text("must be a date written YYYY-MM-DD"))
+    if error.validator == "type":
+        return FieldError(name, _KINDS.get(str(value), Text("must be a {kind}", kind=str(value))))
+    if error.validator == "enum":
+        return FieldError(name, Text("must be one of {choices}", choices=listed(value)))
+    limit = _LIMITS.get(str(error.validator))
+    if limit is None:
+        return FieldError(name, error.message)
+    shown = f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return FieldError(name, Text(limit, value=shown))
+
+
+_KINDS = {"number": Text("must be a number"), "integer": Text("must be a whole number"),
+          "string": Text("must be text"), "boolean": Text("must be yes or no"), "array": Text("must be a list"),
+          "object": Text("must be a group of fields")}
+_LIMITS = {"minimum": template("must be at least {value}"),
+           "exclusiveMinimum": template("must be more than {value}"),
+           "maximum": template("must be at most {value}"),
+           "exclusiveMaximum": template("must be less than {value}"),
+           "minLength": template("must be at least {value} characters"),
+           "maxLength": template("must be at most {value} characters"),
+           "minItems": template("must list at least {value}"),
+           "maxItems": template("must list at most {value}")}
 
 
 def _loads(text: str) -> Any:

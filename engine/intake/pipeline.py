@@ -37,6 +37,7 @@ from .xml import (
     name_unnamed,
     parse_xml,
     problem_at,
+    process_name_zh,
     process_parameters,
     property_values,
     serialize,
@@ -68,6 +69,7 @@ class Model:
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # the forms the model carries (forms.py)
     message_forms: dict[str, str] = field(default_factory=dict)  # message name -> the form its data must fit
     dictionary: dict[str, Any] = field(default_factory=dict)  # the names a case holds at each element (dictionary.py)
+    name_zh: str | None = None  # the process's name in Chinese (its nameZh property)
 
 
 def content_hash(bpmn: bytes) -> str:
@@ -144,7 +146,7 @@ def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -
         bpmn = serialize(root)
     return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings, start_form(root, key), model_forms(root),
-                 message_forms(root), dictionary.to_json())
+                 message_forms(root), dictionary.to_json(), process_name_zh(root, key))
 
 
 def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:

@@ -133,6 +133,17 @@ def put_property(holder: etree._Element, name: str, value: str) -> None:
     prop.set("value", value)
 
 
+PROCESS_NAME_ZH = "nameZh"  # a property of the process element: its name in Chinese (as a step's nameZh)
+
+
+def process_name_zh(root: etree._Element, process_key: str) -> str | None:
+    """The process's name in Chinese, where the model gives one."""
+    found = root.find(f"bpmn:process[@id='{process_key}']/bpmn:extensionElements/spiffworkflow:properties/"
+                      f"spiffworkflow:property[@name='{PROCESS_NAME_ZH}']", NS)
+    name = (found.get("value") or "").strip()[:256] if found is not None else ""
+    return name or None
+
+
 def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]:
     """Named values declared on the process (thresholds, limits): visible to expressions, read-only.
 
@@ -143,6 +154,8 @@ def process_parameters(root: etree._Element, process_key: str) -> dict[str, Any]
             "spiffworkflow:properties/spiffworkflow:property")
     parameters = {}
     for prop in root.iterfind(path, NS):
+        if prop.get("name") == PROCESS_NAME_ZH:  # the process's name in Chinese, not a value cases read
+            continue
         value = prop.get("value", "")
         try:
             parameters[prop.get("name")] = json.loads(value)

@@ -20,6 +20,7 @@ from ..store import pilots
 from ..store.queries import UNASSIGNED
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow, Timer
 from ..store.versions import find_version, set_active, store_version
+from ..text import Text, kept
 from . import timers, webhooks
 from .instance_run import InstanceRun, create_instance, lock_instance, lock_task, try_lock_instance
 from .unit_of_work import UnitOfWork
@@ -34,11 +35,11 @@ def check_data(data: Any, limits: DataLimits = DEFAULT_DATA_LIMITS) -> dict[str,
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidData([FieldError("data", "must be a JSON object")])
-    bad = [FieldError(_printable(k), "field names start with a letter and use letters, digits and _ only")
+        raise InvalidData([FieldError("data", Text("must be a JSON object"))])
+    bad = [FieldError(_printable(k), Text("field names start with a letter and use letters, digits and _ only"))
            for k in data if not isinstance(k, str) or not _NAME.match(k)]
     if len(data) > MAX_DATA_KEYS:
-        bad.append(FieldError("data", f"more than {MAX_DATA_KEYS} fields"))
+        bad.append(FieldError("data", Text("more than {count} fields", count=MAX_DATA_KEYS)))
     if bad:
         raise InvalidData(bad)
     problem = data_problem(data, limits)
@@ -81,8 +82,8 @@ def start(uow: UnitOfWork, process_key: str, data: dict[str, Any] | None, busine
         uow, process_key, data, found)
     specs = uow.context.specs.specs(uow.session, found.id)
     if specs.schedule is not None and not scheduled:
-        raise ScheduledProcess(f"process '{process_key}' starts on its own schedule (its start event is a timer): "
-                               "it cannot be started by hand")
+        raise ScheduledProcess(Text("process '{process}' starts on its own schedule (its start event is a timer): it "
+                                    "cannot be started by hand", process=process_key))
     if specs.start_form is not None:  # checked before any row is written
         errors = uow.context.forms.validate(uow.session, specs.start_form, data)
         if errors:
@@ -125,7 +126,7 @@ def claim(uow: UnitOfWork, task_id: str, groups: Collection[str] | None) -> Task
     if task.assignee == uow.actor:
         return task
     if task.assignee:
-        raise Conflict(f"task '{task_id}' is already claimed by {task.assignee}")
+        raise Conflict(Text("“{step}” is already claimed by {user}", step=task.name, user=task.assignee))
     _require_may_work(task, uow.actor, groups)
     run.update_task(task, assignee=uow.actor)
     run.event("task_claimed", task.element_id, task_id)
@@ -138,9 +139,9 @@ def unclaim(uow: UnitOfWork, task_id: str) -> TaskRow:
     run, task = lock_task(uow, task_id)
     _require_ready(task)
     if task.assignee != uow.actor:
-        raise Forbidden(f"task '{task_id}' is not claimed by {uow.actor}")
+        raise Forbidden(Text("“{step}” is not claimed by {user}", step=task.name, user=uow.actor))
     if not task.candidate_group:
-        raise Conflict(f"task '{task_id}' was assigned directly and has no group to return to")
+        raise Conflict(Text("“{step}” was assigned directly and has no group to return to", step=task.name))
     run.update_task(task, assignee=None)
     run.event("task_unclaimed", task.element_id, task_id)
     run.save()
@@ -152,10 +153,12 @@ def delegate(uow: UnitOfWork, task_id: str, to_user: str, admin: bool = False) -
     run, task = lock_task(uow, task_id)
     _require_ready(task)
     if not admin and task.assignee != uow.actor:
-        raise Forbidden(f"only {task.assignee or 'the assignee'} can delegate task '{task_id}'")
+        raise Forbidden(Text("only {user} can hand “{step}” over", user=task.assignee, step=task.name) if task.assignee
+                        else Text("“{step}” must be claimed before it can be handed over", step=task.name))
     _refuse_four_eyes(task, to_user)
     previous = task.assignee
-    run.update_task(task, assignee=to_user, assignment_reason=f"delegated by {uow.actor} (was {previous or 'unassigned'})")
+    run.update_task(task, assignee=to_user, assignment_reason=kept(Text(
+        "handed over by {user} (was {before})", user=uow.actor, before=previous or Text("unassigned"))))
     run.event("task_delegated", task.element_id, task_id, {"from": previous, "to": to_user})
     run.save()
     return task
@@ -297,7 +300,7 @@ def refuse_parameters(data: dict[str, Any], parameters: dict[str, Any]) -> None:
     """
     clashes = sorted(set(data) & set(parameters))
     if clashes:
-        raise InvalidData([FieldError(name, "is a process parameter set in the model; it cannot be overridden")
+        raise InvalidData([FieldError(name, Text("is a process parameter set in the model; it cannot be overridden"))
                            for name in clashes])
 
 
@@ -331,10 +334,10 @@ def comment(uow: UnitOfWork, instance_id: str, text: str) -> HistoryEvent:
     (its revision too, so a comment never makes someone's open form stale). :raises NotFound, InvalidData:"""
     row = uow.session.get(Instance, instance_id)
     if row is None:
-        raise NotFound(f"instance '{instance_id}' does not exist")
+        raise NotFound(Text("case '{case}' does not exist", case=instance_id))
     text = (text or "").strip()
     if not text or len(text) > MAX_COMMENT or "\x00" in text:
-        raise InvalidData([FieldError("text", f"write 1 to {MAX_COMMENT:,} characters")])
+        raise InvalidData([FieldError("text", Text("write 1 to {most:,} characters", most=MAX_COMMENT))])
     event = HistoryEvent(instance_id=row.id, process_key=row.process_key, business_key=row.business_key,
                          type="comment_added", actor=uow.actor, data={"text": text}, at=uow.now)
     uow.session.add(event)
@@ -347,13 +350,13 @@ def comment(uow: UnitOfWork, instance_id: str, text: str) -> HistoryEvent:
 
 def _refuse_four_eyes(task: TaskRow, user: str | None) -> None:
     if user in (task.excluded or []):
-        raise Forbidden(f"four eyes: {user} requested this case or did the step '{task.name}' checks, so "
-                        "someone else must do it")
+        raise Forbidden(Text("four eyes: {user} requested this case or did the step “{step}” checks, so someone else "
+                             "must do it", user=user, step=task.name))
 
 
 def _require_ready(task: TaskRow) -> None:
     if task.state != "ready":
-        raise Conflict(f"task '{task.id}' ({task.name}) is {task.state}, not ready")
+        raise Conflict(Text("“{step}” is {state}, not ready", step=task.name, state=Text(task.state)))
 
 
 def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] | None) -> None:
@@ -365,12 +368,14 @@ def _require_may_work(task: TaskRow, actor: str | None, groups: Collection[str] 
     _refuse_four_eyes(task, actor)
     if task.assignee:
         if task.assignee != actor:
-            raise Forbidden(f"task '{task.id}' is assigned to {task.assignee}, not to {actor}")
+            raise Forbidden(Text("“{step}” is assigned to {user}, not to {actor}", step=task.name, user=task.assignee,
+                                 actor=actor))
         return
     if groups is None:
         return
     if task.candidate_group is None and UNASSIGNED not in groups:
-        raise Forbidden(f"task '{task.id}' ({task.name}) names nobody to do it, so it waits in the administrators' "
-                        f"queue; {actor} is no administrator")
+        raise Forbidden(Text("“{step}” names nobody to do it, so it waits in the administrators' queue; {actor} is no "
+                             "administrator", step=task.name, actor=actor))
     if task.candidate_group is not None and task.candidate_group not in groups:
-        raise Forbidden(f"task '{task.id}' belongs to group '{task.candidate_group}', which {actor} is not in")
+        raise Forbidden(Text("“{step}” belongs to the group {group}, which {actor} is not in", step=task.name,
+                             group=task.candidate_group, actor=actor))

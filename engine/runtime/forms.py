@@ -14,6 +14,7 @@ from ..errors import FieldError
 from ..intake.forms import MODEL_FORM_PREFIX, field_errors
 from ..pack import Pack
 from ..store.tables import ModelForm
+from ..text import Text
 from .recent import Recent
 
 KEPT_MODEL_FORMS = 1000  # the model forms kept in memory, the most recently used
@@ -56,7 +57,7 @@ class Forms:
             return self.pack.validate_form(form_key, data, session)
         schema = self.schema(session, form_key)
         if schema is None:
-            return [FieldError("form", f"unknown form '{form_key}'")]
+            return [FieldError("form", Text("unknown form '{form}'", form=form_key))]
         return field_errors(schema, data)
 
     def filled(self, session: Session, form_key: str | None, data: Mapping[str, Any],

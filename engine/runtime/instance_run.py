@@ -30,6 +30,7 @@ from ..store import writes
 from ..store.statements import Batch
 from ..store.tables import Instance, ProcessVersion, TaskRow
 from ..store.versions import Specs
+from ..text import Text, kept
 from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
 from .pruning import prune
@@ -55,7 +56,7 @@ def task_data(context: Context, session: Session, task_id: str) -> dict[str, Any
     row = session.scalars(select(Instance).join(TaskRow, TaskRow.instance_id == Instance.id)
                           .where(TaskRow.id == task_id).options(undefer(Instance.state))).one_or_none()
     if row is None:
-        raise NotFound(f"task '{task_id}' does not exist")
+        raise NotFound(Text("task '{task}' does not exist", task=task_id))
     task = restore(context, session, row).get_task_from_id(UUID(task_id))
     return dict(task.data) if task is not None else {}
 
@@ -128,14 +129,14 @@ class InstanceRun:
         """The workflow task behind a projected task row. :raises NotFound:"""
         task = self.workflow.get_task_from_id(UUID(task_id))
         if task is None:
-            raise NotFound(f"task '{task_id}' is not part of instance '{self.row.id}'")
+            raise NotFound(Text("task '{task}' is not part of case '{case}'", task=task_id, case=self.row.id))
         return task
 
     def require_status(self, *allowed: str) -> None:
         """Refuse a command the instance's status does not allow. :raises Conflict:"""
         if self.row.status not in allowed:
-            raise Conflict(f"instance '{self.row.id}' is {self.row.status}; this needs it to be "
-                           f"{' or '.join(allowed)}")
+            raise Conflict(Text("the case is {status}; this needs it to be {allowed}", status=Text(self.row.status),
+                                allowed=" / ".join(allowed)))
 
     # -- recording ------------------------------------------------------------------------------
     def event(self, type: str, element_id: str | None = None, task_id: str | None = None,
@@ -167,7 +168,8 @@ class InstanceRun:
         """
         task = self.spiff_task(task_id)
         if task.state != TaskState.READY:
-            raise Conflict(f"task '{task_id}' is {TaskState.get_name(task.state).lower()}, not ready")
+            raise Conflict(Text("“{step}” is {state}, not ready", step=task.task_spec.bpmn_name or task.task_spec.name,
+                                    state=Text(TaskState.get_name(task.state).lower())))
         seen = self.uow.context.pack.task_context(form_key, task.data, self.uow.session)
         # The history holds exactly what this person submitted, and what their values replaced.
         changed = {name: {"from": task.data[name], "to": value} for name, value in data.items()
@@ -259,7 +261,7 @@ class InstanceRun:
         instance = writes.update_instance(self.batch, row, state)  # a claim, too, bumps the revision
         self._write_events()
         if self.batch.send(uow.connection)[instance] != 1:
-            raise Conflict(f"instance '{row.id}' was changed by another command; try again")
+            raise Conflict(Text("the case was changed by another command at the same moment; try again"))
         writes.saved(row, state)
         # Not kept: an ended case, and one stopped by an incident (a step failed part-way; its retry reads it back).
         if workflow is not None and self.keep_workflow and row.status not in (*FINAL_STATUSES, "error"):
@@ -324,12 +326,14 @@ class InstanceRun:
         assignment = self.uow.context.pack.assign(human, task.data, self.uow.session)
         excluded = self._four_eyes(properties.get(SEPARATE_FROM.name))
         if assignment.assignee in excluded:
-            assignment = Assignment(None, assignment.candidate_group, f"{assignment.reason}; but four eyes: "
-                                    f"{assignment.assignee} may not do this step, so another member claims it")
+            assignment = Assignment(None, assignment.candidate_group, Text(
+                "{reason}; but four eyes: {user} may not do this step, so another member claims it",
+                reason=assignment.reason, user=assignment.assignee))
         due = parse_duration(properties[DUE_IN.name]) if properties.get(DUE_IN.name) else None
         self.event("task_created", spec.bpmn_id, task_id, {
             "assignee": assignment.assignee, "candidate_group": assignment.candidate_group,
-            "reason": assignment.reason})
+            "reason": assignment.reason, **({"reason_kept": kept(assignment.reason)} if isinstance(
+                assignment.reason, Text) else {})})
         if assignment.assignee:
             self.message("task.assigned", f"task:{task_id}:assigned:{assignment.assignee}",
                          task_id=task_id, assignee=assignment.assignee, name=human.name,
@@ -338,7 +342,7 @@ class InstanceRun:
                        element_id=spec.bpmn_id, name=human.name, name_zh=properties.get(NAME_ZH.name), lane=spec.lane,
                        form_key=human.form_key,
                        state=state, assignee=assignment.assignee, candidate_group=assignment.candidate_group,
-                       assignment_reason=assignment.reason, created_at=now,
+                       assignment_reason=kept(assignment.reason), created_at=now,
                        due_at=now + due if due else timers.deadline(task), excluded=sorted(excluded) or None)
 
     def _four_eyes(self, separate_from: str | None) -> set[str]:
@@ -372,7 +376,7 @@ def lock_instance(uow: UnitOfWork, instance_id: str, expected_revision: int | No
     """Load an instance under a row lock (FOR UPDATE; the write lock on SQLite). :raises NotFound, Conflict:"""
     row = writes.lock_instance(uow.connection, instance_id)
     if row is None:
-        raise NotFound(f"instance '{instance_id}' does not exist")
+        raise NotFound(Text("case '{case}' does not exist", case=instance_id))
     _check_revision(row, expected_revision)
     return InstanceRun(uow, row)
 
@@ -390,7 +394,7 @@ def lock_task(uow: UnitOfWork, task_id: str, expected_revision: int | None = Non
     # concurrent command is seen as completed here, never as ready.
     found = writes.lock_task(uow.connection, task_id)
     if found is None:
-        raise NotFound(f"task '{task_id}' does not exist")
+        raise NotFound(Text("task '{task}' does not exist", task=task_id))
     task, row = found
     _check_revision(row, expected_revision)
     return InstanceRun(uow, row), task
@@ -406,8 +410,8 @@ def create_instance(uow: UnitOfWork, version: ProcessVersion, business_key: str 
     try:  # the business-key and start-key indexes decide a race here (the command then rolls back)
         writes.insert_instance(uow.connection, row)
     except IntegrityError:
-        raise BusinessKeyTaken(f"another case with business key '{business_key}' or this Idempotency-Key "
-                               "was started at the same moment") from None
+        raise BusinessKeyTaken(Text("another case with business key '{key}' or this Idempotency-Key was started at "
+                                    "the same moment", key=business_key)) from None
     run = InstanceRun(uow, row)
     run.begin(BpmnWorkflow(run.specs.spec, run.specs.subprocess_specs, script_engine=run.script_engine()))
     return run
@@ -415,5 +419,5 @@ def create_instance(uow: UnitOfWork, version: ProcessVersion, business_key: str 
 
 def _check_revision(row: Instance, expected: int | None) -> None:
     if expected is not None and row.revision != expected:
-        raise Conflict(f"instance '{row.id}' has changed (revision {row.revision}, you have {expected}); "
-                       "reload and try again")
+        raise Conflict(Text("the case has changed since you read it (revision {now}, you have {yours}); reload and "
+                            "try again", now=row.revision, yours=expected))

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..store.tables import Instance, MessageReceipt
+from ..text import Text
 from .commands import check_data, refuse_parameters
 from .instance_run import InstanceRun, lock_instance
 from .unit_of_work import UnitOfWork
@@ -44,14 +45,14 @@ def deliver(uow: UnitOfWork, name: str, message_id: str, business_key: str | Non
     data = check_data(data, uow.context.limits.data)
     correlation = dict(correlation or {})
     if business_key is None and "instance_id" not in correlation:
-        raise InvalidData([FieldError("business_key", "give the business key of the case, or correlation.instance_id")])
+        raise InvalidData([FieldError("business_key", Text("give the business key of the case, or correlation.instance_id"))])
     receipt = MessageReceipt(message_id=message_id, name=name, business_key=business_key, received_by=uow.actor,
                              received_at=uow.now, result={}, digest=digest(name, business_key, correlation, data))
     uow.session.add(receipt)
     try:
         uow.session.flush()  # the unique message id decides a race between two deliveries of one message here
     except IntegrityError:
-        raise DuplicateMessage(f"message '{message_id}' was received before") from None
+        raise DuplicateMessage(Text("message '{id}' was received before", id=message_id)) from None
     run, task = _waiting_case(uow, name, business_key, correlation)
     refuse_parameters(data, run.specs.parameters)
     form_key = run.specs.message_forms.get(name)
@@ -83,14 +84,15 @@ def first_result(uow: UnitOfWork, message_id: str, name: str, business_key: str 
     """
     receipt = uow.session.get(MessageReceipt, message_id)
     if receipt is None:  # the first delivery rolled back after all: nothing to repeat
-        raise Conflict(f"message '{message_id}' is being received by another request; send it again")
+        raise Conflict(Text("message '{id}' is being received by another request; send it again", id=message_id))
     same = (receipt.digest == digest(name, business_key, correlation, check_data(data, uow.context.limits.data))
             if receipt.digest is not None else (receipt.name, receipt.business_key) == (name, business_key))
     if not same:
-        raise Conflict(f"message id '{message_id}' was used before for message '{receipt.name}' (business key "
-                       f"'{receipt.business_key}') with other contents; give every message its own id",
-                       [{"field": "message_id", "message": "was used before for a message with another target or "
-                         "other data"}])
+        raise Conflict(Text("message id '{id}' was used before for message '{name}' (business key '{key}') with "
+                            "other contents; give every message its own id", id=message_id, name=receipt.name,
+                            key=receipt.business_key),
+                       [{"field": "message_id",
+                         "message": Text("was used before for a message with another target or other data")}])
     return {**receipt.result, "duplicate": True}
 
 
@@ -114,9 +116,12 @@ def _waiting_case(uow: UnitOfWork, name: str, business_key: str | None,
             if (isinstance(definition, MessageEventDefinition) and definition.name == name
                     and all(task.data.get(field) == value for field, value in correlation.items())):
                 return run, task
-    where = f"business key '{business_key}'" if business_key is not None else f"instance '{instance_id}'"
-    raise NotFound(f"no open case with {where} is waiting for message '{name}'"
-                   + (f" with {correlation}" if correlation else ""))
+    where = Text("business key '{key}'", key=business_key) if business_key is not None else Text(
+        "case '{case}'", case=instance_id)
+    if correlation:
+        raise NotFound(Text("no open case with {where} is waiting for message '{name}' with {correlation}",
+                            where=where, name=name, correlation=correlation))
+    raise NotFound(Text("no open case with {where} is waiting for message '{name}'", where=where, name=name))
 
 
 def receive(run: InstanceRun, task: Any, name: str, message_id: str, data: dict[str, Any]) -> None:

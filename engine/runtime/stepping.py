@@ -16,6 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
 
+from ..text import Text
 from .elements import element_of
 
 # SpiffWorkflow stops looking for tasks 1,000 levels down its task tree; stay well short of that.
@@ -51,11 +52,13 @@ def run_engine_steps(workflow: Any, did_complete: Callable[[Any], None] | None =
         steps += 1
         where = element_of(task) or task.task_spec.name
         if steps > limits.max_steps:
-            raise NoWaitState(task, f"did not reach a wait state after {limits.max_steps} steps at element "
-                              f"'{where}': a loop without a user task, timer or message never stops")
+            raise NoWaitState(task, Text("did not reach a wait state after {steps} steps at element '{element}': a "
+                                          "loop without a user task, timer or message never stops",
+                                          steps=limits.max_steps, element=where))
         if task.depth > limits.max_tree_depth:
-            raise NoWaitState(task, f"did not reach a wait state: the case went round its loops more than "
-                              f"{limits.max_tree_depth} steps deep at element '{where}'")
+            raise NoWaitState(task, Text("did not reach a wait state: the case went round its loops more than {depth} "
+                                          "steps deep at element '{element}'", depth=limits.max_tree_depth,
+                                          element=where))
 
     workflow.do_engine_steps(will_complete_task=before, did_complete_task=did_complete)
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Unavailable, database_busy, database_undid
+from ..text import Text
 
 if TYPE_CHECKING:
     from .context import Context
@@ -41,15 +42,15 @@ def execute(context: Context, command: Callable[..., T], *args: Any, actor: str 
                 return result
         except Unavailable:
             if uow.committing:
-                raise Unavailable("the connection to the database was lost while saving; the change may or "
-                                  "may not have been saved: reload before trying again") from None
+                raise Unavailable(Text("the connection to the database was lost while saving; the change may or may "
+                                       "not have been saved: reload before trying again")) from None
             if attempt == 2:
                 raise
         except OperationalError as exc:
             if not database_busy(exc):
                 raise
             if attempt == 2 or not database_undid(exc):
-                raise Conflict("the database is busy with another change; try again") from None
+                raise Conflict(Text("the database is busy with another change; try again")) from None
     raise AssertionError("unreachable")
 
 

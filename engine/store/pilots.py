@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..pack import CaseScope
+from ..text import Text
 from .queries import RowView
 from .tables import Pilot
 
@@ -50,10 +51,12 @@ def matching(pilots: list[Pilot], scope: CaseScope) -> tuple[Pilot, str] | None:
     """The pilot a case of this scope starts on, and why; None: the current version."""
     for pilot in pilots:
         if scope.region is not None and scope.region in pilot.regions:
-            return pilot, f"version {pilot.version} is piloted in region {scope.region}: {scope.because}"
+            return pilot, Text("version {version} is piloted in region {region}: {because}", version=pilot.version,
+                                region=scope.region, because=scope.because)
         shared = sorted(set(scope.groups) & set(pilot.groups))
         if shared:
-            return pilot, f"version {pilot.version} is piloted for group {shared[0]}: {scope.because}"
+            return pilot, Text("version {version} is piloted for group {group}: {because}", version=pilot.version,
+                                group=shared[0], because=scope.because)
     return None
 
 

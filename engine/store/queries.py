@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, ColumnElement, Connection, Select, String, bindp
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..text import Text
 from .tables import INSTANCE, TASK, HistoryEvent, Instance, OutboxMessage, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500
@@ -52,6 +53,9 @@ class TaskView(RowView):
     completed_by: str | None
     excluded: list[str] | None  # four eyes: who may not work it
     case: dict[str, Any] | None = None  # in lists: the case's plain data summary (customer_id, amount ...)
+
+    def __post_init__(self) -> None:  # the reason was kept as a sentence that can be said in the reader's language
+        object.__setattr__(self, "assignment_reason", Text.restored(self.assignment_reason))
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class VersionView(RowView):
     author: str | None
     deployed_at: datetime
     warnings: list[dict[str, Any]]
+    name_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def instance_view(session: Session, instance_id: str) -> InstanceView:
     """:raises NotFound:"""
     row = session.get(Instance, instance_id)
     if row is None:
-        raise NotFound(f"instance '{instance_id}' does not exist")
+        raise NotFound(Text("case '{case}' does not exist", case=instance_id))
     return InstanceView.of(row)
 
 
@@ -247,7 +252,7 @@ def instance_path(session: Session, instance_id: str) -> dict[str, set[str]]:
     """Where an instance is (open tasks, waiting timers, an incident) and the elements it has passed."""
     row = session.get(Instance, instance_id)
     if row is None:
-        raise NotFound(f"instance '{instance_id}' does not exist")
+        raise NotFound(Text("case '{case}' does not exist", case=instance_id))
     current: set[str] = set(session.scalars(select(TaskRow.element_id).where(TaskRow.instance_id == instance_id,
                                                                    TaskRow.state == "ready")))
     current |= set(session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id)))
@@ -336,7 +341,7 @@ def task_view(session: Session, task_id: str) -> TaskView:
     """:raises NotFound:"""
     row = session.get(TaskRow, task_id)
     if row is None:
-        raise NotFound(f"task '{task_id}' does not exist")
+        raise NotFound(Text("task '{task}' does not exist", task=task_id))
     return TaskView.of(row)
 
 
@@ -356,7 +361,7 @@ def versions(session: Session, process_key: str | None = None) -> list[VersionVi
     query = select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
     if process_key is not None:
         if session.get(Process, process_key) is None:
-            raise NotFound(f"process '{process_key}' is not deployed")
+            raise NotFound(Text("process '{process}' is not deployed", process=process_key))
         query = query.where(ProcessVersion.process_key == process_key)
     return [VersionView.of(v) for v in session.scalars(query)]
 

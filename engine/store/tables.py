@@ -81,6 +81,7 @@ class ProcessVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     bpmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     name: Mapped[str] = mapped_column(String(256))
+    name_zh: Mapped[str | None] = mapped_column(String(256))  # the process's nameZh property, for zh readers
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     copied_from: Mapped[str | None] = mapped_column(String(160))
     author: Mapped[str | None] = mapped_column(String(128))

@@ -21,6 +21,7 @@ from ..errors import Conflict, NotFound, StaleBase
 from ..intake.pipeline import Model, message_forms, parse_specs, start_form
 from ..intake.properties import START_FOR
 from ..intake.xml import process_parameters, reparse
+from ..text import Text
 from .tables import ModelForm, Process, ProcessVersion
 
 
@@ -84,7 +85,7 @@ class SpecCache:
             return self._by_hash[content_hash]
         version = session.get(ProcessVersion, version_id)
         if version is None:
-            raise NotFound(f"process version {version_id} does not exist")
+            raise NotFound(Text("process version {id} does not exist", id=version_id))
         specs = self._by_hash.get(version.content_hash) or _parse_stored(version.bpmn, version.process_key)
         with self._lock:
             self._by_hash[version.content_hash] = specs
@@ -119,17 +120,19 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
         process.name = model.name
     latest = latest_version(session, model.process_key)
     if latest_seen is not None and latest > latest_seen:
-        raise StaleBase(f"'{model.process_key}' v{latest} was deployed after this draft was copied (the newest then "
-                        f"was v{latest_seen}); rebase the draft on v{latest} first", latest)
+        raise StaleBase(Text("'{process}' v{latest} was deployed after this draft was copied (the newest then was "
+                             "v{seen}); rebase the draft on v{latest} first", process=model.process_key, latest=latest,
+                             seen=latest_seen), latest)
     version = ProcessVersion(process_key=model.process_key, version=latest + 1, content_hash=model.content_hash,
                              bpmn=model.bpmn, name=model.name, active=activate, copied_from=copied_from,
                              author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings],
-                             dictionary=model.dictionary)
+                             dictionary=model.dictionary, name_zh=model.name_zh)
     session.add(version)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"another deploy of '{model.process_key}' ran at the same moment; try again") from None
+        raise Conflict(Text("another deploy of '{process}' ran at the same moment; try again",
+                            process=model.process_key)) from None
     _store_forms(session, model.forms)
     return version, True
 
@@ -170,9 +173,10 @@ def find_version(session: Session, process_key: str, version: int | None = None)
     if found is None:
         known = session.get(Process, process_key) is not None
         if not known:
-            raise NotFound(f"process '{process_key}' is not deployed")
-        what = f"version {version}" if version is not None else "an active version"
-        raise NotFound(f"process '{process_key}' has no {what}")
+            raise NotFound(Text("process '{process}' is not deployed", process=process_key))
+        if version is not None:
+            raise NotFound(Text("process '{process}' has no version {version}", process=process_key, version=version))
+        raise NotFound(Text("process '{process}' has no active version", process=process_key))
     return found
 
 

@@ -53,7 +53,7 @@ def test_why_and_delegation_are_answered_and_audited(as_user):
     assert "default member of group 'sales'" in alice.get(f"/api/tasks/{task['id']}/why").get_json()["reason"]
     assert as_user("bob").post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).status_code == 403
     delegated = alice.post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).get_json()
-    assert delegated["assignee"] == "bob" and "delegated by alice" in delegated["assignment_reason"]
+    assert delegated["assignee"] == "bob" and "handed over by alice" in delegated["assignment_reason"]
     assert [t["id"] for t in as_user("bob").get("/api/tasks").get_json()] == [task["id"]]
 
 

@@ -335,7 +335,7 @@ def test_comments_are_added_on_the_task_page_and_an_administrator_suspends_and_t
     history = root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
     assert "Case terminated" in history and "instance_terminated</td>" not in history
     root.get("/language/zh")
-    assert "案件终止: entered twice" in root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
+    assert "案件已终止: entered twice" in root.get(f"/processes/instances/{case.id}").get_data(as_text=True)
 
 
 def test_the_history_reads_as_sentences_with_labelled_facts_never_json(engine, signed_in):
