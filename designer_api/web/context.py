@@ -6,8 +6,10 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from flask import g, redirect, request, session, url_for
+from sqlalchemy import select
 
 from domain.directory import groups_of
+from domain.records import Group
 from domain.sessions import session_user
 
 from ..auth import Principal
@@ -57,6 +59,32 @@ def check_csrf() -> None:
         raise Unauthorized("Your session expired; please sign in again")
 
 
+def _named(names: dict[str, tuple[str, str | None]], key: str | None, lang: str) -> str:
+    """A process's or group's name in the reader's language (its key where it has none)."""
+    if not key:
+        return ""
+    english, chinese = names.get(key, (key, None))
+    return (chinese if lang == "zh" else None) or english
+
+
+def _process_names() -> dict[str, tuple[str, str | None]]:
+    """Each process's current name in both languages, read once per page."""
+    if "process_names" not in g:
+        versions = engine().versions()
+        names = {v.process_key: (v.name, v.name_zh) for v in versions}
+        names.update({v.process_key: (v.name, v.name_zh) for v in versions if v.active})  # the current one names it
+        g.process_names = names
+    return g.process_names
+
+
+def _group_names() -> dict[str, tuple[str, str | None]]:
+    """Each group's name in both languages, read once per page."""
+    if "group_names" not in g:
+        with engine().store.read() as read:
+            g.group_names = {row.key: (row.name_en, row.name_zh) for row in read.scalars(select(Group))}
+    return g.group_names
+
+
 def csrf_token() -> str:
     """The session's CSRF token (made on first use)."""
     if "csrf" not in session:
@@ -98,6 +126,8 @@ def template_helpers() -> dict[str, Any]:
         "title_of": lambda item: item.title_zh if lang == "zh" else item.title_en,
         # a step's name: its nameZh for zh readers when the model gives one (a task, an outline step, a path step)
         "step_name": lambda item: (_get(item, "name_zh") if lang == "zh" else None) or _get(item, "name") or "",
+        "process_name": lambda key: _named(_process_names(), key, lang),
+        "group_name": lambda key: _named(_group_names(), key, lang),
         "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
         "args_with": args_with,
         "can": lambda *roles: bool(g.get("principal") and g.principal.roles & set(roles)),

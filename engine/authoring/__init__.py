@@ -25,6 +25,7 @@ from ..store.pilots import history as pilot_history
 from ..store.queries import VersionView
 from ..store.tables import Draft, Process
 from ..store.versions import find_version, latest_version
+from ..text import Text
 from . import commands, drafts, migration, pilots
 from . import outline as outlines
 from . import replay as replays
@@ -45,10 +46,11 @@ TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\
 def check_key(key: Any, field: str) -> None:
     """A process key chosen by a person: lower-case letters, digits and _, 3 to 64, starting with a letter."""
     if key is None:
-        raise InvalidData([FieldError(field, "is required (the process key of the copy)")])
+        raise InvalidData([FieldError(field, Text("is required (the process key of the copy)"))])
     if not isinstance(key, str) or not KEY.fullmatch(key):
-        raise InvalidData([FieldError(field, f"{str(key)[:70]!r} is not a process key: use 3 to 64 lower-case "
-                                             "letters, digits and _, starting with a letter (e.g. order_release_vip)")])
+        raise InvalidData([FieldError(field, Text("{key} is not a process key: use 3 to 64 lower-case letters, digits "
+                                                  "and _, starting with a letter (e.g. order_release_vip)",
+                                                  key=repr(str(key)[:70])))])
 
 
 class Authoring:
@@ -69,7 +71,7 @@ class Authoring:
             check_key(new_key, "new_key")
         if name is not None and (not isinstance(name, str) or len(name) > 200
                                  or not re.fullmatch(TEXT_PATTERN, name)):
-            raise InvalidData([FieldError("name", "must be text of 1 to 200 printable characters")])
+            raise InvalidData([FieldError("name", Text("must be text of 1 to 200 printable characters"))])
 
         return execute(self.context, commands.copy, source, new_key, name, actor=author)
 
@@ -169,7 +171,8 @@ class Authoring:
         scope = pilots.scope_of(pilot) if pilot is not None else None
         draft = self.draft(draft_id)
         if draft.deployed_version is not None:
-            raise Conflict(f"draft '{draft_id}' is already deployed as version {draft.deployed_version}")
+            raise Conflict(Text("draft '{draft_id}' is already deployed as version {deployed_version}",
+                                draft_id=draft_id, deployed_version=draft.deployed_version))
         bpmn, _ = self.bpmn(f"draft:{draft_id}")
         model = self._take_in(bpmn, draft.process_key)
         # A draft of a new process saw no version of its key: one deployed under that key since (by an administrator
@@ -180,16 +183,18 @@ class Authoring:
                                           draft.copied_from, scope, latest_seen, actor=actor))
         except StaleBase as exc:
             if not draft.next_version_of:
-                raise Conflict(f"process key '{draft.process_key}' got a process of its own (v{exc.latest}) after "
-                               f"draft {draft_id} reserved it; this draft would replace it. Copy that process to "
-                               "adapt it, or copy this draft's source again under another key") from None
+                raise Conflict(Text("process key '{process_key}' got a process of its own (v{latest}) after draft "
+                                    "{draft_id} reserved it; this draft would replace it. Copy that process to adapt "
+                                    "it, or copy this draft's source again under another key",
+                                    process_key=draft.process_key, latest=exc.latest, draft_id=draft_id)) from None
             raise StaleBase(exc.message, exc.latest, [self.three_way(draft_id, exc.latest)]) from None
 
     def three_way(self, draft_id: str, theirs: int | None = None) -> dict[str, Any]:
         """What the newest version changed since the draft's base, what the draft changed, and where both did."""
         draft = self.draft(draft_id)
         if not draft.next_version_of or not draft.copied_from:
-            raise Conflict(f"draft '{draft_id}' makes a new process; it has no newer version to compare with")
+            raise Conflict(Text("draft '{draft_id}' makes a new process; it has no newer version to compare with",
+                                draft_id=draft_id))
         base = draft.copied_from
         if theirs is None:
             with self.context.store.read() as session:
@@ -216,8 +221,8 @@ class Authoring:
         does not have (deploying the draft would undo it). :raises Conflict: (not a next-version draft; deployed)
         """
         if not self.draft(draft_id).next_version_of:
-            raise Conflict(f"draft '{draft_id}' makes a new process; only a draft of a process's next version has a "
-                           "base to move")
+            raise Conflict(Text("draft '{draft_id}' makes a new process; only a draft of a process's next version has "
+                                "a base to move", draft_id=draft_id))
         comparison = self.three_way(draft_id)
 
         return {"draft": execute(self.context, commands.rebase, draft_id, expected_revision, actor=actor),
@@ -237,7 +242,7 @@ class Authoring:
         """The reference a draft was copied from. :raises NotFound:"""
         draft = self.draft(ref.removeprefix("draft:"))
         if not draft.copied_from:
-            raise NotFound(f"draft '{draft.id}' was not copied from a process")
+            raise NotFound(Text("draft '{id}' was not copied from a process", id=draft.id))
         return draft.copied_from
 
     def outline(self, ref: str) -> dict[str, Any]:
@@ -254,7 +259,7 @@ class Authoring:
         bpmn, key = self.bpmn(ref)
         data = check_data(data, self.context.limits.data)
         if answers is not None and not isinstance(answers, dict):
-            raise InvalidData([FieldError("answers", "must map element ids to form data (or lists of it)")])
+            raise InvalidData([FieldError("answers", Text("must map element ids to form data (or lists of it)"))])
         return simulate(self.context, self._take_in(bpmn, key), data, answers or {})
 
     def replay(self, draft_id: str, since: date | None = None, until: date | None = None,
@@ -302,7 +307,7 @@ class Authoring:
         """Every pilot of a process, newest first (running ones without `ended_at`). :raises NotFound:"""
         with self.context.store.read() as session:
             if session.get(Process, process_key) is None:
-                raise NotFound(f"process '{process_key}' is not deployed")
+                raise NotFound(Text("process '{process_key}' is not deployed", process_key=process_key))
             return pilot_history(session, process_key)
 
     def propose_pilot(self, draft_id: str, body: Any, actor: str | None) -> dict[str, Any]:
@@ -354,4 +359,4 @@ def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tu
             field = next((k for k in ("form_key", "element_id", "flow_id", "name") if k in operations[index]), "op")
         errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",
                                  f"{element}: {message}" if element else message))
-    raise InvalidData(errors, f"the edit was not applied: {errors[0].message}")
+    raise InvalidData(errors, Text("the edit was not applied: {message}", message=errors[0].message))

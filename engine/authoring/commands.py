@@ -14,6 +14,7 @@ from ..runtime.commands import deploy_version
 from ..runtime.unit_of_work import UnitOfWork
 from ..store.tables import Draft, Process, ProcessVersion
 from ..store.versions import find_version, latest_version, set_active
+from ..text import Text
 from . import drafts, pilots
 from .drafts import DraftView
 from .model_tree import copy_model
@@ -23,7 +24,8 @@ def version_of(session: Session, ref: str) -> ProcessVersion:
     """The version `key@version` (or `key`: its newest active one) names, its BPMN loaded. :raises NotFound, InvalidData:"""
     key, _, number = ref.partition("@")
     if number and (not number.isdigit() or len(number) > 10 or int(number) >= 2**31):
-        raise InvalidData([FieldError("ref", f"'{ref}' is not key@version (e.g. customer_approval@1)")])
+        raise InvalidData([FieldError("ref", Text("'{ref}' is not key@version (e.g. customer_approval@1)",
+                                                  ref=ref))])
     version = find_version(session, key, int(number) if number else None)
     session.refresh(version, ["bpmn"])
     return version
@@ -40,12 +42,12 @@ def copy(uow: UnitOfWork, source: str, new_key: str | None, name: str | None) ->
                               uow.actor, latest_seen=latest_version(uow.session, version.process_key))
         return DraftView.of(draft)
     if uow.session.get(Process, new_key) is not None:
-        raise Conflict(f"process key '{new_key}' is already deployed; leave new_key out to adapt it into "
-                       "its next version, or choose another key")
+        raise Conflict(Text("process key '{new_key}' is already deployed; leave new_key out to adapt it into its next "
+                            "version, or choose another key", new_key=new_key))
     holder = drafts.holding_key(uow.session, new_key)
     if holder is not None:
-        raise Conflict(f"process key '{new_key}' is reserved by draft {holder.id} ({holder.author or '?'}); "
-                       "choose another key or adapt that draft")
+        raise Conflict(Text("process key '{new_key}' is reserved by draft {id} ({author}); choose another key or "
+                            "adapt that draft", new_key=new_key, id=holder.id, author=holder.author or '?'))
     bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
     return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage, uow.actor))
 
@@ -66,7 +68,8 @@ def deploy_draft(uow: UnitOfWork, draft_id: str, revision: int, model: Model, co
     version = deploy_version(uow, model, uow.actor, copied_from, pilot is None, latest_seen)
     row = drafts.load(uow.session, draft_id, lock=True)
     if row.revision != revision or row.deployed_version is not None:
-        raise Conflict(f"draft '{draft_id}' changed while it was being deployed; deploy it again")
+        raise Conflict(Text("draft '{draft_id}' changed while it was being deployed; deploy it again",
+                            draft_id=draft_id))
     row.deployed_version = version.version
     if pilot is not None:
         pilots.start(uow, model.process_key, version.version, pilot)
@@ -88,11 +91,12 @@ def rollback(uow: UnitOfWork, process_key: str) -> ProcessVersion:
         ProcessVersion.process_key == process_key, ProcessVersion.active.is_(True))
         .order_by(ProcessVersion.version.desc())).all()
     if not active:
-        raise NotFound(f"process '{process_key}' has no active version")
+        raise NotFound(Text("process '{process_key}' has no active version", process_key=process_key))
     older = uow.session.scalars(select(ProcessVersion).where(
         ProcessVersion.process_key == process_key, ProcessVersion.version < active[0].version)
         .order_by(ProcessVersion.version.desc())).first()
     if older is None:
-        raise Conflict(f"'{process_key}' v{active[0].version} is its first version; there is nothing to roll back to")
+        raise Conflict(Text("'{process_key}' v{version} is its first version; there is nothing to roll back to",
+                            process_key=process_key, version=active[0].version))
     set_active(uow.session, process_key, active[0].version, False)
     return set_active(uow.session, process_key, older.version, True)

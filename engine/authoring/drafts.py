@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, undefer
 from ..errors import Conflict, NotFound
 from ..store.queries import RowView
 from ..store.tables import Draft
+from ..text import Text
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def load(session: Session, draft_id: str, lock: bool = False) -> Draft:
     query = select(Draft).where(Draft.id == draft_id).options(undefer(Draft.bpmn))
     draft = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if draft is None:
-        raise NotFound(f"draft '{draft_id}' does not exist")
+        raise NotFound(Text("draft '{draft_id}' does not exist", draft_id=draft_id))
     return draft
 
 
@@ -66,11 +67,12 @@ def rebase(draft: Draft, base: str, latest: int, now: datetime, expected_revisio
 
 def _check_editable(draft: Draft, expected_revision: int | None) -> None:
     if expected_revision is not None and draft.revision != expected_revision:
-        raise Conflict(f"draft '{draft.id}' was changed by someone else (revision {draft.revision}, you have "
-                       f"{expected_revision}); reload it and apply your change again")
+        raise Conflict(Text("draft '{id}' was changed by someone else (revision {revision}, you have "
+                            "{expected_revision}); reload it and apply your change again", id=draft.id,
+                            revision=draft.revision, expected_revision=expected_revision))
     if draft.deployed_version is not None:
-        raise Conflict(f"draft '{draft.id}' was deployed as version {draft.deployed_version}; copy that version "
-                       "to change it further")
+        raise Conflict(Text("draft '{id}' was deployed as version {deployed_version}; copy that version to change it "
+                            "further", id=draft.id, deployed_version=draft.deployed_version))
 
 
 def holding_key(session: Session, process_key: str) -> Draft | None:

@@ -29,6 +29,7 @@ from ..runtime.unit_of_work import UnitOfWork, execute
 from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import Instance
 from ..store.versions import Specs, find_version
+from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context
@@ -44,7 +45,8 @@ def plan(context: Context, process_key: str, from_version: int, to_version: int,
     :raises InvalidData: a mapping naming a step that is not in the version it should be in
     """
     if from_version == to_version:
-        raise InvalidData([FieldError("to_version", f"is the same as from_version ({from_version})")])
+        raise InvalidData([FieldError("to_version", Text("is the same as from_version ({from_version})",
+                                                         from_version=from_version))])
     mapping = mapping or {}
     with context.store.read() as session:
         source = find_version(session, process_key, from_version)
@@ -85,10 +87,12 @@ def _check_mapping(mapping: dict[str, str], source: Specs, target: Specs, from_v
     for old, new in mapping.items():
         field = f"mapping.{old}"[:200]
         if old not in old_steps:
-            problems.append(FieldError(field, f"'{old}' is not a step of version {from_version}"))
+            problems.append(FieldError(field, Text("'{old}' is not a step of version {from_version}", old=old,
+                                                   from_version=from_version)))
         elif not isinstance(new, str) or new not in new_steps:
-            problems.append(FieldError(field, f"'{new}' is not a step of version {to_version}; "
-                                       f"use one of {', '.join(sorted(new_steps)[:30])}"))
+            problems.append(FieldError(field, Text("'{new}' is not a step of version {to_version}; use one of {names}",
+                                                   new=new, to_version=to_version,
+                                                   names=', '.join(sorted(new_steps)[:30]))))
         else:
             problem = _kind_problem(old_steps[old], new_steps[new], to_version)
             if problem:
@@ -102,12 +106,14 @@ def _kind_problem(old: Any, new: Any, to_version: int) -> str | None:
     """Why a case waiting at `old` cannot wait at `new` instead; None when it can."""
     new_kind = wait_kind(new)
     if new_kind is None:
-        return (f"'{new.bpmn_id}' is a {_kind_name(new)} of version {to_version}, where no case can wait; map to a "
-                "user task, a catch event or a call activity")
+        return (Text("'{bpmn_id}' is a {new} of version {to_version}, where no case can wait; map to a user task, a "
+                     "catch event or a call activity", bpmn_id=new.bpmn_id, new=_kind_name(new),
+                     to_version=to_version))
     old_kind = wait_kind(old)
     if old_kind is not None and old_kind != new_kind:
-        return (f"'{old.bpmn_id}' is a {old_kind} and '{new.bpmn_id}' a {new_kind}: a case moves only to a step of "
-                "the same kind")
+        return (Text("'{bpmn_id}' is a {old_kind} and '{bpmn_id2}' a {new_kind}: a case moves only to a step of the "
+                     "same kind", bpmn_id=old.bpmn_id, old_kind=old_kind, bpmn_id2=new.bpmn_id,
+                     new_kind=new_kind))
     return None
 
 
@@ -169,7 +175,8 @@ def _migrate_one(uow: UnitOfWork, instance_id: str, process_key: str, to_version
     except Exception:  # noqa: BLE001 - any failure to read the new state back means: do not store it
         round_trip = False
     if not round_trip:
-        raise Conflict(f"instance '{instance_id}' does not survive a save/load round trip on version {to_version}")
+        raise Conflict(Text("instance '{instance_id}' does not survive a save/load round trip on version {to_version}",
+                            instance_id=instance_id, to_version=to_version))
     run.row.version_id, run.row.version = target.id, target.version
     run.keep_workflow = False  # rebuilt on the target's specs: the next command reads it back from what is stored
     run.event("instance_migrated", data={"from_version": from_version, "to_version": to_version,

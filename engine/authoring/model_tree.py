@@ -10,6 +10,7 @@ from lxml import etree
 
 from ..errors import FieldError, InvalidData
 from ..intake.xml import BPMN, NS, local_name, reparse, serialize
+from ..text import Text
 
 ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 
@@ -25,8 +26,8 @@ class OperationError(Exception):
 def copy_model(bpmn: bytes, source_key: str, new_key: str, name: str | None = None) -> bytes:
     """The same model under a new process id; participants and call activities follow. :raises InvalidData:"""
     if not isinstance(new_key, str) or not ID.match(new_key):
-        raise InvalidData([FieldError("process_key", f"'{new_key}' is not a valid process key "
-                                                     "(letters, digits, _ and -; starts with a letter)")])
+        raise InvalidData([FieldError("process_key", Text("'{new_key}' is not a valid process key (letters, digits, _ "
+                                                          "and -; starts with a letter)", new_key=new_key))])
     root = reparse(bpmn)
     process = process_of(root, source_key)
     process.set("id", new_key)
@@ -75,13 +76,14 @@ def after_extensions(process: etree._Element, element: etree._Element) -> None:
 def process_of(root: etree._Element, key: str) -> etree._Element:
     process = root.find(f"bpmn:process[@id='{key}']", NS) if ID.match(key) else None
     if process is None:
-        raise InvalidData([FieldError("process_key", f"the model has no process '{key}'")])
+        raise InvalidData([FieldError("process_key", Text("the model has no process '{key}'", key=key))])
     return process
 
 
 def check_id(value: str, field: str) -> None:
     if not isinstance(value, str) or not ID.match(value):
-        raise OperationError(field, f"'{value}' is not a valid id (letters, digits, _ and -; starts with a letter)")
+        raise OperationError(field, Text("'{value}' is not a valid id (letters, digits, _ and -; starts with a letter)",
+                                         value=value))
 
 
 def unused_id(process: etree._Element, base: str) -> str:

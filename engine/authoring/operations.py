@@ -28,6 +28,7 @@ from ..intake.lint import reachable
 from ..intake.properties import ASSIGNEE, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH, PROPERTIES
 from ..intake.xml import BPMN, NS, local_name, process_parameters, properties, put_property, reparse, serialize, set_property
 from ..scripting.sandbox import compile_expression
+from ..text import Text
 from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100
@@ -39,16 +40,18 @@ def apply_operations(bpmn: bytes, process_key: str, operations: Any,
     """Apply a batch of edit operations atomically; `decisions` says which decision fields each form key records
     (for `on_refusal`). :raises InvalidData: naming the failing operation"""
     if not isinstance(operations, list) or not operations:
-        raise InvalidData([FieldError("operations", "must be a non-empty list of operations")])
+        raise InvalidData([FieldError("operations", Text("must be a non-empty list of operations"))])
     if len(operations) > MAX_OPERATIONS:
-        raise InvalidData([FieldError("operations", f"at most {MAX_OPERATIONS} operations per batch")])
+        raise InvalidData([FieldError("operations", Text("at most {max_operations} operations per batch",
+                                                         max_operations=MAX_OPERATIONS))])
     root = reparse(bpmn)
     process = process_of(root, process_key)
     for index, operation in enumerate(operations):  # every field of every operation, before any is applied
         with _naming(index, operation):
             if not isinstance(operation, dict) or not isinstance(operation.get("op"), str) \
                     or operation["op"] not in OPERATIONS:
-                raise OperationError("op", f"unknown operation; use one of {', '.join(sorted(OPERATIONS))}")
+                raise OperationError("op", Text("unknown operation; use one of {names}",
+                                                names=', '.join(sorted(OPERATIONS))))
             OPERATIONS[operation["op"]].check(operation)
     for index, operation in enumerate(operations):
         with _naming(index, operation):
@@ -65,8 +68,8 @@ def _naming(index: int, operation: Any) -> Iterator[None]:
     except OperationError as exc:
         op = operation.get("op") if isinstance(operation, dict) else None
         raise InvalidData([FieldError(f"operations[{index}].{exc.field}", exc.message)],
-                          f"operation {index + 1} ({op if isinstance(op, str) else '?'}) was not applied, nor any "
-                          f"other: {exc.message}") from None
+                          Text("operation {index} ({op}) was not applied, nor any other: {message}", index=index + 1,
+                               op=op if isinstance(op, str) else '?', message=exc.message)) from None
 
 
 class _Edit:
@@ -79,17 +82,17 @@ class _Edit:
         value = self.op.get(name)
         if value is None:
             if required:
-                raise OperationError(name, "is required")
+                raise OperationError(name, Text("is required"))
             return None
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise OperationError(name, f"must be a {kind.__name__}")
+            raise OperationError(name, Text("must be a {name}", name=kind.__name__))
         return value
 
     def element(self, name: str) -> etree._Element:
         element_id = self.arg(name)
         found = self.process.find(f".//*[@id='{element_id}']") if ID.match(element_id) else None
         if found is None or etree.QName(found).namespace != BPMN:
-            raise OperationError(name, f"no element '{element_id}' in this process")
+            raise OperationError(name, Text("no element '{element_id}' in this process", element_id=element_id))
         return found
 
     def flows(self, attribute: str, element_id: str) -> list[etree._Element]:
@@ -104,7 +107,7 @@ def _insert_task(edit: _Edit) -> None:
     """A user task on the one flow after (or before) an element; with `when`, behind a gateway that skips it."""
     after, before = edit.op.get("after"), edit.op.get("before")
     if (after is None) == (before is None):
-        raise OperationError("after", "give exactly one of 'after' or 'before'")
+        raise OperationError("after", Text("give exactly one of 'after' or 'before'"))
     anchor = edit.element("after" if after else "before")
     name = edit.arg("name")
     when = edit.arg("when", required=False)
@@ -113,12 +116,13 @@ def _insert_task(edit: _Edit) -> None:
     task_id = edit.arg("id", required=False) or edit.new_id("Task", name)
     check_id(task_id, "id")
     if edit.process.getroottree().getroot().find(f".//*[@id='{task_id}']") is not None:
-        raise OperationError("id", f"id '{task_id}' is already used")
+        raise OperationError("id", Text("id '{task_id}' is already used", task_id=task_id))
     rewired = edit.flows("sourceRef" if after else "targetRef", anchor.get("id"))
     if len(rewired) != 1:
-        side = "outgoing" if after else "incoming"
-        raise OperationError("after" if after else "before", f"'{anchor.get('id')}' has {len(rewired)} {side} flows; "
-                             "insert next to an element with exactly one")
+        side = Text("outgoing") if after else Text("incoming")
+        raise OperationError("after" if after else "before", Text("'{id}' has {count} {side} flows; insert next to an "
+                                                                  "element with exactly one", id=anchor.get('id'),
+                                                                  count=len(rewired), side=side))
     flow = rewired[0]
     lane = edit.arg("lane", required=False) or lane_of(edit.process, anchor.get("id"))
     task = etree.Element(f"{{{BPMN}}}userTask", id=task_id, name=name)
@@ -153,8 +157,9 @@ def _on_refusal(edit: _Edit, task: etree._Element, lane: str | None) -> None:
     refusal, form_key = edit.arg("on_refusal"), edit.op.get("form_key")
     fields = edit.decisions.get(form_key or "", [])
     if not fields:
-        raise OperationError("on_refusal", f"the step's form '{form_key}' records no decision to refuse with; give a "
-                             "form_key whose form does (e.g. general_manager_approval)")
+        raise OperationError("on_refusal", Text("the step's form '{form_key}' records no decision to refuse with; "
+                                                "give a form_key whose form does (e.g. general_manager_approval)",
+                                                form_key=form_key))
     [leaving] = edit.flows("sourceRef", task.get("id"))
     gateway_id = edit.new_id("Gateway", f"{task.get('name')} approved")
     task.addnext(etree.Element(f"{{{BPMN}}}exclusiveGateway", id=gateway_id, name=f"{task.get('name')}?"))
@@ -192,24 +197,27 @@ def _check_condition(condition: str, field: str) -> None:
     try:
         compile_expression(condition)
     except SandboxViolation as exc:
-        raise OperationError(field, f"'{condition[:80]}' is not a condition crmflow can run: {exc.message}") from None
+        raise OperationError(field, Text("'{condition}' is not a condition crmflow can run: {message}",
+                                         condition=condition[:80], message=exc.message)) from None
 
 
 def _remove_task(edit: _Edit) -> None:
     step = edit.element("element_id")
     step_id = step.get("id")
     if local_name(step) in ("startEvent", "endEvent") or local_name(step).endswith("Gateway"):
-        raise OperationError("element_id", f"'{step_id}' is a {local_name(step)}; only tasks and intermediate "
-                             "events can be removed this way")
+        raise OperationError("element_id", Text("'{step_id}' is a {step}; only tasks and intermediate events can be "
+                                                "removed this way", step_id=step_id, step=local_name(step)))
     incoming, outgoing = edit.flows("targetRef", step_id), edit.flows("sourceRef", step_id)
     if len(incoming) != 1 or len(outgoing) != 1:
-        raise OperationError("element_id", f"'{step_id}' has {len(incoming)} incoming and {len(outgoing)} outgoing "
-                             "flows; only a step with one of each can be removed and reconnected")
+        raise OperationError("element_id", Text("'{step_id}' has {count} incoming and {count2} outgoing flows; only a "
+                                                "step with one of each can be removed and reconnected",
+                                                step_id=step_id, count=len(incoming), count2=len(outgoing)))
     if edit.process.find(f"bpmn:boundaryEvent[@attachedToRef='{step_id}']", NS) is not None:
-        raise OperationError("element_id", f"'{step_id}' has timers or other boundary events; remove them first")
+        raise OperationError("element_id", Text("'{step_id}' has timers or other boundary events; remove them first",
+                                                step_id=step_id))
     if incoming[0].get("sourceRef") == outgoing[0].get("targetRef"):
-        raise OperationError("element_id", f"removing '{step_id}' would leave '{incoming[0].get('sourceRef')}' "
-                             "flowing into itself")
+        raise OperationError("element_id", Text("removing '{step_id}' would leave '{sourceref}' flowing into itself",
+                                                step_id=step_id, sourceref=incoming[0].get('sourceRef')))
     reachable_before = reachable(edit.process) - {step_id}
     incoming[0].set("targetRef", outgoing[0].get("targetRef"))
     for element in (outgoing[0], step):
@@ -219,14 +227,14 @@ def _remove_task(edit: _Edit) -> None:
             ref.getparent().remove(ref)
     cut_off = sorted(reachable_before - reachable(edit.process))
     if cut_off:
-        raise OperationError("element_id", f"removing '{step_id}' would disconnect {', '.join(cut_off[:5])} "
-                             "from the start")
+        raise OperationError("element_id", Text("removing '{step_id}' would disconnect {names} from the start",
+                                                step_id=step_id, names=', '.join(cut_off[:5])))
 
 
 def _set_condition(edit: _Edit) -> None:
     flow = edit.element("flow_id")
     if local_name(flow) != "sequenceFlow":
-        raise OperationError("flow_id", f"'{flow.get('id')}' is not a sequence flow")
+        raise OperationError("flow_id", Text("'{id}' is not a sequence flow", id=flow.get('id')))
     condition = edit.arg("condition")
     _check_condition(condition, "condition")
     expression = flow.find("bpmn:conditionExpression", NS)
@@ -247,24 +255,27 @@ def _set_parameter(edit: _Edit) -> None:
     current = process_parameters(edit.process.getroottree().getroot(), edit.process.get("id"))
     if name not in current and not edit.arg("add", required=False, kind=bool):
         known = ", ".join(sorted(current)) or "none"
-        raise OperationError("name", f"'{name}' is not a parameter of this process (it has: {known}); "
-                             "give \"add\": true to add a new one")
+        raise OperationError("name", Text("'{name}' is not a parameter of this process (it has: {known}); give \"add\": "
+                                          "true to add a new one", name=name, known=known))
     value = edit.op.get("value")
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         text = value.strip().replace(",", "").replace("，", "")
         value = float(text) if "." in text else int(text)
     if value is None or not isinstance(value, (int, float, str, bool)) or isinstance(value, str) and not value.strip():
-        raise OperationError("value", "must be a number (3000000 or \"3,000,000\"), text or true/false")
+        raise OperationError("value", Text("must be a number (3000000 or \"3,000,000\"), text or true/false"))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if name in current and _kind(current[name]) != _kind(value):
-        raise OperationError("value", f"'{name}' is {_kind(current[name])} ({current[name]!r}); {value!r} is "
-                             f"{_kind(value)}")
+        raise OperationError("value", Text("'{name}' is {current} ({current2}); {value} is {value2}", name=name,
+                                           current=_kind(current[name]), current2=repr(current[name]),
+                                           value=repr(value), value2=_kind(value)))
     put_property(holder, name, value if isinstance(value, str) else json.dumps(value))
 
 
 def _kind(value: Any) -> str:
-    return "true/false" if isinstance(value, bool) else "a number" if isinstance(value, (int, float)) else "text"
+    if isinstance(value, bool):
+        return Text("true/false")
+    return Text("a number") if isinstance(value, (int, float)) else Text("text")
 
 
 def _remove_parameter(edit: _Edit) -> None:
@@ -272,13 +283,14 @@ def _remove_parameter(edit: _Edit) -> None:
     holder = properties(edit.process, create=False)
     prop = holder.find(f"spiffworkflow:property[@name='{name}']", NS) if holder is not None and ID.match(name) else None
     if holder is None or prop is None:
-        raise OperationError("name", f"'{name}' is not a parameter of this process")
+        raise OperationError("name", Text("'{name}' is not a parameter of this process", name=name))
     used = re.compile(rf"\b{re.escape(name)}\b")
     for text in edit.process.xpath(".//bpmn:conditionExpression | .//bpmn:script", namespaces=NS):
         if text.text and used.search(text.text):
             owner = text.getparent()
-            raise OperationError("name", f"'{name}' is still used by '{owner.get('name') or owner.get('id')}' "
-                                 f"({text.text.strip()[:80]}); change that first")
+            raise OperationError("name", Text("'{name}' is still used by '{name2}' ({strip}); change that first",
+                                              name=name, name2=owner.get('name') or owner.get('id'),
+                                              strip=text.text.strip()[:80]))
     holder.remove(prop)
 
 
@@ -312,7 +324,8 @@ def _set_timer(edit: _Edit) -> None:
     task = edit.element("element_id")
     duration = edit.arg("duration")
     if not re.match(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$", duration):
-        raise OperationError("duration", f"'{duration}' is not an ISO 8601 duration such as P3D or PT4H")
+        raise OperationError("duration", Text("'{duration}' is not an ISO 8601 duration such as P3D or PT4H",
+                                              duration=duration))
     timer = edit.process.find(f"bpmn:boundaryEvent[@attachedToRef='{task.get('id')}']/bpmn:timerEventDefinition", NS)
     if timer is None:
         target = edit.element("target")
@@ -334,7 +347,7 @@ def _set_timer(edit: _Edit) -> None:
 def _user_task(edit: _Edit) -> etree._Element:
     task = edit.element("element_id")
     if local_name(task) not in ("userTask", "manualTask"):
-        raise OperationError("element_id", f"'{task.get('id')}' is not a user task")
+        raise OperationError("element_id", Text("'{id}' is not a user task", id=task.get('id')))
     return task
 
 
@@ -421,7 +434,8 @@ class Operation:
         unknown = sorted(set(operation) - {"op", *self.required, *self.optional})
         if unknown:
             known = ", ".join((*self.required, *self.optional))
-            raise OperationError(str(unknown[0])[:60], f"is not a field of '{self.op}'; it takes {known}")
+            raise OperationError(str(unknown[0])[:60], Text("is not a field of '{op}'; it takes {known}", op=self.op,
+                                                            known=known))
         schema = self.json_schema()
         for name in (*self.required, *self.optional):
             if operation.get(name) is None:

@@ -20,6 +20,7 @@ from ..store import pilots
 from ..store.pilots import PilotView
 from ..store.tables import Draft, Pilot, Process, ProcessVersion
 from ..store.versions import find_version
+from ..text import Text
 
 MAX_SCOPE = 50
 
@@ -27,24 +28,25 @@ MAX_SCOPE = 50
 def scope_of(body: Any) -> dict[str, Any]:
     """A pilot's scope from what was sent: {"regions", "groups", "until"}. :raises InvalidData: naming the field"""
     if not isinstance(body, dict):
-        raise InvalidData([FieldError("pilot", "give {\"regions\": [...], \"groups\": [...], \"until\": date?}")])
+        raise InvalidData([FieldError("pilot", Text("give {{\"regions\": [...], \"groups\": [...], \"until\": date?}}"))])
     errors: list[FieldError] = []
     scope: dict[str, Any] = {}
     for name in ("regions", "groups"):
         value = body.get(name) or []
         if not isinstance(value, list) or len(value) > MAX_SCOPE or not all(
                 isinstance(v, str) and 0 < len(v) <= 64 for v in value):
-            errors.append(FieldError(name, f"must be a list of at most {MAX_SCOPE} names"))
+            errors.append(FieldError(name, Text("must be a list of at most {max_scope} names",
+                                                max_scope=MAX_SCOPE)))
         scope[name] = sorted(set(value)) if isinstance(value, list) else []
     if not errors and not scope["regions"] and not scope["groups"]:
-        errors.append(FieldError("regions", "name at least one region or group the pilot is for"))
+        errors.append(FieldError("regions", Text("name at least one region or group the pilot is for")))
     until = body.get("until")
     try:
         scope["until"] = datetime.fromisoformat(until) if isinstance(until, str) else None
     except ValueError:
         scope["until"] = None
     if until is not None and scope["until"] is None:
-        errors.append(FieldError("until", "must be a date (YYYY-MM-DD) or date and time"))
+        errors.append(FieldError("until", Text("must be a date (YYYY-MM-DD) or date and time")))
     if errors:
         raise InvalidData(errors)
     return scope
@@ -57,19 +59,22 @@ def start(uow: UnitOfWork, process_key: str, version: int, scope: dict[str, Any]
     until = _aware(scope["until"], uow.now)
     problems = uow.context.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
     if until is not None and until <= uow.now:
-        problems.append(FieldError("until", "must lie in the future"))
+        problems.append(FieldError("until", Text("must lie in the future")))
     if problems:
         raise InvalidData(problems)
     current = _current(uow, process_key)
     if current is None:
-        raise Conflict(f"'{process_key}' has no current version for the cases outside the pilot; deploy one first")
+        raise Conflict(Text("'{process_key}' has no current version for the cases outside the pilot; deploy one first",
+                            process_key=process_key))
     if current.id == target.id:
-        raise Conflict(f"version {version} of '{process_key}' is already current for everyone; pilot another")
+        raise Conflict(Text("version {version} of '{process_key}' is already current for everyone; pilot another",
+                            version=version, process_key=process_key))
     for other in pilots.running(uow.session, process_key, uow.now):
         shared = sorted((set(other.regions) & set(scope["regions"])) | (set(other.groups) & set(scope["groups"])))
         if shared:
-            raise Conflict(f"version {other.version} of '{process_key}' already runs as a pilot for "
-                           f"{', '.join(shared)}; end that pilot first", [{"field": "pilot", "pilot_id": other.id}])
+            raise Conflict(Text("version {version} of '{process_key}' already runs as a pilot for {names}; end that "
+                                "pilot first", version=other.version, process_key=process_key,
+                                names=', '.join(shared)), [{"field": "pilot", "pilot_id": other.id}])
     pilot = Pilot(process_key=process_key, version=version, regions=scope["regions"], groups=scope["groups"],
                   until=until, started_by=uow.actor, started_at=uow.now)
     uow.session.add(pilot)
@@ -82,10 +87,12 @@ def finish(uow: UnitOfWork, process_key: str, version: int | None, roll_out: boo
     uow.session.get(Process, process_key, with_for_update=True)
     running = [p for p in pilots.running(uow.session, process_key, uow.now) if version in (None, p.version)]
     if not running:
-        raise NotFound(f"no pilot of '{process_key}'{f' version {version}' if version else ''} is running")
+        raise NotFound(Text("no pilot of '{process_key}'{value} is running", process_key=process_key,
+                            value=Text(" version {version}", version=version) if version else ""))
     if len(running) > 1:
-        raise Conflict(f"{len(running)} pilots of '{process_key}' run (versions "
-                       f"{', '.join(str(p.version) for p in running)}); name the version")
+        raise Conflict(Text("{count} pilots of '{process_key}' run (versions {names}); name the version",
+                            count=len(running), process_key=process_key,
+                            names=', '.join(str(p.version) for p in running)))
     [pilot] = running
     before = _current(uow, process_key)
     if roll_out:
@@ -105,7 +112,7 @@ def propose(uow: UnitOfWork, draft_id: str, scope: dict[str, Any]) -> dict[str, 
     """An analyst's proposal of a pilot for a draft, kept on the draft for an administrator. :raises NotFound:"""
     draft = uow.session.get(Draft, draft_id)
     if draft is None:
-        raise NotFound(f"draft '{draft_id}' does not exist")
+        raise NotFound(Text("draft '{draft_id}' does not exist", draft_id=draft_id))
     problems = uow.context.pack.scope_problems(scope["regions"], scope["groups"], uow.session)
     if problems:
         raise InvalidData(problems)

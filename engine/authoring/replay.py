@@ -53,6 +53,7 @@ from ..runtime.unit_of_work import UnitOfWork
 from ..runtime.webhooks import EVENT_TYPES
 from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import HistoryEvent, Instance
+from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context
@@ -72,15 +73,17 @@ def bounds(since: date | None, until: date | None, limit: Any, today: date) -> t
     :raises InvalidData: naming `since` or `limit`"""
     for name, day in (("since", since), ("until", until)):
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise InvalidData([FieldError(name, f"must be a day from {FIRST_DAY} to {LAST_DAY}")])
+            raise InvalidData([FieldError(name, Text("must be a day from {first_day} to {last_day}",
+                                                     first_day=FIRST_DAY, last_day=LAST_DAY))])
     until = until or today
     since = since or until - timedelta(days=DEFAULT_DAYS)
     if since > until:
-        raise InvalidData([FieldError("since", f"is after until ({until.isoformat()})")])
+        raise InvalidData([FieldError("since", Text("is after until ({isoformat})", isoformat=until.isoformat()))])
     if limit is None:
         limit = DEFAULT_LIMIT
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidData([FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT:,}")])
+        raise InvalidData([FieldError("limit", Text("must be a whole number from 1 to {max_limit:,}",
+                                                    max_limit=MAX_LIMIT))])
     return since, until, limit
 
 
@@ -520,7 +523,8 @@ class _CaseReplay:
         form_key = task_properties(task).get(FORM_KEY.name)
         problem = self._misfit(form_key, item.data, _form_of(self.recorded.get(task.task_spec.bpmn_id)))
         if problem:
-            raise _NotReplayable(f"the answer recorded at {self.step_name(task)} no longer fits its form: {problem}")
+            raise _NotReplayable(Text("the answer recorded at {task} no longer fits its form: {problem}",
+                                      task=self.step_name(task), problem=problem))
         task.data.update(self.context.forms.filled(self.session, form_key, item.data, task.data))
         if self._step(task.run):
             self.path.append(task.task_spec.bpmn_id)
@@ -633,12 +637,14 @@ class _CaseReplay:
             waits = sorted(our_wait - their_wait)
             later = (f", so {len(unused)} later recorded answer{'s' if len(unused) != 1 else ''} could not be "
                      "replayed") if unused else ""
-            reasons.append(f"would have waited at {name(waits[0])}: nobody did this step in the recorded case{later}")
+            reasons.append(Text("would have waited at {waits}: nobody did this step in the recorded case{later}",
+                                waits=name(waits[0]), later=later))
         if self.incident is not None and recording.row.status != "error":
-            reasons.append(f"would have stopped with an incident at {name(self.incident[0])}: "
-                           f"{self.incident_message}")
+            reasons.append(Text("would have stopped with an incident at {incident}: {incident_message}",
+                                incident=name(self.incident[0]), incident_message=self.incident_message))
         if self.dry:
-            reasons.append(f"{', '.join(self.dry)} ran against today's records ({self.dry_why})")
+            reasons.append(Text("{names} ran against today's records ({dry_why})", names=', '.join(self.dry),
+                                dry_why=self.dry_why))
         return {"verdict": "same" if same else "changed",
                 "first_difference": {"element_id": first, "name": name(first)} if first else None,
                 "steps_added": [name(e) for e in added], "steps_skipped": [name(e) for e in skipped],

@@ -23,6 +23,7 @@ from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
 from ..scripting.data import data_problem
 from ..scripting.script_engine import SandboxScriptEngine
+from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context
@@ -98,7 +99,8 @@ class _Simulation:
                 continue
             answer = queue.pop(0)
             problem = data_problem(answer, self.context.limits.data) if isinstance(answer, dict) else None
-            errors = ([FieldError("answers", f"the answer for {spec.bpmn_id} must be a JSON object")]
+            errors = ([FieldError("answers", Text("the answer for {bpmn_id} must be a JSON object",
+                                                  bpmn_id=spec.bpmn_id))]
                       if not isinstance(answer, dict) else [FieldError(problem.path, problem.message)] if problem
                       else self.context.forms.validate(self.uow.session, human.form_key, answer))
             if errors:

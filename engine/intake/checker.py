@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.text import Text
+
 from ..scripting.sandbox import SAFE_BUILTINS
 from .dictionary import ANY, Dictionary, Scope, Type, of_value
 
@@ -234,22 +236,25 @@ def _comparison_problem(op: ast.cmpop, a: ast.expr, b: ast.expr, ta: Type, tb: T
         return None
     left, right = ast.unparse(a)[:40], ast.unparse(b)[:40]
     if "tuple" in kinds and isinstance(op, _ORDERING):
-        return f"'{left}' and '{right}': one side is a tuple (a list of values), which cannot be compared in order"
+        return Text("'{left}' and '{right}': one side is a tuple (a list of values), which cannot be compared in order",
+                    left=left, right=right)
     if "number" in kinds and kinds & {"text", "enum", "date"}:
         text_side = b if tb["type"] != "number" else a
         value = text_side.value if isinstance(text_side, ast.Constant) and isinstance(text_side.value, str) else None
         quoted = value is not None and re.fullmatch(r"-?\d+(\.\d+)?", value.strip())
         fix = f": write {value.strip()} without quotes" if quoted and value is not None else ""
-        return (f"compares '{left}' ({_NOUNS[ta['type']]}) with '{right}' ({_NOUNS[tb['type']]}), which is never "
-                f"what was meant{fix}")
+        return (Text("compares '{left}' ({nouns}) with '{right}' ({nouns2}), which is never what was meant{fix}",
+                     left=left, nouns=_NOUNS[ta['type']], right=right, nouns2=_NOUNS[tb['type']], fix=fix))
     if "boolean" in kinds and kinds & {"number", "text", "enum", "date"}:
         flag = left if ta["type"] == "boolean" else right
-        return (f"compares '{left}' ({_NOUNS[ta['type']]}) with '{right}' ({_NOUNS[tb['type']]}): a yes/no is read "
-                f"as it is: write {flag} (or not {flag})")
+        return (Text("compares '{left}' ({nouns}) with '{right}' ({nouns2}): a yes/no is read as it is: write {flag} "
+                     "(or not {flag})", left=left, nouns=_NOUNS[ta['type']], right=right, nouns2=_NOUNS[tb['type']],
+                     flag=flag))
     for enum, other in ((ta, b), (tb, a)):
         values = enum.get("values") if enum["type"] == "enum" else None
         if values and isinstance(other, ast.Constant) and isinstance(other.value, str) and other.value not in values:
-            return f"'{other.value}' is not one of the choices here: {', '.join(map(str, values[:12]))}"
+            return Text("'{value}' is not one of the choices here: {names}", value=other.value,
+                        names=', '.join(map(str, values[:12])))
     return None
 
 

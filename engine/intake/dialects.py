@@ -19,6 +19,7 @@ from lxml import etree
 
 from ..errors import Problem
 from ..pack import Pack
+from ..text import Text
 from . import forms, zeebe
 from .durations import parse_duration
 from .expressions import Grammar, Untranslatable, translated
@@ -75,7 +76,9 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
             try:
                 element.text = juel(_EXPRESSION.match(element.text).group(1))  # type: ignore[union-attr]
             except Untranslatable as exc:
-                problems.append(problem_at("dialect", f"condition {element.text.strip()[:80]}: {exc}; {_INSTEAD}",
+                problems.append(problem_at("dialect", Text("condition {strip}: {exc}; {instead}",
+                                                           strip=element.text.strip()[:80], exc=exc,
+                                                           instead=_INSTEAD),
                                          flow))
     generic = list(_foreign_forms(root, pack))
     return changed or bool(generic), problems + generic
@@ -98,8 +101,9 @@ def _foreign_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
             fields = forms.read_fields(root, set(pack.functions) | _written(root))
         forms.generic_form(element, fields)
         listed = ", ".join(fields) or "none"
-        yield problem_at("foreign_form", f"form '{key[:80]}' belongs to another tool's task list; the step shows a "
-                         f"form of the fields its process reads instead ({listed[:200]})", element, "warning")
+        yield problem_at("foreign_form", Text("form '{key}' belongs to another tool's task list; the step shows a "
+                                              "form of the fields its process reads instead ({listed})", key=key[:80],
+                                              listed=listed[:200]), element, "warning")
 
 
 def _written(root: etree._Element) -> set[str]:
@@ -128,8 +132,9 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
                 parse_duration(values["dueDate"])
                 set_property(element, DUE_IN.name, values["dueDate"])
             except Exception:  # noqa: BLE001 - any unreadable value gets the same advice
-                yield problem_at("dialect", f"{dialect}:dueDate '{values['dueDate'][:60]}' is not a duration crmflow "
-                               "reads; write an ISO 8601 duration such as P3D (due three days after the task starts)",
+                yield problem_at("dialect", Text("{dialect}:dueDate '{values}' is not a duration crmflow reads; write "
+                                                 "an ISO 8601 duration such as P3D (due three days after the task "
+                                                 "starts)", dialect=dialect, values=values['dueDate'][:60]),
                                element)
     if kind in ("serviceTask", "sendTask", "businessRuleTask") and element.find(
             "bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
@@ -145,19 +150,22 @@ def _people(element: etree._Element, values: dict[str, str], dialect: str) -> It
         elif re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*", found.group(1)):
             set_property(element, ASSIGNEE_FROM.name, found.group(1).strip())
         else:
-            yield problem_at("dialect", f"{dialect}:assignee '{assignee[:60]}' is an expression crmflow does not "
-                           "translate; name a user, or ${field} for the user held in a case data field", element)
+            yield problem_at("dialect", Text("{dialect}:assignee '{assignee}' is an expression crmflow does not "
+                                             "translate; name a user, or ${{field}} for the user held in a case data "
+                                             "field", dialect=dialect, assignee=assignee[:60]), element)
     groups = [g.strip() for g in values.get("candidateGroups", "").split(",") if g.strip()]
     users = [u.strip() for u in values.get("candidateUsers", "").split(",") if u.strip()]
     if groups:
         set_property(element, CANDIDATE_GROUP.name, groups[0])
         if len(groups) > 1:
-            yield problem_at("dialect_partial", f"{dialect}:candidateGroups names {len(groups)} groups; crmflow offers "
-                           f"the task to the first, '{groups[0]}' (put the others in that group)", element, "warning")
+            yield problem_at("dialect_partial", Text("{dialect}:candidateGroups names {count} groups; crmflow offers "
+                                                     "the task to the first, '{groups}' (put the others in that group)",
+                                                     dialect=dialect, count=len(groups), groups=groups[0]), element, "warning")
     if users and not assignee:
         set_property(element, "assignee", users[0])
         if len(users) > 1 or groups:
-            yield problem_at("dialect_partial", f"{dialect}:candidateUsers: the task goes to '{users[0]}' only",
+            yield problem_at("dialect_partial", Text("{dialect}:candidateUsers: the task goes to '{users}' only",
+                                                     dialect=dialect, users=users[0]),
                            element, "warning")
 
 
@@ -171,8 +179,10 @@ def _service(element: etree._Element, values: dict[str, str], dialect: str, pack
     service = next((c for c in candidates if c in pack.services), None)
     if service is None:
         known = ", ".join(sorted(pack.services)[:40]) or "none"
-        yield problem_at("unknown_service", f"{dialect}:{attribute} '{value[:80]}' names no service of the "
-                       f"'{pack.name}' pack; its services are: {known}", element)
+        yield problem_at("unknown_service", Text("{dialect}:{attribute} '{value}' names no service of the '{name}' "
+                                                 "pack; its services are: {known}", dialect=dialect,
+                                                 attribute=attribute, value=value[:80], name=pack.name,
+                                                 known=known), element)
         return
     operator = etree.SubElement(extension_elements(element), f"{{{SPIFF}}}serviceTaskOperator", id=service,
                                 resultVariable=values.get("resultVariable") or service)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from ..errors import FieldError, InvalidData
+from ..text import Text
 
 
 def parse_duration(text: str) -> timedelta:
@@ -13,7 +14,8 @@ def parse_duration(text: str) -> timedelta:
     try:
         parts = TimerEventDefinition.parse_iso_duration(text.strip())
     except Exception:
-        raise InvalidData([FieldError("duration", f"'{text}' is not an ISO 8601 duration such as P3D or PT4H")]) from None
+        raise InvalidData([FieldError("duration", Text("'{text}' is not an ISO 8601 duration such as P3D or PT4H",
+                                                       text=text))]) from None
     return timedelta(days=parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("days", 0),
                      weeks=parts.get("weeks", 0), hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
                      seconds=parts.get("seconds", 0))

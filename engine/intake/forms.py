@@ -66,7 +66,8 @@ def translate(element: etree._Element, fields: list[etree._Element], dialect: st
               namespace: str) -> Iterator[Problem]:
     """Turn declared form fields into the element's `formSchema` + `formKey`; problems name the field."""
     if len(fields) > MAX_FIELDS:
-        yield problem_at("form_too_large", f"the form has {len(fields)} fields; the limit is {MAX_FIELDS}", element)
+        yield problem_at("form_too_large", Text("the form has {count} fields; the limit is {max_fields}",
+                                                count=len(fields), max_fields=MAX_FIELDS), element)
         return
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -74,18 +75,22 @@ def translate(element: etree._Element, fields: list[etree._Element], dialect: st
         original = (field.get("id") or "").strip()
         name = data_name(original, set(properties))
         if name != original:
-            yield problem_at("form_field_renamed", f"{dialect} form field '{original[:40]}' fills the case data field "
-                             f"'{name}' (case data names are plain words: letters, digits, _)", field, "warning")
+            yield problem_at("form_field_renamed", Text("{dialect} form field '{original}' fills the case data field "
+                                                        "'{name}' (case data names are plain words: letters, digits, "
+                                                        "_)", dialect=dialect, original=original[:40], name=name), field, "warning")
         spec, problem, is_required = _field(field, dialect, namespace)
         if problem is not None:
-            yield problem_at("form_field", f"{dialect} form field '{name}': {problem}", field)
+            yield problem_at("form_field", Text("{dialect} form field '{name}': {problem}", dialect=dialect, name=name,
+                                                problem=problem), field)
             continue
         if spec is not None and (field.get("type") or "").strip() == "enum" and "enum" not in spec:
-            yield problem_at("form_enum_empty", f"{dialect} form field '{original[:40]}' is an enum without values; "
-                             "it is a text field until values are given", field, "warning")
+            yield problem_at("form_enum_empty", Text("{dialect} form field '{original}' is an enum without values; it "
+                                                     "is a text field until values are given", dialect=dialect,
+                                                     original=original[:40]), field, "warning")
         if spec is not None and spec.pop("x-unread-default", None) is not None:
-            yield problem_at("form_default", f"{dialect} form field '{name}': default "
-                             f"'{_default(field)[:30]}' is not a {field.get('type')}, so the field has none",
+            yield problem_at("form_default", Text("{dialect} form field '{name}': default '{field}' is not a {type}, "
+                                                  "so the field has none", dialect=dialect, name=name,
+                                                  field=_default(field)[:30], type=field.get('type')),
                              field, "warning")
         if spec is not None:
             properties[name] = spec
@@ -189,40 +194,43 @@ def lint_model_forms(root: etree._Element) -> Iterator[Problem]:
             continue
         schema = _loads(props["formSchema"] or "")
         if not isinstance(schema, dict):
-            yield problem_at("form_schema", "the formSchema property is not a JSON object", owner)
+            yield problem_at("form_schema", Text("the formSchema property is not a JSON object"), owner)
             continue
         problems = schema_problems(schema)
         if problems:
             yield problem_at("form_schema", "formSchema: " + "; ".join(problems[:3]), owner)
         elif props.get(FORM_KEY.name) != form_key(schema):
-            yield problem_at("form_schema", f"formKey must be {form_key(schema)} (the digest of formSchema), "
-                             f"not '{(props.get(FORM_KEY.name) or '')[:40]}'", owner)
+            yield problem_at("form_schema", Text("formKey must be {schema} (the digest of formSchema), not '{name}'",
+                                                 schema=form_key(schema),
+                                                 name=(props.get(FORM_KEY.name) or '')[:40]), owner)
 
 
 def schema_problems(schema: Mapping[str, Any]) -> list[str]:
     """What takes a schema outside the subset crmflow generates."""
-    problems = []
+    problems: list[str] = []
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
         return ["must be an object schema with properties"]
     unexpected = set(schema) - _FORM_KEYWORDS
     if unexpected:
-        problems.append(f"unexpected keywords {sorted(unexpected)[:3]}")
+        problems.append(Text("unexpected keywords {unexpected}", unexpected=sorted(unexpected)[:3]))
     if len(schema["properties"]) > MAX_FIELDS:
-        problems.append(f"more than {MAX_FIELDS} fields")
+        problems.append(Text("more than {max_fields} fields", max_fields=MAX_FIELDS))
     for name, spec in schema["properties"].items():
         if not isinstance(spec, dict) or spec.get("type") not in ("string", "integer", "number", "boolean"):
-            problems.append(f"field '{str(name)[:40]}' must have type string, integer, number or boolean")
+            problems.append(Text("field '{name}' must have type string, integer, number or boolean",
+                                 name=str(name)[:40]))
             continue
         for keyword, value in spec.items():
             if keyword not in _FIELD_KEYWORDS or not isinstance(value, _FIELD_KEYWORDS[keyword]):
-                problems.append(f"field '{name}': keyword '{str(keyword)[:30]}' is not allowed here")
+                problems.append(Text("field '{name}': keyword '{keyword}' is not allowed here", name=name,
+                                     keyword=str(keyword)[:30]))
         if spec.get("pattern", _DATE) != _DATE:
-            problems.append(f"field '{name}': only the date pattern is allowed")
+            problems.append(Text("field '{name}': only the date pattern is allowed", name=name))
         if len(json.dumps(spec.get("enum", []))) > 20_000:
-            problems.append(f"field '{name}': too many options")
+            problems.append(Text("field '{name}': too many options", name=name))
     if not isinstance(schema.get("required", []), list) or not set(schema.get("required", [])) <= set(
             schema["properties"]):
-        problems.append("required must list fields of the form")
+        problems.append(Text("required must list fields of the form"))
     return problems
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..errors import Problem
+from ..text import Text
 from .xml import BPMN, BPMNDI, DC, DI, NOT_FLOW_NODES, NS, local_name, problem_at
 
 _CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
@@ -28,14 +29,16 @@ def split_implicit(root: etree._Element) -> tuple[bool, list[Problem]]:
             if len(leaving) < 2:
                 continue
             if any(f.find("bpmn:conditionExpression", NS) is not None for f in leaving):
-                problems.append(problem_at("implicit_choice", f"{len(leaving)} flows leave this step and some carry "
-                                           "conditions; add an inclusive gateway after it and put the conditions "
-                                           "on the gateway's flows", node))
+                problems.append(problem_at("implicit_choice", Text("{count} flows leave this step and some carry "
+                                                                   "conditions; add an inclusive gateway after it and "
+                                                                   "put the conditions on the gateway's flows",
+                                                                   count=len(leaving)), node))
                 continue
             gateway = _insert_gateway(root, container, node, leaving)
-            problems.append(problem_at("implicit_split", f"{len(leaving)} flows leave this step without a gateway, "
-                                       f"so all of them are taken: crmflow drew the parallel gateway "
-                                       f"'{gateway}' after it", node, "warning"))
+            problems.append(problem_at("implicit_split", Text("{count} flows leave this step without a gateway, so "
+                                                              "all of them are taken: crmflow drew the parallel "
+                                                              "gateway '{gateway}' after it", count=len(leaving),
+                                                              gateway=gateway), node, "warning"))
             changed = True
     return changed, problems
 

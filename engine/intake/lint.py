@@ -15,6 +15,7 @@ from lxml import etree
 from ..errors import InvalidData, Problem, SandboxViolation
 from ..pack import Pack
 from ..scripting.sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
+from ..text import Text
 from . import timers
 from .checker import findings_for, separators
 from .dictionary import EMPTY, Dictionary, Scope, derive
@@ -51,11 +52,11 @@ def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         default = gateway.get("default")
         for flow in flows:
             if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
-                yield problem_at("missing_condition", f"flow leaves gateway '{gateway.get('id')}' without a "
-                               "condition and is not its default flow", flow)
+                yield problem_at("missing_condition", Text("flow leaves gateway '{id}' without a condition and is not "
+                                                           "its default flow", id=gateway.get('id')), flow)
         if default is None:
-            yield problem_at("no_default_flow", "gateway has no default flow: if no condition holds, "
-                           "the instance stops with an incident", gateway, "warning")
+            yield problem_at("no_default_flow", Text("gateway has no default flow: if no condition holds, the "
+                                                     "instance stops with an incident"), gateway, "warning")
 
 
 def _conditions(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterator[Problem]:
@@ -68,7 +69,7 @@ def condition_problems(text: str, flow: etree._Element, pack: Pack,
                        dictionary: Dictionary | None = None) -> Iterator[Problem]:
     """What intake says about one gateway condition on `flow`, checked against the dictionary when given."""
     if not text:
-        yield problem_at("empty_condition", "condition is empty", flow)
+        yield problem_at("empty_condition", Text("condition is empty"), flow)
         return
     spaced = separators(text)
     program, problem = _compile(text, "eval", flow, pack)
@@ -76,12 +77,13 @@ def condition_problems(text: str, flow: etree._Element, pack: Pack,
         yield problem_at(spaced.code, spaced.message, flow) if spaced and problem.code == "sandbox" else problem
         return
     if program is not None and _constant_false(program):
-        yield problem_at("condition_never_true", f"condition '{text}' can never be true, so this flow "
-                         "is never taken", flow, "warning")
+        yield problem_at("condition_never_true", Text("condition '{text}' can never be true, so this flow is never "
+                                                      "taken", text=text), flow, "warning")
     if program is not None:
         scope = dictionary.at(flow.get("id")) if dictionary is not None else Scope(open=True)
         for finding in findings_for("eval", program.tree, text, dictionary or EMPTY, scope):
-            yield problem_at(finding.code, f"condition '{_short(text)}': {finding.message}", flow, finding.severity)
+            yield problem_at(finding.code, Text("condition '{text}': {message}", text=_short(text),
+                                                message=finding.message), flow, finding.severity)
 
 
 def condition_problem(text: str, pack: Pack, dictionary: Dictionary | None = None,
@@ -98,7 +100,7 @@ def _scripts(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterat
         for task in process.iterfind(".//bpmn:scriptTask", NS):
             script = task.find("bpmn:script", NS)
             if script is None or not (script.text or "").strip():
-                yield problem_at("empty_script", "script task has no script", task)
+                yield problem_at("empty_script", Text("script task has no script"), task)
                 continue
             yield from _script_problems(script.text, task, parameters, pack, dictionary)
         for hook in process.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript", namespaces=NS):
@@ -114,7 +116,7 @@ def _script_problems(text: str, owner: etree._Element, parameters: dict[str, Any
     elif program is not None:
         yield from _parameter_assignments(program, parameters, owner)
         for finding in findings_for("exec", program.tree, text, dictionary, dictionary.at(owner.get("id"))):
-            yield problem_at(finding.code, f"script: {finding.message}", owner, finding.severity)
+            yield problem_at(finding.code, Text("script: {message}", message=finding.message), owner, finding.severity)
 
 
 def _parameter_assignments(program: Program, parameters: dict[str, Any], task: etree._Element) -> Iterator[Problem]:
@@ -122,8 +124,9 @@ def _parameter_assignments(program: Program, parameters: dict[str, Any], task: e
     assigned = {node.id for node in ast.walk(program.tree) if isinstance(node, ast.Name)
                 and isinstance(node.ctx, ast.Store)}
     for name in sorted(assigned & parameters.keys()):
-        yield problem_at("parameter_assigned", f"the script sets '{name}', a process parameter; parameters keep "
-                         "the value the model gives them: use another name, or change the parameter itself",
+        yield problem_at("parameter_assigned", Text("the script sets '{name}', a process parameter; parameters keep "
+                                                    "the value the model gives them: use another name, or change the "
+                                                    "parameter itself", name=name),
                          task)
 
 
@@ -132,7 +135,7 @@ def _timers(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         event = timer.getparent()
         parts = [p for p in timer if isinstance(p.tag, str) and local_name(p) in timers.KINDS]
         if not parts or not any((p.text or "").strip() for p in parts):
-            yield problem_at("empty_timer", "timer has no duration, date or cycle", event)
+            yield problem_at("empty_timer", Text("timer has no duration, date or cycle"), event)
         elif _is_schedule(event):
             yield from _schedule_problems(parts, event)
             continue
@@ -151,22 +154,25 @@ def _schedule_problems(parts: list[etree._Element], event: etree._Element) -> It
     for part in parts:
         text = (part.text or "").strip()
         if local_name(part) == "timeDuration":
-            yield problem_at("bad_timer", f"start timer '{_short(text)}' is a duration, but a process starts at a "
-                           "moment: write the date (2027-01-01T09:00:00+08:00) or a cycle from a first date "
-                           "(R/2027-01-01T00:00:00+08:00/P1M for the first of every month)", event)
+            yield problem_at("bad_timer", Text("start timer '{text}' is a duration, but a process starts at a moment: "
+                                               "write the date (2027-01-01T09:00:00+08:00) or a cycle from a first "
+                                               "date (R/2027-01-01T00:00:00+08:00/P1M for the first of every month)",
+                                               text=_short(text)), event)
         elif _CRON.fullmatch(text):
-            yield problem_at("bad_timer", f"start timer '{_short(text)}' is a cron expression (as Camunda writes "
-                           "them); crmflow reads ISO 8601 cycles from a first firing: R/2026-12-01T09:00:00+08:00/P1D "
-                           "for every day at 9:00 from that date (R/P1D alone does not say from when)", event)
+            yield problem_at("bad_timer", Text("start timer '{text}' is a cron expression (as Camunda writes them); "
+                                               "crmflow reads ISO 8601 cycles from a first firing: "
+                                               "R/2026-12-01T09:00:00+08:00/P1D for every day at 9:00 from that date "
+                                               "(R/P1D alone does not say from when)", text=_short(text)), event)
         elif text and (problem := timers.schedule_problem(text)) is not None:
-            yield problem_at("bad_timer", f"start timer '{_short(text)}' {problem}", event)
+            yield problem_at("bad_timer", Text("start timer '{text}' {problem}", text=_short(text),
+                                               problem=problem), event)
     starts = [e for e in event.getparent() if isinstance(e.tag, str) and local_name(e) == "startEvent"]
     if len(starts) > 1:
-        yield problem_at("bad_schedule", "a process that starts on a timer has that one start event: it cannot "
-                       "also be started another way; split the other start into its own process", event)
+        yield problem_at("bad_schedule", Text("a process that starts on a timer has that one start event: it cannot "
+                                              "also be started another way; split the other start into its own process"), event)
     if property_values(event).get(FORM_KEY.name):
-        yield problem_at("bad_schedule", "a start on a timer has nobody to fill its start form: remove the form "
-                       "and ask for the data in the first task", event)
+        yield problem_at("bad_schedule", Text("a start on a timer has nobody to fill its start form: remove the form "
+                                              "and ask for the data in the first task"), event)
 
 
 def _start_for(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -175,10 +181,11 @@ def _start_for(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         if group is None:
             continue
         if not _is_schedule(event):
-            yield problem_at("bad_schedule", f"{START_FOR.name} starts a case per member of a group at each firing of "
-                           "a schedule: it stands on a process's timer start event only", event)
+            yield problem_at("bad_schedule", Text("{name} starts a case per member of a group at each firing of a "
+                                                  "schedule: it stands on a process's timer start event only",
+                                                  name=START_FOR.name), event)
         elif not group.strip():
-            yield problem_at("bad_schedule", f"{START_FOR.name} names no group", event)
+            yield problem_at("bad_schedule", Text("{name} names no group", name=START_FOR.name), event)
 
 
 def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -187,34 +194,38 @@ def _timer_problems(part: etree._Element, event: etree._Element, pack: Pack) -> 
     bare = text.upper() if value is None else value.upper()
     if timers.literal(bare, kind):
         if kind == "timeCycle" and timers.endless(bare) and local_name(event) != "boundaryEvent":
-            yield problem_at("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
+            yield problem_at("bad_timer", Text("timer cycle '{text}' {bare}", text=_short(text),
+                                               bare=timers.cycle_problem(bare)), event)
         return
     expected = f"an ISO 8601 {timers.KINDS[kind]}"
     if _CRON.fullmatch(text):
-        yield problem_at("bad_timer", f"timer '{_short(text)}' is a cron expression (as Camunda writes them); crmflow "
-                       "reads ISO 8601 cycles: write R/P1D for every day, or R/2026-12-01T09:00:00+08:00/P1D for "
-                       "every day at 9:00 from that date", event)
+        yield problem_at("bad_timer", Text("timer '{text}' is a cron expression (as Camunda writes them); crmflow "
+                                           "reads ISO 8601 cycles: write R/P1D for every day, or "
+                                           "R/2026-12-01T09:00:00+08:00/P1D for every day at 9:00 from that date",
+                                           text=_short(text)), event)
     elif kind == "timeCycle" and bare.startswith("R") and "/" in bare:
-        yield problem_at("bad_timer", f"timer cycle '{_short(text)}' {timers.cycle_problem(bare)}", event)
+        yield problem_at("bad_timer", Text("timer cycle '{text}' {bare}", text=_short(text),
+                                           bare=timers.cycle_problem(bare)), event)
     elif value is not None or timers.is_bare_name(text) or timers.looks_iso(bare) or not text:
-        yield problem_at("bad_timer", f"timer '{_short(text)}' is not {expected}; cron expressions and free text "
-                       "are not supported", event)
+        yield problem_at("bad_timer", Text("timer '{text}' is not {expected}; cron expressions and free text are not "
+                                           "supported", text=_short(text), expected=expected), event)
     else:
         _, problem = _compile(text, "eval", event, pack)
         if problem is not None:
-            yield problem_at("bad_timer", f"timer '{_short(text)}' is neither {expected} nor an expression over "
-                           f"case data (such as sla['duration']): {problem.message}", event)
+            yield problem_at("bad_timer", Text("timer '{text}' is neither {expected} nor an expression over case data "
+                                               "(such as sla['duration']): {message}", text=_short(text),
+                                               expected=expected, message=problem.message), event)
 
 
 def _services(root: etree._Element, pack: Pack) -> Iterator[Problem]:
     for operator in root.iterfind(".//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS):
         task = operator.getparent().getparent()
         if operator.get("id") not in pack.services:
-            yield problem_at("unknown_service", f"service '{operator.get('id')}' is not provided by the "
-                           f"'{pack.name}' pack", task)
+            yield problem_at("unknown_service", Text("service '{id}' is not provided by the '{name}' pack",
+                                                     id=operator.get('id'), name=pack.name), task)
     for task in root.iterfind(".//bpmn:serviceTask", NS):
         if task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
-            yield problem_at("no_service", "service task names no service operator", task)
+            yield problem_at("no_service", Text("service task names no service operator"), task)
 
 
 def _service_parameters(root: etree._Element, pack: Pack, dictionary: Dictionary) -> Iterator[Problem]:
@@ -233,8 +244,9 @@ def _service_parameters(root: etree._Element, pack: Pack, dictionary: Dictionary
             for finding in findings_for("eval", program.tree, text, dictionary, dictionary.at(task.get("id"))):
                 if finding.code in ("not_a_condition", "type_mismatch"):
                     continue  # a value, not a condition: any type may be handed to a service
-                yield problem_at(finding.code, f"service parameter {parameter.get('id')} = '{_short(text)}': "
-                                 f"{finding.message}", task, finding.severity)
+                yield problem_at(finding.code, Text("service parameter {id} = '{text}': {message}",
+                                                    id=parameter.get('id'), text=_short(text),
+                                                    message=finding.message), task, finding.severity)
 
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -245,22 +257,23 @@ def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         properties = property_values(task)
         if (local_name(task) == "userTask" and task.get("id") not in lanes
                 and not any(properties.get(k) for k in ASSIGNMENT)):
-            yield problem_at("no_assignment", "user task is in no lane and names no assignee or candidate group: it "
-                           "will wait in the administrators' queue", task, "warning")
+            yield problem_at("no_assignment", Text("user task is in no lane and names no assignee or candidate group: "
+                                                   "it will wait in the administrators' queue"), task, "warning")
         due_in = properties.get(DUE_IN.name)
         if due_in:
             try:
                 parse_duration(due_in)
             except InvalidData:
-                yield problem_at("bad_duration", f"{DUE_IN.name} '{due_in}' is not an ISO 8601 duration "
-                               "such as P3D or PT4H", task)
+                yield problem_at("bad_duration", Text("{name} '{due_in}' is not an ISO 8601 duration such as P3D or "
+                                                      "PT4H", name=DUE_IN.name, due_in=due_in), task)
         for name in (properties.get(SEPARATE_FROM.name) or "").split(","):
             if name.strip() and name.strip() != "starter" and not root.xpath("//*[@id=$id]", id=name.strip()):
-                yield problem_at("bad_separation", f"separateFrom names '{name.strip()}', which is neither 'starter' nor "
-                               "a step of this model", task)
+                yield problem_at("bad_separation", Text("separateFrom names '{strip}', which is neither 'starter' nor "
+                                                        "a step of this model", strip=name.strip()), task)
         form_key = properties.get(FORM_KEY.name)
         if form_key and not form_key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(form_key):
-            yield problem_at("unknown_form", f"form '{form_key}' is not provided by the '{pack.name}' pack", task)
+            yield problem_at("unknown_form", Text("form '{form_key}' is not provided by the '{name}' pack",
+                                                  form_key=form_key, name=pack.name), task)
 
 
 def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -273,8 +286,9 @@ def _step_names(root: etree._Element, pack: Pack) -> Iterator[Problem]:
                                                                                             "callActivity"):
                 continue
             if name.casefold() in first:
-                yield problem_at("duplicate_name", f"another step ('{first[name.casefold()]}') is also called "
-                               f"'{name}'; task lists and reports could not tell them apart", step, "warning")
+                yield problem_at("duplicate_name", Text("another step ('{first}') is also called '{name}'; task lists "
+                                                        "and reports could not tell them apart",
+                                                        first=first[name.casefold()], name=name), step, "warning")
             else:
                 first[name.casefold()] = step.get("id")
 
@@ -288,8 +302,9 @@ def _message_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         props = property_values(message)
         key = props.get(FORM_KEY.name) or ""
         if FORM_KEY.name in props and not pack.knows_form(key):
-            yield problem_at("unknown_form", f"message '{message.get('name')}' names form '{key}', which the "
-                           f"'{pack.name}' pack does not provide", message)
+            yield problem_at("unknown_form", Text("message '{name}' names form '{key}', which the '{name2}' pack does "
+                                                  "not provide", name=message.get('name'), key=key,
+                                                  name2=pack.name), message)
 
 
 def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -298,8 +313,8 @@ def _start_forms(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         key = prop.get("value") or ""
         if not key.startswith(MODEL_FORM_PREFIX) and not pack.knows_form(key):
             event = prop.getparent().getparent().getparent()
-            yield problem_at("unknown_form", f"start form '{prop.get('value')}' is not provided by the "
-                           f"'{pack.name}' pack", event)
+            yield problem_at("unknown_form", Text("start form '{value}' is not provided by the '{name}' pack",
+                                                  value=prop.get('value'), name=pack.name), event)
 
 
 def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
@@ -310,7 +325,7 @@ def _reachability(root: etree._Element, pack: Pack) -> Iterator[Problem]:
         for node in container:
             if (isinstance(node.tag, str) and node.get("id") and local_name(node) not in NOT_FLOW_NODES
                     and node.get("id") not in seen):
-                yield problem_at("unreachable", "no path from a start event reaches this element", node)
+                yield problem_at("unreachable", Text("no path from a start event reaches this element"), node)
 
 
 def reachable(container: etree._Element) -> set[str]:
@@ -354,11 +369,13 @@ def _compile(text: str, mode: str, element: etree._Element, pack: Pack) -> tuple
         program = compile_expression(text) if mode == "eval" else compile_script(text)
     except SandboxViolation as exc:
         kind = "condition" if mode == "eval" else "script"
-        return None, problem_at("sandbox", f"{kind} '{_short(text)}' refused: {exc}", element)
+        return None, problem_at("sandbox", Text("{kind} '{text}' refused: {exc}", kind=kind, text=_short(text),
+                                                exc=exc), element)
     unknown = sorted(called_names(program) - set(pack.functions) - set(SAFE_BUILTINS))
     if unknown:
-        return program, problem_at("unknown_function", f"'{_short(text)}' calls {', '.join(unknown)}, which the "
-                                 f"'{pack.name}' pack does not provide", element)
+        return program, problem_at("unknown_function", Text("'{text}' calls {names}, which the '{name}' pack does not "
+                                                            "provide", text=_short(text), names=', '.join(unknown),
+                                                            name=pack.name), element)
     return program, None
 
 
@@ -387,9 +404,10 @@ def decisions_unread(root: etree._Element, dictionary: Dictionary) -> Iterator[P
         step = root.find(f".//*[@id='{step_id}']")
         for name in fields:
             if step is not None and not _read_after(step_id, name, flows, dictionary):
-                yield problem_at("decision_unread", f"this step records the decision '{name}', but no gateway after "
-                                 "it reads it, so a refusal changes nothing: add a gateway on it (insert_task takes "
-                                 "on_refusal)", step)
+                yield problem_at("decision_unread", Text("this step records the decision '{name}', but no gateway "
+                                                         "after it reads it, so a refusal changes nothing: add a "
+                                                         "gateway on it (insert_task takes on_refusal)",
+                                                         name=name), step)
 
 
 def _read_after(step_id: str, name: str, flows: dict[str, list[etree._Element]], dictionary: Dictionary) -> bool:

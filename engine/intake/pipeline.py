@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import InvalidModel, Problem, new_reference
 from ..pack import Pack
+from ..text import Text
 from . import dialects, timers
 from .dictionary import derive
 from .forms import model_forms
@@ -95,8 +96,10 @@ def readable(bpmn: bytes, process_key: str | None = None,
         raise InvalidModel(problems)
     if process_key is not None and root.find(f"bpmn:process[@id='{process_key}']", NS) is None:
         found = [p.get("id") for p in root.iterfind("bpmn:process", NS)]
-        raise InvalidModel([Problem("wrong_process", f"the model holds no process '{process_key}' (it holds "
-                                    f"{', '.join(found) or 'none'}); keep the process id of the draft")])
+        raise InvalidModel([Problem("wrong_process", Text("the model holds no process '{process_key}' (it holds "
+                                                          "{names}); keep the process id of the draft",
+                                                          process_key=process_key,
+                                                          names=', '.join(found) or 'none'))])
     return root, named
 
 
@@ -112,13 +115,14 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
     except InvalidModel:
         raise
     except RecursionError:
-        raise InvalidModel([Problem("model_too_deep", "the model nests elements too deeply to be read")]) from None
+        raise InvalidModel([Problem("model_too_deep", Text("the model nests elements too deeply to be read"))]) from None
     except Exception as exc:  # noqa: BLE001 - the boundary: the uploader gets a refusal, the log the details
         reference = new_reference()
         log.error("intake %s failed on an uploaded model", reference, exc_info=exc)
-        raise InvalidModel([Problem("unreadable", "crmflow could not read this model (a case it does not handle "
-                                    f"yet; reference {reference} in the server log): simplify the element last "
-                                    "changed, or send the file to an administrator")]) from None
+        raise InvalidModel([Problem("unreadable", Text("crmflow could not read this model (a case it does not handle "
+                                                       "yet; reference {reference} in the server log): simplify the "
+                                                       "element last changed, or send the file to an administrator",
+                                                       reference=reference))]) from None
 
 
 def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -> Model:
@@ -176,7 +180,9 @@ def structural_problems(root: etree._Element) -> list[Problem]:
     """Size, duplicate ids and dangling references, with plain messages (before the XSD's)."""
     elements = sum(1 for _ in root.iter())
     if elements > MAX_XML_ELEMENTS:
-        return [Problem("model_too_large", f"the model has {elements} XML elements; the limit is {MAX_XML_ELEMENTS}")]
+        return [Problem("model_too_large", Text("the model has {elements} XML elements; the limit is "
+                                                "{max_xml_elements}", elements=elements,
+                                                max_xml_elements=MAX_XML_ELEMENTS))]
     problems: list[Problem] = []
     seen: dict[str, etree._Element] = {}
     for element in root.iter():
@@ -186,8 +192,9 @@ def structural_problems(root: etree._Element) -> list[Problem]:
             continue
         element_id = element.get("id")
         if element_id in seen:
-            problems.append(problem_at("duplicate_id", f"id '{element_id}' is used more than once "
-                                       f"(first on line {seen[element_id].sourceline})", element))
+            problems.append(problem_at("duplicate_id", Text("id '{element_id}' is used more than once (first on line "
+                                                            "{sourceline})", element_id=element_id,
+                                                            sourceline=seen[element_id].sourceline), element))
         else:
             seen[element_id] = element
     problems.extend(_reserved_ids(seen))
@@ -198,7 +205,8 @@ def structural_problems(root: etree._Element) -> list[Problem]:
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if ref not in seen:
-                problems.append(problem_at("dangling_flow", f"sequence flow {end} '{ref}' names no element", flow))
+                problems.append(problem_at("dangling_flow", Text("sequence flow {end} '{ref}' names no element",
+                                                                 end=end, ref=ref), flow))
     problems.extend(_dangling_references(root, seen))
     return problems
 
@@ -218,14 +226,16 @@ def _dangling_references(root: etree._Element, seen: dict[str, etree._Element]) 
             target = seen.get(ref)
             if target is None or kind is not None and local_name(target) != kind:
                 what = f"a {kind}" if kind else "an element"
-                problems.append(problem_at("dangling_reference", f"{attribute} '{ref[:80]}' names no {what} of "
-                                           f"this model", element))
+                problems.append(problem_at("dangling_reference", Text("{attribute} '{ref}' names no {what} of this "
+                                                                      "model", attribute=attribute, ref=ref[:80],
+                                                                      what=what), element))
     return problems
 
 
 def _reserved_ids(elements: dict[str, etree._Element]) -> list[Problem]:
-    return [problem_at("reserved_id", f"id '{element_id}' is a name the engine uses for its own internal steps; "
-                       "give the element another id (e.g. StartEvent_1)", e)
+    return [problem_at("reserved_id", Text("id '{element_id}' is a name the engine uses for its own internal steps; "
+                                           "give the element another id (e.g. StartEvent_1)",
+                                           element_id=element_id), e)
             for element_id, e in elements.items()
             if element_id in _RESERVED_IDS or element_id.endswith(_RESERVED_SUFFIXES)]
 
@@ -236,22 +246,25 @@ def _size_problems(process: etree._Element) -> list[Problem]:
              and e.tag.startswith(f"{{{BPMN}}}") and local_name(e) not in NOT_FLOW_NODES]
     problems = []
     if len(nodes) > MAX_FLOW_NODES:
-        problems.append(problem_at("model_too_large", f"process has {len(nodes)} steps (sub-processes included); "
-                                   f"the limit is {MAX_FLOW_NODES}: split it with call activities", process))
+        problems.append(problem_at("model_too_large", Text("process has {count} steps (sub-processes included); the "
+                                                           "limit is {max_flow_nodes}: split it with call activities",
+                                                           count=len(nodes), max_flow_nodes=MAX_FLOW_NODES), process))
     outgoing: dict[str, int] = {}
     for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
         outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
     by_id = {e.get("id"): e for e in nodes}
     for element_id, count in outgoing.items():
         if count > MAX_BRANCHES and element_id in by_id:
-            problems.append(problem_at("too_many_branches", f"{count} flows leave this element; the limit is "
-                                       f"{MAX_BRANCHES}", by_id[element_id]))
+            problems.append(problem_at("too_many_branches", Text("{count} flows leave this element; the limit is "
+                                                                 "{max_branches}", count=count,
+                                                                 max_branches=MAX_BRANCHES), by_id[element_id]))
     for cardinality in process.iter(f"{{{BPMN}}}loopCardinality"):
         text = (cardinality.text or "").strip()
         if text.isdigit() and int(text) > MAX_BRANCHES:
             owner = cardinality.getparent().getparent()
-            problems.append(problem_at("too_many_branches", f"multi-instance cardinality {text} exceeds the limit "
-                                       f"of {MAX_BRANCHES}", owner))
+            problems.append(problem_at("too_many_branches", Text("multi-instance cardinality {text} exceeds the limit "
+                                                                 "of {max_branches}", text=text,
+                                                                 max_branches=MAX_BRANCHES), owner))
     return problems
 
 
@@ -265,8 +278,9 @@ def _call_cycles(root: etree._Element) -> list[Problem]:
             path = _path_back(calls, called, process_id)
             if path is not None:
                 chain = " -> ".join([process_id, *path])
-                problems.append(problem_at("call_cycle", f"calls '{called}', which leads back to '{process_id}' "
-                                           f"({chain}): such a case never ends", activity))
+                problems.append(problem_at("call_cycle", Text("calls '{called}', which leads back to '{process_id}' "
+                                                              "({chain}): such a case never ends", called=called,
+                                                              process_id=process_id, chain=chain), activity))
     return problems
 
 
@@ -307,8 +321,8 @@ def _top_level_process(root: etree._Element) -> str:
     top = [p.get("id") for p in processes if p.get("id") not in called]
     if len(top) != 1:
         listed = ", ".join(top) or "none"
-        raise InvalidModel([Problem("process_key", f"expected one executable top-level process, found: {listed}; "
-                                    "name the process key to deploy")])
+        raise InvalidModel([Problem("process_key", Text("expected one executable top-level process, found: {listed}; "
+                                                        "name the process key to deploy", listed=listed))])
     return top[0]
 
 
@@ -317,7 +331,8 @@ def _unresolved_calls(spec: Any, subprocess_specs: dict[str, Any]) -> list[Probl
     for process_spec in [spec, *filter(None, subprocess_specs.values())]:
         for task_spec in process_spec.task_specs.values():
             if isinstance(task_spec, SubWorkflowTask) and subprocess_specs.get(task_spec.spec) is None:
-                problems.append(Problem("unresolved_call", f"called process '{task_spec.spec}' is not in the model",
+                problems.append(Problem("unresolved_call", Text("called process '{spec}' is not in the model",
+                                                                spec=task_spec.spec),
                                         task_spec.bpmn_id, task_spec.bpmn_name))
     return problems
 

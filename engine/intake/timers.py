@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.text import Text
+
 from .xml import NS, local_name
 
 MAX_CYCLES = 1000
@@ -44,15 +46,15 @@ def cycle_problem(text: str, endless_ok: bool = False) -> str | None:
     without end: only where something else ends it (`endless_ok`: a timer on the boundary of a step)."""
     found = _CYCLE.match(text)
     if not found:
-        return "is not a repeating interval such as R3/PT1H"
+        return Text("is not a repeating interval such as R3/PT1H")
     if not found.group(1) and not endless_ok:
-        return ("repeats without end; give a repeat count such as R3/PT1H (only a timer on the boundary of a step "
-                "may repeat without end: it ends with the step)")
+        return (Text("repeats without end; give a repeat count such as R3/PT1H (only a timer on the boundary of a "
+                     "step may repeat without end: it ends with the step)"))
     if found.group(1) and int(found.group(1)) > MAX_CYCLES:
-        return f"repeats more than {MAX_CYCLES} times"
+        return Text("repeats more than {max_cycles} times", max_cycles=MAX_CYCLES)
     parts = found.group(2).split("/")
     if len(parts) > 2 or not all(is_duration(p) or is_date(p) for p in parts) or not any(map(is_duration, parts)):
-        return "is not a repeating interval such as R3/PT1H or R3/2026-12-01T09:00:00Z/P1D"
+        return Text("is not a repeating interval such as R3/PT1H or R3/2026-12-01T09:00:00Z/P1D")
     return None
 
 
@@ -123,18 +125,20 @@ def schedule_problem(text: str) -> str | None:
     bare = _bare(text)
     if is_date(bare):
         return None if datetime.fromisoformat(bare).tzinfo is not None else (
-            f"'{bare}' names no time zone; add one, e.g. {bare}+08:00")
+            Text("'{bare}' names no time zone; add one, e.g. {bare}+08:00", bare=bare))
     problem = cycle_problem(bare, endless_ok=True)
     if problem is not None:
-        return f"is not a date or a repeating interval such as R/2027-01-01T00:00:00+08:00/P1M: {problem}"
+        return Text("is not a date or a repeating interval such as R/2027-01-01T00:00:00+08:00/P1M: {problem}",
+                    problem=problem)
     parts = _CYCLE.match(bare).group(2).split("/")  # type: ignore[union-attr]
     first = next((p for p in parts if is_date(p)), None)
     if first is not None and parts.index(first) != 0:
-        return f"names its end, not its first firing: write R/{first}/{parts[0]} to start from {first}"
+        return Text("names its end, not its first firing: write R/{first}/{parts} to start from {first}", first=first,
+                    parts=parts[0])
     if first is not None and datetime.fromisoformat(first).tzinfo is None:
-        return f"its first firing '{first}' names no time zone; add one, e.g. {first}+08:00"
+        return Text("its first firing '{first}' names no time zone; add one, e.g. {first}+08:00", first=first)
     if not any(_step(parts[-1]).values()):
-        return "repeats every zero seconds"
+        return Text("repeats every zero seconds")
     return None
 
 

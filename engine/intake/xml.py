@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import InvalidModel, ModelTooLarge, Problem
+from ..text import Text
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -45,25 +46,27 @@ def check_lxml_version() -> None:
 def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """Hardened parse of raw bytes into the root `bpmn:definitions`. :raises InvalidModel:"""
     if not isinstance(bpmn, (bytes, bytearray)):
-        raise InvalidModel([Problem("not_bytes", "the model must be given as bytes")])
+        raise InvalidModel([Problem("not_bytes", Text("the model must be given as bytes"))])
     if len(bpmn) > max_bytes:
         raise ModelTooLarge([Problem("model_too_large",
-                                     f"the model is {len(bpmn)} bytes; the limit is {max_bytes} bytes")])
+                                     Text("the model is {count} bytes; the limit is {max_bytes} bytes",
+                                          count=len(bpmn), max_bytes=max_bytes))])
     kind = _COMPRESSED.get(bytes(bpmn[:2]))
     if kind:
-        raise InvalidModel([Problem("compressed", f"the upload is {kind}-compressed; upload the plain BPMN XML")])
+        raise InvalidModel([Problem("compressed", Text("the upload is {kind}-compressed; upload the plain BPMN XML",
+                                                       kind=kind))])
     if b"<!DOCTYPE" in bpmn:
-        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
+        raise InvalidModel([Problem("doctype", Text("DOCTYPE declarations are not allowed in a model"))])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              dtd_validation=False, remove_pis=True)
     try:
         root = etree.fromstring(bytes(bpmn), parser)
     except etree.XMLSyntaxError as exc:
-        raise InvalidModel([Problem("xml_syntax", f"not well-formed XML: {exc.msg}", line=exc.lineno)]) from None
+        raise InvalidModel([Problem("xml_syntax", Text("not well-formed XML: {msg}", msg=exc.msg), line=exc.lineno)]) from None
     if root.getroottree().docinfo.doctype:
-        raise InvalidModel([Problem("doctype", "DOCTYPE declarations are not allowed in a model")])
+        raise InvalidModel([Problem("doctype", Text("DOCTYPE declarations are not allowed in a model"))])
     if root.tag != f"{{{BPMN}}}definitions":
-        raise InvalidModel([Problem("not_bpmn", "the document is not BPMN 2.0 (root must be bpmn:definitions)",
+        raise InvalidModel([Problem("not_bpmn", Text("the document is not BPMN 2.0 (root must be bpmn:definitions)"),
                                     line=root.sourceline)])
     return root
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from ..errors import Problem
+from ..text import Text
 from .expressions import Grammar, Untranslatable, translated
 from .properties import FORM_KEY
 from .xml import BPMN, NS, local_name, problem_at, set_property
@@ -50,7 +51,8 @@ def condition(element: etree._Element) -> Iterator[Problem]:
     try:
         element.text = feel(text[1:])
     except Untranslatable as exc:
-        yield problem_at("dialect", f"condition {text[:80]}: {exc}; {_INSTEAD}", element.getparent())
+        yield problem_at("dialect", Text("condition {text}: {exc}; {instead}", text=text[:80], exc=exc,
+                                         instead=_INSTEAD), element.getparent())
 
 
 def translate(element: etree._Element, people: People, service: Service) -> Iterator[Problem]:
@@ -87,12 +89,13 @@ def _script(element: etree._Element, script: etree._Element) -> Iterator[Problem
     """A FEEL script task (`zeebe:script expression="=a + b" resultVariable="c"`) as the script `c = a + b`."""
     expression, result = (script.get("expression") or "").strip(), (script.get("resultVariable") or "").strip()
     if not expression.startswith("=") or not result.isidentifier():
-        yield problem_at("dialect", "zeebe:script needs a FEEL expression (=...) and a resultVariable", element)
+        yield problem_at("dialect", Text("zeebe:script needs a FEEL expression (=...) and a resultVariable"), element)
         return
     try:
         body = feel(expression[1:])
     except Untranslatable as exc:
-        yield problem_at("dialect", f"zeebe:script {expression[:80]}: {exc}; write it as a plain expression", element)
+        yield problem_at("dialect", Text("zeebe:script {expression}: {exc}; write it as a plain expression",
+                                         expression=expression[:80], exc=exc), element)
         return
     etree.SubElement(element, f"{{{BPMN}}}script").text = f"{result} = {body}"
 
@@ -113,7 +116,8 @@ def _mappings(element: etree._Element, extensions: etree._Element) -> Iterator[P
     for mapping in extensions.iterfind(f"{{{ZEEBE}}}ioMapping/*"):
         source = (mapping.get("source") or "").strip().removeprefix("=").strip()
         if source != (mapping.get("target") or "").strip():
-            yield problem_at("dialect", f"zeebe:{local_name(mapping)} maps '{source[:40]}' to "
-                             f"'{(mapping.get('target') or '')[:40]}'; crmflow does not rename or compute data "
-                             "between steps: name the field the same in both, or compute it in a script task",
+            yield problem_at("dialect", Text("zeebe:{mapping} maps '{source}' to '{target}'; crmflow does not rename "
+                                             "or compute data between steps: name the field the same in both, or "
+                                             "compute it in a script task", mapping=local_name(mapping),
+                                             source=source[:40], target=(mapping.get('target') or '')[:40]),
                              element)

@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import SandboxViolation
+from ..text import Text
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def weight(value: Any, cap: int, scalar: int = 1) -> int:
 
 def _guard_text(value: Any) -> Any:
     if weight(value, DEFAULT_LIMITS.max_size, scalar=24) > DEFAULT_LIMITS.max_size:  # str() of a number: <= 24
-        raise SandboxViolation(f"text would be longer than {DEFAULT_LIMITS.max_size} characters")
+        raise SandboxViolation(Text("text would be longer than {max_size} characters",
+                                    max_size=DEFAULT_LIMITS.max_size))
     return value
 
 
@@ -110,14 +112,15 @@ def _safe_str(value: Any = "") -> str:
 def _numeric_sum(values: Any, start: float = 0) -> Any:
     values = list(values)
     if not all(isinstance(v, (int, float)) for v in values):
-        raise ExpressionError("sum() takes numbers only")
+        raise ExpressionError(Text("sum() takes numbers only"))
     return sum(values, start)
 
 
 def _bounded_range(*args: int) -> range:
     result = range(*args)
     if len(result) > DEFAULT_LIMITS.max_size:
-        raise SandboxViolation(f"range() of {len(result)} items exceeds the limit of {DEFAULT_LIMITS.max_size}")
+        raise SandboxViolation(Text("range() of {count} items exceeds the limit of {max_size}", count=len(result),
+                                    max_size=DEFAULT_LIMITS.max_size))
     return result
 
 
@@ -154,14 +157,15 @@ def compile_script(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str, limits: Limits) -> Program:
     if len(source) > limits.max_source_chars:
-        raise SandboxViolation(f"{'expression' if mode == 'eval' else 'script'} is longer than "
-                               f"{limits.max_source_chars} characters")
+        raise SandboxViolation(Text("{value} is longer than {max_source_chars} characters",
+                                    value='expression' if mode == 'eval' else 'script',
+                                    max_source_chars=limits.max_source_chars))
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        raise SandboxViolation(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+        raise SandboxViolation(Text("syntax error: {msg}", msg=exc.msg), exc.lineno, exc.offset) from None
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise SandboxViolation(f"expression cannot be parsed: {type(exc).__name__}") from None
+        raise SandboxViolation(Text("expression cannot be parsed: {name}", name=type(exc).__name__)) from None
     _Checker(mode, limits).check(tree)
     _fold_constants(tree, limits)
     return Program(source, mode, tree)
@@ -178,7 +182,8 @@ def _fold_constants(tree: ast.AST, limits: Limits) -> None:
             except SandboxViolation as exc:
                 raise SandboxViolation(exc.message, node.lineno, node.col_offset) from None
             except Exception as exc:
-                raise SandboxViolation(f"constant expression fails: {type(exc).__name__}: {exc}",
+                raise SandboxViolation(Text("constant expression fails: {name}: {exc}", name=type(exc).__name__,
+                                            exc=exc),
                                        node.lineno, node.col_offset) from None
 
 
@@ -198,9 +203,11 @@ class _Checker:
             node, depth = stack.pop()
             count += 1
             if count > self.limits.max_nodes:
-                raise SandboxViolation(f"expression is too large (more than {self.limits.max_nodes} parts)")
+                raise SandboxViolation(Text("expression is too large (more than {max_nodes} parts)",
+                                            max_nodes=self.limits.max_nodes))
             if depth > self.limits.max_depth:
-                raise SandboxViolation(f"expression is nested too deeply (more than {self.limits.max_depth} levels)",
+                raise SandboxViolation(Text("expression is nested too deeply (more than {max_depth} levels)",
+                                            max_depth=self.limits.max_depth),
                                        getattr(node, "lineno", None))
             self._check_node(node, method_attributes)
             # reversed, so the first problem in reading order is the one reported
@@ -209,32 +216,32 @@ class _Checker:
     def _check_node(self, node: ast.AST, method_attributes: set[int]) -> None:
         line = getattr(node, "lineno", None)
         if not isinstance(node, self.allowed):
-            raise SandboxViolation(f"{_describe(node)} is not allowed", line)
+            raise SandboxViolation(Text("{node} is not allowed", node=_describe(node)), line)
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise SandboxViolation(f"name '{node.id}' is not allowed (names may not start with '_')", line)
+            raise SandboxViolation(Text("name '{id}' is not allowed (names may not start with '_')", id=node.id), line)
         if isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                raise SandboxViolation(f"attribute '{node.attr}' is not allowed", line)
+                raise SandboxViolation(Text("attribute '{attr}' is not allowed", attr=node.attr), line)
             if id(node) not in method_attributes or node.attr not in _METHOD_NAMES:
-                raise SandboxViolation(f"attribute access '.{node.attr}' is not allowed", line)
+                raise SandboxViolation(Text("attribute access '.{attr}' is not allowed", attr=node.attr), line)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, (ast.Name, ast.Attribute)):
-                raise SandboxViolation("only named functions can be called", line)
+                raise SandboxViolation(Text("only named functions can be called"), line)
             if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-                raise SandboxViolation("*args and **kwargs are not allowed", line)
+                raise SandboxViolation(Text("*args and **kwargs are not allowed"), line)
         elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
             spec = _constant_spec(node.format_spec)
             if spec is None:
-                raise SandboxViolation("computed format specifications are not allowed", line)
+                raise SandboxViolation(Text("computed format specifications are not allowed"), line)
             if any(int(width) > self.limits.max_size for width in re.findall(r"\d+", spec)):
-                raise SandboxViolation("format width is too large", line)
+                raise SandboxViolation(Text("format width is too large"), line)
         elif isinstance(node, ast.comprehension) and node.is_async:
-            raise SandboxViolation("async comprehensions are not allowed", line)
+            raise SandboxViolation(Text("async comprehensions are not allowed"), line)
         elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
-            raise SandboxViolation("bytes are not allowed; use text", line)
+            raise SandboxViolation(Text("bytes are not allowed; use text"), line)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if len(node.value) > self.limits.max_size:
-                raise SandboxViolation("string constant is too long", line)
+                raise SandboxViolation(Text("string constant is too long"), line)
 
 
 def _describe(node: ast.AST) -> str:
@@ -313,27 +320,31 @@ class _Interpreter:
         except ExpressionError:
             raise
         except (_Break, _Continue):
-            raise ExpressionError("'break' or 'continue' outside a loop") from None
+            raise ExpressionError(Text("'break' or 'continue' outside a loop")) from None
         except RecursionError:
-            raise SandboxViolation("expression is nested too deeply") from None
+            raise SandboxViolation(Text("expression is nested too deeply")) from None
         except Exception as exc:  # a type error, a division by zero, a failing domain function
-            raise ExpressionError(f"{type(exc).__name__}: {exc}") from None
+            raise ExpressionError(Text("{name}: {exc}", name=type(exc).__name__, exc=exc)) from None
 
     # -- budget -------------------------------------------------------------------------------
     def tick(self) -> None:
         self.steps += 1
         if self.steps > self.limits.max_steps:
-            raise SandboxViolation(f"evaluation took more than {self.limits.max_steps} steps")
+            raise SandboxViolation(Text("evaluation took more than {max_steps} steps",
+                                        max_steps=self.limits.max_steps))
         if self.steps & 255 == 0 and time.monotonic() > self.deadline:
-            raise SandboxViolation(f"evaluation took longer than {self.limits.time_budget} s")
+            raise SandboxViolation(Text("evaluation took longer than {time_budget} s",
+                                        time_budget=self.limits.time_budget))
 
     def charge(self, units: int) -> None:
         """Pay for work over values (and read the clock: the work may have been done inside a builtin)."""
         self.steps += units
         if self.steps > self.limits.max_steps:
-            raise SandboxViolation(f"evaluation took more than {self.limits.max_steps} steps")
+            raise SandboxViolation(Text("evaluation took more than {max_steps} steps",
+                                        max_steps=self.limits.max_steps))
         if time.monotonic() > self.deadline:
-            raise SandboxViolation(f"evaluation took longer than {self.limits.time_budget} s")
+            raise SandboxViolation(Text("evaluation took longer than {time_budget} s",
+                                        time_budget=self.limits.time_budget))
 
     def weigh(self, value: Any) -> int:
         """The weight of a value (see `weight`), paid for: measuring walks it."""
@@ -345,12 +356,14 @@ class _Interpreter:
 
     def refuse_larger(self, units: int, what: str) -> None:
         if units > self.limits.max_size:
-            raise SandboxViolation(f"{what} would build more than {self.limits.max_size} items and characters")
+            raise SandboxViolation(Text("{what} would build more than {max_size} items and characters", what=what,
+                                        max_size=self.limits.max_size))
 
     def check_size(self, value: Any) -> Any:
         """A value just built: within the size limit, and paid for out of the allocation budget."""
         if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > self.limits.max_int_bits:
-            raise SandboxViolation(f"number exceeds {self.limits.max_int_bits} bits")
+            raise SandboxViolation(Text("number exceeds {max_int_bits} bits",
+                                        max_int_bits=self.limits.max_int_bits))
         units = self.weigh(value)
         self.refuse_larger(units, "this value")
         self.allocate(units)
@@ -359,8 +372,8 @@ class _Interpreter:
     def allocate(self, units: int) -> None:
         self.allocated += units
         if self.allocated > self.limits.max_allocated:
-            raise SandboxViolation(f"evaluation would build more than {self.limits.max_allocated} items and "
-                                   "characters in all")
+            raise SandboxViolation(Text("evaluation would build more than {max_allocated} items and characters in all",
+                                        max_allocated=self.limits.max_allocated))
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, statements: list[ast.stmt]) -> None:
@@ -402,9 +415,9 @@ class _Interpreter:
     def assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             if target.id in self.fixed:
-                raise ExpressionError(f"cannot assign to '{target.id}': it is a process parameter")
+                raise ExpressionError(Text("cannot assign to '{id}': it is a process parameter", id=target.id))
             if target.id in self.functions or target.id in SAFE_BUILTINS:
-                raise ExpressionError(f"cannot assign to '{target.id}': it is a function name")
+                raise ExpressionError(Text("cannot assign to '{id}': it is a function name", id=target.id))
             (self.scopes[-1] if self.scopes else self.data)[target.id] = value
         elif isinstance(target, ast.Subscript):
             container = self.ev(target.value)
@@ -413,11 +426,12 @@ class _Interpreter:
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = list(value)
             if len(values) != len(target.elts):
-                raise ExpressionError(f"cannot unpack {len(values)} values into {len(target.elts)} names")
+                raise ExpressionError(Text("cannot unpack {count} values into {count2} names", count=len(values),
+                                           count2=len(target.elts)))
             for element, item in zip(target.elts, values, strict=False):
                 self.assign(element, item)
         else:
-            raise SandboxViolation(f"cannot assign to {_describe(target)}", getattr(target, "lineno", None))
+            raise SandboxViolation(Text("cannot assign to {target}", target=_describe(target)), getattr(target, "lineno", None))
 
     # -- expressions --------------------------------------------------------------------------
     def ev(self, node: ast.expr) -> Any:
@@ -443,7 +457,7 @@ class _Interpreter:
             return SAFE_BUILTINS[name]
         if name in _CONSTANTS:
             return _CONSTANTS[name]
-        raise ExpressionError(f"name '{name}' is not defined")
+        raise ExpressionError(Text("name '{name}' is not defined", name=name))
 
     def ev_BoolOp(self, node: ast.BoolOp) -> Any:
         value = None
@@ -466,17 +480,19 @@ class _Interpreter:
         """Refuse operations whose result would be huge before computing it."""
         limits = self.limits
         if isinstance(op, ast.Mod) and isinstance(left, (str, bytes)):
-            raise SandboxViolation("'%' string formatting is not allowed; use an f-string")
+            raise SandboxViolation(Text("'%' string formatting is not allowed; use an f-string"))
         if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int):
             if right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > limits.max_int_bits:
-                raise SandboxViolation(f"power result would exceed {limits.max_int_bits} bits")
+                raise SandboxViolation(Text("power result would exceed {max_int_bits} bits",
+                                            max_int_bits=limits.max_int_bits))
         elif isinstance(op, ast.Mult):
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int):
                     self.refuse_larger(self.weigh(seq) * count, "repetition")
             if isinstance(left, int) and isinstance(right, int):
                 if left.bit_length() + right.bit_length() > limits.max_int_bits:
-                    raise SandboxViolation(f"product would exceed {limits.max_int_bits} bits")
+                    raise SandboxViolation(Text("product would exceed {max_int_bits} bits",
+                                                max_int_bits=limits.max_int_bits))
         elif isinstance(op, ast.Add) and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
             self.refuse_larger(self.weigh(left) + self.weigh(right), "concatenation")
 
@@ -506,7 +522,7 @@ class _Interpreter:
         function = self.ev(node.func)
         if not callable(function) or not (function in SAFE_BUILTINS.values()
                                           or node.func.id in self.functions):
-            raise ExpressionError(f"'{node.func.id}' is not a function")
+            raise ExpressionError(Text("'{id}' is not a function", id=node.func.id))
         if function not in _SCALAR_BUILTINS:
             units = sum(self.weigh(a) for a in (*args, *kwargs.values()))
             self.charge(units * max(1, units.bit_length()) if function is sorted else units)
@@ -517,7 +533,8 @@ class _Interpreter:
     def call_method(self, obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         allowed = SAFE_METHODS.get(type(obj), frozenset())
         if name not in allowed:
-            raise ExpressionError(f"'{type(obj).__name__}' has no allowed method '{name}'")
+            raise ExpressionError(Text("'{name}' has no allowed method '{name2}'", name=type(obj).__name__,
+                                       name2=name))
         if name in _GROWING_METHODS:  # list.append, set.add: the receiver grows by one item
             self.allocate(self.weigh(args[0]) if args else 1)
             result = getattr(type(obj), name)(obj, *args, **kwargs)
@@ -533,7 +550,7 @@ class _Interpreter:
         return self.check_size(result)
 
     def ev_Attribute(self, node: ast.Attribute) -> Any:
-        raise SandboxViolation(f"attribute access '.{node.attr}' is not allowed", node.lineno)
+        raise SandboxViolation(Text("attribute access '.{attr}' is not allowed", attr=node.attr), node.lineno)
 
     def ev_Subscript(self, node: ast.Subscript) -> Any:
         return self.ev(node.value)[self.ev(node.slice)]
@@ -636,4 +653,4 @@ def _as_load(target: ast.expr) -> ast.expr:
         return ast.Name(id=target.id, ctx=ast.Load())
     if isinstance(target, ast.Subscript):
         return ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
-    raise SandboxViolation(f"cannot assign to {_describe(target)}", getattr(target, "lineno", None))
+    raise SandboxViolation(Text("cannot assign to {target}", target=_describe(target)), getattr(target, "lineno", None))

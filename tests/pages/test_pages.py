@@ -1,6 +1,8 @@
 """The pages through the Flask test client: sign-in, CSRF, task forms, languages, the editor."""
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from designer_api.app import create_app
@@ -118,6 +120,13 @@ def test_a_bad_edit_operation_is_named_and_changes_nothing(engine, signed_in):
                        duration="three days")
     assert refused.status_code == 422 and "is not an ISO 8601 duration" in refused.get_data(as_text=True)
     assert engine.authoring.draft(editor.rsplit("/", 1)[1]).revision == 1
+    ann.get("/language/zh")  # an analyst reading Chinese reads the refusal in Chinese, from its template and figures
+    refused = ann.post(f"{editor}/operations", op="set_condition", flow_id="Flow_NoSuchFlow", condition="x > 1")
+    body = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and "此流程中没有元素“Flow_NoSuchFlow”" in body, body[-2000:]
+    refused = ann.post(f"{editor}/operations", op="set_timer", element_id="Task_CreditLimitReview",
+                       duration="three days")
+    assert "“three days”不是 ISO 8601 时长" in html.unescape(refused.get_data(as_text=True))
 
 
 def test_staff_cannot_open_the_reports_or_the_editor(signed_in):
