@@ -13,8 +13,7 @@ from typing import Any
 from flask import g, request
 
 from domain.directory import ROLES, caller_for_token
-from engine import UNASSIGNED, Forbidden
-from engine.text import Text
+from engine import UNASSIGNED, Forbidden, Text
 
 from .errors import Unauthorized
 from .http import engine

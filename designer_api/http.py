@@ -11,8 +11,7 @@ from flask import Request, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
-from engine import TEXT_PATTERN, Engine, FieldError, InvalidData
-from engine.text import Text
+from engine import TEXT_PATTERN, Engine, FieldError, InvalidData, Text
 
 from .errors import BadRequest, UnsupportedMediaType
 
@@ -74,7 +73,7 @@ def optional_text(value: Any, name: str, max_length: int = 128) -> str | None:
 def xml_body() -> bytes:
     """The request's raw body (a BPMN upload). :raises BadRequest:"""
     if not request.data:
-        raise BadRequest("send the BPMN XML as the request body")
+        raise BadRequest(Text("send the XML document (BPMN or DMN) as the request body"))
     return request.get_data()
 
 

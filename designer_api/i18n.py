@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from engine.text import Text
+from engine import Text
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 CATALOG = Path(__file__).parent / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
@@ -36,7 +36,7 @@ EVENTS = {
     "message_received": "Message received", "element_completed": "Step passed", "gateway_decided": "Decision taken",
     "comment_added": "Comment", "access_denied": "Access refused", "control_point_triggered": "Control point fired",
     "control_point_overridden": "Control point overridden", "credit_used_changed": "Credit used changed",
-    "customer_rejected": "Customer rejected",
+    "customer_rejected": "Customer rejected", "decision_evaluated": "Decided by a table",
 }
 
 

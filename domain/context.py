@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .control_points import money
-from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
-from .records import Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
+from .forms import SEVERITIES, SOURCES, TERMS
+from .records import INDUSTRIES, REGIONS, Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from engine import Engine, EngineError, TaskView, Worker
 
 from .directory import delegation_problem, members_of
-from .forms import INDUSTRIES, REGIONS, SEVERITIES, SOURCES, TERMS
+from .forms import SEVERITIES, SOURCES, TERMS
 from .pack import CASE_NUMBERS
-from .records import Activity, Contact, Customer, Opportunity, Quote, QuoteRevision
+from .records import INDUSTRIES, REGIONS, Activity, Contact, Customer, Opportunity, Quote, QuoteRevision
 from .reports import OPEN_STAGES, ROLES
 
 CITIES = ("Hangzhou 杭州", "Suzhou 苏州", "Ningbo 宁波", "Xiamen 厦门", "Chengdu 成都", "Wuhan 武汉", "Tianjin 天津",

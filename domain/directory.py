@@ -19,14 +19,15 @@ from engine import (
     FieldError,
     HumanTask,
     InvalidData,
+    Named,
     NotFound,
+    Text,
     default_assignment,
+    listed,
     queue_message,
 )
-from engine.text import Named, Text, listed
 
-from .forms import INDUSTRIES, REGIONS
-from .records import ApiToken, AssignmentRule, Customer, Group, Membership, PasswordLink, User
+from .records import INDUSTRIES, REGIONS, ApiToken, AssignmentRule, Customer, Group, Membership, PasswordLink, User
 from .sessions import revoke_sessions
 
 

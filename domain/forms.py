@@ -12,10 +12,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
-from engine import FieldError, field_error
-from engine.text import Text
+from engine import FieldError, Text, field_error
 
 from .lookup import REFERENCES
+from .records import INDUSTRIES, REGIONS
 
 Field = tuple[str, dict[str, Any]]
 MAX_AMOUNT = 10_000_000_000  # ten billion: anything above is a typing error, not an order
@@ -90,9 +90,6 @@ def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...]
     }
 
 
-REGIONS = {"east": ("East", "华东"), "north": ("North", "华北"), "south": ("South", "华南"), "west": ("West", "西部")}
-INDUSTRIES = {"manufacturing": ("Manufacturing", "制造业"), "retail": ("Retail", "零售"),
-              "energy": ("Energy", "能源"), "services": ("Services", "服务业")}
 TERMS = {"prepayment": ("Prepayment", "预付款"), "net30": ("Net 30 days", "月结30天"), "net60": ("Net 60 days", "月结60天")}
 SEVERITIES = {"low": ("Low", "低"), "medium": ("Medium", "中"), "high": ("High", "高"), "critical": ("Critical", "紧急")}
 COMMENT = text("comment", "Comment", "备注", 2000)

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.text import Named, Text
+from engine import Named, Text
 
-from .records import Contact, Customer, Quote, QuoteRevision
+from .records import REGIONS, Contact, Customer, Quote, QuoteRevision
 
 MAX_CHOICES = 20
 
@@ -182,8 +182,6 @@ def _candidates(refers_to: str, customer_id: int | None) -> Select[Any] | None:
 def _choice(refers_to: str, row: Any, session: Session) -> Choice:
     number = f"{PREFIXES[refers_to]}-{row.id:05d}"
     if isinstance(row, Customer):
-        from .forms import REGIONS  # forms refer to records through this module
-
         region = Named(*REGIONS[row.region]) if row.region in REGIONS else row.region or "-"
         return Choice(row.id, f"{row.name} · {number}", Text("{region} · {status}", region=region,
                                                              status=Text(row.status)))

@@ -24,6 +24,12 @@ def record_of(session: Any, record: type[R], record_id: int, lock: bool = False)
     return found
 
 
+# Where customers and staff are, and what customers do: the CRM's own words for them, in both languages.
+REGIONS = {"east": ("East", "华东"), "north": ("North", "华北"), "south": ("South", "华南"), "west": ("West", "西部")}
+INDUSTRIES = {"manufacturing": ("Manufacturing", "制造业"), "retail": ("Retail", "零售"),
+              "energy": ("Energy", "能源"), "services": ("Services", "服务业")}
+
+
 class Record(DeclarativeBase):
     """Declarative base of the CRM pack's tables."""
 

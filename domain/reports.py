@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from engine import reports as process
 
-from .forms import REGIONS, SEVERITIES, SOURCES
-from .records import Complaint, Contact, Customer, Forecast, Lead, Opportunity, WeeklyReport
+from .forms import SEVERITIES, SOURCES
+from .records import REGIONS, Complaint, Contact, Customer, Forecast, Lead, Opportunity, WeeklyReport
 
 OPEN_STAGES = ("qualification", "needs_analysis", "proposal", "negotiation")
 STAGES = {"qualification": ("Qualification", "资格确认"), "needs_analysis": ("Needs analysis", "需求分析"),

@@ -17,10 +17,15 @@ from .errors import (
     InvalidData,
     InvalidModel,
     ModelTooLarge,
+    Named,
     NotFound,
     Problem,
     StateFormatError,
+    Text,
     Unavailable,
+    kept,
+    listed,
+    template,
 )
 from .facade import Engine
 from .intake.dictionary import decision_fields
@@ -58,6 +63,8 @@ __all__ = [
     # errors
     "EngineError", "NotFound", "Conflict", "DuplicateCase", "Forbidden", "InvalidModel", "ModelTooLarge", "InvalidData", "Incident",
     "StateFormatError", "Unavailable", "Problem", "FieldError",
+    # sentences for people, said in the reader's language from their template and figures
+    "Text", "Named", "listed", "template", "kept",
     # read views and helpers
     "TaskView", "UNASSIGNED", "InstanceView", "VersionView", "EventView", "DraftView", "reports", "reparse", "local_name", "NS",
     "layout_bytes",

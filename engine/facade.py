@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from .authoring import Authoring
-from .errors import BusinessKeyTaken, FieldError, Forbidden
+from .errors import BusinessKeyTaken, FieldError, Forbidden, InvalidModel, Problem, Text
+from .intake import dmn
 from .intake.dictionary import derive
 from .intake.pipeline import Model, take_in
 from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
@@ -91,16 +92,32 @@ class Engine:
         return execute(self.context, command, *args, actor=actor, **kwargs)
 
     # -- models ---------------------------------------------------------------------------------
-    def check(self, bpmn: bytes, process_key: str | None = None) -> Model:
-        """Run the intake pipeline without storing anything. :raises InvalidModel:"""
-        return take_in(bpmn, self.pack, process_key, self.max_model_bytes)
+    def check(self, bpmn: bytes, process_key: str | None = None,
+              decisions: Mapping[str, bytes] | None = None) -> Model:
+        """Run the intake pipeline without storing anything (`decisions`: the DMN documents its business rule tasks
+        name, by decision id; `split_decisions` makes them from any DMN file). :raises InvalidModel:"""
+        return take_in(bpmn, self.pack, process_key, self.max_model_bytes, decisions)
 
     def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
-               activate: bool = True) -> VersionView:
-        """Store checked bytes as a new immutable version; the same bytes again give the same version.
-        :raises InvalidModel:"""
-        model = self.check(bpmn, process_key)
+               activate: bool = True, decisions: Mapping[str, bytes] | None = None) -> VersionView:
+        """Store checked bytes (a BPMN model and its decision tables) as a new immutable version; the same bytes
+        again give the same version. :raises InvalidModel:"""
+        model = self.check(bpmn, process_key, decisions)
         return VersionView.of(self.execute(commands.deploy_version, model, author, activate=activate, actor=author))
+
+    @staticmethod
+    def split_decisions(*dmn_files: bytes) -> dict[str, bytes]:
+        """DMN files (each holding one or more decision tables) as crmflow keeps them: one document per decision,
+        by decision id. :raises InvalidModel: a file or a table has problems, or two files hold one decision id"""
+        found: dict[str, bytes] = {}
+        for data in dmn_files:
+            for decision_id, document in dmn.split(data).items():
+                if decision_id in found:
+                    raise InvalidModel([Problem("duplicate_decision", Text(
+                        "decision '{decision}' is in more than one DMN file: keep one", decision=decision_id),
+                        decision_id)])
+                found[decision_id] = document
+        return found
 
     def set_active(self, process_key: str, version: int, active: bool, actor: str | None = None) -> VersionView:
         """Activate or deactivate a version for new starts. :raises NotFound:"""

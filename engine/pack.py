@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .errors import FieldError
-from .text import Text
+from .errors import FieldError, Text
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,22 @@ def upload(draft_id: str):
     return reply(engine().authoring.upload(draft_id, xml_body(), analyst.username, expected))
 
 
+@bp.get("/<draft_id>/decisions/<decision_id>")
+@operation("One of a draft's decision tables, as a DMN document (application/xml)", AUTHORS, tags=TAGS)
+def draft_decision(draft_id: str, decision_id: str):
+    return Response(engine().authoring.decision(f"draft:{draft_id}", decision_id), mimetype="application/xml")
+
+
+@bp.put("/<draft_id>/decisions/<decision_id>")
+@operation("Replace (or add) one of a draft's decision tables with a DMN document from a table editor (the request "
+           "body; header If-Match: the draft's revision)", ANALYSTS, ok=DraftOut, tags=TAGS, xml=True)
+def put_decision(draft_id: str, decision_id: str):
+    analyst = current()
+    revision = request.headers.get("If-Match")
+    expected = int(revision) if revision and revision.isdigit() and len(revision) < 10 else None
+    return reply(engine().authoring.put_decision(draft_id, decision_id, xml_body(), analyst.username, expected))
+
+
 @bp.post("/<draft_id>/operations")
 @operation("Apply structured edit operations, all or none", ANALYSTS, json=OperationsIn, ok=DraftOut, tags=TAGS)
 def edit(draft_id: str):

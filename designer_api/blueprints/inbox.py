@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from domain.notifications import inbox
-from engine import NotFound
-from engine.text import Text
+from engine import NotFound, Text
 
 from ..auth import ANYONE, CASE_READERS, current
 from ..http import engine, reply

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from domain.directory import list_users
-from engine.text import Text
+from engine import Text
 
 from ..auth import ADMINS, current
 from ..errors import BadRequest

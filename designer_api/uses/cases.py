@@ -18,8 +18,8 @@ from engine import (
     InvalidData,
     Pack,
     TaskView,
+    Text,
 )
-from engine.text import Text
 
 from ..auth import Principal
 from ..i18n import parse_number

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, create_model, field_validator
 
+import engine as sentences
 from domain.directory import UserView
 from engine import (
     DATA_NAME_PATTERN,
@@ -28,7 +29,6 @@ from engine import (
     VersionView,
     WebhookView,
 )
-from engine import text as sentences
 
 
 def company_zone() -> tzinfo:

@@ -13,8 +13,7 @@ from typing import Any
 
 from domain.control_points import alert_words
 from domain.reports import field_column
-from engine import Engine, EngineError, EventView, InstanceView
-from engine.text import Text
+from engine import Engine, EngineError, EventView, InstanceView, Text
 
 from ..i18n import event_name, translate
 from .common import local_time
@@ -134,6 +133,15 @@ class _Reader:
             if data.get("type") in ("StartEvent", "EndEvent"):
                 return say(Text("Reached “{step}”", step=step)), []
             return say(Text("Passed “{step}”", step=step)), []
+        if kind == "decision_evaluated":
+            rules = data.get("rules") or []
+            facts = [(str(name), self.value(value)) for name, value in (data.get("inputs") or {}).items()]
+            outcome = "; ".join(f"{name} = {self.value(value)}" for name, value in (data.get("outputs") or {}).items())
+            if data.get("defaulted"):
+                return say(Text("“{table}”: no rule matched, so the defaults hold: {outcome}", table=data.get("table"),
+                                outcome=outcome)), facts
+            return say(Text("“{table}” decided by rule {rules}: {outcome}", table=data.get("table", "?"),
+                            rules=", ".join(str(r) for r in rules), outcome=outcome)), facts
         if kind == "gateway_decided":
             taken = ", ".join(f"“{self.step(t)}”" for t in data.get("taken") or [])
             return say(Text("“{step}”: on to {taken}", step=step, taken=taken)), []

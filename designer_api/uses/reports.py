@@ -14,8 +14,7 @@ from pydantic import Field, RootModel
 
 from domain.reports import REPORTS, Filters, field_column, period_start
 from domain.reports import Report as ReportDefinition
-from engine import Engine, NotFound, reports
-from engine.text import Text, listed
+from engine import Engine, NotFound, Text, listed, reports
 
 from .common import Day, Open, Query, local_time
 

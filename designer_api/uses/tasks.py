@@ -17,8 +17,8 @@ from engine import (
     Forbidden,
     InvalidData,
     TaskView,
+    Text,
 )
-from engine.text import Text
 
 from ..auth import Principal
 from .common import Body, Data, Id32, Moment, Open, Query, TaskOut

@@ -15,8 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from domain import lookup
-from engine import FieldError, InvalidData
-from engine.text import Text, listed
+from engine import FieldError, InvalidData, Text, listed
 
 from ..auth import CASE_READERS, allowed
 from ..http import engine

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from domain.forms import REGIONS, SOURCES
+from domain.forms import SOURCES
+from domain.records import REGIONS
 from domain.reports import REPORTS, STAGES
 
 from ..auth import REPORT_READERS, allowed

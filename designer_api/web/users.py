@@ -7,8 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from domain.directory import ROLES, list_users
-from domain.forms import REGIONS
-from domain.records import Group
+from domain.records import REGIONS, Group
 from engine import EngineError, InvalidData
 
 from ..auth import ADMINS, allowed, current

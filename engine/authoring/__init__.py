@@ -8,24 +8,25 @@ version. Models are named by references: `draft:<id>`, `<key>@<version>`, or `<k
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase
+from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, Problem, StaleBase, Text
+from ..intake import dmn as dmn_intake
 from ..intake.dictionary import decision_fields, derive
 from ..intake.lint import condition_problem, lint
-from ..intake.pipeline import Model, readable, take_in
+from ..intake.pipeline import Model, read_decisions, readable, take_in
 from ..intake.xml import serialize
 from ..runtime.commands import check_data
 from ..runtime.unit_of_work import execute
+from ..scripting.decisions import Table
 from ..store.compare import compare as compare_versions
 from ..store.pilots import PilotView
 from ..store.pilots import history as pilot_history
 from ..store.queries import VersionView
 from ..store.tables import Draft, Process
-from ..store.versions import find_version, latest_version
-from ..text import Text
+from ..store.versions import find_version, latest_version, stored_decisions
 from . import commands, drafts, migration, pilots
 from . import outline as outlines
 from . import replay as replays
@@ -39,8 +40,16 @@ if TYPE_CHECKING:
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
 KEY = re.compile(KEY_PATTERN)
+DECISION_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")  # an XML id, as DMN tools write them
 # A name or short text people type: no control characters, not only spaces (JSON Schema and pydantic read it too).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _readable_tables(decisions: Mapping[str, str] | None) -> dict[str, Table]:
+    try:
+        return read_decisions(stored_decisions(decisions))
+    except InvalidModel:
+        return {}
 
 
 def check_key(key: Any, field: str) -> None:
@@ -94,7 +103,9 @@ class Authoring:
         """
         current = self.draft(draft_id)
         root, named = readable(bpmn, current.process_key, self.context.limits.model_bytes)
-        unsafe = [p for p in lint(root, self.context.pack) if p.code in _NEVER_SAVED and p.severity == "error"]
+        tables = self._tables(f"draft:{draft_id}")
+        unsafe = [p for p in lint(root, self.context.pack, tables=tables)
+                  if p.code in _NEVER_SAVED and p.severity == "error"]
         if unsafe:
             raise InvalidModel(unsafe)
         stored = serialize(root) if named else bpmn
@@ -110,7 +121,8 @@ class Authoring:
             with self.context.store.read() as session:
                 bpmn = drafts.load(session, draft_id).bpmn
             try:
-                dictionary = derive(readable(bpmn, None, self.context.limits.model_bytes)[0], self.context.pack)
+                dictionary = derive(readable(bpmn, None, self.context.limits.model_bytes)[0], self.context.pack,
+                                    self._tables(f"draft:{draft_id}"))
             except InvalidModel:
                 dictionary = None  # a draft that is not readable yet: the condition alone is checked
             if dictionary is not None and (flow_id or "") not in dictionary.scopes:
@@ -126,27 +138,40 @@ class Authoring:
         reads is refused, naming the operation. :raises InvalidData: naming the failing operation"""
         def change(draft: Draft) -> bytes:
             edited = apply_operations(draft.bpmn, draft.process_key, operations, self._decisions())
-            _refuse_new_findings(self._checked(draft.bpmn), self._checked(edited), operations)
+            tables = _readable_tables(draft.decisions)
+            _refuse_new_findings(self._checked(draft.bpmn, tables), self._checked(edited, tables), operations)
             return edited
 
         return self._store(draft_id, change, actor, expected_revision)
 
-    def _take_in(self, bpmn: bytes, process_key: str | None) -> Model:
+    def _take_in(self, bpmn: bytes, process_key: str | None, decisions: Mapping[str, bytes] | None = None) -> Model:
         """The whole intake pipeline, as a deploy runs it. :raises InvalidModel:"""
-        return take_in(bpmn, self.context.pack, process_key, self.context.limits.model_bytes)
+        return take_in(bpmn, self.context.pack, process_key, self.context.limits.model_bytes, decisions)
+
+    def _model(self, ref: str) -> Model:
+        """What a reference names, through the whole intake (its BPMN and its decision tables). :raises InvalidModel:"""
+        bpmn, key = self.bpmn(ref)
+        return self._take_in(bpmn, key, self.decisions(ref))
 
     def _decisions(self) -> dict[str, list[str]]:
         """Form key -> the decision fields its form records (the pack's forms)."""
         return {key: decision_fields(schema) for key, schema in self.context.pack.forms.items()}
 
-    def _checked(self, bpmn: bytes) -> set[tuple[str, str | None, str]]:
+    def _checked(self, bpmn: bytes, tables: Mapping[str, Table]) -> set[tuple[str, str | None, str]]:
         """The checker's errors in a model: (code, element, message)."""
         try:
             root, _ = readable(bpmn, None, self.context.limits.model_bytes)
         except InvalidModel:
             return set()
-        return {(p.code, p.element_id, p.message) for p in lint(root, self.context.pack)
+        return {(p.code, p.element_id, p.message) for p in lint(root, self.context.pack, tables=tables)
                 if p.severity == "error" and p.code in CHECKED}
+
+    def _tables(self, ref: str) -> dict[str, Table]:
+        """The decision tables a reference carries, as far as they can be read (a draft's tables being edited)."""
+        with self.context.store.read() as session:
+            if ref.startswith("draft:"):
+                return _readable_tables(drafts.load(session, ref.removeprefix("draft:")).decisions)
+            return _readable_tables(commands.version_of(session, ref).decisions)
 
     def _store(self, draft_id: str, change: Callable[[Draft], bytes], actor: str | None,
                expected_revision: int | None) -> DraftView:
@@ -154,9 +179,8 @@ class Authoring:
 
     def validate(self, ref: str) -> dict[str, Any]:
         """The intake lint of a model: errors and warnings, each with its element."""
-        bpmn, key = self.bpmn(ref)
         try:
-            model = self._take_in(bpmn, key)
+            model = self._model(ref)
         except InvalidModel as exc:
             return {"valid": False, "errors": [p.to_dict() for p in exc.problems], "warnings": []}
         return {"valid": True, "errors": [], "warnings": [w.to_dict() for w in model.warnings]}
@@ -173,8 +197,7 @@ class Authoring:
         if draft.deployed_version is not None:
             raise Conflict(Text("draft '{draft_id}' is already deployed as version {deployed_version}",
                                 draft_id=draft_id, deployed_version=draft.deployed_version))
-        bpmn, _ = self.bpmn(f"draft:{draft_id}")
-        model = self._take_in(bpmn, draft.process_key)
+        model = self._model(f"draft:{draft_id}")
         # A draft of a new process saw no version of its key: one deployed under that key since (by an administrator
         # uploading a model) is not something the draft may silently become the next version of.
         latest_seen = draft.latest_seen if draft.next_version_of else 0
@@ -238,6 +261,40 @@ class Authoring:
             version = commands.version_of(session, ref)
             return version.bpmn, version.process_key
 
+    def decisions(self, ref: str) -> dict[str, bytes]:
+        """The decision tables a reference carries: decision id -> its DMN document. :raises NotFound, InvalidData:"""
+        with self.context.store.read() as session:
+            if ref.startswith("draft:"):
+                return stored_decisions(drafts.load(session, ref.removeprefix("draft:")).decisions)
+            return stored_decisions(commands.version_of(session, ref).decisions)
+
+    def decision(self, ref: str, decision_id: str) -> bytes:
+        """One decision table's DMN document. :raises NotFound:"""
+        found = self.decisions(ref).get(decision_id)
+        if found is None:
+            raise NotFound(Text("'{ref}' carries no decision table '{decision}' (it carries: {known})", ref=ref,
+                                decision=decision_id, known=", ".join(sorted(self.decisions(ref))) or "none"))
+        return found
+
+    def put_decision(self, draft_id: str, decision_id: str, dmn: bytes, actor: str | None,
+                     expected_revision: int | None = None) -> DraftView:
+        """Replace (or add) one of a draft's decision tables with a DMN document from a table editor.
+
+        It must be safe, valid DMN holding the one decision `decision_id`, every cell one crmflow reads; the
+        table lint's findings (an overlap, a gap) are shown on the draft and block only its deploy.
+        :raises InvalidModel, Conflict, NotFound:"""
+        self.draft(draft_id)
+        if not DECISION_ID.fullmatch(decision_id):
+            raise NotFound(Text("'{decision}' is not a decision id (letters, digits, _ . -; starting with a letter or _)",
+                                decision=decision_id[:80]))
+        found = dmn_intake.read(dmn, self.context.limits.model_bytes)
+        if set(found) != {decision_id}:
+            raise InvalidModel([Problem("decision_document", Text(
+                "the document holds {found}, not the one decision '{decision}' it is saved as", decision=decision_id,
+                found=", ".join(sorted(found))), decision_id)])
+        return execute(self.context, commands.save_decision, draft_id, decision_id, dmn, expected_revision,
+                       actor=actor)
+
     def source_of(self, ref: str) -> str:
         """The reference a draft was copied from. :raises NotFound:"""
         draft = self.draft(ref.removeprefix("draft:"))
@@ -256,11 +313,10 @@ class Authoring:
 
     def simulate(self, ref: str, data: dict[str, Any] | None, answers: dict[str, Any] | None) -> dict[str, Any]:
         """Run a model in memory with sample data and scripted answers; nothing is kept."""
-        bpmn, key = self.bpmn(ref)
         data = check_data(data, self.context.limits.data)
         if answers is not None and not isinstance(answers, dict):
             raise InvalidData([FieldError("answers", Text("must map element ids to form data (or lists of it)"))])
-        return simulate(self.context, self._take_in(bpmn, key), data, answers or {})
+        return simulate(self.context, self._model(ref), data, answers or {})
 
     def replay(self, draft_id: str, since: date | None = None, until: date | None = None,
                limit: int | None = None) -> dict[str, Any]:
@@ -269,8 +325,7 @@ class Authoring:
         is written. :raises NotFound, InvalidModel: (the draft does not pass intake) InvalidData: (period, limit)"""
         draft = self.draft(draft_id)
         since, until, limit = replays.bounds(since, until, limit, self.context.clock().date())
-        bpmn, _ = self.bpmn(f"draft:{draft_id}")
-        model = self._take_in(bpmn, draft.process_key)
+        model = self._model(f"draft:{draft_id}")
         # a copy under a new key replays the cases of the process it was copied from
         recorded_key = draft.process_key if draft.next_version_of or not draft.copied_from \
             else draft.copied_from.split("@")[0]

@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound, Text
 from ..intake.pipeline import Model
 from ..runtime.commands import deploy_version
 from ..runtime.unit_of_work import UnitOfWork
 from ..store.tables import Draft, Process, ProcessVersion
 from ..store.versions import find_version, latest_version, set_active
-from ..text import Text
 from . import drafts, pilots
 from .drafts import DraftView
 from .model_tree import copy_model
@@ -27,7 +26,7 @@ def version_of(session: Session, ref: str) -> ProcessVersion:
         raise InvalidData([FieldError("ref", Text("'{ref}' is not key@version (e.g. customer_approval@1)",
                                                   ref=ref))])
     version = find_version(session, key, int(number) if number else None)
-    session.refresh(version, ["bpmn"])
+    session.refresh(version, ["bpmn", "decisions"])
     return version
 
 
@@ -39,7 +38,8 @@ def copy(uow: UnitOfWork, source: str, new_key: str | None, name: str | None) ->
     if new_key is None or new_key == version.process_key:
         bpmn = copy_model(version.bpmn, version.process_key, version.process_key, name)
         draft = drafts.create(uow.session, uow.now, bpmn, version.process_key, name or version.name, lineage,
-                              uow.actor, latest_seen=latest_version(uow.session, version.process_key))
+                              uow.actor, latest_seen=latest_version(uow.session, version.process_key),
+                              decisions=version.decisions)
         return DraftView.of(draft)
     if uow.session.get(Process, new_key) is not None:
         raise Conflict(Text("process key '{new_key}' is already deployed; leave new_key out to adapt it into its next "
@@ -49,7 +49,8 @@ def copy(uow: UnitOfWork, source: str, new_key: str | None, name: str | None) ->
         raise Conflict(Text("process key '{new_key}' is reserved by draft {id} ({author}); choose another key or "
                             "adapt that draft", new_key=new_key, id=holder.id, author=holder.author or '?'))
     bpmn = copy_model(version.bpmn, version.process_key, new_key, name)
-    return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage, uow.actor))
+    return DraftView.of(drafts.create(uow.session, uow.now, bpmn, new_key, name or version.name, lineage, uow.actor,
+                                      decisions=version.decisions))
 
 
 def save_draft(uow: UnitOfWork, draft_id: str, change: Callable[[Draft], bytes],
@@ -57,6 +58,15 @@ def save_draft(uow: UnitOfWork, draft_id: str, change: Callable[[Draft], bytes],
     """Replace a draft's model with `change(draft)`, read under the draft's lock. :raises NotFound, Conflict:"""
     draft = drafts.load(uow.session, draft_id, lock=True)
     drafts.replace(draft, change(draft), uow.now, expected_revision)
+    uow.session.flush()
+    return DraftView.of(draft)
+
+
+def save_decision(uow: UnitOfWork, draft_id: str, decision_id: str, dmn: bytes,
+                  expected_revision: int | None) -> DraftView:
+    """Replace (or add) one decision table of a draft, read under the draft's lock. :raises NotFound, Conflict:"""
+    draft = drafts.load(uow.session, draft_id, lock=True)
+    drafts.replace_decision(draft, decision_id, dmn, uow.now, expected_revision)
     uow.session.flush()
     return DraftView.of(draft)
 

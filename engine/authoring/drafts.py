@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, Text
 from ..store.queries import RowView
 from ..store.tables import Draft
-from ..text import Text
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,11 @@ class DraftView(RowView):
 
 
 def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name: str, copied_from: str | None,
-           author: str | None, latest_seen: int | None = None) -> Draft:
-    """A new draft holding `bpmn` (`latest_seen`: it is its key's next version, see `Draft.latest_seen`)."""
+           author: str | None, latest_seen: int | None = None, decisions: dict[str, str] | None = None) -> Draft:
+    """A new draft holding `bpmn` and its decision tables (`latest_seen`: it is its key's next version, see
+    `Draft.latest_seen`)."""
     draft = Draft(id=str(uuid.uuid4()), process_key=process_key, name=name, bpmn=bpmn, copied_from=copied_from,
-                  author=author, created_at=now, updated_at=now, latest_seen=latest_seen)
+                  author=author, created_at=now, updated_at=now, latest_seen=latest_seen, decisions=decisions or None)
     session.add(draft)
     session.flush()
     return draft
@@ -46,7 +46,7 @@ def create(session: Session, now: datetime, bpmn: bytes, process_key: str, name:
 
 def load(session: Session, draft_id: str, lock: bool = False) -> Draft:
     """A draft with its bytes. :raises NotFound:"""
-    query = select(Draft).where(Draft.id == draft_id).options(undefer(Draft.bpmn))
+    query = select(Draft).where(Draft.id == draft_id).options(undefer(Draft.bpmn), undefer(Draft.decisions))
     draft = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if draft is None:
         raise NotFound(Text("draft '{draft_id}' does not exist", draft_id=draft_id))
@@ -57,6 +57,13 @@ def replace(draft: Draft, bpmn: bytes, now: datetime, expected_revision: int | N
     """Store new bytes in a draft. :raises Conflict: when someone else saved it meanwhile"""
     _check_editable(draft, expected_revision)
     draft.bpmn, draft.updated_at = bpmn, now
+
+
+def replace_decision(draft: Draft, decision_id: str, dmn: bytes, now: datetime, expected_revision: int | None) -> None:
+    """Store a new version of one of a draft's decision tables. :raises Conflict: someone else saved it meanwhile"""
+    _check_editable(draft, expected_revision)
+    draft.decisions = {**(draft.decisions or {}), decision_id: dmn.decode("utf-8")}
+    draft.updated_at = now
 
 
 def rebase(draft: Draft, base: str, latest: int, now: datetime, expected_revision: int | None) -> None:

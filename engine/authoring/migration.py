@@ -23,13 +23,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from ..errors import Conflict, FieldError, InvalidData
+from ..errors import Conflict, FieldError, InvalidData, Text
 from ..runtime.instance_run import lock_instance, restore
 from ..runtime.unit_of_work import UnitOfWork, execute
 from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import Instance
 from ..store.versions import Specs, find_version
-from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context

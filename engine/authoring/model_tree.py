@@ -8,9 +8,8 @@ import re
 
 from lxml import etree
 
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, Text
 from ..intake.xml import BPMN, NS, local_name, reparse, serialize
-from ..text import Text
 
 ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,127}$")
 

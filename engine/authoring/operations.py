@@ -22,13 +22,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from lxml import etree
 
-from ..errors import FieldError, InvalidData, SandboxViolation
+from ..errors import FieldError, InvalidData, SandboxViolation, Text
 from ..intake.layout import layout
 from ..intake.lint import reachable
 from ..intake.properties import ASSIGNEE, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH, PROPERTIES
 from ..intake.xml import BPMN, NS, local_name, process_parameters, properties, put_property, reparse, serialize, set_property
 from ..scripting.sandbox import compile_expression
-from ..text import Text
 from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100

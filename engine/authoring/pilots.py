@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from ..errors import Conflict, FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound, Text
 from ..runtime.unit_of_work import UnitOfWork
 from ..store import pilots
 from ..store.pilots import PilotView
 from ..store.tables import Draft, Pilot, Process, ProcessVersion
 from ..store.versions import find_version
-from ..text import Text
 
 MAX_SCOPE = 50
 

@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import EngineError, FieldError, InvalidData
+from ..errors import EngineError, FieldError, InvalidData, Text
 from ..intake.forms import field_errors
 from ..intake.pipeline import Model
 from ..intake.properties import FORM_KEY
@@ -53,7 +53,6 @@ from ..runtime.unit_of_work import UnitOfWork
 from ..runtime.webhooks import EVENT_TYPES
 from ..scripting.script_engine import SandboxScriptEngine
 from ..store.tables import HistoryEvent, Instance
-from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, Text
 from ..intake.pipeline import Model
 from ..pack import ServiceCall
 from ..runtime import timers
@@ -23,7 +23,6 @@ from ..runtime.stepping import NoWaitState, reached_end, run_engine_steps
 from ..runtime.unit_of_work import UnitOfWork
 from ..scripting.data import data_problem
 from ..scripting.script_engine import SandboxScriptEngine
-from ..text import Text
 
 if TYPE_CHECKING:
     from ..runtime.context import Context

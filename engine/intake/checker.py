@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from engine.text import Text
-
+from ..errors import Text
 from ..scripting.sandbox import SAFE_BUILTINS
 from .dictionary import ANY, Dictionary, Scope, Type, of_value
 

@@ -17,9 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import Problem
+from ..errors import Problem, Text
 from ..pack import Pack
-from ..text import Text
 from . import forms, zeebe
 from .durations import parse_duration
 from .expressions import Grammar, Untranslatable, translated

@@ -25,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from ..pack import Pack
+from ..scripting.decisions import Table
 from .forms import MODEL_FORM_PREFIX, model_forms
 from .properties import FORM_KEY, MEMBER, START_FOR
 from .timers import SCHEDULE_DATA
@@ -151,8 +152,34 @@ def signatures(pack: Pack) -> dict[str, dict[str, Any]]:
     return found
 
 
-def derive(root: etree._Element, pack: Pack) -> Dictionary:
-    """The data dictionary of a (schema-valid) model."""
+def decision_ref(node: etree._Element) -> str | None:
+    """The decision a business rule task names (spiffworkflow:calledDecisionId)."""
+    found = node.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", namespaces=NS)
+    return found.strip() if found else None
+
+
+def table_outputs(table: Table) -> dict[str, Type]:
+    """What a decision table sets: each output, typed by its declared values (else by the values its rules give);
+    a list under the hit policies that answer with every match."""
+    if table.hit_policy in ("RULE ORDER", "OUTPUT ORDER") or table.hit_policy == "COLLECT" and not table.aggregation:
+        return {output.name: {"type": "list"} for output in table.outputs}
+    if table.aggregation:
+        return {table.outputs[0].name: {"type": "number"}}
+    written: dict[str, Type] = {}
+    for index, output in enumerate(table.outputs):
+        given = output.values or (*(rule.outputs[index] for rule in table.rules),
+                                  *((output.default,) if output.has_default else ()))
+        values = [v for v in given if v is not None]
+        if values and all(isinstance(v, str) for v in values):
+            written[output.name] = {"type": "enum", "values": sorted(set(values))}
+        else:
+            kinds = {of_value(v)["type"] for v in values}
+            written[output.name] = {"type": kinds.pop()} if len(kinds) == 1 else ANY
+    return written
+
+
+def derive(root: etree._Element, pack: Pack, tables: Mapping[str, Table] | None = None) -> Dictionary:
+    """The data dictionary of a (schema-valid) model and the decision tables it carries."""
     forms = {**pack.forms, **model_forms(root)}
     parameters: dict[str, Type] = {}
     scopes: dict[str, Scope] = {}
@@ -160,7 +187,7 @@ def derive(root: etree._Element, pack: Pack) -> Dictionary:
     for process in root.iterfind("bpmn:process", NS):
         found = {k: of_value(v) for k, v in process_parameters(root, process.get("id", "")).items()}
         parameters.update(found)
-        scopes.update(_Flow(root, process, pack, forms, decisions).scopes())
+        scopes.update(_Flow(root, process, pack, forms, decisions, tables or {}).scopes())
     return Dictionary(parameters, signatures(pack), scopes, decisions)
 
 
@@ -168,8 +195,9 @@ class _Flow:
     """The forward analysis of one process: what each element writes, then a fixpoint over the flows."""
 
     def __init__(self, root: etree._Element, process: etree._Element, pack: Pack, forms: Mapping[str, Any],
-                 decisions: dict[str, list[str]]):
+                 decisions: dict[str, list[str]], tables: Mapping[str, Table]):
         self.root, self.process, self.pack, self.forms, self.decisions = root, process, pack, forms, decisions
+        self.tables = tables
         self.messages = {m.get("id"): property_values(m).get(FORM_KEY.name) for m in root.iterfind("bpmn:message", NS)}
         self.nodes = {n.get("id"): n for n in process.iter(f"{{{BPMN}}}*") if n.get("id") and n is not process
                       and local_name(n) not in NOT_FLOW_NODES and local_name(n) not in ("participant", "laneSet")}
@@ -246,6 +274,12 @@ class _Flow:
             service = self.pack.services.get(operator.get("id", ""))
             returns = typing.get_type_hints(service).get("return", Any) if service is not None else Any
             written[operator.get("resultVariable", "")] = of_annotation(returns)
+        if kind == "businessRuleTask":
+            table = self.tables.get(decision_ref(node) or "")
+            if table is None:
+                opens = True
+            else:
+                written.update(table_outputs(table))
         for script in _scripts_of(node):
             written.update(assignments(script))
         definition = node.find("bpmn:messageEventDefinition", NS)

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from ..errors import FieldError, InvalidData
-from ..text import Text
+from ..errors import FieldError, InvalidData, Text
 
 
 def parse_duration(text: str) -> timedelta:

@@ -18,8 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from lxml import etree
 
-from ..errors import FieldError, Problem
-from ..text import Text, listed, template
+from ..errors import FieldError, Problem, Text, listed, template
 from .properties import FORM_KEY
 from .xml import NS, local_name, problem_at, property_values, set_property
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..errors import Problem
-from ..text import Text
+from ..errors import Problem, Text
 from .xml import BPMN, BPMNDI, DC, DI, NOT_FLOW_NODES, NS, local_name, problem_at
 
 _CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lxml import etree
 
-from ..errors import InvalidData, Problem, SandboxViolation
+from ..errors import InvalidData, Problem, SandboxViolation, Text
 from ..pack import Pack
+from ..scripting.decisions import Table
 from ..scripting.sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
-from ..text import Text
 from . import timers
 from .checker import findings_for, separators
-from .dictionary import EMPTY, Dictionary, Scope, derive
+from .dictionary import EMPTY, Dictionary, Scope, decision_ref, derive
 from .durations import parse_duration
 from .forms import MODEL_FORM_PREFIX, lint_model_forms
 from .properties import ASSIGNMENT, DUE_IN, FORM_KEY, SEPARATE_FROM, START_FOR
+from .table_lint import lint_table
 from .xml import BPMN, NOT_FLOW_NODES, NS, local_name, problem_at, process_parameters, property_values
 
 _CONTAINERS = ("process", "subProcess", "transaction")
@@ -29,11 +30,13 @@ _CONTAINERS = ("process", "subProcess", "transaction")
 _CRON = re.compile(r"^\s*[0-9*?/,#LW-]+(\s+[0-9A-Za-z*?/,#LW-]+){4,6}\s*$")
 
 
-def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None) -> list[Problem]:
-    """All errors and warnings of a schema-valid model (checked against its data dictionary: derived here
-    unless given)."""
+def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None,
+         tables: Mapping[str, Table] | None = None) -> list[Problem]:
+    """All errors and warnings of a schema-valid model and the decision tables it carries (checked against its
+    data dictionary: derived here unless given)."""
     problems: list[Problem] = []
-    dictionary = dictionary or derive(root, pack)
+    dictionary = dictionary or derive(root, pack, tables)
+    problems.extend(_decision_tasks(root, pack, dictionary, tables or {}))
     problems.extend(_conditions(root, pack, dictionary))
     problems.extend(_scripts(root, pack, dictionary))
     problems.extend(decisions_unread(root, dictionary))
@@ -42,6 +45,49 @@ def lint(root: etree._Element, pack: Pack, dictionary: Dictionary | None = None)
                   _message_forms, _reachability):
         problems.extend(check(root, pack))
     return problems
+
+
+def _decision_tasks(root: etree._Element, pack: Pack, dictionary: Dictionary,
+                    tables: Mapping[str, Table]) -> Iterator[Problem]:
+    """Each business rule task names a table the process carries; each column of that table reads what the case
+    holds there (checked like a condition); the table itself passes the table lint."""
+    linted: set[str] = set()
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        ref = decision_ref(task)
+        if not ref:
+            yield problem_at("no_decision", Text("the business rule task names no decision table: set its decision "
+                                                 "(calledDecisionId)"), task)
+            continue
+        table = tables.get(ref)
+        if table is None:
+            yield problem_at("no_decision", Text("the business rule task names decision '{decision}', which this "
+                                                 "process does not carry (its decisions: {known})", decision=ref,
+                                                 known=", ".join(sorted(tables)) or "none"), task)
+            continue
+        scope = dictionary.at(task.get("id"))
+        domains: dict[str, list[Any]] = {}
+        for column in table.columns:
+            program, problem = _compile(column.expression, "eval", task, pack)
+            if problem is not None:
+                yield problem
+                continue
+            if program is None:
+                continue
+            for finding in findings_for("eval", program.tree, column.expression, dictionary, scope):
+                if finding.code in ("not_a_condition", "type_mismatch"):
+                    continue  # an input is a value, not a condition
+                yield problem_at(finding.code, Text("decision “{table}”, input “{column}”: {message}",
+                                                    table=table.title(), column=column.label,
+                                                    message=finding.message), task, finding.severity)
+            known = scope.names.get(column.expression)
+            if known and known.get("type") == "enum":
+                domains[column.expression] = list(known.get("values") or [])
+        if ref not in linted:
+            linted.add(ref)
+            for found in lint_table(table, domains):
+                yield Problem(found.code, Text("decision “{table}”: {message}", table=table.title(),
+                                               message=found.message), task.get("id"), task.get("name"),
+                              task.sourceline, found.severity)
 
 
 def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -18,11 +19,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from ..errors import InvalidModel, Problem, new_reference
+from ..errors import InvalidModel, Problem, Text, new_reference
 from ..pack import Pack
-from ..text import Text
-from . import dialects, timers
+from ..scripting.decisions import Table, TableEngine
+from . import dialects, dmn, timers
 from .dictionary import derive
+from .dmn import MAX_DECISIONS
 from .forms import model_forms
 from .implicit import split_implicit
 from .layout import has_diagram, with_diagram
@@ -71,11 +73,16 @@ class Model:
     message_forms: dict[str, str] = field(default_factory=dict)  # message name -> the form its data must fit
     dictionary: dict[str, Any] = field(default_factory=dict)  # the names a case holds at each element (dictionary.py)
     name_zh: str | None = None  # the process's name in Chinese (its nameZh property)
+    decisions: dict[str, bytes] = field(default_factory=dict)  # decision id -> its DMN document (one table each)
+    tables: dict[str, Table] = field(default_factory=dict)  # the same, read (intake/dmn.py)
 
 
-def content_hash(bpmn: bytes) -> str:
-    """The identity of a model's bytes."""
-    return hashlib.sha256(bpmn).hexdigest()
+def content_hash(bpmn: bytes, decisions: Mapping[str, bytes] | None = None) -> str:
+    """The identity of a model's bytes: the BPMN and, where it carries decision tables, each of them."""
+    digest = hashlib.sha256(bpmn)
+    for decision_id in sorted(decisions or {}):
+        digest.update(b"\0" + decision_id.encode() + b"\0" + (decisions or {})[decision_id])
+    return digest.hexdigest()
 
 
 def readable(bpmn: bytes, process_key: str | None = None,
@@ -104,14 +111,14 @@ def readable(bpmn: bytes, process_key: str | None = None,
 
 
 def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
-            max_bytes: int = DEFAULT_MAX_BYTES) -> Model:
+            max_bytes: int = DEFAULT_MAX_BYTES, decisions: Mapping[str, bytes] | None = None) -> Model:
     """Check uploaded BPMN bytes and parse them. :raises InvalidModel: listing every problem
 
     Nothing else leaves intake: a failure inside it (crmflow's or SpiffWorkflow's) is a refusal too, with a
     reference to the server log, never a server error.
     """
     try:
-        return _take_in(bpmn, pack, process_key, max_bytes)
+        return _take_in(bpmn, pack, process_key, max_bytes, dict(decisions or {}))
     except InvalidModel:
         raise
     except RecursionError:
@@ -125,21 +132,23 @@ def take_in(bpmn: bytes, pack: Pack, process_key: str | None = None,
                                                        reference=reference))]) from None
 
 
-def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -> Model:
+def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int,
+             decisions: dict[str, bytes]) -> Model:
     root, named = readable(bpmn, None, max_bytes)
+    tables = read_decisions(decisions)
     translated, findings = dialects.translate(root, pack)
     split, implicit = split_implicit(root)
     translated, findings = translated or named or split, findings + implicit
     if not has_diagram(root):
         root, translated = with_diagram(root), True
-    dictionary = derive(root, pack)
-    findings += lint(root, pack, dictionary)
+    dictionary = derive(root, pack, tables)
+    findings += lint(root, pack, dictionary, tables)
     errors = [p for p in findings if p.severity == "error"]
     if errors:
         raise InvalidModel(errors)
     key = process_key or _top_level_process(root)
     try:
-        spec, subprocess_specs = parse_specs(root, key)
+        spec, subprocess_specs = parse_specs(root, key, tables)
     except ValidationException as exc:
         raise InvalidModel([_from_validation(exc)]) from None
     unresolved = _unresolved_calls(spec, subprocess_specs)
@@ -148,15 +157,61 @@ def _take_in(bpmn: bytes, pack: Pack, process_key: str | None, max_bytes: int) -
     warnings = [p for p in findings if p.severity != "error"]
     if translated:  # what is stored and run is the model as crmflow reads it
         bpmn = serialize(root)
-    return Model(key, spec.description or key, content_hash(bpmn), bpmn, spec, subprocess_specs,
+    return Model(key, spec.description or key, content_hash(bpmn, decisions), bpmn, spec, subprocess_specs,
                  process_parameters(root, key), warnings, start_form(root, key), model_forms(root),
-                 message_forms(root), dictionary.to_json(), process_name_zh(root, key))
+                 message_forms(root), dictionary.to_json(), process_name_zh(root, key), decisions, tables)
 
 
-def parse_specs(root: etree._Element, process_key: str) -> tuple[Any, dict[str, Any]]:
+def read_decisions(decisions: Mapping[str, bytes]) -> dict[str, Table]:
+    """The decision tables a model carries, one DMN document each (keyed by its decision's id), every problem of
+    every table in one refusal. :raises InvalidModel:"""
+    problems: list[Problem] = []
+    tables: dict[str, Table] = {}
+    if len(decisions) > MAX_DECISIONS:
+        raise InvalidModel([Problem("too_many_decisions", Text("a process carries at most {most} decision tables",
+                                                               most=MAX_DECISIONS))])
+    for decision_id, document in decisions.items():
+        try:
+            found = dmn.read(document)
+        except InvalidModel as refused:
+            problems += [replace(p, element_id=p.element_id or decision_id) for p in refused.problems]
+            continue
+        if set(found) != {decision_id}:
+            problems.append(Problem("decision_document", Text(
+                "the DMN document kept as '{decision}' holds {found}: keep one decision table per document, under "
+                "its decision's id", decision=decision_id, found=", ".join(sorted(found)) or "no table"),
+                decision_id))
+            continue
+        tables.update(found)
+    if problems:
+        raise InvalidModel(problems)
+    return tables
+
+
+class ModelParser(SpiffBpmnParser):
+    """SpiffWorkflow's spiff parser with crmflow's decision tables behind its business rule tasks (the
+    `dmnEngine` seam SpiffWorkflow's own DMN parser fills): tables read by intake/dmn.py, decided by
+    scripting/decisions.py, every hit policy."""
+
+    def __init__(self, tables: Mapping[str, Table]):
+        super().__init__()
+        self.tables = tables
+
+    def get_engine(self, decision_ref: str, node: Any) -> TableEngine:
+        table = self.tables.get(decision_ref)
+        if table is None:
+            known = ", ".join(sorted(self.tables)) or "none"
+            raise ValidationException(Text("the business rule task names decision '{decision}', which this process "
+                                           "does not carry (its decisions: {known}): add the table, or name one "
+                                           "of them", decision=decision_ref, known=known), node=node, file_name="")
+        return TableEngine(table)
+
+
+def parse_specs(root: etree._Element, process_key: str,
+                tables: Mapping[str, Table] | None = None) -> tuple[Any, dict[str, Any]]:
     """SpiffWorkflow's specs of a checked model (timer values normalized first). :raises ValidationException:"""
     timers.normalize(root)
-    parser = SpiffBpmnParser()
+    parser = ModelParser(tables or {})
     parser.add_bpmn_xml(etree.ElementTree(root))
     return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
 

@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.text import Text
-
+from ..errors import Text
 from .xml import NS, local_name
 
 MAX_CYCLES = 1000

@@ -10,8 +10,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import InvalidModel, ModelTooLarge, Problem
-from ..text import Text
+from ..errors import InvalidModel, ModelTooLarge, Problem, Text
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -45,29 +44,36 @@ def check_lxml_version() -> None:
 
 def parse_xml(bpmn: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """Hardened parse of raw bytes into the root `bpmn:definitions`. :raises InvalidModel:"""
-    if not isinstance(bpmn, (bytes, bytearray)):
+    root = parse_document(bpmn, max_bytes)
+    if root.tag != f"{{{BPMN}}}definitions":
+        raise InvalidModel([Problem("not_bpmn", Text("the document is not BPMN 2.0 (root must be bpmn:definitions)"),
+                                    line=root.sourceline)])
+    return root
+
+
+def parse_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Hardened parse of raw bytes (a BPMN model, a DMN table) into its root element. :raises InvalidModel:"""
+    if not isinstance(data, (bytes, bytearray)):
         raise InvalidModel([Problem("not_bytes", Text("the model must be given as bytes"))])
-    if len(bpmn) > max_bytes:
+    if len(data) > max_bytes:
         raise ModelTooLarge([Problem("model_too_large",
                                      Text("the model is {count} bytes; the limit is {max_bytes} bytes",
-                                          count=len(bpmn), max_bytes=max_bytes))])
-    kind = _COMPRESSED.get(bytes(bpmn[:2]))
+                                          count=len(data), max_bytes=max_bytes))])
+    kind = _COMPRESSED.get(bytes(data[:2]))
     if kind:
-        raise InvalidModel([Problem("compressed", Text("the upload is {kind}-compressed; upload the plain BPMN XML",
+        raise InvalidModel([Problem("compressed", Text("the upload is {kind}-compressed; upload the plain XML",
                                                        kind=kind))])
-    if b"<!DOCTYPE" in bpmn:
+    if b"<!DOCTYPE" in data:
         raise InvalidModel([Problem("doctype", Text("DOCTYPE declarations are not allowed in a model"))])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              dtd_validation=False, remove_pis=True)
     try:
-        root = etree.fromstring(bytes(bpmn), parser)
+        root = etree.fromstring(bytes(data), parser)
     except etree.XMLSyntaxError as exc:
-        raise InvalidModel([Problem("xml_syntax", Text("not well-formed XML: {msg}", msg=exc.msg), line=exc.lineno)]) from None
+        raise InvalidModel([Problem("xml_syntax", Text("not well-formed XML: {msg}", msg=exc.msg),
+                                    line=exc.lineno)]) from None
     if root.getroottree().docinfo.doctype:
         raise InvalidModel([Problem("doctype", Text("DOCTYPE declarations are not allowed in a model"))])
-    if root.tag != f"{{{BPMN}}}definitions":
-        raise InvalidModel([Problem("not_bpmn", Text("the document is not BPMN 2.0 (root must be bpmn:definitions)"),
-                                    line=root.sourceline)])
     return root
 
 

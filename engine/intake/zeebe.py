@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from ..errors import Problem
-from ..text import Text
+from ..errors import Problem, Text
 from .expressions import Grammar, Untranslatable, translated
 from .properties import FORM_KEY
 from .xml import BPMN, NS, local_name, problem_at, set_property

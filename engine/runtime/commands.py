@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound, ScheduledProcess
+from ..errors import Conflict, DuplicateCase, FieldError, Forbidden, InvalidData, NotFound, ScheduledProcess, Text, kept
 from ..intake.pipeline import Model
 from ..scripting.data import DEFAULT_DATA_LIMITS, DataLimits, data_problem
 from ..store import pilots
 from ..store.queries import UNASSIGNED
 from ..store.tables import HistoryEvent, Instance, OutboxMessage, ProcessVersion, TaskRow, Timer
 from ..store.versions import find_version, set_active, store_version
-from ..text import Text, kept
 from . import timers, webhooks
 from .instance_run import InstanceRun, create_instance, lock_instance, lock_task, try_lock_instance
 from .unit_of_work import UnitOfWork

@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import FieldError
+from ..errors import FieldError, Text
 from ..intake.forms import MODEL_FORM_PREFIX, field_errors
 from ..pack import Pack
 from ..store.tables import ModelForm
-from ..text import Text
 from .recent import Recent
 
 KEPT_MODEL_FORMS = 1000  # the model forms kept in memory, the most recently used

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
-from ..errors import BusinessKeyTaken, Conflict, EngineError, NotFound, new_reference
+from ..errors import BusinessKeyTaken, Conflict, EngineError, NotFound, Text, kept, new_reference
 from ..intake.durations import parse_duration
 from ..intake.properties import DUE_IN, NAME_ZH, SEPARATE_FROM
 from ..pack import Assignment, ServiceCall
@@ -30,7 +30,6 @@ from ..store import writes
 from ..store.statements import Batch
 from ..store.tables import Instance, ProcessVersion, TaskRow
 from ..store.versions import Specs
-from ..text import Text, kept
 from . import timers, webhooks
 from .elements import element_of, gateway_taken, human_task, is_model_element, task_properties
 from .pruning import prune
@@ -203,6 +202,9 @@ class InstanceRun:
         if not is_model_element(task):
             return
         data: dict[str, Any] = {"type": task.task_spec.__class__.__name__}
+        decision = self.workflow.script_engine.decision_made(task)
+        if decision is not None:  # which rule of which table (and version of it) decided, on what inputs
+            self.event("decision_evaluated", task.task_spec.bpmn_id, str(task.id), decision)
         call = self.workflow.script_engine.call_made(task)
         if call is not None:  # what a service was asked and answered: a replay gives the answer back
             data["service"] = call

@@ -22,9 +22,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound, Text
 from ..store.tables import Instance, MessageReceipt
-from ..text import Text
 from .commands import check_data, refuse_parameters
 from .instance_run import InstanceRun, lock_instance
 from .unit_of_work import UnitOfWork

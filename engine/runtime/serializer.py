@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 from ..errors import StateFormatError
 from ..store.versions import Specs
@@ -42,8 +44,30 @@ class StateWithoutSpecConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _registry() -> Any:
+class DecisionTaskConverter(SpiffBpmnTaskConverter):
+    """A business rule task as its spec is compared (migration's spec diff): its decision and the table's digest,
+    so a changed table is a changed step. Specs are never read back from this: they come from the version."""
+
+    def to_dict(self, spec: Any) -> dict[str, Any]:
+        dct = super().to_dict(spec)
+        table = getattr(spec.dmnEngine, "table", None)
+        dct["decision"] = {"id": table.decision_id, "digest": table.digest} if table is not None else None
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        dct.pop("decision", None)
+        dct["dmnEngine"] = None
+        return self.task_spec_from_dict(dct)
+
+
+def _config() -> dict[Any, Any]:
     config = dict(SPIFF_CONFIG)
+    config[BusinessRuleTask] = DecisionTaskConverter
+    return config
+
+
+def _registry() -> Any:
+    config = _config()
     config[BpmnWorkflow] = StateWithoutSpecConverter
     return BpmnWorkflowSerializer.configure(config)
 
@@ -75,7 +99,7 @@ class StateSerializer:
 
     def full_json(self, workflow: BpmnWorkflow) -> str:
         """SpiffWorkflow's stock serialization (spec included), for comparison in benchmarks."""
-        return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)).serialize_json(workflow)
+        return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config())).serialize_json(workflow)
 
 
 def _refuse(value: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
 
-from ..text import Text
+from ..errors import Text
 from .elements import element_of
 
 # SpiffWorkflow stops looking for tasks 1,000 levels down its task tree; stay well short of that.

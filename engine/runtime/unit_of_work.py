@@ -16,8 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, Unavailable, database_busy, database_undid
-from ..text import Text
+from ..errors import Conflict, Text, Unavailable, database_busy, database_undid
 
 if TYPE_CHECKING:
     from .context import Context

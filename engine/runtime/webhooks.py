@@ -36,7 +36,7 @@ TOPIC = "webhook"
 EVENT_TYPES = frozenset({
     "instance_started", "instance_completed", "instance_suspended", "instance_resumed", "instance_terminated",
     "instance_retried", "instance_migrated", "incident", "task_created", "task_completed", "task_claimed",
-    "task_unclaimed", "task_delegated", "task_cancelled", "timer_fired", "message_received", "element_completed",
+    "task_unclaimed", "task_delegated", "task_cancelled", "timer_fired", "message_received", "element_completed", "decision_evaluated",
     "gateway_decided", "comment_added"})
 TIMEOUT_SECONDS = 10
 MAX_EVENTS = 50

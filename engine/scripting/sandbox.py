@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..errors import SandboxViolation
-from ..text import Text
+from ..errors import SandboxViolation, Text
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class SandboxScriptEngine(PythonScriptEngine):
         self._needs_call = any(getattr(f, "uses_call", False) for f in pack.functions.values())
         # task id -> the service call it made: recorded in the task's history event (a replay feeds it back)
         self.calls: dict[Any, dict[str, Any]] = {}
+        # task id -> what a decision table decided there (scripting/decisions.py): recorded as `decision_evaluated`
+        self.decisions: dict[Any, dict[str, Any]] = {}
         # What a timer date is given to SpiffWorkflow as: it compares the date with the wall clock the moment a
         # case reaches the timer, but the engine's clock decides (runtime/timers.py `hold_date`); None: as it is.
         self.timer_date: Callable[[Any, Any], Any] | None = None
@@ -101,6 +103,14 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise
         made["result"] = json.loads(result)
         return result
+
+    def decided(self, task: Any, outcome: Any) -> None:
+        """A business rule task's table decided (its `Outcome`): kept for the task's history event."""
+        self.decisions[task.id] = outcome.record()
+
+    def decision_made(self, task: Any) -> dict[str, Any] | None:
+        """What a task's decision table decided in this command, once."""
+        return self.decisions.pop(task.id, None)
 
     def call_made(self, task: Any) -> dict[str, Any] | None:
         """The service call a task made in this command ({"name", "inputs", "result" or "error"}), once."""

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from ..errors import Text
 from ..pack import CaseScope
-from ..text import Text
 from .queries import RowView
 from .tables import Pilot
 

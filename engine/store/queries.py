@@ -13,8 +13,7 @@ from typing import Any, Self
 from sqlalchemy import Boolean, ColumnElement, Connection, Select, String, bindparam, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..text import Text
+from ..errors import NotFound, Text
 from .tables import INSTANCE, TASK, HistoryEvent, Instance, OutboxMessage, Process, ProcessVersion, TaskRow, Timer
 
 MAX_PAGE = 500

@@ -89,6 +89,8 @@ class ProcessVersion(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # The data dictionary (intake/dictionary.py): the names a case holds at each element, with their types.
     dictionary: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    # The decision tables it carries: decision id -> its DMN document (text), one table each (intake/dmn.py).
+    decisions: Mapped[dict[str, str] | None] = mapped_column(JSON, deferred=True)
 
 
 class ModelForm(Base):
@@ -120,6 +122,8 @@ class Draft(Base):
     latest_seen: Mapped[int | None] = mapped_column(Integer)
     # The pilot an analyst proposes for the draft ({"regions", "groups", "until"}); an administrator decides.
     proposed_pilot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The decision tables the draft carries (decision id -> DMN text), edited with its BPMN.
+    decisions: Mapped[dict[str, str] | None] = mapped_column(JSON, deferred=True)
 
     __mapper_args__ = {"version_id_col": revision}
 

@@ -6,6 +6,7 @@ command; instances store only their state and the id of their version.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -17,11 +18,11 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, StaleBase
+from ..errors import Conflict, NotFound, StaleBase, Text
+from ..intake.dmn import tables_of
 from ..intake.pipeline import Model, message_forms, parse_specs, start_form
 from ..intake.properties import START_FOR
 from ..intake.xml import process_parameters, reparse
-from ..text import Text
 from .tables import ModelForm, Process, ProcessVersion
 
 
@@ -86,19 +87,25 @@ class SpecCache:
         version = session.get(ProcessVersion, version_id)
         if version is None:
             raise NotFound(Text("process version {id} does not exist", id=version_id))
-        specs = self._by_hash.get(version.content_hash) or _parse_stored(version.bpmn, version.process_key)
+        specs = self._by_hash.get(version.content_hash) or _parse_stored(version.bpmn, version.process_key,
+                                                                         version.decisions)
         with self._lock:
             self._by_hash[version.content_hash] = specs
             self._hash_of_version[version_id] = version.content_hash
         return specs
 
 
-def _parse_stored(bpmn: bytes, process_key: str) -> Specs:
-    """Parse bytes that passed intake when they were deployed (hardened parser, no lint)."""
+def _parse_stored(bpmn: bytes, process_key: str, decisions: Mapping[str, str] | None = None) -> Specs:
+    """Parse bytes that passed intake when they were deployed (hardened parser, no lint), with their tables."""
     root = reparse(bpmn)
-    spec, subprocess_specs = parse_specs(root, process_key)
+    spec, subprocess_specs = parse_specs(root, process_key, tables_of(stored_decisions(decisions)))
     return Specs(spec, subprocess_specs, process_parameters(root, process_key), start_form(root, process_key),
                  message_forms(root))
+
+
+def stored_decisions(decisions: Mapping[str, str] | None) -> dict[str, bytes]:
+    """A version's or draft's DMN documents as intake reads them (bytes), from the JSON column."""
+    return {key: text.encode("utf-8") for key, text in (decisions or {}).items()}
 
 
 def store_version(session: Session, model: Model, author: str | None, copied_from: str | None,
@@ -126,7 +133,8 @@ def store_version(session: Session, model: Model, author: str | None, copied_fro
     version = ProcessVersion(process_key=model.process_key, version=latest + 1, content_hash=model.content_hash,
                              bpmn=model.bpmn, name=model.name, active=activate, copied_from=copied_from,
                              author=author, deployed_at=now, warnings=[w.to_dict() for w in model.warnings],
-                             dictionary=model.dictionary, name_zh=model.name_zh)
+                             dictionary=model.dictionary, name_zh=model.name_zh,
+                             decisions={k: v.decode("utf-8") for k, v in model.decisions.items()} or None)
     session.add(version)
     try:
         session.flush()

@@ -201,3 +201,68 @@ def scheduled_model(timer: str = "R/2026-01-01T09:00:00+08:00/P1D", start_for: s
   </bpmn:process>
 """
     return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+def decision_model(decision: str = "approval_level", start_form: str = "", lane_of_review: str = "sales") -> bytes:
+    """start (amount, region) -> business rule task `decision` -> gateway on its `level` -> review (lane
+    `lane_of_review`) or end."""
+    form = (f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formKey" '
+            f'value="{start_form}"/></spiffworkflow:properties></bpmn:extensionElements>') if start_form else ""
+    body = f"""
+  <bpmn:process id="decided" name="Decided" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_Review" name="{lane_of_review}">
+      <bpmn:flowNodeRef>Task_Review</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="StartEvent_1">{form}</bpmn:startEvent>
+    <bpmn:businessRuleTask id="Task_Decide" name="Decide the approval level">
+      <bpmn:extensionElements><spiffworkflow:calledDecisionId>{decision}</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements>
+    </bpmn:businessRuleTask>
+    <bpmn:exclusiveGateway id="Gateway_Level" name="Who approves?" default="Flow_Auto" />
+    <bpmn:userTask id="Task_Review" name="Review" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Decide" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Decide" targetRef="Gateway_Level" />
+    <bpmn:sequenceFlow id="Flow_Review" sourceRef="Gateway_Level" targetRef="Task_Review">
+      <bpmn:conditionExpression>level != "auto"</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Auto" sourceRef="Gateway_Level" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Review" targetRef="EndEvent_1" />
+  </bpmn:process>
+"""
+    return (HEAD + body + "</bpmn:definitions>\n").encode()
+
+
+DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+
+
+def dmn_table(rules: list[tuple[list[str], list[str]]], decision: str = "approval_level",
+              inputs: tuple[tuple[str, str], ...] = (("Amount", "amount"), ("Region", "region")),
+              outputs: tuple[str, ...] = ("level",), hit_policy: str = "UNIQUE", aggregation: str | None = None,
+              output_values: str | None = None, default: str | None = None, input_values: str | None = None) -> bytes:
+    """A DMN 1.3 document with one decision table: `rules` as (input cells, output cells), written as FEEL."""
+    columns = "".join(
+        f'<input id="Input_{i}" label="{escape(label)}"><inputExpression id="InputExpression_{i}">'
+        f'<text>{escape(expression)}</text></inputExpression>'
+        + (f"<inputValues><text>{escape(input_values)}</text></inputValues>" if input_values and i == 0 else "")
+        + "</input>" for i, (label, expression) in enumerate(inputs))
+    results = "".join(
+        f'<output id="Output_{i}" name="{name}" label="{name}">'
+        + (f"<outputValues><text>{escape(output_values)}</text></outputValues>" if output_values else "")
+        + (f"<defaultOutputEntry><text>{escape(default)}</text></defaultOutputEntry>" if default else "")
+        + "</output>" for i, name in enumerate(outputs))
+    rows = "".join(
+        f'<rule id="Rule_{n}">'
+        + "".join(f'<inputEntry id="In_{n}_{i}"><text>{escape(cell)}</text></inputEntry>' for i, cell in enumerate(ins))
+        + "".join(f'<outputEntry id="Out_{n}_{i}"><text>{escape(cell)}</text></outputEntry>'
+                  for i, cell in enumerate(outs)) + "</rule>"
+        for n, (ins, outs) in enumerate(rules, start=1))
+    policy = f' hitPolicy="{hit_policy}"' if hit_policy != "UNIQUE" else ""
+    aggregate = f' aggregation="{aggregation}"' if aggregation else ""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="{DMN13}" id="Definitions_{decision}" '
+            f'name="Rules" namespace="http://crmflow.example/dmn"><decision id="{decision}" name="Approval level">'
+            f'<decisionTable id="Table_{decision}"{policy}{aggregate}>{columns}{results}{rows}</decisionTable>'
+            f"</decision></definitions>\n").encode()
+
+
+LEVELS = [(["< 100000", "-"], ['"auto"']), (["[100000..1000000]", '"east","west"'], ['"manager"']),
+          (["[100000..1000000]", 'not("east","west")'], ['"director"']), (["> 1000000", "-"], ['"board"'])]

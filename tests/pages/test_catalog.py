@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from designer_api.catalog import placeholders, sentences, untranslated
 from designer_api.i18n import CATALOG, EVENTS, chinese, event_name, translate
-from engine.text import Named, Text
+from engine import Named, Text
 
 WEB = Path(__file__).resolve().parents[2] / "designer_api"
 _IN_TEMPLATE = re.compile(r"""\bt\(\s*(['"])(.+?)\1\s*\)""")
