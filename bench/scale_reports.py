@@ -26,7 +26,7 @@ import psycopg  # noqa: E402
 from bench.scale import SIZES, arguments, database, print_ratios, timed  # noqa: E402
 from designer_api.blueprints.reports import conformance_of  # noqa: E402
 from designer_api.uses.reports import ConformanceQuery, ReportQuery, run
-from designer_api.wiring import build_engine, shipped_models  # noqa: E402
+from designer_api.wiring import build_engine, shipped, shipped_models  # noqa: E402
 from domain.reports import PERIOD, REPORTS, SOURCES, STAGES  # noqa: E402
 from engine import Engine, reports  # noqa: E402
 
@@ -138,7 +138,8 @@ def main() -> None:
         engine = build_engine(url)
         engine.init_db()
         for path in shipped_models():
-            engine.deploy(path.read_bytes(), author="bench")
+            bpmn, decisions = shipped(path)
+            engine.deploy(bpmn, author="bench", decisions=decisions)
         with psycopg.connect(dsn) as connection:
             [(version_id,)] = connection.execute("SELECT id FROM process_version WHERE process_key = 'order_release'")
         now = engine.clock()

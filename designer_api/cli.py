@@ -12,7 +12,7 @@ import click
 from domain.directory import ROLES
 from engine import EngineError, InvalidData, InvalidModel, NotFound
 
-from .wiring import build_engine, shipped_models
+from .wiring import build_engine, shipped, shipped_models
 
 
 def _json_object(ctx, param, value: str | None) -> dict[str, Any]:
@@ -82,14 +82,21 @@ def init_db(ctx: click.Context) -> None:
 @click.option("--author", default="admin", show_default=True, help="Recorded as the version's author.")
 @click.pass_context
 def deploy(ctx: click.Context, files: tuple[Path, ...], process_key: str | None, author: str) -> None:
-    """Deploy BPMN FILES as new versions (the same bytes again keep their version)."""
+    """Deploy BPMN FILES as new versions (the same bytes again keep their version), each with the decision
+    tables its business rule tasks name: from the .dmn FILES given, else from the .dmn files beside it."""
     engine = _engine(ctx)
+    dmn = [path for path in files if path.suffix.lower() == ".dmn"]
+    tables = engine.split_decisions(*(path.read_bytes() for path in dmn)) if dmn else None
     for path in files:
-        _deploy_one(engine, path, process_key, author)
+        if path.suffix.lower() != ".dmn":
+            _deploy_one(engine, path, process_key, author, tables)
 
 
-def _deploy_one(engine, path: Path, process_key: str | None, author: str) -> None:
-    version = engine.deploy(path.read_bytes(), process_key=process_key, author=author)
+def _deploy_one(engine, path: Path, process_key: str | None, author: str,
+                tables: dict[str, bytes] | None = None) -> None:
+    bpmn = path.read_bytes()
+    decisions = engine.decisions_for(bpmn, tables) if tables is not None else shipped(path)[1]
+    version = engine.deploy(bpmn, process_key=process_key, author=author, decisions=decisions)
     click.echo(f"deployed {version.process_key} v{version.version} ({version.content_hash[:12]}) from {path.name}")
     for warning in version.warnings:
         click.secho(f"  warning {warning['element_id'] or 'model'}: {warning['message']}", fg="yellow")

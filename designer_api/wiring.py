@@ -31,6 +31,14 @@ def shipped_models() -> list[Path]:
     return sorted(SHIPPED_BPMN.glob("*.bpmn"))
 
 
+def shipped(path: Path) -> tuple[bytes, dict[str, bytes]]:
+    """A shipped model's bytes and the shipped decision tables (bpmn/*.dmn) its business rule tasks name: what
+    `engine.deploy(bpmn, decisions=...)` takes."""
+    bpmn = path.read_bytes()
+    tables = Engine.split_decisions(*(dmn.read_bytes() for dmn in sorted(path.parent.glob("*.dmn"))))
+    return bpmn, Engine.decisions_for(bpmn, tables)
+
+
 def outbox_delivery(engine: Engine):
     """A callable that delivers one batch from the outbox with the configured senders.
 

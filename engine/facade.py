@@ -15,9 +15,9 @@ from sqlalchemy import select
 from .authoring import Authoring
 from .errors import BusinessKeyTaken, FieldError, Forbidden, InvalidModel, Problem, Text
 from .intake import dmn
-from .intake.dictionary import derive
-from .intake.pipeline import Model, take_in
-from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
+from .intake.dictionary import decision_ref, derive
+from .intake.pipeline import Model, take_in, top_level_process
+from .intake.xml import DEFAULT_MAX_BYTES, NS, check_lxml_version, parse_xml
 from .pack import Pack
 from .runtime import commands, messages, schedules, webhooks
 from .runtime.context import Context, Limits
@@ -34,8 +34,8 @@ from .scripting.data import DEFAULT_DATA_LIMITS, DataLimits
 from .store import queries
 from .store.database import Store
 from .store.queries import DeliveryView, EventView, InstanceSearch, InstanceView, TaskView, VersionView, WebhookView
-from .store.tables import Webhook
-from .store.versions import SpecCache, find_version
+from .store.tables import ProcessVersion, Webhook
+from .store.versions import SpecCache, find_version, stored_decisions
 
 T = TypeVar("T")
 
@@ -101,7 +101,11 @@ class Engine:
     def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
                activate: bool = True, decisions: Mapping[str, bytes] | None = None) -> VersionView:
         """Store checked bytes (a BPMN model and its decision tables) as a new immutable version; the same bytes
-        again give the same version. :raises InvalidModel:"""
+        again give the same version. Without `decisions`, a new version of a deployed process keeps the tables its
+        newest version carries that the model still names (a diagram uploaded alone does not drop its process's
+        decision tables). :raises InvalidModel:"""
+        if decisions is None:
+            decisions = self._kept_decisions(bpmn, process_key)
         model = self.check(bpmn, process_key, decisions)
         return VersionView.of(self.execute(commands.deploy_version, model, author, activate=activate, actor=author))
 
@@ -118,6 +122,25 @@ class Engine:
                         decision_id)])
                 found[decision_id] = document
         return found
+
+    def _kept_decisions(self, bpmn: bytes, process_key: str | None) -> dict[str, bytes]:
+        try:
+            key = process_key or top_level_process(bpmn)
+            with self.store.read() as session:
+                newest = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == key)
+                                         .order_by(ProcessVersion.version.desc()).limit(1)).first()
+                kept = stored_decisions(newest.decisions) if newest is not None else {}
+            return self.decisions_for(bpmn, kept) if kept else {}
+        except InvalidModel:
+            return {}  # the model is refused by intake itself, with the reasons
+
+    @staticmethod
+    def decisions_for(bpmn: bytes, available: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Of the decision tables `available` (by decision id), those the model's business rule tasks name.
+        :raises InvalidModel: the model cannot be read"""
+        root = parse_xml(bpmn, len(bpmn) + 1)
+        wanted = {decision_ref(task) for task in root.iterfind(".//bpmn:businessRuleTask", NS)}
+        return {key: document for key, document in available.items() if key in wanted}
 
     def set_active(self, process_key: str, version: int, active: bool, actor: str | None = None) -> VersionView:
         """Activate or deactivate a version for new starts. :raises NotFound:"""

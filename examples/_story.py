@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from designer_api.wiring import build_engine, shipped_models  # noqa: E402
+from designer_api.wiring import build_engine, shipped, shipped_models  # noqa: E402
 from domain.directory import groups_of  # noqa: E402
 from domain.seed import load_demo  # noqa: E402
 from engine import Engine, EngineError  # noqa: E402
@@ -17,7 +17,8 @@ def engine() -> Engine:
     crm = build_engine()
     crm.init_db()
     for path in shipped_models():
-        crm.deploy(path.read_bytes(), author="crmflow")
+        bpmn, decisions = shipped(path)
+        crm.deploy(bpmn, author="crmflow", decisions=decisions)
     crm.execute(lambda uow: load_demo(uow.session, uow.now))
     return crm
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from designer_api.app import create_app
-from designer_api.wiring import shipped_models
+from designer_api.wiring import shipped, shipped_models
 from domain.seed import load_demo
 from engine import Engine
 
@@ -16,7 +16,8 @@ def prepare_crm(engine: Engine, scheduled: bool = False) -> Engine:
     directory, tokens and customers."""
     for path in shipped_models():
         if scheduled or path.name not in SCHEDULED:
-            engine.deploy(path.read_bytes(), author="crmflow")
+            bpmn, decisions = shipped(path)
+            engine.deploy(bpmn, author="crmflow", decisions=decisions)
     engine.execute(lambda uow: load_demo(uow.session, uow.now))
     return engine
 

@@ -23,6 +23,9 @@
       { name: "Parameter", properties: [
         { name: "id", isAttr: true, type: "String" }, { name: "type", isAttr: true, type: "String" },
         { name: "value", isAttr: true, type: "String" }] },
+      // the decision table a business rule task runs, and a step's scripts: kept as they are
+      ...["CalledDecisionId", "PreScript", "PostScript"].map((name) => (
+        { name, superClass: ["Element"], properties: [{ name: "value", isBody: true, type: "String" }] })),
     ],
   };
 

@@ -31,7 +31,7 @@ from . import commands, drafts, migration, pilots
 from . import outline as outlines
 from . import replay as replays
 from .drafts import DraftView
-from .operations import apply_operations
+from .operations import apply_edits
 from .simulation import simulate
 
 if TYPE_CHECKING:
@@ -136,11 +136,12 @@ class Authoring:
         """Apply structured operations, all or none. A batch that would leave a condition or script the case
         cannot run as meant (an unknown name, a type mismatch, a number with separators ...) or a decision nobody
         reads is refused, naming the operation. :raises InvalidData: naming the failing operation"""
-        def change(draft: Draft) -> bytes:
-            edited = apply_operations(draft.bpmn, draft.process_key, operations, self._decisions())
-            tables = _readable_tables(draft.decisions)
-            _refuse_new_findings(self._checked(draft.bpmn, tables), self._checked(edited, tables), operations)
-            return edited
+        def change(draft: Draft) -> tuple[bytes, dict[str, bytes]]:
+            edited, documents = apply_edits(draft.bpmn, draft.process_key, operations, self._decisions(),
+                                            stored_decisions(draft.decisions))
+            before, after = _readable_tables(draft.decisions), read_decisions(documents)
+            _refuse_new_findings(self._checked(draft.bpmn, before), self._checked(edited, after), operations)
+            return edited, documents
 
         return self._store(draft_id, change, actor, expected_revision)
 
@@ -173,7 +174,7 @@ class Authoring:
                 return _readable_tables(drafts.load(session, ref.removeprefix("draft:")).decisions)
             return _readable_tables(commands.version_of(session, ref).decisions)
 
-    def _store(self, draft_id: str, change: Callable[[Draft], bytes], actor: str | None,
+    def _store(self, draft_id: str, change: Callable[[Draft], bytes | tuple[bytes, dict[str, bytes]]], actor: str | None,
                expected_revision: int | None) -> DraftView:
         return execute(self.context, commands.save_draft, draft_id, change, expected_revision, actor=actor)
 
@@ -305,7 +306,7 @@ class Authoring:
     def outline(self, ref: str) -> dict[str, Any]:
         """Steps, lanes, conditions, forms, timers and thresholds of a model."""
         bpmn, key = self.bpmn(ref)
-        return outlines.outline(bpmn, key)
+        return outlines.outline(bpmn, key, self._tables(ref))
 
     def diff(self, old_ref: str, new_ref: str) -> dict[str, Any]:
         """Business-level changes from `old_ref` to `new_ref`."""
@@ -392,7 +393,7 @@ class Authoring:
 _NEVER_SAVED = frozenset({"sandbox", "number_separator", "type_mismatch", "not_a_condition"})
 # What the checker says of what an analyst wrote (intake/checker.py) and of decisions nobody reads.
 CHECKED = frozenset({"number_separator", "unknown_name", "type_mismatch", "not_a_condition", "unknown_field",
-                     "wrong_arguments", "decision_unread"})
+                     "wrong_arguments", "decision_unread", "rules_overlap", "output_value", "input_value"})
 _TOUCHES = ("flow_id", "element_id", "after", "before", "id")
 
 
@@ -413,5 +414,6 @@ def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tu
             # what the edit broke stands elsewhere (a service reads a field the changed step no longer sets)
             field = next((k for k in ("form_key", "element_id", "flow_id", "name") if k in operations[index]), "op")
         errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",
-                                 f"{element}: {message}" if element else message))
+                                 Text("{element}: {message}", element=element, message=message) if element
+                                 else message))
     raise InvalidData(errors, Text("the edit was not applied: {message}", message=errors[0].message))

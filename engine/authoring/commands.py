@@ -53,11 +53,16 @@ def copy(uow: UnitOfWork, source: str, new_key: str | None, name: str | None) ->
                                       decisions=version.decisions))
 
 
-def save_draft(uow: UnitOfWork, draft_id: str, change: Callable[[Draft], bytes],
+def save_draft(uow: UnitOfWork, draft_id: str, change: Callable[[Draft], bytes | tuple[bytes, dict[str, bytes]]],
                expected_revision: int | None) -> DraftView:
-    """Replace a draft's model with `change(draft)`, read under the draft's lock. :raises NotFound, Conflict:"""
+    """Replace a draft's model (and, where `change` gives them, its decision tables) with `change(draft)`, read
+    under the draft's lock. :raises NotFound, Conflict:"""
     draft = drafts.load(uow.session, draft_id, lock=True)
-    drafts.replace(draft, change(draft), uow.now, expected_revision)
+    changed = change(draft)
+    bpmn, documents = changed if isinstance(changed, tuple) else (changed, None)
+    drafts.replace(draft, bpmn, uow.now, expected_revision)
+    if documents is not None:
+        draft.decisions = {key: document.decode("utf-8") for key, document in documents.items()} or None
     uow.session.flush()
     return DraftView.of(draft)
 

@@ -28,6 +28,7 @@ from ..intake.lint import reachable
 from ..intake.properties import ASSIGNEE, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH, PROPERTIES
 from ..intake.xml import BPMN, NS, local_name, process_parameters, properties, put_property, reparse, serialize, set_property
 from ..scripting.sandbox import compile_expression
+from . import table_edits
 from .model_tree import ID, OperationError, check_id, lane_of, process_of, set_lane, unused_id
 
 MAX_OPERATIONS = 100
@@ -36,8 +37,15 @@ _VALIDATOR = Draft202012Validator({})
 
 def apply_operations(bpmn: bytes, process_key: str, operations: Any,
                      decisions: Mapping[str, list[str]] | None = None) -> bytes:
-    """Apply a batch of edit operations atomically; `decisions` says which decision fields each form key records
-    (for `on_refusal`). :raises InvalidData: naming the failing operation"""
+    """Apply a batch of edit operations of the process atomically (see `apply_edits`). :raises InvalidData:"""
+    return apply_edits(bpmn, process_key, operations, decisions)[0]
+
+
+def apply_edits(bpmn: bytes, process_key: str, operations: Any, decisions: Mapping[str, list[str]] | None = None,
+                documents: Mapping[str, bytes] | None = None) -> tuple[bytes, dict[str, bytes]]:
+    """Apply a batch of edit operations atomically, to the process and to its decision tables (`documents`: decision
+    id -> DMN); `decisions` says which decision fields each form key records (for `on_refusal`). Returns the BPMN and
+    the tables as the batch leaves them. :raises InvalidData: naming the failing operation"""
     if not isinstance(operations, list) or not operations:
         raise InvalidData([FieldError("operations", Text("must be a non-empty list of operations"))])
     if len(operations) > MAX_OPERATIONS:
@@ -52,11 +60,12 @@ def apply_operations(bpmn: bytes, process_key: str, operations: Any,
                 raise OperationError("op", Text("unknown operation; use one of {names}",
                                                 names=', '.join(sorted(OPERATIONS))))
             OPERATIONS[operation["op"]].check(operation)
+    tables = dict(documents or {})
     for index, operation in enumerate(operations):
         with _naming(index, operation):
-            OPERATIONS[operation["op"]].apply(_Edit(process, operation, decisions or {}))
+            OPERATIONS[operation["op"]].apply(_Edit(process, operation, decisions or {}, tables))
     layout(root)
-    return serialize(root)
+    return serialize(root), tables
 
 
 @contextmanager
@@ -74,8 +83,10 @@ def _naming(index: int, operation: Any) -> Iterator[None]:
 class _Edit:
     """One operation's view of the process, with argument checking."""
 
-    def __init__(self, process: etree._Element, operation: dict[str, Any], decisions: Mapping[str, list[str]]):
+    def __init__(self, process: etree._Element, operation: dict[str, Any], decisions: Mapping[str, list[str]],
+                 tables: dict[str, bytes] | None = None):
         self.process, self.op, self.decisions = process, operation, decisions
+        self.tables = tables if tables is not None else {}  # the draft's decision tables, edited in place
 
     def arg(self, name: str, required: bool = True, kind: type = str) -> Any:
         value = self.op.get(name)
@@ -369,6 +380,8 @@ class Field:
             text = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": _NO_CONTROL}
         if self.kind == "value":
             return {"anyOf": [{"type": "number"}, {"type": "boolean"}, text]}
+        if self.kind == "rule":  # a rule's number, or its id
+            return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 100_000}, text]}
         return text
 
 
@@ -402,6 +415,11 @@ FIELDS = {f.name: f for f in (
     Field("target", "element", "Timer leads to", "超时后转到"),
     Field("interrupting", "flag", "Interrupts the step", "中断当前步骤"),
     Field("on_refusal", "text", "If refused: end, or the step to go back to", "若被拒绝：end（结束）或退回的步骤"),
+    Field("decision", "decision", "Decision table", "决策表"),
+    Field("rule", "rule", "Rule (its number)", "规则（编号）"),
+    Field("column", "text", "Column (input or output)", "列（输入或输出）"),
+    Field("cell", "text", "Cell (e.g. > 1000000, \"east\", -)", "单元格（如 > 1000000、\"east\"、-）"),
+    Field("cells", "expression", "Cells, inputs then outputs, separated by |", "单元格：先输入后输出，用 | 分隔"),
 )}
 
 
@@ -468,6 +486,13 @@ OPERATIONS: dict[str, Operation] = {o.op: o for o in (
     Operation("rename", "Rename", "重命名", _rename, ("element_id", "name"), ("name_zh",), ("steps_renamed",)),
     Operation("set_timer", "Set a timer", "设置定时器", _set_timer, ("element_id", "duration"),
               ("target", "name", "interrupting"), ("timers_changed",)),
+    Operation("set_rule_cell", "Change a rule's cell", "修改规则单元格",
+              lambda edit: table_edits.set_rule_cell(edit.tables, edit.op), ("decision", "rule", "column", "cell"), (),
+              ("rules_changed",)),
+    Operation("add_rule", "Add a rule", "新增规则", lambda edit: table_edits.add_rule(edit.tables, edit.op),
+              ("decision", "cells"), ("rule",), ("rules_changed",)),
+    Operation("remove_rule", "Remove a rule", "删除规则", lambda edit: table_edits.remove_rule(edit.tables, edit.op),
+              ("decision", "rule"), (), ("rules_changed",)),
 )}
 
 

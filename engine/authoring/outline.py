@@ -5,12 +5,15 @@ modeler, and layout changes never show up as business changes.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
 
+from ..intake.dictionary import decision_ref
 from ..intake.properties import ASSIGNEE_FROM, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH
 from ..intake.xml import NS, local_name, process_name_zh, process_parameters, property_values, reparse
+from ..scripting.decisions import Entry, Table
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
@@ -21,16 +24,19 @@ CHANGES: dict[str, tuple[str, str]] = {
     "assignments_changed": ("Who does it", "处理人规则变更"), "forms_changed": ("Forms changed", "表单变更"),
     "conditions_changed": ("Conditions changed", "条件变更"), "timers_changed": ("Timers changed", "定时器变更"),
     "thresholds_changed": ("Thresholds changed", "阈值变更"), "services_changed": ("Services changed", "服务变更"),
+    "rules_changed": ("Decision rules changed", "决策规则变更"),
 }
 CHANGE_KINDS = tuple(CHANGES)
 
 
-def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:
-    """The business view of one process in a model."""
+def outline(bpmn: bytes, process_key: str, tables: Mapping[str, Table] | None = None) -> dict[str, Any]:
+    """The business view of one process in a model, and of the decision tables it carries."""
     root = reparse(bpmn)
     process = root.find(f"bpmn:process[@id='{process_key}']", NS)
+    decisions = {decision_id: table_outline(table) for decision_id, table in sorted((tables or {}).items())}
     if process is None:
-        return {"process_key": process_key, "name": None, "parameters": {}, "steps": {}, "flows": {}, "lanes": []}
+        return {"process_key": process_key, "name": None, "parameters": {}, "steps": {}, "flows": {}, "lanes": [],
+                "decisions": decisions}
     lanes = {ref.text: ref.getparent().get("name") for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)}
     defaults = {e.get("default") for e in process if e.get("default")}
     steps = {e.get("id"): _step(process, e, lanes) for e in process
@@ -41,7 +47,46 @@ def outline(bpmn: bytes, process_key: str) -> dict[str, Any]:
              for f in process.iterfind("bpmn:sequenceFlow", NS)}
     return {"process_key": process_key, "name": process.get("name"), "name_zh": process_name_zh(root, process_key),
             "parameters": process_parameters(root, process_key),
-            "steps": steps, "flows": flows, "lanes": sorted({lane for lane in lanes.values() if lane})}
+            "steps": steps, "flows": flows, "lanes": sorted({lane for lane in lanes.values() if lane}),
+            "decisions": decisions}
+
+
+def table_outline(table: Table) -> dict[str, Any]:
+    """A decision table as analysts read it: its columns, and each rule's cells as written and in words."""
+    return {"name": table.name, "hit_policy": table.hit_policy, "aggregation": table.aggregation,
+            "inputs": [{"label": c.label, "expression": c.expression} for c in table.columns],
+            "outputs": [{"name": o.name, "label": o.label, "values": list(o.values) if o.values else None}
+                        for o in table.outputs],
+            "rules": [{"number": rule.number, "id": rule.id, "description": rule.description,
+                       "inputs": [entry.text for entry in rule.entries], "outputs": list(rule.output_texts),
+                       "when": [w for w in (cell_words(c.label, e) for c, e in zip(table.columns, rule.entries,
+                                                                                   strict=True)) if w],
+                       "then": [_value_words(v) for v in rule.outputs]} for rule in table.rules]}
+
+
+def cell_words(label: str, entry: Entry) -> str:
+    """An input cell in words: "requested credit limit > 1,000,000", "region east or west", "" for any value."""
+    if entry.anything:
+        return ""
+    parts = []
+    for test in entry.tests:
+        if test.op == "range":
+            parts.append(f"{'[' if test.low_closed else '('}{_value_words(test.low)}.."
+                         f"{_value_words(test.high)}{']' if test.high_closed else ')'}")
+        elif test.op == "=":
+            parts.append(_value_words(test.value))
+        else:
+            parts.append(f"{test.op} {_value_words(test.value)}")
+    said = " or ".join(parts)
+    return f"{label} not {said}" if entry.negated else f"{label} {said}"
+
+
+def _value_words(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _number(value)
 
 
 def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str]) -> dict[str, Any]:
@@ -54,6 +99,7 @@ def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str
               if event.find("bpmn:timerEventDefinition", NS) is not None]
     return {
         "type": local_name(element), "name": element.get("name"), "name_zh": properties.get(NAME_ZH.name),
+        "decision": decision_ref(element) if local_name(element) == "businessRuleTask" else None,
         "lane": lanes.get(element.get("id")),
         "form": properties.get(FORM_KEY.name), "due_in": properties.get(DUE_IN.name),
         "assignment": {k: properties[k] for k in ASSIGNMENT if properties.get(k)},
@@ -91,13 +137,15 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     for name in sorted(old["parameters"].keys() | new["parameters"].keys()):
         if old["parameters"].get(name) != new["parameters"].get(name):
             changes["thresholds_changed"].append(_threshold(name, old["parameters"], new["parameters"]))
+    changes["rules_changed"] = _rule_changes(old.get("decisions", {}), new.get("decisions", {}))
     return {"summary": {kind: len(items) for kind, items in changes.items()}, **changes}
 
 
 def overlap(theirs: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]]:
     """The elements, flows and thresholds two diffs from the same base both changed."""
     def touched(changes: dict[str, Any]) -> dict[str, str]:
-        return {item.get("element_id") or item.get("flow_id") or item.get("name"): kind
+        return {item.get("element_id") or item.get("flow_id") or item.get("name")
+                or f"{item.get('decision')} rule {item.get('rule_id') or '(table)'}": kind
                 for kind in CHANGE_KINDS for item in changes[kind]}
 
     mine = touched(ours)
@@ -205,6 +253,58 @@ def _threshold(name: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str,
     else:
         en, zh = f"Threshold {name} {_number(was)} -> {_number(now)}", f"阈值 {name}：{_number(was)} → {_number(now)}"
     return {"name": name, "from": was, "to": now, "text_en": en, "text_zh": zh}
+
+
+def _rule_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per decision table, each rule added, removed or changed (rules matched by their ids), in words."""
+    changes: list[dict[str, Any]] = []
+    for decision_id in sorted(old.keys() | new.keys()):
+        before, after = old.get(decision_id), new.get(decision_id)
+        if before is None or after is None:
+            added = before is None
+            changes.append({"decision": decision_id, "rule_id": None, "change": "table_added" if added else
+                            "table_removed", "text_en": f"Decision table {decision_id} {'added' if added else 'removed'}",
+                            "text_zh": f"{'新增' if added else '删除'}决策表 {decision_id}"})
+            continue
+        if before["hit_policy"] != after["hit_policy"] or before["aggregation"] != after["aggregation"]:
+            was, now = _policy(before), _policy(after)
+            changes.append({"decision": decision_id, "rule_id": None, "change": "hit_policy",
+                            "text_en": f"{decision_id}: hit policy {was} -> {now}",
+                            "text_zh": f"{decision_id}：命中策略 {was} → {now}"})
+        was_rules = {rule["id"]: rule for rule in before["rules"]}
+        for rule in after["rules"]:
+            old_rule = was_rules.pop(rule["id"], None)
+            if old_rule is None:
+                changes.append(_rule_change(decision_id, rule, "added", None))
+            elif (old_rule["inputs"], old_rule["outputs"]) != (rule["inputs"], rule["outputs"]):
+                changes.append(_rule_change(decision_id, rule, "changed", old_rule))
+        changes += [_rule_change(decision_id, rule, "removed", None) for rule in was_rules.values()]
+    return changes
+
+
+def _rule_change(decision_id: str, rule: dict[str, Any], change: str, was: dict[str, Any] | None) -> dict[str, Any]:
+    said = f"{' and '.join(rule['when']) or 'any case'} → {', '.join(rule['then'])}"
+    item = {"decision": decision_id, "rule_id": rule["id"], "number": rule["number"], "change": change,
+            "from": was and {"inputs": was["inputs"], "outputs": was["outputs"]},
+            "to": {"inputs": rule["inputs"], "outputs": rule["outputs"]}}
+    if change == "added":
+        return {**item, "text_en": f"{decision_id} rule {rule['number']} added: {said}",
+                "text_zh": f"{decision_id} 新增规则 {rule['number']}：{said}"}
+    if change == "removed":
+        return {**item, "from": item["to"], "to": None,
+                "text_en": f"{decision_id} rule {rule['number']} removed (was {said})",
+                "text_zh": f"{decision_id} 删除规则 {rule['number']}（原为 {said}）"}
+    assert was is not None
+    before = [w for w, n in zip(was["when"], rule["when"], strict=False) if w != n] if len(was["when"]) == len(
+        rule["when"]) else was["when"]
+    before += [t for t, n in zip(was["then"], rule["then"], strict=True) if t != n]
+    old_words = ", ".join(before) or ", ".join(was["when"] + was["then"])
+    return {**item, "text_en": f"{decision_id} rule {rule['number']}: {said} (was {old_words})",
+            "text_zh": f"{decision_id} 规则 {rule['number']}：{said}（原为 {old_words}）"}
+
+
+def _policy(table: dict[str, Any]) -> str:
+    return f"{table['hit_policy']} {table['aggregation']}" if table["aggregation"] else table["hit_policy"]
 
 
 def _number(value: Any) -> str:

@@ -121,6 +121,9 @@ class _Simulation:
         taken = gateway_taken(task)
         if taken is not None:
             step["taken"] = taken
+        decision = self.workflow.script_engine.decision_made(task)
+        if decision is not None:  # which rule of which table decided, as the case's history would say
+            step["decision"] = decision
         self.path.append(step)
 
     def _waiting_at(self) -> list[str]:

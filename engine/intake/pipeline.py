@@ -370,6 +370,11 @@ def _element_at(root: etree._Element, line: int) -> str | None:
     return None
 
 
+def top_level_process(bpmn: bytes) -> str:
+    """The process a model deploys as (its one executable top-level process). :raises InvalidModel:"""
+    return _top_level_process(parse_xml(bpmn, len(bpmn) + 1))
+
+
 def _top_level_process(root: etree._Element) -> str:
     processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true") != "false"]
     called = {c.get("calledElement") for c in root.iterfind(".//bpmn:callActivity", NS)}

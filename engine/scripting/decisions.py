@@ -338,9 +338,9 @@ def _split(text: str) -> list[str]:
 
 def _refuse_separators(parts: list[str], source: str) -> None:
     """`1,000,000` is three tests in FEEL (1, 0 and 0): an analyst's thousands separators, refused with the fix."""
-    if len(parts) > 1 and all(_NUMBER.fullmatch(part) for part in parts) and all(
-            re.fullmatch(r"\d{3}", part) for part in parts[1:]):
-        joined = "".join(parts)
+    first = re.fullmatch(r"(<=|>=|!=|<|>|=)?\s*(-?\d{1,3})", parts[0]) if parts else None
+    if len(parts) > 1 and first and all(re.fullmatch(r"\d{3}(\.\d+)?", part) for part in parts[1:]):
+        joined = f"{first.group(1) or ''} {first.group(2)}{''.join(parts[1:])}".strip()
         raise CellError(Text("'{text}' reads as {count} separate numbers (a comma separates alternatives): write "
                              "{number} without separators", text=source, count=len(parts), number=joined))
 

@@ -6,7 +6,11 @@ INFO = dict(customer_name="Ningbo Port Logistics 宁波港物流", region="east"
 NEW_STEP = {"op": "insert_task", "after": "Task_CreditLimitReview", "name": "General manager approval",
             "id": "Task_KeyAccountGmApproval", "lane": "general_manager", "form_key": "general_manager_approval",
             "on_refusal": "end"}
-RAISE_BAND = {"op": "set_parameter", "name": "credit_band", "value": 2000000}
+# The approval level's band raised from 500,000 to 2,000,000: two cells of the decision table approval_level.
+RAISE_BAND = [{"op": "set_rule_cell", "decision": "approval_level", "rule": 1, "column": "Approved credit limit",
+               "cell": "<= 2000000"},
+              {"op": "set_rule_cell", "decision": "approval_level", "rule": 2, "column": "Approved credit limit",
+               "cell": "> 2000000"}]
 
 
 def ok(response, status=200):
@@ -29,15 +33,17 @@ def test_an_analyst_adapts_a_copy_and_staff_run_it(as_user):
                         json={"new_key": "customer_approval_key_accounts", "name": "Key account approval"}), 201)
     assert draft["copied_from"] == "customer_approval@1"
     draft = ok(ann.post(f"/api/drafts/{draft['id']}/operations",
-                        json={"operations": [NEW_STEP, RAISE_BAND], "revision": draft["revision"]}))
+                        json={"operations": [NEW_STEP, *RAISE_BAND], "revision": draft["revision"]}))
 
     assert ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"] == []
     diff = ok(ann.get(f"/api/drafts/{draft['id']}/diff"))
-    assert {k: v for k, v in diff["summary"].items() if v} == {"steps_added": 1, "thresholds_changed": 1,
+    assert {k: v for k, v in diff["summary"].items() if v} == {"steps_added": 1, "rules_changed": 2,
                                                               "conditions_changed": 1}  # a refusal ends the case
     assert diff["steps_added"][0]["element_id"] == "Task_KeyAccountGmApproval"
-    assert [(c["name"], c["from"], c["to"], c["text_en"]) for c in diff["thresholds_changed"]] == \
-        [("credit_band", 500000, 2000000, "Threshold credit_band 500,000 -> 2,000,000")]
+    assert [c["text_en"] for c in diff["rules_changed"]] == [
+        "approval_level rule 1: Approved credit limit <= 2,000,000 → credit_manager (was Approved credit limit <= "
+        "500,000)", "approval_level rule 2: Approved credit limit > 2,000,000 → general_manager (was Approved credit "
+        "limit > 500,000)"]
     assert diff["steps_added"][0]["text_en"] == "Step 'General manager approval' added after 'Credit limit review'"
 
     simulation = ok(ann.post(f"/api/drafts/{draft['id']}/simulation", json={"answers": {
@@ -71,7 +77,8 @@ def test_an_analyst_adapts_a_copy_and_staff_run_it(as_user):
     original = ok(ann.get("/api/processes/customer_approval/versions"))
     assert [v["version"] for v in original] == [1]
     outline = ok(ann.get("/api/processes/customer_approval/versions/1/outline"))
-    assert "Task_KeyAccountGmApproval" not in outline["steps"] and outline["parameters"]["credit_band"] == 500000
+    assert "Task_KeyAccountGmApproval" not in outline["steps"]
+    assert outline["decisions"]["approval_level"]["rules"][1]["inputs"] == ["> 500000", "-"]  # the original's table
 
 
 def test_the_catalog_shows_lineage_and_control_points(as_user):
@@ -92,9 +99,9 @@ def test_a_batch_with_one_bad_operation_changes_nothing(as_user):
     draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_batch"}), 201)
     before = ann.get(f"/api/drafts/{draft['id']}/bpmn").data
     response = ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [
-        RAISE_BAND, {"op": "rename", "element_id": "Task_Nowhere", "name": "x"}]})
+        *RAISE_BAND, {"op": "rename", "element_id": "Task_Nowhere", "name": "x"}]})
     error = response.get_json()["error"]
-    assert response.status_code == 422 and error["details"][0]["field"] == "operations[1].element_id"
+    assert response.status_code == 422 and error["details"][0]["field"] == "operations[2].element_id"
     assert ann.get(f"/api/drafts/{draft['id']}/bpmn").data == before
 
 
@@ -102,7 +109,7 @@ def test_an_uploaded_hostile_model_is_refused_with_the_element_named(as_user):
     ann = as_user("ann")
     draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_upload"}), 201)
     bpmn = ann.get(f"/api/drafts/{draft['id']}/bpmn").data.replace(
-        b"approved_credit_limit &gt; credit_band", b"__import__('os').system('id')")
+        b'approval_level == "general_manager"', b"__import__('os').system('id')")
     response = ann.put(f"/api/drafts/{draft['id']}/bpmn", data=bpmn, headers={"Content-Type": "application/xml"})
     assert response.status_code == 422
     assert response.get_json()["error"]["details"][0]["element_id"] == "Flow_AboveBand"
@@ -111,8 +118,8 @@ def test_an_uploaded_hostile_model_is_refused_with_the_element_named(as_user):
 def test_a_stale_draft_revision_is_a_conflict(as_user):
     ann = as_user("ann")
     draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_stale"}), 201)
-    ok(ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [RAISE_BAND], "revision": 1}))
-    response = ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [RAISE_BAND], "revision": 1})
+    ok(ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": RAISE_BAND, "revision": 1}))
+    response = ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": RAISE_BAND, "revision": 1})
     assert response.status_code == 409
 
 

@@ -6,7 +6,9 @@ from tests.api.test_drafts import INFO, ok, work
 KEY_ACCOUNT_STEP = {"op": "insert_task", "after": "Task_CreditLimitReview", "when": "requested_credit_limit > 1000000",
                     "name": "Key account approval", "name_zh": "大客户审批", "id": "Task_KeyAccountApproval",
                     "lane": "general_manager", "form_key": "general_manager_approval", "on_refusal": "end"}
-CREDIT_BAND = {"op": "set_parameter", "name": "credit_band", "value": "3,000,000"}
+# The approval level's band raised to 3,000,000: two cells of the decision table approval_level.
+CREDIT_BAND = [{"op": "set_rule_cell", "decision": "approval_level", "rule": rule, "column": "Approved credit limit",
+                "cell": cell} for rule, cell in ((1, "<= 3000000"), (2, "> 3000000"))]
 
 
 def start(as_user, business_key: str, credit_limit: int) -> str:
@@ -31,13 +33,14 @@ def test_customer_approval_is_adapted_into_its_next_version_and_a_waiting_case_i
     draft = ok(ann.post("/api/processes/customer_approval/copy", json={}), 201)
     assert (draft["process_key"], draft["base_version"], draft["next_version_of"]) == ("customer_approval", 1, True)
     draft = ok(ann.post(f"/api/drafts/{draft['id']}/operations",
-                        json={"operations": [KEY_ACCOUNT_STEP, CREDIT_BAND], "revision": draft["revision"]}))
+                        json={"operations": [KEY_ACCOUNT_STEP, *CREDIT_BAND], "revision": draft["revision"]}))
     assert ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"] == []
     diff = ok(ann.get(f"/api/drafts/{draft['id']}/diff"))
     assert [c["text_en"] for c in diff["steps_added"]] == [
         "Step 'Key account approval' added after 'Credit limit review', only when requested_credit_limit > 1000000"]
     assert diff["steps_added"][0]["text_zh"].startswith("新增步骤“Key account approval”")
-    assert [c["text_en"] for c in diff["thresholds_changed"]] == ["Threshold credit_band 500,000 -> 3,000,000"]
+    assert [c["text_en"] for c in diff["rules_changed"]][1] == \
+        "approval_level rule 2: Approved credit limit > 3,000,000 → general_manager (was Approved credit limit > 500,000)"
 
     assert ann.post(f"/api/drafts/{draft['id']}/deploy").status_code == 403
     version = ok(root.post(f"/api/drafts/{draft['id']}/deploy"), 201)
@@ -74,7 +77,7 @@ def test_a_draft_based_on_an_older_version_is_refused_with_a_three_way_diff_unti
     ann, root = as_user("ann"), as_user("root")
     mine = ok(ann.post("/api/processes/customer_approval/copy", json={}), 201)
     theirs = ok(ann.post("/api/processes/customer_approval/copy", json={}), 201)
-    ok(ann.post(f"/api/drafts/{theirs['id']}/operations", json={"operations": [CREDIT_BAND]}))
+    ok(ann.post(f"/api/drafts/{theirs['id']}/operations", json={"operations": CREDIT_BAND}))
     ok(root.post(f"/api/drafts/{theirs['id']}/deploy"), 201)
     ok(ann.post(f"/api/drafts/{mine['id']}/operations", json={"operations": [
         {"op": "rename", "element_id": "Task_CreditLimitReview", "name": "Credit check", "name_zh": "信用审核"}]}))
@@ -85,13 +88,13 @@ def test_a_draft_based_on_an_older_version_is_refused_with_a_three_way_diff_unti
     assert error["code"] == "stale_base" and "rebase" in error["message"]
     three_way = error["details"][0]
     assert (three_way["base"], three_way["theirs"]) == ("customer_approval@1", "customer_approval@2")
-    assert three_way["their_changes"]["summary"]["thresholds_changed"] == 1
+    assert three_way["their_changes"]["summary"]["rules_changed"] == 2
     assert three_way["our_changes"]["steps_renamed"][0]["text_en"] == \
         "'Credit limit review / 信用额度审核' renamed 'Credit check / 信用审核'"
 
     rebased = ok(ann.post(f"/api/drafts/{mine['id']}/rebase", json={}))
     assert rebased["draft"]["copied_from"] == "customer_approval@2"
-    assert rebased["their_changes"]["thresholds_changed"][0]["to"] == 3000000  # what the rebase accepts to undo
+    assert rebased["their_changes"]["rules_changed"][0]["to"]["inputs"] == ["<= 3000000", "-"]  # what it accepts
     version = ok(root.post(f"/api/drafts/{mine['id']}/deploy"), 201)
     assert (version["version"], version["copied_from"]) == (3, "customer_approval@2")
 
@@ -110,7 +113,7 @@ def test_a_modeler_save_keeps_a_half_drawn_model_and_refuses_a_foreign_or_unsafe
     ann = as_user("ann")
     draft = ok(ann.post("/api/processes/customer_approval/copy", json={}), 201)
     xml = ann.get(f"/api/drafts/{draft['id']}/bpmn").data
-    half_drawn = xml.replace(b"<bpmn:conditionExpression>approved_credit_limit &gt; credit_band"
+    half_drawn = xml.replace(b'<bpmn:conditionExpression>approval_level == "general_manager"'
                              b"</bpmn:conditionExpression>", b"")
     saved = ok(ann.put(f"/api/drafts/{draft['id']}/bpmn", data=half_drawn,
                        headers={"Content-Type": "application/xml", "If-Match": str(draft["revision"])}))
@@ -128,7 +131,7 @@ def test_a_modeler_save_keeps_a_half_drawn_model_and_refuses_a_foreign_or_unsafe
 
 def test_a_new_process_draft_never_deploys_over_a_process_deployed_under_its_key_meanwhile(as_user):
     ann, root = as_user("ann"), as_user("root")
-    draft = ok(ann.post("/api/processes/customer_approval/copy", json={"new_key": "ca_vip", "name": "VIP approval"}),
+    draft = ok(ann.post("/api/processes/order_release/copy", json={"new_key": "or_vip", "name": "VIP approval"}),
                201)
     theirs = ann.get(f"/api/drafts/{draft['id']}/bpmn").data.replace(b"VIP approval", b"VIP approval (root's)")
     ok(root.post("/api/processes", data=theirs, headers={"Content-Type": "application/xml"}), 201)
@@ -136,7 +139,7 @@ def test_a_new_process_draft_never_deploys_over_a_process_deployed_under_its_key
     refused = root.post(f"/api/drafts/{draft['id']}/deploy")
     assert refused.status_code == 409
     message = refused.get_json()["error"]["message"]
-    assert "'ca_vip'" in message and "v1" in message
-    versions = [p for p in ok(root.get("/api/processes")) if p["process_key"] == "ca_vip"]
+    assert "'or_vip'" in message and "v1" in message
+    versions = [p for p in ok(root.get("/api/processes")) if p["process_key"] == "or_vip"]
     assert [v["name"] for v in versions[0]["versions"]] == ["VIP approval (root's)"]
     assert ok(ann.get(f"/api/drafts/{draft['id']}"))["deployed_version"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Engine, InvalidModel
+from engine import Engine, InvalidData, InvalidModel
 from tests.engine.bpmn_builder import LEVELS, decision_model, dmn_table
 
 LEVEL_TABLE = {"approval_level": dmn_table(LEVELS)}
@@ -213,3 +213,51 @@ def test_a_version_keeps_its_table_across_a_restart_and_a_new_table_is_a_new_ver
         assert event.data["outputs"] == {"level": "board"}  # the case stayed on version 1's table
     finally:
         again.close()
+
+
+def test_an_analyst_changes_one_cell_and_the_diff_says_the_rule_in_words(engine):
+    engine.deploy(decision_model(start_form="approval"), decisions=LEVEL_TABLE)
+    before = engine.start("decided", {"amount": 2_000_000, "region": "east"})
+    draft = engine.authoring.copy("decided", author="ann")
+    edited = engine.authoring.edit(draft.id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": 4,
+                                               "column": "Amount", "cell": "> 3000000"},
+                                              {"op": "add_rule", "decision": "approval_level",
+                                               "cells": '(1000000..3000000] | - | "director"', "rule": 4}], "ann")
+    assert edited.revision == draft.revision + 1
+    diff = engine.authoring.diff("decided@1", f"draft:{draft.id}")
+    texts = [change["text_en"] for change in diff["rules_changed"]]
+    assert "approval_level rule 5: Amount > 3,000,000 → board (was Amount > 1,000,000)" in texts, texts
+    assert "approval_level rule 4 added: Amount (1,000,000..3,000,000] → director" in texts, texts
+    assert diff["summary"]["rules_changed"] == 2
+    simulated = engine.authoring.simulate(f"draft:{draft.id}", {"amount": 2_000_000, "region": "east"}, {})
+    assert simulated["waiting_at"] and "Task_Review" in str(simulated["waiting_at"])  # director: the review waits
+    (step,) = [step for step in simulated["path"] if step["element_id"] == "Task_Decide"]
+    assert step["decision"]["outputs"] == {"level": "director"} and step["decision"]["rules"] == [4]
+    version = engine.authoring.deploy(draft.id, "root")
+    after = engine.start("decided", {"amount": 2_000_000, "region": "east"})
+    decided_by = {case.id: next(e for e in engine.history(case.id) if e.type == "decision_evaluated").data
+                  for case in (before, after)}
+    assert decided_by[before.id]["outputs"] == {"level": "board"}  # started on version 1: its table
+    assert decided_by[after.id]["outputs"] == {"level": "director"} and version.version == 2
+
+
+def test_a_cell_edit_that_breaks_the_table_is_refused_naming_the_operation_and_nothing_changes(engine):
+    engine.deploy(decision_model(start_form="approval"), decisions=LEVEL_TABLE)
+    draft = engine.authoring.copy("decided", author="ann")
+    with pytest.raises(InvalidData) as refused:
+        engine.authoring.edit(draft.id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": 1,
+                                          "column": "Amount", "cell": "1,000,000"}], "ann")
+    assert refused.value.fields[0].field == "operations[0].cell"
+    assert "write 1000000 without separators" in refused.value.fields[0].message
+    with pytest.raises(InvalidData) as overlapping:  # rule 1 now takes what rule 2 takes: under UNIQUE, refused
+        engine.authoring.edit(draft.id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": 1,
+                                          "column": "Amount", "cell": "< 200000"}], "ann")
+    assert "rules 1 and 2 both match" in overlapping.value.fields[0].message
+    for wrong, field in (({"rule": 9}, "rule"), ({"column": "Colour"}, "column"), ({"decision": "nope"}, "decision")):
+        with pytest.raises(InvalidData) as named:
+            engine.authoring.edit(draft.id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": 1,
+                                              "column": "Amount", "cell": "< 5", **wrong}], "ann")
+        assert named.value.fields[0].field == f"operations[0].{field}"
+    assert engine.authoring.draft(draft.id).revision == draft.revision
+    assert engine.authoring.decision(f"draft:{draft.id}", "approval_level") == LEVEL_TABLE["approval_level"] or \
+        b"&lt; 100000" in engine.authoring.decision(f"draft:{draft.id}", "approval_level")

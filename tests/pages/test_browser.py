@@ -178,9 +178,9 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     page.wait_for_selector("#properties output.error")
     condition.fill("approved_credit_limit > 1,000,000")  # as people write numbers: shown on the flow before saving
     page.wait_for_selector("#properties output.error:has-text('write 1000000')")
-    condition.fill("approved_credit_limt > credit_band")
+    condition.fill("approved_credit_limt > 500000")
     page.wait_for_selector("#properties output.error:has-text('did you mean approved_credit_limit')")
-    condition.fill("approved_credit_limit > credit_band * 2")
+    condition.fill("approved_credit_limit > 2000000")
     page.wait_for_selector("#properties output.ok")
     condition.press("Tab")
     page.click("#modeler-save")
@@ -193,12 +193,13 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     outline = engine.authoring.outline(f"draft:{draft_id}")
     review = outline["steps"]["Task_CreditLimitReview"]
     assert (review["name_zh"], review["form"]) == ("信用额度审核", "general_manager_approval")
-    assert outline["flows"]["Flow_AboveBand"]["condition"] == "approved_credit_limit > credit_band * 2"
+    assert outline["flows"]["Flow_AboveBand"]["condition"] == "approved_credit_limit > 2000000"
     source = engine.authoring.outline("customer_approval@1")  # every other crmflow setting survived bpmn-js
     for step_id, step in source["steps"].items():
         kept = outline["steps"][step_id]
-        assert (kept["service"], kept["assignment"], kept["due_in"], kept["lane"]) == \
-            (step["service"], step["assignment"], step["due_in"], step["lane"]), step_id
+        assert (kept["service"], kept["assignment"], kept["due_in"], kept["lane"], kept["decision"]) == \
+            (step["service"], step["assignment"], step["due_in"], step["lane"], step["decision"]), step_id
+    assert outline["steps"]["Task_DecideApprovalLevel"]["decision"] == "approval_level"  # bpmn-js kept the table
     assert outline["parameters"] == source["parameters"]
     # The review now records the general manager's form, so the gateway after it reads a field nobody sets: the
     # validation says so on the flow, with the field that is no longer there.
@@ -207,7 +208,10 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     assert engine.authoring.draft(draft_id).revision == 2
 
     # A stale tab saving over a newer revision is refused, and says so.
-    engine.authoring.edit(draft_id, [{"op": "set_parameter", "name": "credit_band", "value": 600000}], "ann")
+    engine.authoring.edit(draft_id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": 2,
+                                      "column": "Approved credit limit", "cell": "> 600000"},
+                                     {"op": "set_rule_cell", "decision": "approval_level", "rule": 1,
+                                      "column": "Approved credit limit", "cell": "<= 600000"}], "ann")
     page.click(".djs-element[data-element-id='Task_CreditLimitReview'] .djs-hit")
     page.fill("#properties label:has-text('Due in') input", "P5D")
     page.press("#properties label:has-text('Due in') input", "Tab")

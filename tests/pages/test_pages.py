@@ -281,11 +281,14 @@ def test_an_administrator_plans_maps_and_executes_a_migration_and_manages_versio
 def test_a_stale_next_version_draft_shows_what_the_newer_version_changed_and_rebases(engine, signed_in):
     mine = engine.authoring.copy("customer_approval", author="ann")
     theirs = engine.authoring.copy("customer_approval", author="ann")
-    engine.authoring.edit(theirs.id, [{"op": "set_parameter", "name": "credit_band", "value": 900000}], "ann")
+    engine.authoring.edit(theirs.id, [{"op": "set_rule_cell", "decision": "approval_level", "rule": rule,
+                                       "column": "Approved credit limit", "cell": cell}
+                                      for rule, cell in ((1, "<= 900000"), (2, "> 900000"))], "ann")
     engine.authoring.deploy(theirs.id, "root")
     ann = signed_in("ann")
     page = ann.get(f"/drafts/{mine.id}").get_data(as_text=True)
-    assert 'id="stale"' in page and "Threshold credit_band 500,000 -&gt; 900,000" in page
+    assert 'id="stale"' in page and "approval_level rule 2: Approved credit limit &gt; 900,000 → general_manager (was " \
+        "Approved credit limit &gt; 500,000)" in page
     assert ann.post(f"/drafts/{mine.id}/rebase", revision=str(mine.revision)).status_code == 302
     assert 'id="stale"' not in ann.get(f"/drafts/{mine.id}").get_data(as_text=True)
     assert engine.authoring.draft(mine.id).copied_from == "customer_approval@2"
