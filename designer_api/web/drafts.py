@@ -39,6 +39,7 @@ MODELER_TEXTS = (
     "Candidate group", "Assignee", "Form", "Due in (e.g. P3D)", "Service", "Parameter", "Condition",
     "default flow: taken when no condition holds", "must be a number", "a number", "text", "new parameter name",
     "value", "Add parameter", "a parameter name is letters, digits and _", "the engine can run this condition",
+    "Process name in Chinese",
     "problems to fix before deploying", "No problems", "the server refused the change", "Saving…", "Saved",
     "Revision", "Unsaved changes", "Id", "shown in the history, the diff and the reports",
     "an id starts with a letter and holds letters, digits, _ . - only", "this id is taken", "Status", "Waits at",
@@ -102,6 +103,24 @@ def save(draft_id: str):
     revision = request.headers.get("If-Match", "")
     draft = engine().authoring.upload(draft_id, request.get_data(cache=False), analyst.username,
                                       int(revision) if revision.isdigit() and len(revision) < 10 else None)
+    return reply({"draft": draft, "validation": engine().authoring.validate(f"draft:{draft_id}")})
+
+
+@bp.get("/<draft_id>/decisions/<decision_id>")
+@allowed(AUTHORS)
+def decision(draft_id: str, decision_id: str):
+    """One of the draft's decision tables, as DMN, for the table editor."""
+    return Response(engine().authoring.decision(f"draft:{draft_id}", decision_id), mimetype="application/xml")
+
+
+@bp.put("/<draft_id>/decisions/<decision_id>")
+@allowed(ANALYSTS)
+def save_decision(draft_id: str, decision_id: str):
+    """The table editor saves: DMN body, If-Match: the revision it loaded; answers the draft and its validation."""
+    analyst = current()
+    revision = request.headers.get("If-Match", "")
+    draft = engine().authoring.put_decision(draft_id, decision_id, request.get_data(cache=False), analyst.username,
+                                            int(revision) if revision.isdigit() and len(revision) < 10 else None)
     return reply({"draft": draft, "validation": engine().authoring.validate(f"draft:{draft_id}")})
 
 
@@ -288,7 +307,9 @@ def _modeler_config(draft: Any, validation: dict[str, Any]) -> dict[str, Any] | 
     return {
         "processKey": draft.process_key, "revision": draft.revision, "csrf": csrf_token(),
         "urls": {"bpmn": url_for("draft_pages.download", draft_id=draft.id),
-                 "condition": url_for("draft_pages.check_condition", draft_id=draft.id)},
+                 "condition": url_for("draft_pages.check_condition", draft_id=draft.id),
+                 "decisions": url_for("draft_pages.decision", draft_id=draft.id, decision_id="_")[:-1]},
+        "tables": (VENDOR.parent / "dmn-js" / "dmn-modeler.production.min.js").is_file(),
         "forms": sorted(pack.forms), "validation": validation,
         "services": {name: list(pack.service_parameters(name)) for name in sorted(pack.services)},
         "labels": {text: translate(text, reader) for text in MODELER_TEXTS},

@@ -220,6 +220,36 @@ def test_the_draft_page_models_in_bpmn_js_saves_reloads_and_validates(page, serv
     assert "409" in page.inner_text("#modeler-status") and "someone else" in page.inner_text("#modeler-status")
 
 
+def test_the_draft_page_edits_a_decision_table_in_dmn_js_and_the_diff_says_the_rule(page, server):
+    engine, base = server
+    draft = engine.authoring.copy("customer_approval", new_key="ca_tables", author="ann")
+    sign_in(page, base, "ann")
+    page.goto(f"{base}/drafts/{draft.id}")
+    page.click(".table-open[data-decision='approval_level']")
+    cell = page.locator(".table-editor[data-decision='approval_level'] td.input-cell").nth(2)  # rule 2's limit
+    cell.wait_for()
+    assert "500000" in cell.inner_text()
+    cell.locator("[contenteditable]").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("> 800000")
+    page.locator(".table-editor[data-decision='approval_level'] td.input-cell").nth(0) \
+        .locator("[contenteditable]").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("<= 800000")
+    shot(page, "20-draft-decision-table")
+    status = page.locator(".table-editor[data-decision='approval_level'] .table-status")
+    with page.expect_navigation():  # saved: the page shows the diff and the validation of the saved table
+        page.click(".table-save[data-decision='approval_level']")
+        page.wait_for_function("el => el.textContent.length > 0 && !el.textContent.endsWith('…')",
+                               arg=status.element_handle())
+        assert "error" not in (status.get_attribute("class") or ""), status.inner_text()
+    assert "approval_level rule 2: Approved credit limit > 800,000 → general_manager (was Approved credit limit > " \
+           "500,000)" in page.inner_text("#diff")
+    rules = engine.authoring.outline(f"draft:{draft.id}")["decisions"]["approval_level"]["rules"]
+    assert [rule["inputs"][0] for rule in rules] == ["<= 800000", "> 800000"]
+    assert engine.authoring.draft(draft.id).revision == draft.revision + 1
+
+
 def test_a_manager_opens_the_reports(page, server):
     engine, base = server
     sign_in(page, base, "carol")
