@@ -15,9 +15,10 @@ from sqlalchemy import select
 from .authoring import Authoring
 from .errors import BusinessKeyTaken, FieldError, Forbidden, InvalidModel, Problem, Text
 from .intake import dmn
-from .intake.dictionary import decision_ref, derive
+from .intake.dialects import named_decisions
+from .intake.dictionary import derive
 from .intake.pipeline import Model, take_in, top_level_process
-from .intake.xml import DEFAULT_MAX_BYTES, NS, check_lxml_version, parse_xml
+from .intake.xml import DEFAULT_MAX_BYTES, check_lxml_version, parse_xml
 from .pack import Pack
 from .runtime import commands, messages, schedules, webhooks
 from .runtime.context import Context, Limits
@@ -138,8 +139,7 @@ class Engine:
     def decisions_for(bpmn: bytes, available: Mapping[str, bytes]) -> dict[str, bytes]:
         """Of the decision tables `available` (by decision id), those the model's business rule tasks name.
         :raises InvalidModel: the model cannot be read"""
-        root = parse_xml(bpmn, len(bpmn) + 1)
-        wanted = {decision_ref(task) for task in root.iterfind(".//bpmn:businessRuleTask", NS)}
+        wanted = named_decisions(parse_xml(bpmn, len(bpmn) + 1))
         return {key: document for key, document in available.items() if key in wanted}
 
     def set_active(self, process_key: str, version: int, active: bool, actor: str | None = None) -> VersionView:

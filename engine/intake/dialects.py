@@ -23,7 +23,17 @@ from . import forms, zeebe
 from .durations import parse_duration
 from .expressions import Grammar, Untranslatable, translated
 from .properties import ASSIGNEE_FROM, CANDIDATE_GROUP, DUE_IN, FORM_KEY
-from .xml import BPMN, NS, SPIFF, extension_elements, local_name, problem_at, property_values, set_property
+from .xml import (
+    BPMN,
+    NS,
+    SPIFF,
+    extension_elements,
+    local_name,
+    problem_at,
+    property_values,
+    set_called_decision,
+    set_property,
+)
 
 DIALECTS = {
     "http://camunda.org/schema/1.0/bpmn": "camunda",
@@ -55,7 +65,7 @@ def translate(root: etree._Element, pack: Pack) -> tuple[bool, list[Problem]]:
     for element in root.iter(f"{{{BPMN}}}*"):
         if camunda8:  # the tree is rewritten as crmflow reads it
             changed = True
-            problems.extend(zeebe.translate(element, _people, lambda e, v, d: _service(e, v, d, pack)))
+            problems.extend(zeebe.translate(element, _people, lambda e, v, d: _service(e, v, d, pack), _decision))
             if local_name(element) == "conditionExpression" and (element.text or "").strip().startswith("="):
                 problems.extend(zeebe.condition(element))
         if local_name(element) in ("userTask", "startEvent"):
@@ -135,9 +145,38 @@ def _attributes(element: etree._Element, foreign: dict[tuple[str, str], str], pa
                                                  "an ISO 8601 duration such as P3D (due three days after the task "
                                                  "starts)", dialect=dialect, values=values['dueDate'][:60]),
                                element)
+    if kind == "businessRuleTask" and values.get("decisionRef"):
+        yield from _decision(element, values, dialect)
+        return
     if kind in ("serviceTask", "sendTask", "businessRuleTask") and element.find(
             "bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS) is None:
         yield from _service(element, values, dialect, pack)
+
+
+def named_decisions(root: etree._Element) -> set[str]:
+    """The decision ids a model's business rule tasks name, as crmflow, Camunda (decisionRef) or Zeebe
+    (calledDecision) write them."""
+    found: set[str] = set()
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        own = task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", namespaces=NS)
+        found.update(v.strip() for v in (own,) if v and v.strip())
+        found.update(value.strip() for name, value in task.attrib.items()
+                     if etree.QName(name).localname == "decisionRef" and value.strip())
+        found.update(called.get("decisionId", "").strip() for called in task.iterfind("bpmn:extensionElements/*", NS)
+                     if etree.QName(called).localname == "calledDecision" and called.get("decisionId", "").strip())
+    return found
+
+
+def _decision(element: etree._Element, values: dict[str, str], dialect: str) -> Iterator[Problem]:
+    """A business rule task calling a decision (camunda:decisionRef, zeebe:calledDecision) runs that table of the
+    process; its outputs are set by their names (a result variable holding them all is not made)."""
+    set_called_decision(element, values["decisionRef"].strip())
+    result = values.get("resultVariable")
+    if result and result.strip():
+        yield problem_at("dialect_partial", Text(
+            "{dialect}: the decision's result goes into the case data fields its outputs name, not into "
+            "'{result}': read the outputs by their names after the business rule task", dialect=dialect,
+            result=result.strip()[:60]), element, "warning")
 
 
 def _people(element: etree._Element, values: dict[str, str], dialect: str) -> Iterator[Problem]:

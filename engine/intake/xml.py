@@ -88,6 +88,12 @@ def serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
+def set_called_decision(element: etree._Element, decision_id: str) -> None:
+    """Name the decision table a business rule task runs (spiffworkflow:calledDecisionId), unless it names one."""
+    if element.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS) is None:
+        etree.SubElement(extension_elements(element), f"{{{SPIFF}}}calledDecisionId").text = decision_id
+
+
 def local_name(element: etree._Element) -> str:
     """The tag without its namespace (`userTask`)."""
     return etree.QName(element).localname

@@ -54,7 +54,7 @@ def condition(element: etree._Element) -> Iterator[Problem]:
                                          instead=_INSTEAD), element.getparent())
 
 
-def translate(element: etree._Element, people: People, service: Service) -> Iterator[Problem]:
+def translate(element: etree._Element, people: People, service: Service, decision: Service) -> Iterator[Problem]:
     """Read the Zeebe extension elements of one BPMN element as crmflow's properties."""
     extensions = element.find("bpmn:extensionElements", NS)
     if extensions is None:
@@ -64,6 +64,10 @@ def translate(element: etree._Element, people: People, service: Service) -> Iter
     if task is not None and kind in ("serviceTask", "sendTask", "businessRuleTask", "scriptTask") \
             and extensions.find("spiffworkflow:serviceTaskOperator", NS) is None:
         yield from service(element, {"type": (task.get("type") or "").strip()}, "zeebe")
+    called = extensions.find(f"{{{ZEEBE}}}calledDecision")
+    if called is not None and kind == "businessRuleTask" and (called.get("decisionId") or "").strip():
+        yield from decision(element, {"decisionRef": called.get("decisionId", ""),
+                                      "resultVariable": called.get("resultVariable", "")}, "zeebe")
     assignment = extensions.find(f"{{{ZEEBE}}}assignmentDefinition")
     if assignment is not None and kind == "userTask":
         yield from people(element, {name: _as_juel(assignment.get(name) or "")

@@ -261,3 +261,64 @@ def test_a_cell_edit_that_breaks_the_table_is_refused_naming_the_operation_and_n
     assert engine.authoring.draft(draft.id).revision == draft.revision
     assert engine.authoring.decision(f"draft:{draft.id}", "approval_level") == LEVEL_TABLE["approval_level"] or \
         b"&lt; 100000" in engine.authoring.decision(f"draft:{draft.id}", "approval_level")
+
+
+CAMUNDA_DMN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"
+    xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" xmlns:camunda="http://camunda.org/schema/1.0/dmn"
+    id="Definitions_1" name="Rules" namespace="http://camunda.org/schema/1.0/dmn" exporter="Camunda Modeler"
+    exporterVersion="5.20.0">
+  <decision id="approval_level" name="Approval level">
+    <decisionTable id="DecisionTable_1" hitPolicy="FIRST">
+      <input id="Input_1" label="Amount" camunda:inputVariable="amount">
+        <inputExpression id="InputExpression_1" typeRef="number"><text>amount</text></inputExpression>
+      </input>
+      <output id="Output_1" label="Level" name="level" typeRef="string" />
+      <rule id="DecisionRule_1"><inputEntry id="UnaryTests_1"><text>&gt; 1000</text></inputEntry>
+        <outputEntry id="LiteralExpression_1"><text>"manager"</text></outputEntry></rule>
+      <rule id="DecisionRule_2"><inputEntry id="UnaryTests_2"><text>-</text></inputEntry>
+        <outputEntry id="LiteralExpression_2"><text>"auto"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <decision id="discount" name="Discount">
+    <decisionTable id="DecisionTable_2" hitPolicy="COLLECT" aggregation="SUM">
+      <input id="Input_2" label="Amount"><inputExpression id="InputExpression_2" typeRef="number"><text>amount</text>
+      </inputExpression></input>
+      <output id="Output_2" name="discount" typeRef="number" />
+      <rule id="DecisionRule_3"><inputEntry id="UnaryTests_3"><text>&gt; 100</text></inputEntry>
+        <outputEntry id="LiteralExpression_3"><text>5</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <dmndi:DMNDI><dmndi:DMNDiagram id="DMNDiagram_1">
+    <dmndi:DMNShape id="DMNShape_1" dmnElementRef="approval_level"><dc:Bounds height="80" width="180" x="160" y="100" />
+    </dmndi:DMNShape></dmndi:DMNDiagram></dmndi:DMNDI>
+</definitions>
+"""
+
+
+def test_a_camunda_model_and_its_dmn_file_from_camunda_modeler_run_as_written(engine):
+    model = decision_model(start_form="approval").replace(
+        b'<bpmn:businessRuleTask id="Task_Decide" name="Decide the approval level">\n      <bpmn:extensionElements>'
+        b'<spiffworkflow:calledDecisionId>approval_level</spiffworkflow:calledDecisionId>\n      '
+        b'</bpmn:extensionElements>',
+        b'<bpmn:businessRuleTask id="Task_Decide" name="Decide the approval level" camunda:decisionRef="approval_level" '
+        b'camunda:resultVariable="levelResult">').replace(
+        b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ')
+    tables = Engine.split_decisions(CAMUNDA_DMN)
+    assert sorted(tables) == ["approval_level", "discount"]  # one document per decision, each read on its own
+    decisions = Engine.decisions_for(model, tables)
+    assert sorted(decisions) == ["approval_level"]  # only what the model's tasks name
+    version = engine.deploy(model, decisions=decisions)
+    assert any("levelResult" in w["message"] for w in version.warnings)  # said: outputs go by their names
+    _, record = decided(engine, amount=5000, region="east")
+    assert record["outputs"] == {"level": "manager"} and record["hit_policy"] == "FIRST"
+
+
+def test_a_zeebe_business_rule_task_runs_the_table_it_calls(engine):
+    model = decision_model(start_form="approval").replace(
+        b"<spiffworkflow:calledDecisionId>approval_level</spiffworkflow:calledDecisionId>",
+        b'<zeebe:calledDecision decisionId="approval_level" resultVariable="level_result" />').replace(
+        b"<bpmn:definitions ", b'<bpmn:definitions xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" ')
+    engine.deploy(model, decisions=Engine.decisions_for(model, LEVEL_TABLE))
+    _, record = decided(engine, amount=250_000, region="east")
+    assert record["outputs"] == {"level": "manager"}
