@@ -179,9 +179,33 @@ def conformance(session: Session, process_key: str, steps: Mapping[str, str], si
     seen.update(step for event, step in (attached or {}).items() if event in seen)
     never = [{"element_id": e, "name": name} for e, name in steps.items() if e not in seen]
     return {"process_key": process_key, "cases": total, "variants": variants, "never_taken": never,
+            "decisions": decisions_by_rule(session, window, since, steps),
             "departures": sorted([*departures(session, process_key, since, until, limit), *recorded],
                                  key=lambda d: d["at"],
                                  reverse=True)[:limit]}
+
+
+def decisions_by_rule(session: Session, window: list[ColumnElement[bool]], since: datetime | None,
+                      steps: Mapping[str, str]) -> list[dict[str, Any]]:
+    """How often each rule of each decision table decided, per business rule task, in the cases of the window."""
+    decision, rules = HistoryEvent.data["decision"].as_string(), HistoryEvent.data["rules"].as_string()
+    query = (select(HistoryEvent.element_id, decision, rules, func.count())
+             .join(Instance, Instance.id == HistoryEvent.instance_id)
+             .where(*window, *between(HistoryEvent.at, since, None), HistoryEvent.type == "decision_evaluated")
+             .group_by(HistoryEvent.element_id, decision, rules).order_by(HistoryEvent.element_id, decision, rules))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for element_id, decided_by, matched, count in session.execute(query):
+        entry = found.setdefault((element_id or "", decided_by or ""), {
+            "element_id": element_id, "name": steps.get(element_id or "", element_id), "decision": decided_by,
+            "cases": 0, "rules": []})
+        entry["cases"] += int(count)
+        entry["rules"].append({"rules": _rule_numbers(matched), "cases": int(count)})
+    return list(found.values())
+
+
+def _rule_numbers(text: str | None) -> list[int]:
+    """The matched rules' numbers as the event holds them ("[2]", "[1, 3]"; none: the defaults decided)."""
+    return [int(part) for part in (text or "").strip("[] ").split(",") if part.strip().isdigit()]
 
 
 def departures(session: Session, process_key: str, since: datetime | None, until: datetime | None,

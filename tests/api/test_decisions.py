@@ -63,6 +63,13 @@ def test_one_cell_of_approval_level_changed_over_the_api_decides_new_cases_only(
     assert decided(as_user, after)["outputs"] == {"approval_level": "credit_manager"}
     assert decided(as_user, after)["table"] == "Approval level" and decided(as_user, after)["rules"] == [1]
 
+    conformance = ok(as_user("carol").get("/api/reports/conformance?process_key=customer_approval"))
+    [by_rule] = conformance["decisions"]  # the manager sees which rule decided how often
+    assert (by_rule["element_id"], by_rule["decision"], by_rule["cases"]) == ("Task_DecideApprovalLevel",
+                                                                              "approval_level", 2)
+    assert sorted((r["rules"], r["cases"]) for r in by_rule["rules"]) == [([1], 1), ([2], 1)]
+
+
 
 def test_a_table_that_is_not_one_crmflow_reads_is_refused_naming_the_cell(as_user):
     ann = as_user("ann")
