@@ -62,7 +62,7 @@ def test_an_unedited_copy_replays_every_recorded_case_onto_its_own_path(quarter,
     recorded = cases_of(quarter, process_key)
     assert recorded > 5  # the quarter ran this process
     assert (result["replayed"], result["same"], result["changed"], result["not_replayable"]) == (
-        recorded, recorded, 0, 0)
+        recorded, recorded, 0, 0), [c for c in result["cases"] if c["verdict"] != "same"]
     assert all(case["first_difference"] is None and case["reason"] is None for case in result["cases"])
     assert result["summary"][0] == f"{recorded} cases replayed: {recorded} the same, 0 changed, 0 not replayable."
 
@@ -95,6 +95,34 @@ def test_a_conditional_step_changes_exactly_the_cases_whose_recorded_data_meets_
             assert case["reason"].startswith("would have waited at Key account approval")
     assert (f"{len(expected)} of {len(reviewed)} cases that passed Credit limit review would have waited for "
             "Key account approval.") in result["summary"]
+
+
+def test_a_changed_decision_table_changes_exactly_the_cases_its_new_rule_decides_otherwise(quarter):
+    draft = adapted(quarter, "customer_approval", *(
+        {"op": "set_rule_cell", "decision": "approval_level", "rule": rule, "column": "Approved credit limit",
+         "cell": cell} for rule, cell in ((1, "<= 1000000"), (2, "> 1000000"))))
+
+    result = quarter.authoring.replay(draft)
+
+    # counted from the recording: the cases the table sent to the general manager for a limit up to 1,000,000
+    with quarter.store.read() as session:
+        decided = session.scalars(select(HistoryEvent).where(HistoryEvent.process_key == "customer_approval",
+                                                             HistoryEvent.type == "decision_evaluated")).all()
+        reviews = {e.instance_id: e.data["data"] for e in session.scalars(
+            select(HistoryEvent).where(HistoryEvent.process_key == "customer_approval",
+                                       HistoryEvent.type == "task_completed",
+                                       HistoryEvent.element_id == "Task_CreditLimitReview"))}
+    moved = {e.instance_id for e in decided if e.data["outputs"]["approval_level"] == "general_manager"
+             and reviews[e.instance_id]["approved_credit_limit"] <= 1_000_000
+             and reviews[e.instance_id]["credit_limit_approved"]}  # a refused limit is rejected at any level
+    assert moved  # the quarter has such cases
+    changed = {case["instance_id"] for case in result["cases"] if case["verdict"] == "changed"}
+    assert changed == moved, [(c["reason"], c["steps_skipped"], c["first_difference"]) for c in result["cases"]
+                              if c["instance_id"] in changed ^ moved]
+    for case in result["cases"]:
+        if case["instance_id"] in moved:  # past the table, the general manager is no longer asked
+            assert case["first_difference"]["element_id"] != "Task_DecideApprovalLevel"
+            assert "General manager approval" not in case["steps_added"]
 
 
 # Steps a draft may remove (one flow in, one out): the quarter leaves cases waiting at the first, nearly always.
