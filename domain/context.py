@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import Text
+
 from .control_points import money
 from .forms import SEVERITIES, SOURCES, TERMS
 from .records import INDUSTRIES, REGIONS, Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
@@ -92,8 +94,12 @@ def order(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     if quote is not None and quote.approved_revision is not None:
         approved = session.scalar(select(QuoteRevision.price).where(
             QuoteRevision.quote_id == quote.id, QuoteRevision.revision == quote.approved_revision))
-    source = (f"quote {quote_id}, approved price {float(approved):,.2f}" if approved is not None
-              else f"quote {quote_id}, no approved revision" if quote_id else "no quote")
+    if approved is not None:
+        source = Text("quote {quote}, approved price {price:,.2f}", quote=quote_id, price=float(approved))
+    elif quote_id:
+        source = Text("quote {quote}, no approved revision", quote=quote_id)
+    else:
+        source = Text("no quote")
     return [*facts, fact("price_source", "Price source", "价格来源", source)]
 
 

@@ -74,8 +74,14 @@ def assign(session: Session, task: HumanTask, data: Mapping[str, Any]) -> Assign
     rule = _best_rule(session, group, region, industry)
     if rule is None:
         return Assignment(None, group, Text("lane '{lane}' is worked by group '{group}'; no rule names a person, so "
-                                            "any member may claim it", lane=task.lane, group=group))
-    return Assignment(rule.username, group, _reason(rule, group, region, industry))
+                                            "any member may claim it", lane=task.lane, group=_group_name(session, group)))
+    return Assignment(rule.username, group, _reason(rule, _group_name(session, group), region, industry))
+
+
+def _group_name(session: Session, key: str) -> str:
+    """A group as people call it, in both languages (its key where the directory does not know it)."""
+    found = session.get(Group, key)
+    return Named(found.name_en, found.name_zh) if found is not None else key
 
 
 def case_region_and_industry(session: Session, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -109,6 +115,7 @@ def _best_rule(session: Session, group: str, region: str | None, industry: str |
 
 
 def _reason(rule: AssignmentRule, group: str, region: str | None, industry: str | None) -> Text:
+    """Why a rule gives a task to its member (`group`: the group's name)."""
     where = {"group": group, "user": rule.username, "rule": rule.id, "region": _named(REGIONS, region),
              "industry": _named(INDUSTRIES, industry)}
     if rule.region and rule.industry:

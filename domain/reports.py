@@ -452,6 +452,23 @@ FIELDS: dict[str, Column] = {c.key: c for c in (
     C("week", "Week of", "周（起始日）", "text"), C("new_customers", "New customers", "新客户"), C("visits", "Visits", "拜访"),
     C("deals_signed", "Deals won", "签单数"), C("signed_amount", "Amount won", "签单金额", "money"),
     C("plan", "Plan", "计划", "text"), C("reviewed_by", "Reviewed by", "审阅人", "text"),
+    # what the CRM's services and control points answer, as the case history shows it
+    C("lead_id", "Lead number", "线索编号", "text"), C("found", "Found", "已找到", "text"),
+    C("duplicate_of", "Duplicate of", "重复于", "text"), C("merged_into", "Merged into", "合并到", "text"),
+    C("customer_id", "Customer number", "客户编号", "text"), C("contact_id", "Contact number", "联系人编号", "text"),
+    C("opportunity_id", "Opportunity number", "商机编号", "text"), C("requested_by", "Requested by", "申请人", "text"),
+    C("reason", "Reason", "原因", "text"), C("order_id", "Order number", "订单编号", "text"),
+    C("overridden", "Overridden", "已特批", "text"), C("approved_price", "Approved price", "批准价格", "money"),
+    C("approved_by", "Approved by", "批准人", "text"), C("payment_id", "Payment number", "付款编号", "text"),
+    C("notified", "Notified", "已通知", "text"), C("complaint_id", "Complaint number", "投诉编号", "text"),
+    C("hours", "Hours", "小时数"), C("duration", "Duration", "时长", "text"),
+    C("forecast_id", "Forecast number", "预测编号", "text"), C("period", "Period", "期间", "text"),
+    C("pipeline", "Pipeline", "在途商机", "money"), C("pipeline_deals", "Deals in the pipeline", "在途商机数"),
+    C("on_time", "On time", "按时", "text"), C("report_id", "Report number", "周报编号", "text"),
+    C("usage", "Credit usage", "额度使用率", "percent"), C("threshold", "Threshold", "阈值", "text"),
+    C("blocked", "Blocked", "已冻结", "text"), C("required", "Required", "需要", "text"),
+    C("received", "Received", "已收到", "text"), C("actual", "Won", "实际赢单", "money"),
+    C("won_deals", "Deals won", "赢单数"), C("deviation", "Deviation", "偏差", "percent"),
 )}
 
 

@@ -55,7 +55,7 @@ class _Reader:
         if not isinstance(data, Mapping):
             return []
         fields = self.fields(form_key)
-        return [(self.label(name, fields.get(name)), self.value(value, fields.get(name)))
+        return [(self.label(name, fields.get(name)), self.value(value, fields.get(name) or _kind_of(name, value)))
                 for name, value in data.items() if name not in _QUIET and not name.endswith("_zh")]
 
     def label(self, name: str, spec: Any) -> str:
@@ -65,6 +65,10 @@ class _Reader:
         return column.zh if self.zh() else column.en
 
     def value(self, value: Any, spec: Any = None) -> str:
+        if spec == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:.0%}"
+        if spec == "money" and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{float(value):,.2f}"
         labels = spec.get("x-enum-labels", {}) if isinstance(spec, Mapping) else {}
         if isinstance(value, str) and value in labels:
             return str(labels[value]["zh" if self.zh() else "en"])
@@ -174,6 +178,12 @@ class _Reader:
         if kind == "instance_completed":
             return say(Text("Case completed")), []
         return event_name(kind, self.lang), self.facts(data)
+
+
+def _kind_of(name: str, value: Any) -> str | None:
+    """How a field no form describes is shown: a service result's share as a percentage, its amount as money."""
+    kind = field_column(name, value).kind
+    return kind if kind in ("percent", "money") else None
 
 
 def _looks_like_moment(text: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain.directory import groups_of
 from domain.records import Group
 from domain.sessions import session_user
+from engine import Text
 
 from ..auth import Principal
 from ..errors import Unauthorized
@@ -127,6 +128,7 @@ def template_helpers() -> dict[str, Any]:
         # a step's name: its nameZh for zh readers when the model gives one (a task, an outline step, a path step)
         "step_name": lambda item: (_get(item, "name_zh") if lang == "zh" else None) or _get(item, "name") or "",
         "process_name": lambda key: _named(_process_names(), key, lang),
+        "said": lambda value: translate(value, lang) if isinstance(value, Text) else value,
         "group_name": lambda key: _named(_group_names(), key, lang),
         "csrf_token": csrf_token, "me": g.get("principal"), "display_name": g.get("display_name"),
         "args_with": args_with,

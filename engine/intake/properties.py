@@ -11,7 +11,7 @@ from dataclasses import dataclass
 HUMAN = ("userTask", "manualTask", "task")  # the steps a person does
 NAMED = (*HUMAN, "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
          "serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity", "subProcess",
-         "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
+         "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "lane", "participant")
 
 
 @dataclass(frozen=True)

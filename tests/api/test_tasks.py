@@ -50,7 +50,7 @@ def test_why_and_delegation_are_answered_and_audited(as_user):
     alice = as_user("alice")
     alice.post("/api/processes/customer_approval/instances", json={})
     task = alice.get("/api/tasks").get_json()[0]
-    assert "default member of group 'sales'" in alice.get(f"/api/tasks/{task['id']}/why").get_json()["reason"]
+    assert "default member of group 'Sales'" in alice.get(f"/api/tasks/{task['id']}/why").get_json()["reason"]
     assert as_user("bob").post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).status_code == 403
     delegated = alice.post(f"/api/tasks/{task['id']}/delegate", json={"to": "bob"}).get_json()
     assert delegated["assignee"] == "bob" and "handed over by alice" in delegated["assignment_reason"]

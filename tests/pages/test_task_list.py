@@ -114,6 +114,12 @@ def test_steps_carry_their_chinese_names_in_task_lists_task_pages_and_conformanc
     alice.get("/language/zh")
     tasks = alice.get("/tasks").get_data(as_text=True)
     assert "客户信息录入" in tasks  # the model's nameZh of Task_CustomerInfoEntry
+    (task,) = engine.tasks(instance_id=engine.instances(process_key="customer_approval")[0].id)
+    page = alice.get(f"/tasks/{task.id}").get_data(as_text=True)
+    diagram = page[page.index("<svg"):page.index("</svg>")]
+    for chinese in ("新客户审批", "销售", "信用管理", "申请新客户", "付款条件通过？", "确定审批层级"):
+        assert chinese in diagram, chinese  # the pool, lanes, events, gateways and steps in the reader's language
+    assert "Payment terms approved?" not in diagram and ">sales<" not in diagram
     carol = signed_in("carol")
     carol.get("/language/zh")
     conformance = carol.get("/reports/conformance?process_key=customer_approval").get_data(as_text=True)
