@@ -1,4 +1,5 @@
-"""The engine's error hierarchy: every failure a caller can act on is one of these.
+"""The engine's error hierarchy: every failure a caller can act on is one of these; and the sentences its
+messages (and every other sentence the engine says to people) are made of.
 
 Each class maps to exactly one HTTP status in the API layer; each carries what the
 user needs to fix the input (the element, the field, the task).
@@ -11,9 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
-# -- sentences for people ----------------------------------------------------------------------------------------
-# Sentences for people, in the reader's language.
-#
+# -- sentences for people, in the reader's language ----------------------------------------------------------
 # A `Text` is the English sentence — a `str`, so logs, tests, JSON and the history read it as before — that also
 # keeps the template it was made from and its parameters: `Text("task '{task}' is {state}, not ready", task=...,
 # state=...)`. The pages and the API render it in the reader's language by looking the template up in the gettext

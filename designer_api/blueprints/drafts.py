@@ -5,6 +5,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import ADMINS, ANALYSTS, AUTHORS, current
 from ..http import engine, reply, xml_body
+from ..i18n import pick_language, translate
 from ..openapi import operation
 from ..uses.common import DraftOut, Drafts, Open, VersionOut, context_of
 from ..uses.drafts import (
@@ -90,7 +91,10 @@ def outline(draft_id: str):
 @bp.get("/<draft_id>/validation")
 @operation("Lint: errors and warnings, each naming its element", AUTHORS, ok=Validation, tags=TAGS)
 def validate(draft_id: str):
-    return reply(engine().authoring.validate(f"draft:{draft_id}"))
+    report = engine().authoring.validate(f"draft:{draft_id}")
+    lang = pick_language(None, request.headers.get("Accept-Language"))  # the findings in the reader's words
+    return reply({**report, **{kind: [{**p, "message": translate(p["message"], lang)} for p in report[kind]]
+                               for kind in ("errors", "warnings")}})
 
 
 @bp.get("/<draft_id>/diff")

@@ -412,7 +412,8 @@ def _refuse_new_findings(before: set[tuple[str, str | None, str]], after: set[tu
             field = "when"
         if index is not None and field == "condition" and "condition" not in operations[index]:
             # what the edit broke stands elsewhere (a service reads a field the changed step no longer sets)
-            field = next((k for k in ("form_key", "element_id", "flow_id", "name") if k in operations[index]), "op")
+            field = next((k for k in ("form_key", "element_id", "flow_id", "name", "cell", "cells", "rule")
+                          if k in operations[index]), "op")
         errors.append(FieldError(f"operations[{index}].{field}" if index is not None else "operations",
                                  Text("{element}: {message}", element=element, message=message) if element
                                  else message))

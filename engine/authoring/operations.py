@@ -22,7 +22,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from lxml import etree
 
-from ..errors import FieldError, InvalidData, SandboxViolation, Text
+from ..errors import FieldError, InvalidData, SandboxViolation, Text, template
 from ..intake.layout import layout
 from ..intake.lint import reachable
 from ..intake.properties import ASSIGNEE, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH, PROPERTIES
@@ -388,9 +388,13 @@ class Field:
 # Texts an operation writes into the model hold no control characters (conditions may hold line breaks and tabs).
 _NO_CONTROL = "^[^\\x00-\\x1f\\x7f]*$"
 _NO_CONTROL_BUT_LINES = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
-_PLAIN = {"type": "must be {expected}", "minLength": "must not be empty", "maxLength": "is too long (at most {limit} "
-          "characters)", "pattern": "must not contain control characters (tabs, line breaks, invisible characters)",
-          "required": "is required", "anyOf": "must be a number, true/false or text without control characters"}
+# What a field of an operation is refused for, by the JSON Schema keyword that refuses it.
+_PLAIN = {"type": template("must be {expected}"), "minLength": template("must not be empty"),
+          "maxLength": template("is too long (at most {limit} characters)"),
+          "pattern": template("must not contain control characters (tabs, line breaks, invisible characters)"),
+          "required": template("is required"),
+          "anyOf": template("must be a number, true/false or text without control characters")}
+_KIND_WORDS = {"boolean": Text("true or false"), "string": Text("text")}
 
 
 FIELDS = {f.name: f for f in (
@@ -457,14 +461,15 @@ class Operation:
         for name in (*self.required, *self.optional):
             if operation.get(name) is None:
                 if name in self.required:
-                    raise OperationError(name, _PLAIN["required"])
+                    raise OperationError(name, Text(_PLAIN["required"]))
                 continue
             error = next(_VALIDATOR.evolve(schema=schema["properties"][name]).iter_errors(operation[name]), None)
             if error is not None:
-                expected = {"boolean": "true or false", "string": "text"}.get(str(error.validator_value), "")
+                expected = _KIND_WORDS.get(str(error.validator_value)) or Text("of another kind")
                 limit = error.validator_value if error.validator == "maxLength" else ""
-                raise OperationError(name, _PLAIN.get(str(error.validator), "has a value of the wrong kind")
-                                     .format(expected=expected or "of another kind", limit=limit))
+                found = _PLAIN.get(str(error.validator))
+                raise OperationError(name, Text(found, expected=expected, limit=limit) if found
+                                     else Text("has a value of the wrong kind"))
 
 
 OPERATIONS: dict[str, Operation] = {o.op: o for o in (

@@ -103,3 +103,11 @@ def test_a_guided_cell_edit_says_the_rule_in_chinese_too(as_user):
         "limit > 500,000）",
         "approval_level 新增规则 3：Approved credit limit > 500,000 and Region not east → credit_manager"]
     assert ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"] == []
+    refused = ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [
+        {"op": "set_rule_cell", "decision": "approval_level", "rule": 3, "column": "Region", "cell": "-"}]})
+    assert refused.status_code == 422 and refused.get_json()["error"]["details"][0]["field"] == "operations[0].cell"
+    table = ann.get(f"/api/drafts/{draft['id']}/decisions/approval_level").data  # saved as a table editor would
+    ok(ann.put(f"/api/drafts/{draft['id']}/decisions/approval_level", data=table.replace(
+        b"&gt; 500000</text>", b"&gt; 400000</text>", 1), headers=XML))
+    chinese = ok(ann.get(f"/api/drafts/{draft['id']}/validation", headers={"Accept-Language": "zh-CN"}))
+    assert any("规则 1 和 2 会同时匹配某些情况" in p["message"] for p in chinese["errors"]), chinese
