@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, Problem, StaleBase, Text
-from ..intake import dmn as dmn_intake
+from ..errors import Conflict, FieldError, InvalidData, InvalidModel, NotFound, StaleBase, Text
 from ..intake.dictionary import decision_fields, derive
 from ..intake.lint import condition_problem, lint
 from ..intake.pipeline import Model, read_decisions, readable, take_in
@@ -45,9 +44,10 @@ DECISION_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")  # an XML id, as DMN
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
-def _readable_tables(decisions: Mapping[str, str] | None) -> dict[str, Table]:
+def _readable_tables(documents: Mapping[str, bytes]) -> dict[str, Table]:
+    """The tables of DMN documents as far as they can be read (a draft's tables may be mid-edit)."""
     try:
-        return read_decisions(stored_decisions(decisions))
+        return read_decisions(documents)
     except InvalidModel:
         return {}
 
@@ -139,7 +139,7 @@ class Authoring:
         def change(draft: Draft) -> tuple[bytes, dict[str, bytes]]:
             edited, documents = apply_edits(draft.bpmn, draft.process_key, operations, self._decisions(),
                                             stored_decisions(draft.decisions))
-            before, after = _readable_tables(draft.decisions), read_decisions(documents)
+            before, after = _readable_tables(stored_decisions(draft.decisions)), read_decisions(documents)
             _refuse_new_findings(self._checked(draft.bpmn, before), self._checked(edited, after), operations)
             return edited, documents
 
@@ -169,10 +169,7 @@ class Authoring:
 
     def _tables(self, ref: str) -> dict[str, Table]:
         """The decision tables a reference carries, as far as they can be read (a draft's tables being edited)."""
-        with self.context.store.read() as session:
-            if ref.startswith("draft:"):
-                return _readable_tables(drafts.load(session, ref.removeprefix("draft:")).decisions)
-            return _readable_tables(commands.version_of(session, ref).decisions)
+        return _readable_tables(self.decisions(ref))
 
     def _store(self, draft_id: str, change: Callable[[Draft], bytes | tuple[bytes, dict[str, bytes]]], actor: str | None,
                expected_revision: int | None) -> DraftView:
@@ -271,11 +268,11 @@ class Authoring:
 
     def decision(self, ref: str, decision_id: str) -> bytes:
         """One decision table's DMN document. :raises NotFound:"""
-        found = self.decisions(ref).get(decision_id)
-        if found is None:
+        documents = self.decisions(ref)
+        if decision_id not in documents:
             raise NotFound(Text("'{ref}' carries no decision table '{decision}' (it carries: {known})", ref=ref,
-                                decision=decision_id, known=", ".join(sorted(self.decisions(ref))) or "none"))
-        return found
+                                decision=decision_id, known=", ".join(sorted(documents)) or "none"))
+        return documents[decision_id]
 
     def put_decision(self, draft_id: str, decision_id: str, dmn: bytes, actor: str | None,
                      expected_revision: int | None = None) -> DraftView:
@@ -288,11 +285,7 @@ class Authoring:
         if not DECISION_ID.fullmatch(decision_id):
             raise NotFound(Text("'{decision}' is not a decision id (letters, digits, _ . -; starting with a letter or _)",
                                 decision=decision_id[:80]))
-        found = dmn_intake.read(dmn)  # within the cap intake holds every table to
-        if set(found) != {decision_id}:
-            raise InvalidModel([Problem("decision_document", Text(
-                "the document holds {found}, not the one decision '{decision}' it is saved as", decision=decision_id,
-                found=", ".join(sorted(found))), decision_id)])
+        read_decisions({decision_id: dmn})  # as intake reads a version's tables: one decision, under its id
         return execute(self.context, commands.save_decision, draft_id, decision_id, dmn, expected_revision,
                        actor=actor)
 

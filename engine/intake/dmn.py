@@ -14,7 +14,7 @@ import copy
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS
@@ -40,9 +40,7 @@ MAX_RULES = 1_000
 MAX_COLUMNS = 30
 MAX_DECISIONS = 50
 MAX_ELEMENTS = 60_000
-DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 _Report = Callable[[str, Text, etree._Element], None]  # how a table's reader reports a problem
-DMNDI13 = "https://www.omg.org/spec/DMN/20191111/DMNDI/"
 NAMESPACES = frozenset(SCHEMAS)  # DMN 1.1, 1.2 and 1.3
 _DRG = ("decision", "inputData", "businessKnowledgeModel", "knowledgeSource", "decisionService")
 
@@ -240,10 +238,3 @@ def _rule(number: int, element: etree._Element, ns: str, columns: list[Column | 
     return Rule(number, str(element.get("id") or f"rule_{number}"), description, tuple(entries), tuple(values),
                 tuple(texts))
 
-
-def tables_of(documents: Mapping[str, bytes]) -> dict[str, Table]:
-    """The tables of a version's or draft's DMN documents (each already through intake), by decision id."""
-    tables: dict[str, Table] = {}
-    for data in documents.values():
-        tables.update(read(data, max_bytes=len(data) + 1))
-    return tables

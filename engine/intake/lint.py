@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import InvalidData, Problem, SandboxViolation, Text
+from ..errors import InvalidData, Problem, SandboxViolation, Text, template
 from ..pack import Pack
 from ..scripting.decisions import Table
 from ..scripting.sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
@@ -67,18 +67,9 @@ def _decision_tasks(root: etree._Element, pack: Pack, dictionary: Dictionary,
         scope = dictionary.at(task.get("id"))
         domains: dict[str, list[Any]] = {}
         for column in table.columns:
-            program, problem = _compile(column.expression, "eval", task, pack)
-            if problem is not None:
-                yield problem
-                continue
-            if program is None:
-                continue
-            for finding in findings_for("eval", program.tree, column.expression, dictionary, scope):
-                if finding.code in ("not_a_condition", "type_mismatch"):
-                    continue  # an input is a value, not a condition
-                yield problem_at(finding.code, Text("decision “{table}”, input “{column}”: {message}",
-                                                    table=table.title(), column=column.label,
-                                                    message=finding.message), task, finding.severity)
+            yield from _value_problems(column.expression, task, pack, dictionary,
+                                       template("decision “{table}”, input “{column}”: {message}"),
+                                       table=table.title(), column=column.label)
             known = scope.names.get(column.expression)
             if known and known.get("type") == "enum":
                 domains[column.expression] = list(known.get("values") or [])
@@ -281,18 +272,25 @@ def _service_parameters(root: etree._Element, pack: Pack, dictionary: Dictionary
         task = operator.getparent().getparent()
         for parameter in operator.iterfind(".//spiffworkflow:parameter", NS):
             text = (parameter.get("value") or "").strip()
-            program, problem = _compile(text, "eval", task, pack)
-            if problem is not None:
-                yield problem
-                continue
-            if program is None or not text:
-                continue
-            for finding in findings_for("eval", program.tree, text, dictionary, dictionary.at(task.get("id"))):
-                if finding.code in ("not_a_condition", "type_mismatch"):
-                    continue  # a value, not a condition: any type may be handed to a service
-                yield problem_at(finding.code, Text("service parameter {id} = '{text}': {message}",
-                                                    id=parameter.get('id'), text=_short(text),
-                                                    message=finding.message), task, finding.severity)
+            yield from _value_problems(text, task, pack, dictionary,
+                                       template("service parameter {id} = '{text}': {message}"),
+                                       id=parameter.get("id"), text=_short(text))
+
+
+def _value_problems(expression: str, owner: etree._Element, pack: Pack, dictionary: Dictionary, said: str,
+                    **where: Any) -> Iterator[Problem]:
+    """A value expression on `owner` (a service parameter, a decision table's input): compiled by the sandbox and
+    checked against what the case holds there, each finding said by the template `said` (its `message`, and
+    `where`). A value, not a condition: any type may stand there."""
+    program, problem = _compile(expression, "eval", owner, pack)
+    if problem is not None:
+        yield problem
+        return
+    if program is None or not expression:
+        return
+    for finding in findings_for("eval", program.tree, expression, dictionary, dictionary.at(owner.get("id"))):
+        if finding.code not in ("not_a_condition", "type_mismatch"):
+            yield problem_at(finding.code, Text(said, message=finding.message, **where), owner, finding.severity)
 
 
 def _human_tasks(root: etree._Element, pack: Pack) -> Iterator[Problem]:

@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, StaleBase, Text
-from ..intake.dmn import tables_of
-from ..intake.pipeline import Model, message_forms, parse_specs, start_form
+from ..intake.pipeline import Model, message_forms, parse_specs, read_decisions, start_form
 from ..intake.properties import START_FOR
 from ..intake.xml import process_parameters, reparse
 from .tables import ModelForm, Process, ProcessVersion
@@ -98,7 +97,7 @@ class SpecCache:
 def _parse_stored(bpmn: bytes, process_key: str, decisions: Mapping[str, str] | None = None) -> Specs:
     """Parse bytes that passed intake when they were deployed (hardened parser, no lint), with their tables."""
     root = reparse(bpmn)
-    spec, subprocess_specs = parse_specs(root, process_key, tables_of(stored_decisions(decisions)))
+    spec, subprocess_specs = parse_specs(root, process_key, read_decisions(stored_decisions(decisions)))
     return Specs(spec, subprocess_specs, process_parameters(root, process_key), start_form(root, process_key),
                  message_forms(root))
 
