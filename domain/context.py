@@ -17,14 +17,26 @@ from engine import Text
 
 from .control_points import money
 from .forms import SEVERITIES, SOURCES, TERMS
-from .records import INDUSTRIES, REGIONS, Complaint, Contact, Customer, Forecast, Lead, Quote, QuoteRevision, WeeklyReport
+from .records import (
+    CUSTOMER_CLASSES,
+    INDUSTRIES,
+    REGIONS,
+    Complaint,
+    Contact,
+    Customer,
+    Forecast,
+    Lead,
+    Quote,
+    QuoteRevision,
+    WeeklyReport,
+)
 
 Fact = dict[str, Any]  # {"key", "label", "label_zh", "value"}
 
 
 # Coded values shown by their names: region "east" reads East / 华东.
 CHOICES = {"region": REGIONS, "industry": INDUSTRIES, "payment_terms": TERMS, "severity": SEVERITIES,
-           "source": SOURCES}
+           "source": SOURCES, "customer_class": CUSTOMER_CLASSES, "longest_payment_terms": TERMS}
 
 
 def fact(key: str, label: str, label_zh: str, value: Any) -> Fact:
@@ -43,8 +55,10 @@ def _from_data(data: Mapping[str, Any], *fields: tuple[str, str, str]) -> list[F
 def requested_customer(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     """What the new-customer request says (entered by the salesperson)."""
     return _from_data(data, ("customer_name", "Customer", "客户名称"), ("region", "Region", "区域"),
-                      ("industry", "Industry", "行业"), ("requested_credit_limit", "Requested credit limit", "申请信用额度"),
-                      ("contact_name", "Contact person", "联系人"))
+                      ("industry", "Industry", "行业"), ("customer_class", "Customer class", "客户等级"),
+                      ("requested_credit_limit", "Requested credit limit", "申请信用额度"),
+                      ("contact_name", "Contact person", "联系人"),
+                      ("longest_payment_terms", "Longest terms the class may get", "该等级最长付款条件"))
 
 
 def existing_customer(session: Session, data: Mapping[str, Any]) -> list[Fact]:
@@ -79,6 +93,7 @@ def customer_credit(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     amount = Decimal(str(data.get("amount") or 0))
     usage = (customer.credit_used + amount) / customer.credit_limit if customer.credit_limit > 0 else None
     return [fact("customer", "Customer", "客户", customer.name),
+            fact("customer_class", "Customer class", "客户等级", customer.customer_class),
             fact("credit_limit", "Credit limit", "信用额度", customer.credit_limit),
             fact("credit_used", "Credit used", "已用额度", customer.credit_used),
             fact("usage_with_order", "Usage with this order", "含本单的额度使用率",
@@ -115,7 +130,8 @@ def complaint(session: Session, data: Mapping[str, Any]) -> list[Fact]:
     complaint_id = data.get("complaint_id") or (registered.get("complaint_id") if isinstance(registered, dict) else None)
     record = session.get(Complaint, complaint_id or 0)
     customer = session.get(Customer, (record.customer_id if record else None) or data.get("customer_id") or 0)
-    facts = [fact("customer", "Customer", "客户", customer.name)] if customer else []
+    facts = [fact("customer", "Customer", "客户", customer.name),
+             fact("customer_class", "Customer class", "客户等级", customer.customer_class)] if customer else []
     contact = session.get(Contact, data.get("contact_id") or 0) if isinstance(data.get("contact_id"), int) else None
     if contact is not None:
         facts.append(fact("contact", "Contact who complained", "投诉联系人",

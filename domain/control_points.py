@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from engine import ControlPoint, ServiceCall, uses_call
 
 from .forecasting import won_in
+from .forms import TERMS
 from .notifications import notify
-from .records import Customer, Forecast, Order, Payment, Quote, QuoteRevision, record_of
+from .records import CUSTOMER_CLASSES, Customer, Forecast, Order, Payment, Quote, QuoteRevision, record_of
 
 
 class ControlPointViolation(Exception):
@@ -125,6 +126,34 @@ def check_quote_price(call: ServiceCall, order_id: int) -> QuoteCheck:
     return {"blocked": blocked, "approved_price": None if approved is None else float(approved)}
 
 
+class PaymentTermsCheck(TypedDict):
+    """What the payment terms control point answers (conditions read `terms_check['blocked']`)."""
+
+    payment_terms: str
+    longest: str
+    blocked: bool
+
+
+TERMS_ORDER = tuple(TERMS)  # shortest first: what "longer terms" means
+
+
+def check_payment_terms(call: ServiceCall, customer_id: int, payment_terms: str,
+                        longest: str | None = None) -> PaymentTermsCheck:
+    """Service: the payment terms a review approved are no longer than the customer's class may get (`longest`, as
+    the model's table decides it by class). Longer terms fire the control point: the salesperson is alerted and the
+    terms go back to review."""
+    longest = longest or TERMS_ORDER[-1]
+    for terms in (payment_terms, longest):
+        if terms not in TERMS_ORDER:
+            raise ValueError(f"payment terms {terms!r} are not one of {', '.join(TERMS_ORDER)}")
+    customer = _customer(call, customer_id)
+    blocked = TERMS_ORDER.index(payment_terms) > TERMS_ORDER.index(longest)
+    if blocked:
+        fire(call, PAYMENT_TERMS, customer.owner, customer_id=customer_id, customer_class=customer.customer_class,
+             payment_terms=payment_terms, longest=longest)
+    return {"payment_terms": payment_terms, "longest": longest, "blocked": blocked}
+
+
 class ForecastCheck(TypedDict):
     """What the forecast deviation control point answers once the month has closed (conditions read
     `deviation['above']`)."""
@@ -211,6 +240,13 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
         return (f"{who}: {order} is for {amount}, but {quote}'s approved price is {approved}; a sales manager must "
                 "approve the difference.", f"{who_zh}：{_zh(order)} 金额 {amount}，但报价单 {quote} 的批准价格为 {approved}；"
                 "须由销售经理批准差异。")
+    if point == "payment_terms_class":
+        terms, terms_zh = TERMS.get(str(evidence.get("payment_terms")), ("?", "?"))
+        longest, longest_zh = TERMS.get(str(evidence.get("longest")), ("?", "?"))
+        grade, grade_zh = CUSTOMER_CLASSES.get(str(evidence.get("customer_class")), ("?", "?"))
+        return (f"{who}: {terms} is longer than a customer of class {grade} may get (at most {longest.lower()}); the terms "
+                "go back to review.",
+                f"{who_zh}：{terms_zh}超出{grade_zh}可享有的付款条件（最长{longest_zh}）；付款条件退回重新审核。")
     if point == "forecast_deviation":
         period, deviation = evidence.get("period", "?"), _percent(evidence.get("deviation"))
         forecast, actual = money(evidence.get("forecast_amount")), money(evidence.get("actual"))
@@ -239,16 +275,22 @@ def money(value: Any) -> str:
 CREDIT_USAGE = ControlPoint(
     "credit_usage", "Credit usage at or above the alert band blocks new orders", "信用额度使用率达到预警线时冻结新订单",
     "(credit used + this order) / credit limit", "block", service="check_credit", check=check_credit,
-    parameter="credit_alert_threshold", default_threshold=0.9, functions={"credit_usage": uses_call(credit_usage)})
+    parameter="credit_alert_threshold", default_threshold=0.9, limit_input="threshold",
+    functions={"credit_usage": uses_call(credit_usage)})
 PREPAYMENT = ControlPoint(
     "prepayment", "Prepayment customers: no release before the money arrives", "预付款客户：款项到账前不得下单出货",
     "payments received for the order / order amount", "block", service="check_prepayment", check=check_prepayment,
     default_threshold=1.0, functions={"prepayment_received": uses_call(prepayment_received)})
+PAYMENT_TERMS = ControlPoint(
+    "payment_terms_class", "Payment terms no longer than the customer's class may get", "付款条件不得超出客户等级所允许的期限",
+    "approved payment terms vs the longest the class may get (decision table)", "block",
+    service="check_payment_terms", check=check_payment_terms, limit_input="longest")
 QUOTE_PRICE = ControlPoint(
     "approved_quote_price", "Prices only from an approved quote revision", "价格只能来自已审批的报价版本",
     "order amount vs approved revision price", "block", service="check_quote_price", check=check_quote_price)
 FORECAST = ControlPoint(
     "forecast_deviation", "A forecast more than 30 % off needs a reason the sales manager accepts",
     "预测偏差超过 30% 须说明原因并经销售经理认可", "|won in the month - forecast| / forecast", "require_approval",
-    service="check_forecast", check=check_forecast, parameter="forecast_deviation_threshold", default_threshold=0.3)
-CONTROL_POINTS = (CREDIT_USAGE, PREPAYMENT, QUOTE_PRICE, FORECAST)
+    service="check_forecast", check=check_forecast, parameter="forecast_deviation_threshold", default_threshold=0.3,
+    limit_input="threshold")
+CONTROL_POINTS = (CREDIT_USAGE, PREPAYMENT, PAYMENT_TERMS, QUOTE_PRICE, FORECAST)

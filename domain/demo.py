@@ -31,6 +31,8 @@ CITIES = ("Hangzhou 杭州", "Suzhou 苏州", "Ningbo 宁波", "Xiamen 厦门", 
           "Qingdao 青岛", "Dalian 大连", "Foshan 佛山")
 TRADES = ("Machinery 机械", "Electronics 电子", "Foods 食品", "Logistics 物流", "Textiles 纺织", "Chemicals 化工",
           "Medical 医疗", "Packaging 包装")
+# The classes new customers are proposed in, in turn (most are standard; a few key accounts, some on watch).
+CLASS_MIX = ("standard", "standard", "key", "standard", "watch", "standard", "strategic", "standard")
 PRODUCTS = ("CNC-500", "Cold chain box", "Sensor kit S2", "Pump P-80", "Control cabinet")
 PROBABILITY = {"qualification": 10, "needs_analysis": 30, "proposal": 50, "negotiation": 75}
 NEGLECTED = 0.08  # the share of tasks left lying for days or weeks
@@ -198,9 +200,12 @@ class Quarter:
             "customer_info": lambda: {
                 **self._customer_facts(data.get("customer_id")),
                 "requested_credit_limit": self.random.choice((100_000, 300_000, 600_000, 1_200_000)),
-                "payment_terms": self.random.choice(list(TERMS))},
+                "payment_terms": self.random.choice(list(TERMS)),
+                "customer_class": CLASS_MIX[self.serial % len(CLASS_MIX)]},
             "payment_terms_review": lambda: {"payment_terms_approved": r() < 0.9,
                                              "payment_terms": data.get("payment_terms") or "net30"},
+            "payment_terms_exception": lambda: {"terms_exception_approved": r() < 0.5,
+                                                "terms_exception_reason": "paid on time for three years elsewhere"},
             "credit_limit_review": lambda: {"credit_limit_approved": r() < 0.85,
                                             "approved_credit_limit": float(data.get("requested_credit_limit") or 0)},
             "general_manager_approval": lambda: {"gm_approved": r() < 0.8},

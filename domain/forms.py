@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import FieldError, Text, field_error
 
 from .lookup import REFERENCES
-from .records import INDUSTRIES, REGIONS
+from .records import CUSTOMER_CLASSES, INDUSTRIES, REGIONS
 
 Field = tuple[str, dict[str, Any]]
 MAX_AMOUNT = 10_000_000_000  # ten billion: anything above is a typing error, not an order
@@ -67,9 +67,11 @@ def decision(name: str, en: str, zh: str) -> Field:
     return name, {"type": "boolean", "title": en, "x-title-zh": zh, "x-decision": True}
 
 
-def choice(name: str, en: str, zh: str, options: dict[str, tuple[str, str]]) -> Field:
+def choice(name: str, en: str, zh: str, options: dict[str, tuple[str, str]], default: str | None = None) -> Field:
+    """One of `options`; with a `default`, the form starts at it and a submission may leave it out."""
     labels = {value: {"en": label_en, "zh": label_zh} for value, (label_en, label_zh) in options.items()}
-    return name, {"type": "string", "title": en, "x-title-zh": zh, "enum": list(options), "x-enum-labels": labels}
+    spec = {"type": "string", "title": en, "x-title-zh": zh, "enum": list(options), "x-enum-labels": labels}
+    return name, spec if default is None else {**spec, "default": default}
 
 
 def form(title_en: str, title_zh: str, *fields: Field, optional: tuple[str, ...] = (),
@@ -148,15 +150,20 @@ FORMS: dict[str, dict[str, Any]] = {
                           choice("industry", "Industry", "行业", INDUSTRIES),
                           number("requested_credit_limit", "Requested credit limit", "申请信用额度"),
                           choice("payment_terms", "Payment terms", "付款条件", TERMS),
+                          choice("customer_class", "Customer class", "客户等级", CUSTOMER_CLASSES, default="standard"),
                           text("contact_name", "Contact person", "联系人", 128),
                           text("contact_phone", "Contact phone", "联系电话", 64, nullable=True),
-                          optional=("contact_phone",),
+                          optional=("contact_phone", "customer_class"),
                           context=("existing_customer",)),
     "payment_terms_review": form("Payment terms review", "付款条件审核",
                                  decision("payment_terms_approved", "Payment terms approved", "同意付款条件"),
                                  choice("payment_terms", "Payment terms", "付款条件", TERMS), COMMENT,
                                  optional=("comment",),
                                  context=("requested_customer",)),
+    "payment_terms_exception": form("Longer payment terms than the class may get", "超出客户等级的付款条件",
+                                    decision("terms_exception_approved", "Allow these terms", "同意该付款条件"),
+                                    text("terms_exception_reason", "Reason", "理由", 1000, minLength=3),
+                                    context=("requested_customer", "review_so_far")),
     "credit_limit_review": form("Credit limit review", "信用额度审核",
                                 decision("credit_limit_approved", "Credit limit approved", "同意信用额度"),
                                 number("approved_credit_limit", "Approved credit limit", "核定信用额度"), COMMENT,

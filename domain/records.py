@@ -28,6 +28,9 @@ def record_of(session: Any, record: type[R], record_id: int, lock: bool = False)
 REGIONS = {"east": ("East", "华东"), "north": ("North", "华北"), "south": ("South", "华南"), "west": ("West", "西部")}
 INDUSTRIES = {"manufacturing": ("Manufacturing", "制造业"), "retail": ("Retail", "零售"),
               "energy": ("Energy", "能源"), "services": ("Services", "服务业")}
+# The customer's class (tier): what the decision tables read for payment terms, the credit block and the SLA.
+CUSTOMER_CLASSES = {"strategic": ("Strategic", "战略客户"), "key": ("Key account", "重点客户"),
+                    "standard": ("Standard", "普通客户"), "watch": ("On watch", "观察客户")}
 
 
 class Record(DeclarativeBase):
@@ -151,6 +154,7 @@ class Customer(Record):
     credit_limit: Mapped[Decimal] = mapped_column(default=Decimal(0))
     credit_used: Mapped[Decimal] = mapped_column(default=Decimal(0))
     payment_terms: Mapped[str] = mapped_column(String(16), default="net30")  # prepayment, net30, net60
+    customer_class: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
     owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
     # The credit limit the last completed approval set, by whom, in which case: a credit limit that differs

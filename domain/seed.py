@@ -45,13 +45,13 @@ RULES = [
     ("service_supervisor", None, None, "sue"),
 ]
 CUSTOMERS = [
-    # name, region, industry, credit limit, credit used, terms, owner, contact (name, phone)
+    # name, region, industry, credit limit, credit used, terms, owner, contact (name, phone), class
     ("Shanghai Precision Machinery 上海精密机械", "east", "manufacturing", 1_000_000, 850_000, "net30", "alice",
-     ("Zhou Min 周敏", "021-5555-0101")),
+     ("Zhou Min 周敏", "021-5555-0101"), "standard"),
     ("Guangzhou Fresh Retail 广州鲜品零售", "south", "retail", 500_000, 50_000, "prepayment", "bob",
-     ("Huang Lei 黄磊", "020-5555-0202")),
+     ("Huang Lei 黄磊", "020-5555-0202"), "standard"),
     ("Beijing Energy Group 北京能源集团", "north", "energy", 2_000_000, 200_000, "net60", "alice",
-     ("Ma Jun 马骏", "010-5555-0303")),
+     ("Ma Jun 马骏", "010-5555-0303"), "standard"),
 ]
 
 
@@ -73,8 +73,8 @@ def load_demo(session: Session, now: datetime | None = None) -> dict:
         session.add_all(AssignmentRule(group_key=g, region=r, industry=i, username=u) for g, r, i, u in RULES)
         added["rules"] = len(RULES)
     if session.scalar(select(Customer.id).limit(1)) is None:
-        for name, region, industry, limit, used, terms, owner, (contact, phone) in CUSTOMERS:
-            customer = Customer(name=name, region=region, industry=industry, status="active",
+        for name, region, industry, limit, used, terms, owner, (contact, phone), grade in CUSTOMERS:
+            customer = Customer(name=name, region=region, industry=industry, status="active", customer_class=grade,
                                 credit_limit=Decimal(limit), credit_used=Decimal(used), payment_terms=terms,
                                 owner=owner, created_at=now, approved_credit_limit=Decimal(limit))
             session.add(customer)

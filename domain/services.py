@@ -19,13 +19,14 @@ from . import forecasting
 from .control_points import PREPAYMENT, ControlPointViolation, check_prepayment, customer_for_update
 from .directory import groups_of, members_of, responsible
 from .notifications import notify
-from .records import Complaint, Contact, Customer, Lead, Opportunity, Order, Payment, record_of
+from .records import CUSTOMER_CLASSES, Complaint, Contact, Customer, Lead, Opportunity, Order, Payment, record_of
 
 SALES = "sales"  # the group whose members own customers and their opportunities
 
 SOURCE_POINTS = {"referral": 25, "partner": 20, "fair": 15, "web": 10, "cold_call": 5}
 TIMELINE_POINTS = {"this_quarter": 25, "this_year": 15, "later": 0}
-SLA_HOURS = {"critical": 4, "high": 24, "medium": 72, "low": 120}
+SLA_HOURS = {"critical": 4, "high": 24, "medium": 72, "low": 120}  # where a model decides no SLA of its own
+MAX_SLA_HOURS = 24 * 366
 
 
 def capture_lead(call: ServiceCall, company: str, source: str, contact_name: str | None = None,
@@ -120,8 +121,9 @@ def disqualify_lead(call: ServiceCall, lead_id: int, reason: str, nurture: bool 
 
 def register_customer(call: ServiceCall, customer_name: str, region: str, industry: str,
                       requested_credit_limit: float, payment_terms: str, contact_name: str,
-                      contact_phone: str | None = None, customer_id: int | None = None) -> dict[str, Any]:
-    """The customer an application is for, `pending` until approved, with its contact.
+                      contact_phone: str | None = None, customer_id: int | None = None,
+                      customer_class: str = "standard") -> dict[str, Any]:
+    """The customer an application is for, `pending` until approved, with its contact and proposed class.
 
     Without `customer_id` a new customer, owned by the requester; with it, the customer a converted lead left
     awaiting approval, its facts as the application confirms them (its owner stays).
@@ -134,7 +136,9 @@ def register_customer(call: ServiceCall, customer_name: str, region: str, indust
     else:
         customer = _pending(call, customer_id)
         customer.name, customer.region, customer.industry = customer_name, region, industry
-    customer.payment_terms = payment_terms
+    if customer_class not in CUSTOMER_CLASSES:
+        raise ValueError(f"customer class {customer_class!r} is not one of {', '.join(CUSTOMER_CLASSES)}")
+    customer.payment_terms, customer.customer_class = payment_terms, customer_class
     known = call.session.scalar(select(Contact).where(Contact.customer_id == customer.id, Contact.name == contact_name))
     if known is None:
         call.session.add(Contact(customer_id=customer.id, name=contact_name, phone=contact_phone))
@@ -162,7 +166,29 @@ def reject_customer(call: ServiceCall, customer_id: int, reason: str) -> dict[st
     return {"status": "rejected", "reason": reason}
 
 
-def place_order(call: ServiceCall, customer_id: int, amount: float, quote_id: int | None = None) -> dict[str, Any]:
+class PlacedOrder(TypedDict):
+    """What registering an order answers: its id and the customer's class (the credit table reads it)."""
+
+    order_id: int
+    customer_class: str
+
+
+class OpenedComplaint(TypedDict):
+    """What opening a complaint answers: its id and the customer's class (the SLA table reads it)."""
+
+    complaint_id: int
+    customer_class: str
+
+
+class Sla(TypedDict):
+    """A complaint's SLA: hours, an ISO duration for the model's timer, and the due time."""
+
+    hours: float
+    duration: str
+    due_at: str
+
+
+def place_order(call: ServiceCall, customer_id: int, amount: float, quote_id: int | None = None) -> PlacedOrder:
     """Register an order in status `pending`; nothing is released yet."""
     customer = _get(call, Customer, customer_id)
     if customer.status != "active":
@@ -170,13 +196,15 @@ def place_order(call: ServiceCall, customer_id: int, amount: float, quote_id: in
     order = Order(customer_id=customer_id, quote_id=quote_id, amount=Decimal(str(amount)), created_at=call.now)
     call.session.add(order)
     call.session.flush()
-    return {"order_id": order.id}
+    return {"order_id": order.id, "customer_class": customer.customer_class}
 
 
-def record_override(call: ServiceCall, control_point: str, reason: str, order_id: int | None = None) -> dict[str, Any]:
-    """A manager released a blocked case: who and why goes into the history (with the order's customer)."""
+def record_override(call: ServiceCall, control_point: str, reason: str, order_id: int | None = None,
+                    customer_id: int | None = None) -> dict[str, Any]:
+    """A manager released a blocked case: who and why goes into the history (with the order's or the named
+    customer)."""
     order = call.session.get(Order, order_id) if order_id else None
-    customer = call.session.get(Customer, order.customer_id) if order else None
+    customer = call.session.get(Customer, order.customer_id if order else customer_id or 0)
     call.record("control_point_overridden", control_point=control_point, reason=reason, by=call.actor,
                 order_id=order_id, customer=customer.name if customer else None)
     return {"overridden": control_point}
@@ -235,21 +263,28 @@ def send_notification(call: ServiceCall, title: str, body: str = "", user: str |
     return {"notified": recipients}
 
 
-def register_complaint(call: ServiceCall, customer_id: int, product: str, description: str) -> dict[str, Any]:
+def register_complaint(call: ServiceCall, customer_id: int, product: str, description: str) -> OpenedComplaint:
     """Open a complaint record."""
+    customer = _get(call, Customer, customer_id)
     complaint = Complaint(customer_id=int(customer_id), product=product, description=description,
                           created_at=call.now)
     call.session.add(complaint)
     call.session.flush()
-    return {"complaint_id": complaint.id}
+    return {"complaint_id": complaint.id, "customer_class": customer.customer_class}
 
 
-def complaint_sla(call: ServiceCall, complaint_id: int, severity: str) -> dict[str, Any]:
-    """The SLA for a severity: hours, an ISO duration for the model's timer, and the due time."""
-    hours = SLA_HOURS[severity]
+def complaint_sla(call: ServiceCall, complaint_id: int, severity: str, hours: float | None = None) -> Sla:
+    """A complaint's SLA: `hours` as the model's table decided them (by severity and customer class), else the
+    pack's hours for the severity."""
+    if hours is None:
+        hours = SLA_HOURS[severity]
+    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 < hours <= MAX_SLA_HOURS:
+        raise ValueError(f"an SLA is more than 0 and at most {MAX_SLA_HOURS} hours, not {hours!r}")
     complaint = _get(call, Complaint, complaint_id)
     complaint.severity, complaint.sla_due_at = severity, call.now + timedelta(hours=hours)
-    return {"hours": hours, "duration": f"PT{hours}H", "due_at": complaint.sla_due_at.isoformat()}
+    minutes = round(hours * 60)
+    duration = f"PT{minutes // 60}H" + (f"{minutes % 60}M" if minutes % 60 else "")
+    return {"hours": hours, "duration": duration, "due_at": complaint.sla_due_at.isoformat()}
 
 
 def close_complaint(call: ServiceCall, complaint_id: int, resolution: str, compensation: float,

@@ -39,6 +39,7 @@ from .store.tables import ProcessVersion, Webhook
 from .store.versions import SpecCache, find_version, stored_decisions
 
 T = TypeVar("T")
+MAX_TABLE_SOURCES = 500  # versions searched, newest first, for a table a model uploaded alone names
 
 
 class Engine:
@@ -102,9 +103,9 @@ class Engine:
     def deploy(self, bpmn: bytes, process_key: str | None = None, author: str | None = None,
                activate: bool = True, decisions: Mapping[str, bytes] | None = None) -> VersionView:
         """Store checked bytes (a BPMN model and its decision tables) as a new immutable version; the same bytes
-        again give the same version. Without `decisions`, a new version of a deployed process keeps the tables its
-        newest version carries that the model still names (a diagram uploaded alone does not drop its process's
-        decision tables). :raises InvalidModel:"""
+        again give the same version. Without `decisions`, the model runs with the tables its process's newest version
+        carries that it still names, and any other it names as deployed last under that decision id (a diagram
+        uploaded alone does not drop its decision tables). :raises InvalidModel:"""
         if decisions is None:
             decisions = self._kept_decisions(bpmn, process_key)
         model = self.check(bpmn, process_key, decisions)
@@ -125,15 +126,33 @@ class Engine:
         return found
 
     def _kept_decisions(self, bpmn: bytes, process_key: str | None) -> dict[str, bytes]:
+        """The tables a model uploaded alone runs with: those its process's newest version carries, and for a table
+        that one lacks, the newest deployed table under that decision id (as Camunda resolves a decision reference
+        by its key); the new version then carries them, fixed by its content hash."""
         try:
             key = process_key or top_level_process(bpmn)
-            with self.store.read() as session:
-                newest = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == key)
-                                         .order_by(ProcessVersion.version.desc()).limit(1)).first()
-                kept = stored_decisions(newest.decisions) if newest is not None else {}
-            return self.decisions_for(bpmn, kept) if kept else {}
+            wanted = named_decisions(parse_xml(bpmn, len(bpmn) + 1))
         except InvalidModel:
             return {}  # the model is refused by intake itself, with the reasons
+        if not wanted:
+            return {}
+        with self.store.read() as session:
+            newest = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == key)
+                                     .order_by(ProcessVersion.version.desc()).limit(1)).first()
+            kept = {k: v for k, v in (stored_decisions(newest.decisions) if newest is not None else {}).items()
+                    if k in wanted}
+            missing = set(wanted) - set(kept)
+            if missing:
+                carried = session.execute(select(ProcessVersion.decisions).where(ProcessVersion.decisions.is_not(None))
+                                          .order_by(ProcessVersion.id.desc()).limit(MAX_TABLE_SOURCES))
+                for (documents,) in carried:
+                    for decision_id, document in stored_decisions(documents).items():
+                        if decision_id in missing:
+                            kept[decision_id] = document
+                            missing.discard(decision_id)
+                    if not missing:
+                        break
+        return kept
 
     @staticmethod
     def decisions_for(bpmn: bytes, available: Mapping[str, bytes]) -> dict[str, bytes]:

@@ -83,6 +83,7 @@ class ControlPoint:
     check: Callable[..., Any]
     parameter: str | None = None  # the process parameter holding the threshold
     default_threshold: float | None = None
+    limit_input: str | None = None  # the service's argument a model hands the threshold in (a table may decide it)
     functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -75,6 +75,13 @@ def version_bpmn(key: str, version: int):
     return Response(bpmn, mimetype="application/xml")
 
 
+@bp.get("/<key>/versions/<int(max=2147483647):version>/decisions/<decision_id>")
+@operation("One of a version's decision tables, as the DMN document deployed with it (application/xml)", ANYONE,
+           tags=TAGS)
+def version_decision(key: str, version: int, decision_id: str):
+    return Response(engine().authoring.decision(f"{key}@{version}", decision_id), mimetype="application/xml")
+
+
 @bp.get("/<key>/versions/<int(max=2147483647):version>/outline")
 @operation("Business outline: steps, lanes, conditions, forms, timers, control points", ANYONE,
            ok=Outline, tags=TAGS)

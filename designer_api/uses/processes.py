@@ -157,12 +157,17 @@ def catalog(versions: list[VersionView], schedules: dict[str, dict[str, Any]] | 
 def annotated_outline(engine: Engine, ref: str) -> dict[str, Any]:
     """The outline of a model, with the control points its service tasks run and their thresholds."""
     outline = engine.authoring.outline(ref)
+    decided_by = {output["name"]: decision_id for decision_id, table in outline["decisions"].items()
+                  for output in table["outputs"]}
     points = []
     for element_id, step in outline["steps"].items():
         point = engine.pack.control_point_run_by(step["service"])
         if point is not None:
-            threshold = outline["parameters"].get(point.parameter) if point.parameter else None
-            points.append({"element_id": element_id, "threshold": threshold, **point.to_dict()})
+            given = step["inputs"].get(point.limit_input) if point.limit_input else None
+            parameters = outline["parameters"]  # the threshold a parameter holds; a table may decide it per case
+            threshold = parameters[given] if given in parameters else parameters.get(point.parameter or "")
+            points.append({"element_id": element_id, "threshold": threshold, "threshold_from": decided_by.get(given),
+                           **point.to_dict()})
     return {**outline, "control_points": points}
 
 

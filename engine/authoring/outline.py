@@ -13,7 +13,7 @@ from lxml import etree
 from ..intake.dictionary import decision_ref
 from ..intake.properties import ASSIGNEE_FROM, ASSIGNMENT, CANDIDATE_GROUP, DUE_IN, FORM_KEY, NAME_ZH
 from ..intake.xml import NS, local_name, process_name_zh, process_parameters, property_values, reparse
-from ..scripting.decisions import Entry, Table
+from ..scripting.decisions import Entry, ParameterRef, Table
 
 _NOT_STEPS = {"sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
               "textAnnotation", "association", "extensionElements", "documentation", "boundaryEvent"}
@@ -82,6 +82,8 @@ def cell_words(label: str, entry: Entry) -> str:
 
 
 def _value_words(value: Any) -> str:
+    if isinstance(value, ParameterRef):
+        return value.name
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -104,6 +106,8 @@ def _step(process: etree._Element, element: etree._Element, lanes: dict[str, str
         "form": properties.get(FORM_KEY.name), "due_in": properties.get(DUE_IN.name),
         "assignment": {k: properties[k] for k in ASSIGNMENT if properties.get(k)},
         "service": operator.get("id") if operator is not None else None, "timers": timers,
+        "inputs": {p.get("id"): p.get("value") for p in operator.iterfind(
+            "spiffworkflow:parameters/spiffworkflow:parameter", NS)} if operator is not None else {},
     }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from ..pack import Pack
-from ..scripting.decisions import Table
+from ..scripting.decisions import ParameterRef, Table
 from .forms import MODEL_FORM_PREFIX, model_forms
 from .properties import FORM_KEY, MEMBER, START_FOR
 from .timers import SCHEDULE_DATA
@@ -169,7 +169,7 @@ def table_outputs(table: Table) -> dict[str, Type]:
     for index, output in enumerate(table.outputs):
         given = output.values or (*(rule.outputs[index] for rule in table.rules),
                                   *((output.default,) if output.has_default else ()))
-        values = [v for v in given if v is not None]
+        values = [v for v in given if v is not None and not isinstance(v, ParameterRef)]
         if values and all(isinstance(v, str) for v in values):
             written[output.name] = {"type": "enum", "values": sorted(set(values))}
         else:

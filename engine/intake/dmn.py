@@ -30,6 +30,7 @@ from ..scripting.decisions import (
     Table,
     read_entry,
     read_literal,
+    read_output,
     read_values,
 )
 from ..scripting.sandbox import compile_expression
@@ -226,7 +227,7 @@ def _rule(number: int, element: etree._Element, ns: str, columns: list[Column | 
     for cell, output in zip(results, outputs, strict=True):
         text = cell.findtext(f"{{{ns}}}text") or ""
         try:
-            values.append(read_literal(text))
+            values.append(read_output(text))
             texts.append(text.strip())
         except CellError as exc:
             ok = False

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem, Text
-from ..scripting.decisions import Column, Entry, Table, _literal, _number
+from ..scripting.decisions import Column, Entry, ParameterRef, Table, _literal, _number
 
 MAX_CELLS = 200_000  # recursion steps for gaps and unreachable rules
 MAX_REPORTED = 5
@@ -61,7 +61,8 @@ def _where(table: Table, code: str, message: Text, severity: str = "error") -> P
 def _declared_values(table: Table) -> Iterator[Problem]:
     for rule in table.rules:
         for output, value, text in zip(table.outputs, rule.outputs, rule.output_texts or rule.outputs, strict=False):
-            if output.values is not None and value is not None and value not in output.values:
+            if output.values is not None and value is not None and not isinstance(value, ParameterRef) \
+                    and value not in output.values:
                 yield _where(table, "output_value", Text(
                     "rule {rule}, output “{column}”: {value} is not one of its values ({values}); write one of them, "
                     "or add it to the output's values", rule=rule.number, column=output.label, value=text,

@@ -3,7 +3,9 @@
 A table's input entries are DMN *unary tests* — `< 1000000`, `[100000..500000]`, `"east","west"`, `-`,
 `not("vip")` — parsed here into comparisons with literal values (`read_entry`); they are never evaluated as text.
 Only a column's input expression (`requested_credit_limit`, `customer['region']`) runs, through the sandbox, once
-per decision. Output entries are literals (`"general_manager"`, `0.9`, `true`, `null`).
+per decision. Output entries are literals (`"general_manager"`, `0.9`, `true`, `null`) or the name of one of the
+process's parameters (`credit_alert_threshold`: the value the version's parameter holds; lint refuses any other
+name, so an unquoted text is caught before deploy).
 
 `decide` applies the table's hit policy to the rules that match: UNIQUE (exactly one may), FIRST (the first in
 table order), PRIORITY (the match whose outputs come first in the outputs' declared values), ANY (all matches must
@@ -60,6 +62,13 @@ class Test:
         if not _same_kind(value, self.value) or self.value is None:
             return False
         return bool(_ORDER[self.op](value, self.value))
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """An output cell naming a process parameter: the table answers what the version's parameter holds."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,9 @@ class Outcome:
                 "outputs": self.outputs, "defaulted": self.defaulted}
 
 
-def decide(table: Table, read: Callable[[Column], Any]) -> Outcome:
-    """Apply `table` to the values `read` gives for its columns (the sandbox evaluates each input expression).
+def decide(table: Table, read: Callable[[Column], Any], parameter: Callable[[str], Any] | None = None) -> Outcome:
+    """Apply `table` to the values `read` gives for its columns (the sandbox evaluates each input expression);
+    `parameter` gives a process parameter's value to the output cells that name one.
 
     :raises DecisionError: no rule matches and no default is declared; several match under UNIQUE; matches
         disagree under ANY
@@ -196,13 +206,21 @@ def decide(table: Table, read: Callable[[Column], Any]) -> Outcome:
         chosen = sorted(matched, key=lambda rule: _priority(table, rule))
     else:  # RULE ORDER, COLLECT
         chosen = matched
+    def value(cell: Any) -> Any:
+        if not isinstance(cell, ParameterRef):
+            return cell
+        if parameter is None:
+            raise DecisionError(Text("“{table}” answers the process parameter {name}, which nothing here holds",
+                                     table=table.title(), name=cell.name))
+        return parameter(cell.name)
+
     if policy in ("UNIQUE", "ANY", "FIRST", "PRIORITY"):
         outcome.rules = [chosen[0].number] if policy != "ANY" else outcome.rules
-        outcome.outputs = {o.name: v for o, v in zip(table.outputs, chosen[0].outputs, strict=True)}
+        outcome.outputs = {o.name: value(v) for o, v in zip(table.outputs, chosen[0].outputs, strict=True)}
     elif policy == "COLLECT" and table.aggregation:
-        outcome.outputs = {table.outputs[0].name: aggregate(table, [rule.outputs[0] for rule in chosen])}
+        outcome.outputs = {table.outputs[0].name: aggregate(table, [value(rule.outputs[0]) for rule in chosen])}
     else:
-        outcome.outputs = {o.name: [rule.outputs[i] for rule in chosen] for i, o in enumerate(table.outputs)}
+        outcome.outputs = {o.name: [value(rule.outputs[i]) for rule in chosen] for i, o in enumerate(table.outputs)}
     return outcome
 
 
@@ -236,6 +254,8 @@ def _shown(values: Any) -> str:
 
 
 def _literal(value: Any) -> str:
+    if isinstance(value, ParameterRef):
+        return value.name
     if isinstance(value, str):
         return f'"{value}"'
     if value is None:
@@ -263,6 +283,7 @@ def _same_kind(a: Any, b: Any) -> bool:
 _NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _RANGE = re.compile(r"^([\[\(\]])\s*(.+?)\s*\.\.\s*(.+?)\s*([\]\)\[])$", re.S)
 _COMPARE = re.compile(r"^(<=|>=|!=|<|>|=)\s*(.+)$", re.S)
+_NAME = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*")
 
 
 def read_entry(text: str | None) -> Entry:
@@ -292,6 +313,21 @@ def read_literal(text: str | None) -> Any:
     if source in ("", "null"):
         return None
     return _value(source)
+
+
+def read_output(text: str | None) -> Any:
+    """A rule's output cell: a literal, or a name (`ParameterRef`; lint holds it to the process's parameters).
+    :raises CellError:"""
+    source = (text or "").strip()
+    if _NAME.fullmatch(source) and source not in ("true", "false", "null"):
+        return ParameterRef(source)
+    return read_literal(source)
+
+
+def bare_word(name: str) -> Text:
+    """What to say of a bare word that names nothing the table may use."""
+    return Text("{text} is not a value: write \"{text}\" in double quotes for a text (a bare word would be read as "
+                "a name)", text=name)
 
 
 def read_values(text: str | None) -> tuple[Any, ...] | None:
@@ -384,9 +420,8 @@ def _value(text: str) -> Any:
         return None
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
         raise CellError(Text("write {number} without thousands separators", number=text.replace(",", "")))
-    if re.fullmatch(r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*", text):
-        raise CellError(Text("{text} is not a value: write \"{text}\" in double quotes for a text (a bare word "
-                             "would be read as a name)", text=text))
+    if _NAME.fullmatch(text):
+        raise CellError(bare_word(text))
     if text[:1] in "'‘“":
         raise CellError(Text("{text}: write texts in straight double quotes, e.g. \"east\"", text=text))
     raise CellError(Text("{text} is not a value crmflow reads in a table: write a number (500000), a text in "
@@ -406,7 +441,8 @@ class TableEngine:
 
     def result(self, task: Any) -> dict[str, Any]:
         engine = task.workflow.script_engine
-        outcome = decide(self.table, lambda column: engine.evaluate(task, column.expression))
+        outcome = decide(self.table, lambda column: engine.evaluate(task, column.expression),
+                         lambda name: engine.evaluate(task, name))
         hook = getattr(engine, "decided", None)
         if hook is not None:
             hook(task, outcome)

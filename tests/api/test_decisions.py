@@ -15,9 +15,9 @@ def through_credit_review(as_user, key: str, limit: int) -> str:
     return case["id"]
 
 
-def decided(as_user, case_id: str) -> dict:
+def decided(as_user, case_id: str, decision: str = "approval_level") -> dict:
     history = ok(as_user("root").get(f"/api/instances/{case_id}/history"))
-    return next(e for e in history if e["type"] == "decision_evaluated")["data"]
+    return next(e for e in history if e["type"] == "decision_evaluated" and e["data"]["decision"] == decision)["data"]
 
 
 def test_one_cell_of_approval_level_changed_over_the_api_decides_new_cases_only(as_user):
@@ -64,7 +64,7 @@ def test_one_cell_of_approval_level_changed_over_the_api_decides_new_cases_only(
     assert decided(as_user, after)["table"] == "Approval level" and decided(as_user, after)["rules"] == [1]
 
     conformance = ok(as_user("carol").get("/api/reports/conformance?process_key=customer_approval"))
-    [by_rule] = conformance["decisions"]  # the manager sees which rule decided how often
+    [by_rule] = [d for d in conformance["decisions"] if d["decision"] == "approval_level"]  # which rule, how often
     assert (by_rule["element_id"], by_rule["decision"], by_rule["cases"]) == ("Task_DecideApprovalLevel",
                                                                               "approval_level", 2)
     assert sorted((r["rules"], r["cases"]) for r in by_rule["rules"]) == [([1], 1), ([2], 1)]
@@ -111,3 +111,33 @@ def test_a_guided_cell_edit_says_the_rule_in_chinese_too(as_user):
         b"&gt; 500000</text>", b"&gt; 400000</text>", 1), headers=XML))
     chinese = ok(ann.get(f"/api/drafts/{draft['id']}/validation", headers={"Accept-Language": "zh-CN"}))
     assert any("规则 1 和 2 会同时匹配某些情况" in p["message"] for p in chinese["errors"]), chinese
+
+
+def test_a_key_user_lowers_the_watch_class_credit_block_and_a_misspelt_parameter_is_refused(as_user):
+    ann, root = as_user("ann"), as_user("root")
+    deployed = root.get("/api/processes/order_release/versions/1/decisions/credit_block_threshold")
+    assert deployed.status_code == 200 and deployed.mimetype == "application/xml"
+    assert b"credit_alert_threshold" in deployed.data  # the standard class's cell names the process's parameter
+    assert root.get("/api/processes/order_release/versions/1/decisions/nope").status_code == 404
+    draft = ok(ann.post("/api/processes/order_release/copy", json={}), 201)
+    misspelt = deployed.data.replace(b"<text>credit_alert_threshold</text>", b"<text>credit_alert_treshold</text>")
+    ok(ann.put(f"/api/drafts/{draft['id']}/decisions/credit_block_threshold", data=misspelt, headers=XML))
+    findings = ok(ann.get(f"/api/drafts/{draft['id']}/validation"))
+    [problem] = [p for p in findings["errors"] if p["code"] == "rule_cell"]
+    assert problem["element_id"] == "Task_DecideCreditBlock"
+    assert 'rule 3, output “Block from credit usage”: credit_alert_treshold is not a value: write ' \
+        '"credit_alert_treshold" in double quotes' in problem["message"]
+    assert "credit_alert_threshold, second_approval_above" in problem["message"]  # the parameters it may name
+    assert root.post(f"/api/drafts/{draft['id']}/deploy").status_code == 422
+    unquoted = deployed.data.replace(b"<text>0.8</text>", b"<text>watch</text>")
+    revision = ok(ann.get(f"/api/drafts/{draft['id']}"))["revision"]
+    ok(ann.put(f"/api/drafts/{draft['id']}/decisions/credit_block_threshold", data=unquoted,
+               headers={**XML, "If-Match": str(revision)}))
+    [problem] = [p for p in ok(ann.get(f"/api/drafts/{draft['id']}/validation"))["errors"] if p["code"] == "rule_cell"]
+    assert "rule 4" in problem["message"] and '"watch" in double quotes' in problem["message"]
+    ok(ann.post(f"/api/drafts/{draft['id']}/operations", json={"operations": [
+        {"op": "set_rule_cell", "decision": "credit_block_threshold", "rule": 4, "column": "Block from credit usage",
+         "cell": "0.7"}]}))
+    changes = ok(ann.get(f"/api/drafts/{draft['id']}/diff"))["rules_changed"]
+    assert [c["text_en"] for c in changes] == [
+        'credit_block_threshold rule 4: Customer class watch → 0.7 (was 0.8)']

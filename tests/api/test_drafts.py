@@ -92,6 +92,11 @@ def test_the_catalog_shows_lineage_and_control_points(as_user):
     outline = ok(ann.get("/api/processes/order_release_strict/versions/1/outline"))
     credit = next(p for p in outline["control_points"] if p["key"] == "credit_usage")
     assert (credit["element_id"], credit["threshold"], credit["action"]) == ("Service_CheckCredit", 0.8, "block")
+    assert credit["threshold_from"] == "credit_block_threshold"  # by customer class; standard: the parameter
+    terms = ok(ann.get("/api/processes/customer_approval/versions/1/outline"))
+    [check] = [p for p in terms["control_points"] if p["key"] == "payment_terms_class"]
+    assert (check["element_id"], check["threshold"], check["threshold_from"]) == \
+        ("Service_CheckPaymentTerms", None, "payment_terms")
 
 
 def test_a_batch_with_one_bad_operation_changes_nothing(as_user):

@@ -15,6 +15,8 @@ EVIDENCE = {
     "approved_quote_price": [{"customer": "Energy 能源", "order_id": 3, "quote_id": None, "order_amount": 138100.0},
                              {"order_id": 3, "quote_id": 2, "order_amount": 5000, "approved_price": None},
                              {"order_id": 3, "quote_id": 2, "order_amount": 5000, "approved_price": 4800.0}],
+    "payment_terms_class": [{"customer": "Optics 光学", "customer_id": 4, "customer_class": "watch",
+                             "payment_terms": "net60", "longest": "prepayment"}, {}],
     "forecast_deviation": [{"period": "2027-02", "forecast_amount": 100000.0, "actual": 69000.0, "deviation": 0.31,
                             "threshold": 0.3}, {"period": "2027-02", "forecast_amount": 0, "actual": 5000,
                                                 "deviation": 1.0, "threshold": 0.3}],

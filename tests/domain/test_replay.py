@@ -107,7 +107,8 @@ def test_a_changed_decision_table_changes_exactly_the_cases_its_new_rule_decides
     # counted from the recording: the cases the table sent to the general manager for a limit up to 1,000,000
     with quarter.store.read() as session:
         decided = session.scalars(select(HistoryEvent).where(HistoryEvent.process_key == "customer_approval",
-                                                             HistoryEvent.type == "decision_evaluated")).all()
+                                                             HistoryEvent.type == "decision_evaluated",
+                                                             HistoryEvent.element_id == "Task_DecideApprovalLevel")).all()
         reviews = {e.instance_id: e.data["data"] for e in session.scalars(
             select(HistoryEvent).where(HistoryEvent.process_key == "customer_approval",
                                        HistoryEvent.type == "task_completed",

@@ -322,3 +322,33 @@ def test_a_zeebe_business_rule_task_runs_the_table_it_calls(engine):
     engine.deploy(model, decisions=Engine.decisions_for(model, LEVEL_TABLE))
     _, record = decided(engine, amount=250_000, region="east")
     assert record["outputs"] == {"level": "manager"}
+
+
+def with_parameter(bpmn: bytes, name: str, value: str) -> bytes:
+    return bpmn.replace(b'<bpmn:process id="decided" name="Decided" isExecutable="true">',
+                        b'<bpmn:process id="decided" name="Decided" isExecutable="true"><bpmn:extensionElements>'
+                        b'<spiffworkflow:properties><spiffworkflow:property name="%s" value="%s"/>'
+                        b'</spiffworkflow:properties></bpmn:extensionElements>' % (name.encode(), value.encode()))
+
+
+def test_an_output_cell_may_name_a_process_parameter_and_answers_its_value(engine):
+    table = dmn_table([(["< 1000", "-"], ['"auto"']), ([">= 1000", "-"], ["standard_level"])])
+    engine.deploy(with_parameter(decision_model(start_form="approval"), "standard_level", "manager"),
+                  decisions={"approval_level": table})
+    case, record = decided(engine, amount=5_000, region="east")
+    assert record["rules"] == [2] and record["outputs"] == {"level": "manager"}
+    assert [t.element_id for t in engine.tasks(instance_id=case.id)] == ["Task_Review"]
+    outline = engine.authoring.outline("decided")
+    assert outline["decisions"]["approval_level"]["rules"][1]["then"] == ["standard_level"]
+
+
+def test_a_bare_word_in_an_output_cell_that_names_no_parameter_is_refused_with_the_fix(engine):
+    problems = refusal(engine, [(["-", "-"], ["manager"])])
+    assert any(p.startswith("rule_cell") and "rule 1, output “level”" in p and 'write "manager" in double quotes' in p
+               for p in problems), problems
+    with pytest.raises(InvalidModel) as refused:
+        engine.deploy(with_parameter(decision_model(start_form="approval"), "standard_level", "manager"),
+                      decisions={"approval_level": dmn_table([(["-", "-"], ["standard_levle"])])})
+    [problem] = [p for p in refused.value.problems if p.code == "rule_cell"]
+    assert problem.element_id == "Task_Decide" and "name one of the process's parameters (standard_level)" in \
+        problem.message

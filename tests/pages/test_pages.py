@@ -457,3 +457,12 @@ def test_a_case_without_a_business_key_is_titled_by_its_process_and_start_not_by
     heading = page[page.index("<h1>"):page.index("</h1>")]
     assert "New customer approval" in heading and "started" in heading and case.id not in heading
     assert case.id[:8] not in page[page.index("<title>"):page.index("</title>")]
+
+
+def test_the_process_page_says_which_table_decides_a_control_point_s_threshold(signed_in):
+    carol = signed_in("carol")
+    page = carol.get("/processes/order_release/1").get_data(as_text=True)
+    assert "Threshold 0.9, decided by the table “Credit block threshold”" in page
+    carol.get("/language/zh")
+    page = carol.get("/processes/customer_approval/1").get_data(as_text=True)
+    assert "付款条件不得超出客户等级所允许的期限" in page and "由决策表决定 “Longest payment terms”" in page
