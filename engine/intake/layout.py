@@ -7,6 +7,7 @@ the bottom edge of their task. Used for the shipped models and after structured 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -133,7 +134,7 @@ def _layout_process(root: etree._Element, process: etree._Element, participant: 
     for flow in process.findall("bpmn:sequenceFlow", NS):
         source, target = boxes.get(flow.get("sourceRef")), boxes.get(flow.get("targetRef"))
         if source is not None and target is not None:
-            _edge(plane, flow.get("id"), _route(source, target))
+            _edge(plane, flow.get("id"), _route(source, target, boxes.values()))
 
 
 def _columns(nodes: dict[str, etree._Element], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -226,14 +227,24 @@ def _place(nodes: dict[str, etree._Element], columns: dict[str, int], lanes: lis
     return boxes, lane_boxes
 
 
-def _route(source: Box, target: Box) -> list[tuple[float, float]]:
+def _route(source: Box, target: Box, shapes: Iterable[Box] = ()) -> list[tuple[float, float]]:
+    """Orthogonal lines: forward along the source's row and down (or up) just before the target; where that row
+    holds other shapes on the way, along the boundary of the source's row instead and down the gap between the
+    columns, so a line never runs through a shape (a modeler could not click it)."""
     start = (source.right, source.middle)
     end = (target.x, target.middle)
     if target.x > source.right:
-        if abs(source.middle - target.middle) < 1:
-            return [start, end]
         elbow = target.x - 20
-        return [start, (elbow, start[1]), (elbow, end[1]), end]
+        blocked = any(box is not source and box is not target and box.y < source.middle < box.y + box.height
+                      and box.x < elbow and box.right > source.right for box in shapes)
+        if not blocked:
+            if abs(source.middle - target.middle) < 1:
+                return [start, end]
+            return [start, (elbow, start[1]), (elbow, end[1]), end]
+        leave = source.x + source.width / 2 + COLUMN_WIDTH / 2  # the middle of the gap after the source's column
+        arrive = target.x + target.width / 2 - COLUMN_WIDTH / 2  # and before the target's
+        channel = source.middle + (ROW_HEIGHT / 2 if target.middle >= source.middle else -ROW_HEIGHT / 2)
+        return [start, (leave, start[1]), (leave, channel), (arrive, channel), (arrive, end[1]), end]
     # a loop back: leave from the bottom, run under both shapes, enter from below
     below = max(source.y + source.height, target.y + target.height) + 25
     return [(source.x + source.width / 2, source.y + source.height), (source.x + source.width / 2, below),
