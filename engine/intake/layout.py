@@ -245,10 +245,15 @@ def _route(source: Box, target: Box, shapes: Iterable[Box] = ()) -> list[tuple[f
         arrive = target.x + target.width / 2 - COLUMN_WIDTH / 2  # and before the target's
         channel = source.middle + (ROW_HEIGHT / 2 if target.middle >= source.middle else -ROW_HEIGHT / 2)
         return [start, (leave, start[1]), (leave, channel), (arrive, channel), (arrive, end[1]), end]
-    # a loop back: leave from the bottom, run under both shapes, enter from below
-    below = max(source.y + source.height, target.y + target.height) + 25
-    return [(source.x + source.width / 2, source.y + source.height), (source.x + source.width / 2, below),
-            (target.x + target.width / 2, below), (target.x + target.width / 2, target.y + target.height)]
+    # a loop back: leave from the bottom, along the boundary under the source's row, up or down the gap before the
+    # target's column, along the boundary under the target's row, enter from below
+    source_x, target_x = source.x + source.width / 2, target.x + target.width / 2
+    under_source, under_target = source.middle + ROW_HEIGHT / 2, target.middle + ROW_HEIGHT / 2
+    leave, enter = (source_x, source.y + source.height), (target_x, target.y + target.height)
+    if abs(under_source - under_target) < 1:
+        return [leave, (source_x, under_source), (target_x, under_target), enter]
+    gap = target_x - COLUMN_WIDTH / 2
+    return [leave, (source_x, under_source), (gap, under_source), (gap, under_target), (target_x, under_target), enter]
 
 
 def _shape(plane: etree._Element, element_id: str, box: Box, **attributes: str) -> None:
