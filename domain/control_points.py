@@ -140,8 +140,8 @@ TERMS_ORDER = tuple(TERMS)  # shortest first: what "longer terms" means
 def check_payment_terms(call: ServiceCall, customer_id: int, payment_terms: str,
                         longest: str | None = None) -> PaymentTermsCheck:
     """Service: the payment terms a review approved are no longer than the customer's class may get (`longest`, as
-    the model's table decides it by class). Longer terms fire the control point: the salesperson is alerted and the
-    terms go back to review."""
+    the model's table decides it by class). Longer terms fire the control point: the salesperson is alerted and a
+    credit manager decides on the exception."""
     longest = longest or TERMS_ORDER[-1]
     for terms in (payment_terms, longest):
         if terms not in TERMS_ORDER:
@@ -244,9 +244,9 @@ def alert_words(point: str, evidence: dict[str, Any]) -> tuple[str, str]:
         terms, terms_zh = TERMS.get(str(evidence.get("payment_terms")), ("?", "?"))
         longest, longest_zh = TERMS.get(str(evidence.get("longest")), ("?", "?"))
         grade, grade_zh = CUSTOMER_CLASSES.get(str(evidence.get("customer_class")), ("?", "?"))
-        return (f"{who}: {terms} is longer than a customer of class {grade} may get (at most {longest.lower()}); the terms "
-                "go back to review.",
-                f"{who_zh}：{terms_zh}超出{grade_zh}可享有的付款条件（最长{longest_zh}）；付款条件退回重新审核。")
+        return (f"{who}: {terms} is longer than a customer of class {grade} may get (at most {longest.lower()}); a "
+                "credit manager decides whether to allow it.",
+                f"{who_zh}：{terms_zh}超出{grade_zh}可享有的付款条件（最长{longest_zh}）；由信用经理决定是否特批。")
     if point == "forecast_deviation":
         period, deviation = evidence.get("period", "?"), _percent(evidence.get("deviation"))
         forecast, actual = money(evidence.get("forecast_amount")), money(evidence.get("actual"))

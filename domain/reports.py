@@ -469,6 +469,9 @@ FIELDS: dict[str, Column] = {c.key: c for c in (
     C("blocked", "Blocked", "已冻结", "text"), C("required", "Required", "需要", "text"),
     C("received", "Received", "已收到", "text"), C("actual", "Won", "实际赢单", "money"),
     C("won_deals", "Deals won", "赢单数"), C("deviation", "Deviation", "偏差", "percent"),
+    C("payment_terms", "Payment terms", "付款条件", "text"), C("longest", "Longest terms allowed", "最长付款条件", "text"),
+    C("customer_class", "Customer class", "客户等级", "text"),
+    C("requested_credit_limit", "Requested credit limit", "申请信用额度", "money"),
 )}
 
 

@@ -466,3 +466,5 @@ def test_the_process_page_says_which_table_decides_a_control_point_s_threshold(s
     carol.get("/language/zh")
     page = carol.get("/processes/customer_approval/1").get_data(as_text=True)
     assert "付款条件不得超出客户等级所允许的期限" in page and "由决策表决定 “Longest payment terms”" in page
+    outline = page[page.index('class="list outline"'):]
+    assert "审批超出等级的付款条件" in outline and "信用管理" in outline  # steps and lanes as people call them
