@@ -128,6 +128,8 @@ def register_customer(call: ServiceCall, customer_name: str, region: str, indust
     Without `customer_id` a new customer, owned by the requester; with it, the customer a converted lead left
     awaiting approval, its facts as the application confirms them (its owner stays).
     """
+    if customer_class not in CUSTOMER_CLASSES:
+        raise ValueError(f"customer class {customer_class!r} is not one of {', '.join(CUSTOMER_CLASSES)}")
     if customer_id is None:
         customer = Customer(name=customer_name, region=region, industry=industry, status="pending",
                             credit_limit=Decimal(0), owner=call.actor, created_at=call.now)
@@ -136,8 +138,6 @@ def register_customer(call: ServiceCall, customer_name: str, region: str, indust
     else:
         customer = _pending(call, customer_id)
         customer.name, customer.region, customer.industry = customer_name, region, industry
-    if customer_class not in CUSTOMER_CLASSES:
-        raise ValueError(f"customer class {customer_class!r} is not one of {', '.join(CUSTOMER_CLASSES)}")
     customer.payment_terms, customer.customer_class = payment_terms, customer_class
     known = call.session.scalar(select(Contact).where(Contact.customer_id == customer.id, Contact.name == contact_name))
     if known is None:
