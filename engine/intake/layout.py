@@ -249,11 +249,11 @@ def _route(source: Box, target: Box, shapes: Iterable[Box] = ()) -> list[tuple[f
     # target's column, along the boundary under the target's row, enter from below
     source_x, target_x = source.x + source.width / 2, target.x + target.width / 2
     under_source, under_target = source.middle + ROW_HEIGHT / 2, target.middle + ROW_HEIGHT / 2
-    leave, enter = (source_x, source.y + source.height), (target_x, target.y + target.height)
+    out_of, into = (source_x, source.y + source.height), (target_x, target.y + target.height)
     if abs(under_source - under_target) < 1:
-        return [leave, (source_x, under_source), (target_x, under_target), enter]
+        return [out_of, (source_x, under_source), (target_x, under_target), into]
     gap = target_x - COLUMN_WIDTH / 2
-    return [leave, (source_x, under_source), (gap, under_source), (gap, under_target), (target_x, under_target), enter]
+    return [out_of, (source_x, under_source), (gap, under_source), (gap, under_target), (target_x, under_target), into]
 
 
 def _shape(plane: etree._Element, element_id: str, box: Box, **attributes: str) -> None:
