@@ -14,12 +14,13 @@ Work is bounded: a table whose pieces would multiply beyond `MAX_CELLS` is check
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem, Text
-from ..scripting.decisions import Column, Entry, ParameterRef, Table, _literal, _number
+from ..scripting.decisions import Column, Entry, ParameterRef, Table, Test, _literal, _number
 
 MAX_CELLS = 200_000  # recursion steps for gaps and unreachable rules
 MAX_REPORTED = 5
@@ -43,7 +44,9 @@ def lint_table(table: Table, domains: Mapping[str, Sequence[Any]] | None = None)
     if any(p is None for p in pieces):
         return problems  # a column mixes kinds of values: nothing can be proved about it
     columns = [p for p in pieces if p is not None]
-    masks = [[_mask(rule.entries[i], columns[i]) for i in range(len(columns))] for rule in table.rules]
+    numeric = [[piece.value for piece in column] if all(_number(piece.value) for piece in column) else None
+               for column in columns]
+    masks = [[_mask(rule.entries[i], columns[i], numeric[i]) for i in range(len(columns))] for rule in table.rules]
     if table.hit_policy == "UNIQUE":
         problems += _overlaps(table, masks)
     budget = [MAX_CELLS]
@@ -108,12 +111,47 @@ def _pieces(column: Column, entries: list[Entry], domain: Sequence[Any] | None) 
     return None
 
 
-def _mask(entry: Entry, pieces: list[_Piece]) -> int:
+def _mask(entry: Entry, pieces: list[_Piece], numbers: list[Any] | None = None) -> int:
+    """The pieces a cell matches, as bits. Over a column of numbers (`numbers`: the pieces' values, ascending) each
+    test is an interval found by bisection, so a table of many rules costs rules x log(pieces), not rules x pieces."""
+    full = (1 << len(pieces)) - 1
+    if entry.anything:
+        return full
+    if numbers is not None:
+        hit = 0
+        for test in entry.tests:
+            hit |= _interval(test, numbers, full)
+        return full ^ hit if entry.negated else hit
     mask = 0
     for index, piece in enumerate(pieces):
-        if entry.anything or entry.holds(piece.value):  # "another value" is a text no cell names
+        if entry.holds(piece.value):  # "another value" is a text no cell names
             mask |= 1 << index
     return mask
+
+
+def _interval(test: Test, numbers: list[Any], full: int) -> int:
+    """The bits of the ascending `numbers` that `test` holds for (exactly as Test.holds decides)."""
+    if test.op == "range":
+        if test.low is None or test.high is None:
+            return 0
+        low = bisect_left(numbers, test.low) if test.low_closed else bisect_right(numbers, test.low)
+        high = bisect_right(numbers, test.high) if test.high_closed else bisect_left(numbers, test.high)
+        return _bits(low, high)
+    if not _number(test.value):  # another kind of value never equals or compares with a number
+        return full if test.op == "!=" else 0
+    if test.op in ("=", "!="):
+        at = bisect_left(numbers, test.value)
+        same = _bits(at, at + 1) if at < len(numbers) and numbers[at] == test.value else 0
+        return same if test.op == "=" else full ^ same
+    bounds = {"<": (0, bisect_left(numbers, test.value)), "<=": (0, bisect_right(numbers, test.value)),
+              ">": (bisect_right(numbers, test.value), len(numbers)), ">=": (bisect_left(numbers, test.value),
+                                                                             len(numbers))}
+    return _bits(*bounds[test.op])
+
+
+def _bits(low: int, high: int) -> int:
+    """Bits low..high-1."""
+    return ((1 << high) - 1) ^ ((1 << low) - 1) if high > low else 0
 
 
 def _overlaps(table: Table, masks: list[list[int]]) -> list[Problem]:
