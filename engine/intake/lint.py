@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..errors import InvalidData, Problem, SandboxViolation, Text, template
 from ..pack import Pack
-from ..scripting.decisions import ParameterRef, Table, bare_word
+from ..scripting.decisions import Table
 from ..scripting.sandbox import SAFE_BUILTINS, Program, compile_expression, compile_script
 from . import timers
 from .checker import findings_for, separators
@@ -75,25 +75,10 @@ def _decision_tasks(root: etree._Element, pack: Pack, dictionary: Dictionary,
                 domains[column.expression] = list(known.get("values") or [])
         if ref not in linted:
             linted.add(ref)
-            yield from _parameter_cells(table, task, dictionary)
-            for found in lint_table(table, domains):
+            for found in lint_table(table, domains, dictionary.parameters):
                 yield Problem(found.code, Text("decision “{table}”: {message}", table=table.title(),
                                                message=found.message), task.get("id"), task.get("name"),
                               task.sourceline, found.severity)
-
-
-def _parameter_cells(table: Table, task: etree._Element, dictionary: Dictionary) -> Iterator[Problem]:
-    """An output cell may name a process parameter (the table answers its value); any other bare word is a text
-    written without its quotes."""
-    for rule in table.rules:
-        for output, value in zip(table.outputs, rule.outputs, strict=True):
-            if isinstance(value, ParameterRef) and value.name not in dictionary.parameters:
-                known = ", ".join(sorted(dictionary.parameters))
-                hint = Text("{problem}, or name one of the process's parameters ({known})", problem=bare_word(
-                    value.name), known=known) if known else bare_word(value.name)
-                yield problem_at("rule_cell", Text("decision “{table}”: rule {rule}, output “{column}”: {problem}",
-                                                   table=table.title(), rule=rule.number, column=output.label,
-                                                   problem=hint), task)
 
 
 def _gateways(root: etree._Element, pack: Pack) -> Iterator[Problem]:

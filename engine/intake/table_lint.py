@@ -15,12 +15,12 @@ Work is bounded: a table whose pieces would multiply beyond `MAX_CELLS` is check
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem, Text
-from ..scripting.decisions import Column, Entry, ParameterRef, Table, Test, _literal, _number
+from ..scripting.decisions import Column, Entry, ParameterRef, Table, Test, _literal, _number, bare_word
 
 MAX_CELLS = 200_000  # recursion steps for gaps and unreachable rules
 MAX_REPORTED = 5
@@ -35,10 +35,14 @@ class _Piece:
     words: str
 
 
-def lint_table(table: Table, domains: Mapping[str, Sequence[Any]] | None = None) -> list[Problem]:
+def lint_table(table: Table, domains: Mapping[str, Sequence[Any]] | None = None,
+               parameters: Collection[str] | None = None) -> list[Problem]:
     """What lint says about one table. `domains`: the values the case data may give a column's expression (the
-    choices of the field it reads), to judge gaps over what can really arrive."""
+    choices of the field it reads), to judge gaps over what can really arrive; `parameters`: the process parameters
+    an output cell may name (where given, a bare word naming none of them is refused)."""
     problems = list(_declared_values(table))
+    if parameters is not None:
+        problems += _parameter_cells(table, parameters)
     pieces = [_pieces(column, [rule.entries[i] for rule in table.rules], (domains or {}).get(column.expression))
               for i, column in enumerate(table.columns)]
     if any(p is None for p in pieces):
@@ -80,6 +84,19 @@ def _declared_values(table: Table) -> Iterator[Problem]:
                     "rule {rule}, input “{column}”: {value} is not one of its values ({values})", rule=rule.number,
                     column=column.label, value=", ".join(_literal(v) for v in outside),
                     values=", ".join(_literal(v) for v in column.values)))
+
+
+def _parameter_cells(table: Table, parameters: Collection[str]) -> Iterator[Problem]:
+    """An output cell may name a process parameter (the table answers its value); any other bare word is a text
+    written without its quotes."""
+    known = ", ".join(sorted(parameters))
+    for rule in table.rules:
+        for output, value in zip(table.outputs, rule.outputs, strict=True):
+            if isinstance(value, ParameterRef) and value.name not in parameters:
+                problem = Text("{problem}, or name one of the process's parameters ({known})",
+                               problem=bare_word(value.name), known=known) if known else bare_word(value.name)
+                yield _where(table, "rule_cell", Text("rule {rule}, output “{column}”: {problem}", rule=rule.number,
+                                                      column=output.label, problem=problem))
 
 
 def _pieces(column: Column, entries: list[Entry], domain: Sequence[Any] | None) -> list[_Piece] | None:
