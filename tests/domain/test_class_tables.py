@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from domain.records import Complaint, Customer, Notification, Order
 from engine import InvalidData
+from tests.domain.test_order_release import fired, start_priced
 
 PRECISION, ENERGY = 1, 3  # demo customers: 85 % and 10 % of their credit used
 INFO = dict(customer_name="Suzhou Optics 苏州光学", region="east", industry="manufacturing",
@@ -26,16 +27,6 @@ def decided(d, decision: str) -> list[dict]:
     return [e.data for e in d.events("decision_evaluated") if e.data["decision"] == decision]
 
 
-def fired(d, point: str) -> list[dict]:
-    return [e.data for e in d.events("control_point_triggered") if e.data["control_point"] == point]
-
-
-def ordered(crm, desk, customer_id: int, amount: int):
-    d = desk(crm.start("order_release", {"customer_id": customer_id, "amount": amount}, actor="alice"))
-    d.complete("Task_PriceException", "carol", price_exception_approved=True, price_exception_reason="list price")
-    return d
-
-
 @pytest.mark.parametrize(("customer_class", "used", "blocked", "threshold"), [
     ("standard", 870_000, True, 0.9),  # 92 %: the process's credit_alert_threshold
     ("key", 870_000, False, 0.95),
@@ -45,11 +36,11 @@ def ordered(crm, desk, customer_id: int, amount: int):
 ])
 def test_the_credit_block_threshold_follows_the_customer_class(crm, desk, customer_class, used, blocked, threshold):
     set_class(crm, PRECISION, customer_class, used)
-    d = ordered(crm, desk, PRECISION, 50_000)
+    d = start_priced(crm, desk, PRECISION, 50_000)
     [decision] = decided(d, "credit_block_threshold")
     assert decision["inputs"] == {"Customer class": customer_class}
     assert decision["outputs"] == {"credit_block_at": threshold}
-    points = fired(d, "credit_usage")
+    points = [e.data for e in fired(d, "credit_usage")]
     assert bool(points) is blocked
     if blocked:
         assert points[0]["threshold"] == threshold
@@ -65,7 +56,7 @@ def test_standard_customers_keep_the_process_s_alert_threshold(crm, desk):
     crm.authoring.edit(draft.id, [{"op": "set_parameter", "name": "credit_alert_threshold", "value": 0.95}], "ann")
     crm.authoring.deploy(draft.id, "ann")
     set_class(crm, PRECISION, "standard", 870_000)
-    d = ordered(crm, desk, PRECISION, 50_000)
+    d = start_priced(crm, desk, PRECISION, 50_000)
     assert decided(d, "credit_block_threshold")[0]["outputs"] == {"credit_block_at": 0.95}
     assert fired(d, "credit_usage") == [] and d.status == "completed"
 
@@ -94,7 +85,7 @@ def test_terms_longer_than_the_class_may_get_need_the_credit_manager_s_exception
     facts = {f["key"]: f for f in crm.task_context(d.task("Task_PaymentTermsReview").id)}
     assert (facts["longest_payment_terms"]["value"], facts["customer_class"]["value_zh"]) == ("Prepayment", "观察客户")
     d.complete("Task_PaymentTermsReview", "frank", payment_terms_approved=True, payment_terms="net30")
-    [evidence] = fired(d, "payment_terms_class")
+    [evidence] = [e.data for e in fired(d, "payment_terms_class")]
     assert (evidence["payment_terms"], evidence["longest"], evidence["customer_class"], evidence["action"]) == \
         ("net30", "prepayment", "watch", "block")
     assert d.waiting_at() == ["Task_TermsException"]  # not on to the credit limit
@@ -157,7 +148,7 @@ def test_the_complaint_sla_follows_severity_and_customer_class(crm, desk, custom
 
 def test_orders_of_the_customer_record_its_class(crm, desk):
     set_class(crm, ENERGY, "key")
-    d = ordered(crm, desk, ENERGY, 10_000)
+    d = start_priced(crm, desk, ENERGY, 10_000)
     with crm.store.read() as session:
         assert session.scalars(select(Order.status).order_by(Order.id.desc())).first() == "released"
     assert decided(d, "credit_block_threshold")[0]["rules"] == [2]
