@@ -462,9 +462,10 @@ def test_a_case_without_a_business_key_is_titled_by_its_process_and_start_not_by
 def test_the_process_page_says_which_table_decides_a_control_point_s_threshold(signed_in):
     carol = signed_in("carol")
     page = carol.get("/processes/order_release/1").get_data(as_text=True)
-    assert "Threshold 0.9, decided by the table “Credit block threshold”" in page
+    assert "Check credit usage, Threshold 0.9, decided by the table “Credit block threshold” (blocks)" in page
     carol.get("/language/zh")
     page = carol.get("/processes/customer_approval/1").get_data(as_text=True)
     assert "付款条件不得超出客户等级所允许的期限" in page and "由决策表决定 “Longest payment terms”" in page
+    assert "核对付款条件与客户等级" in page and "(阻止)" in page and "(block)" not in page
     outline = page[page.index('class="list outline"'):]
     assert "审批超出等级的付款条件" in outline and "信用管理" in outline  # steps and lanes as people call them
