@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem, Text
-from ..scripting.decisions import Column, Entry, ParameterRef, Table, Test, _literal, _number, bare_word
+from ..scripting.decisions import _NUMBER, Column, Entry, ParameterRef, Table, Test, _literal, _number, bare_word
 
 MAX_CELLS = 200_000  # recursion steps for gaps and unreachable rules
 MAX_REPORTED = 5
@@ -40,7 +40,7 @@ def lint_table(table: Table, domains: Mapping[str, Sequence[Any]] | None = None,
     """What lint says about one table. `domains`: the values the case data may give a column's expression (the
     choices of the field it reads), to judge gaps over what can really arrive; `parameters`: the process parameters
     an output cell may name (where given, a bare word naming none of them is refused)."""
-    problems = list(_declared_values(table))
+    problems = [*_declared_values(table), *_typed_cells(table)]
     if parameters is not None:
         problems += _parameter_cells(table, parameters)
     pieces = [_pieces(column, [rule.entries[i] for rule in table.rules], (domains or {}).get(column.expression))
@@ -84,6 +84,31 @@ def _declared_values(table: Table) -> Iterator[Problem]:
                     "rule {rule}, input “{column}”: {value} is not one of its values ({values})", rule=rule.number,
                     column=column.label, value=", ".join(_literal(v) for v in outside),
                     values=", ".join(_literal(v) for v in column.values)))
+
+
+NUMBER_TYPES = frozenset({"number", "integer", "long", "double"})
+
+
+def _typed_cells(table: Table) -> Iterator[Problem]:
+    """A number written in quotes where the column or output holds numbers ("0.8", "500000") is a text: it would
+    never match, or hand a text to what counts with it."""
+    for rule in table.rules:
+        for output, value in zip(table.outputs, rule.outputs, strict=True):
+            if output.type in NUMBER_TYPES and isinstance(value, str):
+                yield _where(table, "rule_cell", Text("rule {rule}, output “{column}”: {problem}", rule=rule.number,
+                                                      column=output.label, problem=_quoted_number(value)))
+        for column, entry in zip(table.columns, rule.entries, strict=True):
+            texts = [test.value for test in entry.tests if isinstance(test.value, str)]
+            if column.type in NUMBER_TYPES and texts:
+                yield _where(table, "rule_cell", Text("rule {rule}, input “{column}”: {problem}", rule=rule.number,
+                                                      column=column.label, problem=_quoted_number(texts[0])))
+
+
+def _quoted_number(text: str) -> Text:
+    if _NUMBER.fullmatch(text.strip()):
+        return Text("\"{text}\" is a text, but this column holds numbers: write it without the quotes", text=text)
+    return Text("\"{text}\" is a text, but this column holds numbers: write a number (500000)", text=text)
+
 
 
 def _parameter_cells(table: Table, parameters: Collection[str]) -> Iterator[Problem]:

@@ -238,15 +238,19 @@ DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 def dmn_table(rules: list[tuple[list[str], list[str]]], decision: str = "approval_level",
               inputs: tuple[tuple[str, str], ...] = (("Amount", "amount"), ("Region", "region")),
               outputs: tuple[str, ...] = ("level",), hit_policy: str = "UNIQUE", aggregation: str | None = None,
-              output_values: str | None = None, default: str | None = None, input_values: str | None = None) -> bytes:
-    """A DMN 1.3 document with one decision table: `rules` as (input cells, output cells), written as FEEL."""
+              output_values: str | None = None, default: str | None = None, input_values: str | None = None,
+              input_type: str | None = None, output_type: str | None = None) -> bytes:
+    """A DMN 1.3 document with one decision table: `rules` as (input cells, output cells), written as FEEL; the
+    first input and every output typed (typeRef) where `input_type` and `output_type` say so."""
     columns = "".join(
-        f'<input id="Input_{i}" label="{escape(label)}"><inputExpression id="InputExpression_{i}">'
-        f'<text>{escape(expression)}</text></inputExpression>'
+        f'<input id="Input_{i}" label="{escape(label)}"><inputExpression id="InputExpression_{i}"'
+        + (f' typeRef="{input_type}"' if input_type and i == 0 else "") + ">"
+        + f'<text>{escape(expression)}</text></inputExpression>'
         + (f"<inputValues><text>{escape(input_values)}</text></inputValues>" if input_values and i == 0 else "")
         + "</input>" for i, (label, expression) in enumerate(inputs))
     results = "".join(
-        f'<output id="Output_{i}" name="{name}" label="{name}">'
+        f'<output id="Output_{i}" name="{name}" label="{name}"'
+        + (f' typeRef="{output_type}"' if output_type else "") + ">"
         + (f"<outputValues><text>{escape(output_values)}</text></outputValues>" if output_values else "")
         + (f"<defaultOutputEntry><text>{escape(default)}</text></defaultOutputEntry>" if default else "")
         + "</output>" for i, name in enumerate(outputs))

@@ -352,3 +352,20 @@ def test_a_bare_word_in_an_output_cell_that_names_no_parameter_is_refused_with_t
     [problem] = [p for p in refused.value.problems if p.code == "rule_cell"]
     assert problem.element_id == "Task_Decide" and "name one of the process's parameters (standard_level)" in \
         problem.message
+
+
+@pytest.mark.parametrize("cells, fix", [
+    ((['"500000"', "-"], ['"auto"']), 'rule 1, input “Amount”: "500000" is a text, but this column holds numbers: '
+                                      "write it without the quotes"),
+    ((['"lots"', "-"], ['"auto"']), 'rule 1, input “Amount”: "lots" is a text, but this column holds numbers: '
+                                    "write a number"),
+])
+def test_a_number_in_quotes_where_the_table_holds_numbers_is_refused_with_the_fix(engine, cells, fix):
+    problems = refusal(engine, [cells], input_type="number")
+    assert any(p.startswith("rule_cell") and fix in p for p in problems), problems
+
+
+def test_a_number_in_quotes_in_a_number_output_is_refused_with_the_fix(engine):
+    problems = refusal(engine, [(["-", "-"], ['"0.8"'])], outputs=("limit",), output_type="number")
+    assert any(p.startswith("rule_cell") and 'rule 1, output “limit”: "0.8" is a text, but this column holds '
+               "numbers: write it without the quotes" in p for p in problems), problems
